@@ -1,0 +1,156 @@
+// Identity and enrollment: init, whoami, relays, invite, join, contacts.
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/passphrase.h"
+#include "core/store/kdf.h"
+#include "core/sync/relay_address.h"
+
+namespace waypost::cli {
+namespace {
+
+struct InitOptions {
+  std::string name;
+  std::string kdf = "moderate";
+};
+
+Status RunInit(Context& ctx, const InitOptions& o) {
+  const std::optional<store::KdfProfile> profile = store::ParseKdfProfile(o.kdf);
+  if (!profile) return Status::InvalidArgument("--kdf is interactive, moderate or sensitive");
+  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase,
+                           ReadNewPassphrase(ctx.globals().passphrase_file, true));
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node,
+                           node::Node::Create(ctx.globals().home, passphrase, *profile, o.name,
+                                              "coordinator", ctx.clock(), ctx.random()));
+  ctx.Note("Created " + node->self().name + " in " + ctx.globals().home);
+  ctx.Note("Fingerprint: " + node->self().fingerprint);
+  if (*profile == store::KdfProfile::kInteractive) {
+    ctx.Note("Warning: --kdf interactive is weaker; it is meant for tests and scripts.");
+  }
+  return Status::Ok();
+}
+
+Status RunWhoami(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  const node::SelfInfo& self = node->self();
+  if (ctx.globals().json) {
+    ctx.Json({{"name", self.name}, {"fingerprint", self.fingerprint}, {"role", self.role}});
+  } else {
+    ctx.Out(self.name + " (" + self.role + ")\n" + self.fingerprint + "\n");
+  }
+  return Status::Ok();
+}
+
+Status RunRelaysAdd(Context& ctx, const std::string& address) {
+  WAYPOST_RETURN_IF_ERROR(sync::ParseRelayAddress(address).status());
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_RETURN_IF_ERROR(node->AddRelay(address));
+  ctx.Note("Relay added.");
+  return Status::Ok();
+}
+
+Status RunRelaysList(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> relays, node->Relays());
+  if (ctx.globals().json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const std::string& r : relays) arr.push_back({{"address", r}});
+    ctx.Json(arr);
+    return Status::Ok();
+  }
+  if (relays.empty()) ctx.Note("No relays yet: `waypost relays add ADDRESS`.");
+  for (const std::string& r : relays) ctx.Out(r + "\n");
+  return Status::Ok();
+}
+
+struct InviteOptions {
+  std::string for_name;
+  std::string expires = "3d";
+};
+
+Status RunInvite(Context& ctx, const InviteOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(int64_t ttl, ParseDuration(o.expires));
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::string code, node->CreateInvite(o.for_name, ttl));
+  ctx.Out(code + "\n");
+  ctx.Note("One-time invite, valid until " + Rfc3339(ctx.clock().Now() + ttl) +
+           ". Pass it only over a channel you trust.");
+  return Status::Ok();
+}
+
+Status RunJoin(Context& ctx, const std::string& code) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(code));
+  ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
+           "'s reply arrives.");
+  return Status::Ok();
+}
+
+Status RunContacts(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::ContactInfo> contacts, node->Contacts());
+  if (ctx.globals().json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const node::ContactInfo& c : contacts) {
+      arr.push_back({{"name", c.name},
+                     {"fingerprint", c.fingerprint},
+                     {"role", c.role},
+                     {"state", c.state},
+                     {"last_seen", c.last_seen ? nlohmann::json(Rfc3339(*c.last_seen)) : nullptr}});
+    }
+    ctx.Json(arr);
+    return Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const node::ContactInfo& c : contacts) {
+    rows.push_back({c.name, c.role, c.state, c.last_seen ? Rfc3339(*c.last_seen) : "never",
+                    c.fingerprint});
+  }
+  ctx.Out(Table({"NAME", "ROLE", "STATE", "LAST SEEN", "FINGERPRINT"}, rows));
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddContactCommands(CLI::App& app, Action& chosen) {
+  auto init = std::make_shared<InitOptions>();
+  CLI::App* c = app.add_subcommand("init", "Create an identity and an encrypted store");
+  c->add_option("--name", init->name, "Your name, as your contacts will see it")->required();
+  c->add_option("--kdf", init->kdf, "Passphrase hardening: interactive, moderate, sensitive")
+      ->capture_default_str();
+  c->callback([&chosen, init] { chosen = [init](Context& ctx) { return RunInit(ctx, *init); }; });
+
+  app.add_subcommand("whoami", "Show your name and fingerprint")->callback([&chosen] {
+    chosen = RunWhoami;
+  });
+
+  CLI::App* relays = app.add_subcommand("relays", "The relays this node syncs with");
+  relays->require_subcommand(1);
+  auto address = std::make_shared<std::string>();
+  relays->add_subcommand("add", "Add a relay address")
+      ->callback([&chosen, address] {
+        chosen = [address](Context& ctx) { return RunRelaysAdd(ctx, *address); };
+      })
+      ->add_option("ADDRESS", *address, "wpr1:KEY@HOST:PORT, as the relay printed it")
+      ->required();
+  relays->add_subcommand("list", "List relays")->callback([&chosen] { chosen = RunRelaysList; });
+
+  auto invite = std::make_shared<InviteOptions>();
+  CLI::App* i = app.add_subcommand("invite", "Print a one-time, expiring invite code");
+  i->add_option("--for", invite->for_name, "The name to file the new member under");
+  i->add_option("--expires", invite->expires, "How long the invite stays valid")
+      ->capture_default_str();
+  i->callback([&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
+
+  auto code = std::make_shared<std::string>();
+  app.add_subcommand("join", "Accept an invite code")
+      ->callback([&chosen, code] { chosen = [code](Context& ctx) { return RunJoin(ctx, *code); }; })
+      ->add_option("CODE", *code, "The invite code")
+      ->required();
+
+  app.add_subcommand("contacts", "List contacts")->callback([&chosen] { chosen = RunContacts; });
+}
+
+}  // namespace waypost::cli

@@ -1,0 +1,112 @@
+// Messages: checkin, send, inbox, confirm.
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+
+namespace waypost::cli {
+namespace {
+
+struct CheckInOptions {
+  std::string code;
+  std::string note;
+  std::string to;
+};
+
+Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids, node->CheckIn(o.code, o.note, o.to));
+  for (const std::string& id : ids) ctx.Out(id + "\n");
+  ctx.Note("Check-in queued; it leaves on the next `waypost sync`.");
+  return Status::Ok();
+}
+
+struct SendOptions {
+  std::string to;
+  std::string text;
+};
+
+Status RunSend(Context& ctx, const SendOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::string id, node->SendText(o.to, o.text));
+  ctx.Out(id + "\n");
+  ctx.Note("Message queued; it leaves on the next `waypost sync`.");
+  return Status::Ok();
+}
+
+nlohmann::json MessageJson(const node::MessageInfo& m) {
+  return {{"id", m.id},
+          {"direction", m.direction},
+          {"kind", m.kind},
+          {"peer", m.peer},
+          {"code", m.code},
+          {"meaning", nullptr},
+          {"text", m.text},
+          {"sent_at", Rfc3339(m.sent_at)},
+          {"received_at", m.received_at ? nlohmann::json(Rfc3339(*m.received_at)) : nullptr},
+          {"state", m.state},
+          {"duress", m.duress},
+          {"test", m.test}};
+}
+
+Status RunInbox(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::MessageInfo> messages, node->Inbox());
+  if (ctx.globals().json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const node::MessageInfo& m : messages) arr.push_back(MessageJson(m));
+    ctx.Json(arr);
+    return Status::Ok();
+  }
+  if (messages.empty()) {
+    ctx.Note("Nothing yet.");
+    return Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const node::MessageInfo& m : messages) {
+    const std::string what = m.kind == "checkin" ? "checkin " + m.code : m.kind;
+    rows.push_back({m.id, m.direction == "in" ? "from " + m.peer : "to " + m.peer, what,
+                    Rfc3339(m.direction == "in" && m.received_at ? *m.received_at : m.sent_at),
+                    m.state, m.text});
+  }
+  ctx.Out(Table({"ID", "PEER", "WHAT", "TIME", "STATE", "TEXT"}, rows));
+  return Status::Ok();
+}
+
+Status RunConfirm(Context& ctx, const std::string& id) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_RETURN_IF_ERROR(node->Confirm(id));
+  ctx.Note("Confirmed; the helper sees it after the next sync on both sides.");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddMessageCommands(CLI::App& app, Action& chosen) {
+  auto checkin = std::make_shared<CheckInOptions>();
+  CLI::App* c = app.add_subcommand("checkin", "Send a coded check-in (to your coordinators)");
+  c->add_option("CODE", checkin->code, "The check-in code")->required();
+  c->add_option("--note", checkin->note, "A short note");
+  c->add_option("--to", checkin->to, "One contact instead of every coordinator");
+  c->callback([&chosen, checkin] {
+    chosen = [checkin](Context& ctx) { return RunCheckIn(ctx, *checkin); };
+  });
+
+  auto send = std::make_shared<SendOptions>();
+  CLI::App* s = app.add_subcommand("send", "Send a free-text message");
+  s->add_option("--to", send->to, "The contact")->required();
+  s->add_option("TEXT", send->text, "The message")->required();
+  s->callback([&chosen, send] { chosen = [send](Context& ctx) { return RunSend(ctx, *send); }; });
+
+  app.add_subcommand("inbox", "Messages and check-ins, and the state of sent ones")
+      ->callback([&chosen] { chosen = RunInbox; });
+
+  auto id = std::make_shared<std::string>();
+  app.add_subcommand("confirm", "Confirm a helper's safe arrival")
+      ->callback([&chosen, id] { chosen = [id](Context& ctx) { return RunConfirm(ctx, *id); }; })
+      ->add_option("ID", *id, "The check-in's id, as `waypost inbox` shows it")
+      ->required();
+}
+
+}  // namespace waypost::cli

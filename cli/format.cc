@@ -1,0 +1,66 @@
+#include "cli/format.h"
+
+#include <ctime>
+
+namespace waypost::cli {
+
+std::string Rfc3339(UnixTime t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Result<int64_t> ParseDuration(std::string_view text) {
+  const Status bad = Status::InvalidArgument("a duration reads like 90s, 15m, 2h or 3d, not \"" +
+                                             std::string(text) + "\"");
+  if (text.empty()) return bad;
+  int64_t total = 0;
+  int64_t number = -1;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      number = (number < 0 ? 0 : number) * 10 + (c - '0');
+      if (number > 100'000'000) return bad;
+      continue;
+    }
+    int64_t unit = 0;
+    switch (c) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: return bad;
+    }
+    if (number < 0) return bad;
+    total += number * unit;
+    number = -1;
+  }
+  if (number >= 0 || total <= 0) return bad;
+  return total;
+}
+
+std::string Table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
+    }
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (const auto& row : rows) out += line(row);
+  return out;
+}
+
+}  // namespace waypost::cli

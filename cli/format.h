@@ -1,0 +1,23 @@
+// Rendering for people and programs: RFC 3339 times, durations, tables.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace waypost::cli {
+
+// "2026-11-28T15:04:05Z"; always UTC.
+std::string Rfc3339(UnixTime t);
+// "90s", "15m", "2h", "3d" (and combinations like "1h30m") to seconds.
+Result<int64_t> ParseDuration(std::string_view text);
+
+// Left-aligned columns, two spaces apart, with a header row.
+std::string Table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace waypost::cli

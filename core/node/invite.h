@@ -1,0 +1,21 @@
+// Invite codes: one line, "wpi1:" + base64url(pb::Invite). An invite is a
+// secret: whoever holds it can enroll once, until it expires.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "proto/waypost.pb.h"
+
+namespace waypost::node {
+
+inline constexpr std::string_view kInvitePrefix = "wpi1:";
+inline constexpr size_t kMaxInviteChars = 4096;
+
+std::string EncodeInvite(const pb::Invite& invite);
+// Checks the prefix, the encoding and every field's size. Does not check
+// expiry (that needs a clock).
+Result<pb::Invite> DecodeInvite(std::string_view code);
+
+}  // namespace waypost::node

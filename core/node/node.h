@@ -1,0 +1,140 @@
+// Node: one Waypost participant's state and actions, over its encrypted store.
+//
+// Everything a command does happens here, with no I/O other than the store:
+// the CLI parses and prints, net/ moves envelopes, and Node decides. A Node
+// owns its open Database; it is not thread-safe. Every mutating call runs in
+// one transaction: when it fails, the store is as it was before the call.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/envelope/format.h"
+#include "core/envelope/keys.h"
+#include "core/noise/key_pair.h"
+#include "core/random.h"
+#include "core/secret.h"
+#include "core/status.h"
+#include "core/store/database.h"
+#include "core/store/kdf.h"
+
+namespace waypost::node {
+
+struct SelfInfo {
+  std::string name;
+  std::string fingerprint;
+  std::string role;  // "coordinator", "helper" or "relay"
+  Bytes public_key;
+};
+
+struct ContactInfo {
+  std::string name;
+  std::string fingerprint;
+  std::string role;   // the contact's role in this node's eyes
+  std::string state;  // "pending" until enrollment completes, then "active"
+  std::optional<UnixTime> last_seen;
+};
+
+struct MessageInfo {
+  std::string id;         // 12 hex digits: the start of the content id
+  std::string direction;  // "in" or "out"
+  std::string kind;       // "checkin" or "text"
+  std::string peer;
+  std::string code;
+  std::string text;
+  UnixTime sent_at = 0;
+  std::optional<UnixTime> received_at;
+  std::string state;  // out: queued|relayed|delivered|confirmed; in: received|confirmed
+  bool duress = false;
+  bool test = false;
+};
+
+// What one sync with a relay should carry.
+struct SyncPlan {
+  std::vector<Bytes> upload;
+  std::vector<envelope::RecipientTag> tags;
+  std::vector<Bytes> have;  // 8-byte content-id prefixes already held
+};
+
+enum class IngestOutcome {
+  kAccepted,   // new, opened and applied
+  kDuplicate,  // seen before (a replay or a second copy)
+  kNotOurs,    // addressed to someone else
+};
+
+class Node {
+ public:
+  // Creates the home, its key file and database, and a fresh identity.
+  static Result<std::unique_ptr<Node>> Create(const std::string& home, const Secret& passphrase,
+                                              store::KdfProfile profile, std::string_view name,
+                                              std::string_view role, const Clock& clock,
+                                              Random& random);
+  // Opens an existing home. WrongPassphrase leaves every file untouched.
+  static Result<std::unique_ptr<Node>> Open(const std::string& home, const Secret& passphrase,
+                                            const Clock& clock, Random& random);
+
+  const SelfInfo& self() const { return self_; }
+  const noise::KeyPair& identity() const { return identity_; }
+  store::Database& database() { return db_; }
+
+  Status AddRelay(std::string_view address);
+  Result<std::vector<std::string>> Relays();
+
+  // A one-time invite code valid for `ttl_seconds`, carrying this node's relays.
+  Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
+  // Accepts an invite: the inviter becomes a pending coordinator contact and
+  // a join request is queued for the next sync. Returns the inviter's name.
+  Result<std::string> Join(std::string_view code);
+
+  Result<std::vector<ContactInfo>> Contacts();
+
+  // Queues a check-in to `to`, or to every coordinator when empty. Returns
+  // the message ids.
+  Result<std::vector<std::string>> CheckIn(std::string_view code, std::string_view note,
+                                           std::string_view to);
+  Result<std::string> SendText(std::string_view to, std::string_view text);
+  // Confirms a received check-in, named by an id prefix of 4+ hex digits.
+  Status Confirm(std::string_view id_prefix);
+
+  Result<std::vector<MessageInfo>> Inbox();
+
+  Result<SyncPlan> PlanSync();
+  // The relay accepted (or already had) these envelopes.
+  Status MarkRelayed(const std::vector<Bytes>& envelopes);
+  // Takes in one envelope from any path. Bad envelopes are AuthFailed or
+  // Corrupt and change nothing.
+  Result<IngestOutcome> Ingest(ByteView envelope);
+
+ private:
+  Node(store::Database db, const Clock& clock, Random& random);
+  Status LoadIdentity();
+  Status EnsureSchema();
+  Status RatchetOldChains();
+
+  struct Contact;
+  Result<std::vector<Contact>> LoadContacts(std::string_view where_clause = "");
+  Result<Contact> FindContact(std::string_view name);
+  Result<std::string> QueueBody(const Contact& to, const std::string& body_bytes,
+                                std::string_view kind, std::string_view code,
+                                std::string_view text, bool record);
+  Result<IngestOutcome> IngestJoin(ByteView envelope, ByteView invite_id, const Secret& secret);
+  Result<IngestOutcome> IngestFromContact(ByteView envelope, envelope::Epoch epoch);
+  Status ApplyBody(const Contact& from, ByteView envelope, ByteView body);
+  Status AddUniqueContact(std::string name, ByteView public_key, std::string_view role,
+                          std::string_view state, ByteView tag_key, envelope::Epoch epoch,
+                          const Secret& chain);
+
+  store::Database db_;
+  const Clock& clock_;
+  Random& random_;
+  SelfInfo self_;
+  noise::KeyPair identity_;
+  Secret tag_key_;
+};
+
+}  // namespace waypost::node

@@ -1,0 +1,146 @@
+#include "core/store/database.h"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <utility>
+
+#include "core/store/internal/file_util.h"
+#include "core/store/internal/sqlite_error.h"
+
+namespace waypost::store {
+namespace {
+
+constexpr char kKeyPrefix[] = "PRAGMA key = \"x'";
+constexpr char kKeySuffix[] = "'\";";
+
+}  // namespace
+
+Result<Database> Database::Open(const std::string& path, const Secret& raw_key, OpenMode mode) {
+  if (raw_key.size() != kRawKeySize) {
+    return Status::InvalidArgument("the database key must be 32 bytes");
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+  if (mode == OpenMode::kCreateIfMissing) {
+    flags |= SQLITE_OPEN_CREATE;
+  } else if (!internal::PathExists(path)) {
+    return Status::NotFound("no database at " + path);
+  }
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  Database db(handle);  // closes the handle on every early return
+  if (rc != SQLITE_OK) return internal::SqliteError(handle, rc, "cannot open " + path);
+  sqlite3_extended_result_codes(handle, 1);
+  db.SetBusyTimeout(kDefaultBusyTimeout);
+  WAYPOST_RETURN_IF_ERROR(db.Configure(raw_key));
+  return db;
+}
+
+Status Database::Configure(const Secret& raw_key) {
+  // Before the key, so SQLCipher also wipes the parser's copy of it. Plain
+  // SQLite ignores unknown pragmas; the cipher_version check below catches it.
+  (void)Exec("PRAGMA cipher_memory_security = ON;");
+  WAYPOST_RETURN_IF_ERROR(ApplyKey(raw_key));
+  Result<std::string> version = QueryText("PRAGMA cipher_version;");
+  if (!version.ok() || version->empty()) {
+    return Status::Internal(
+        "this build is linked against plain SQLite, refusing to store plaintext");
+  }
+  cipher_version_ = std::move(version).value();
+  // Reading sqlite_master is the first access to the file: a wrong key fails
+  // here with NOTADB, before any pragma could write.
+  // SQLITE_NOTADB becomes Corrupt "database key does not match ...".
+  WAYPOST_RETURN_IF_ERROR(QueryText("SELECT count(*) FROM sqlite_master;").status());
+  return Exec(
+      "PRAGMA temp_store = MEMORY;"
+      "PRAGMA secure_delete = ON;"
+      "PRAGMA foreign_keys = ON;");
+}
+
+Status Database::ApplyKey(const Secret& raw_key) {
+  // The statement holds the key in hex, so it lives in guarded memory and is
+  // wiped when `sql` goes out of scope.
+  constexpr size_t kPrefix = sizeof kKeyPrefix - 1;
+  constexpr size_t kSuffix = sizeof kKeySuffix - 1;
+  constexpr size_t kHex = 2 * kRawKeySize;
+  Secret sql(kPrefix + kHex + kSuffix + 1);
+  char* text = reinterpret_cast<char*>(sql.data());
+  std::memcpy(text, kKeyPrefix, kPrefix);
+  sodium_bin2hex(text + kPrefix, kHex + 1, raw_key.data(), raw_key.size());
+  std::memcpy(text + kPrefix + kHex, kKeySuffix, kSuffix + 1);  // with the NUL
+  int rc = sqlite3_exec(db_, text, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(db_, rc, "cannot key the database");
+  return Status::Ok();
+}
+
+Result<std::string> Database::QueryText(std::string_view sql) {
+  WAYPOST_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::string();
+  return stmt.ColumnText(0);
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), cipher_version_(std::move(other.cipher_version_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    cipher_version_ = std::move(other.cipher_version_);
+  }
+  return *this;
+}
+
+Database::~Database() {
+  // close_v2: if a Statement is still alive the connection lingers until it
+  // is finalized, instead of failing.
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+Status Database::Exec(const std::string& sql) {
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(db_, rc, "");
+  return Status::Ok();
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(db_, rc, "");
+  if (stmt == nullptr) return Status::InvalidArgument("empty SQL statement");
+  return Statement(db_, stmt);
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+int Database::Changes() const { return sqlite3_changes(db_); }
+
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+void Database::SetBusyTimeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  WAYPOST_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE;"));
+  return Transaction(&db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK;");
+}
+
+Status Transaction::Commit() {
+  Database* db = std::exchange(db_, nullptr);
+  if (db == nullptr) return Status::Internal("transaction already finished");
+  Status status = db->Exec("COMMIT;");
+  // A failed COMMIT (e.g. BUSY) can leave the transaction open; roll it back
+  // so the connection is usable again and the caller can retry from BEGIN.
+  if (!status.ok() && db->InTransaction()) (void)db->Exec("ROLLBACK;");
+  return status;
+}
+
+}  // namespace waypost::store

@@ -1,0 +1,97 @@
+// A thin RAII wrapper over one SQLCipher connection.
+//
+// Every SQLite error is translated into a Status here (see
+// internal/sqlite_error.h) and nowhere else. The build links SQLCipher only;
+// Open() still checks at run time that the library really is SQLCipher,
+// because plain SQLite silently ignores `PRAGMA key` and writes plaintext.
+//
+// Thread-safety: a Database and its Statements belong to one thread at a time.
+// Several processes may open the same file; a writer holding the lock makes
+// others fail with IoError "store is locked by another process" after the
+// busy timeout.
+#pragma once
+
+#include <sqlcipher/sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/secret.h"
+#include "core/status.h"
+#include "core/store/statement.h"
+
+namespace waypost::store {
+
+class Database {
+ public:
+  static constexpr size_t kRawKeySize = 32;
+  static constexpr std::chrono::milliseconds kDefaultBusyTimeout{5000};
+
+  enum class OpenMode {
+    kCreateIfMissing,  // a missing file becomes a new, empty encrypted database
+    kMustExist,        // a missing file is NotFound; nothing is created
+  };
+
+  // Opens `path` keyed with the raw 256-bit `raw_key` (no passphrase KDF in
+  // SQLCipher: the key is already random). Then: refuses plain SQLite,
+  // enables cipher_memory_security (where supported), temp_store=MEMORY,
+  // secure_delete=ON, foreign_keys=ON, the default rollback journal (not
+  // WAL), and verifies the key by reading sqlite_master.
+  // Errors: InvalidArgument (key size), NotFound (kMustExist), Corrupt
+  // ("database key does not match", or not SQLCipher), IoError. Nothing stays
+  // open after a failure.
+  static Result<Database> Open(const std::string& path, const Secret& raw_key,
+                               OpenMode mode = OpenMode::kCreateIfMissing);
+
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // Runs one or more statements that return no rows worth keeping.
+  Status Exec(const std::string& sql);
+  Result<Statement> Prepare(std::string_view sql);
+
+  int64_t LastInsertRowId() const;
+  int Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
+  bool InTransaction() const;
+  void SetBusyTimeout(std::chrono::milliseconds timeout);
+
+  // What `PRAGMA cipher_version` answered at Open(), e.g. "4.6.1 community".
+  const std::string& cipher_version() const { return cipher_version_; }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  Status Configure(const Secret& raw_key);
+  Status ApplyKey(const Secret& raw_key);
+  Result<std::string> QueryText(std::string_view sql);
+
+  sqlite3* db_ = nullptr;
+  std::string cipher_version_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
+// Takes the write lock up front, so two writers never deadlock upgrading a
+// read lock. Must not outlive its Database.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Database& db);
+
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  // After Commit(), whatever it returns, the destructor does nothing more.
+  Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_ = nullptr;  // null once committed or moved from
+};
+
+}  // namespace waypost::store

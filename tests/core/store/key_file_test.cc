@@ -1,0 +1,208 @@
+#include "core/store/key_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "tests/core/store/temp_dir.h"
+
+namespace waypost::store {
+namespace {
+
+using testing::ReadAll;
+using testing::TempDir;
+using testing::WriteAll;
+
+constexpr KdfProfile kFast = KdfProfile::kInteractive;
+
+Secret Pass(std::string_view s) { return Secret::FromString(s); }
+
+Secret RandomKey(Random& random) {
+  Secret key(KeyFile::kDbKeySize);
+  random.Fill(key.span());
+  return key;
+}
+
+Bytes SlotBytes(const Bytes& file, int slot) {
+  auto begin = file.begin() + static_cast<long>(KeyFile::kHeaderSize + KeyFile::kSlotSize * slot);
+  return Bytes(begin, begin + static_cast<long>(KeyFile::kSlotSize));
+}
+
+class KeyFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    db_key_ = RandomKey(random_);
+    ASSERT_TRUE(KeyFile::Create(path_, Pass("normal"), kFast, db_key_, random_).ok());
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.File("waypost.key");
+  SystemRandom random_;
+  Secret db_key_;
+};
+
+TEST_F(KeyFileTest, UnlocksSlotZeroWithTheRightPassphrase) {
+  auto unlocked = KeyFile::Unlock(path_, Pass("normal"));
+  ASSERT_TRUE(unlocked.ok()) << unlocked.status().ToString();
+  EXPECT_EQ(unlocked->slot, 0);
+  EXPECT_TRUE(ConstantTimeEqual(unlocked->db_key.view(), db_key_.view()));
+}
+
+TEST_F(KeyFileTest, HasFixedSizeModeAndNoPlaintextKey) {
+  Bytes file = ReadAll(path_);
+  EXPECT_EQ(file.size(), KeyFile::kFileSize);
+  EXPECT_EQ(KeyFile::kFileSize, 332u);
+  EXPECT_EQ(std::memcmp(file.data(), "WAYPOSTK", 8), 0);
+  EXPECT_FALSE(testing::Contains(file, db_key_.view()));
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(KeyFileTest, WrongPassphraseLeavesFileUnchanged) {
+  Bytes before = ReadAll(path_);
+  for (int i = 0; i < 5; ++i) {
+    auto unlocked = KeyFile::Unlock(path_, Pass("wrong"));
+    EXPECT_EQ(unlocked.status().code(), Status::Code::kWrongPassphrase);
+  }
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("")).status().code(), Status::Code::kWrongPassphrase);
+  EXPECT_EQ(ReadAll(path_), before);
+}
+
+TEST_F(KeyFileTest, CreateRefusesToOverwrite) {
+  Bytes before = ReadAll(path_);
+  Status s = KeyFile::Create(path_, Pass("other"), kFast, db_key_, random_);
+  EXPECT_EQ(s.code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(ReadAll(path_), before);
+}
+
+TEST_F(KeyFileTest, CreateRejectsBadArguments) {
+  EXPECT_EQ(KeyFile::Create(dir_.File("a"), Pass(""), kFast, db_key_, random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(KeyFile::Create(dir_.File("b"), Pass("x"), kFast, Secret(16), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_TRUE(ReadAll(dir_.File("a")).empty());
+  EXPECT_NE(::access(dir_.File("a").c_str(), F_OK), 0);
+}
+
+TEST_F(KeyFileTest, MoreSlotsKeepTheSizeAndEachOpensItsOwn) {
+  const Bytes before = ReadAll(path_);
+  Secret duress_key = RandomKey(random_);
+  ASSERT_TRUE(KeyFile::SetSlot(path_, 1, Pass("duress"), duress_key, random_).ok());
+  ASSERT_TRUE(KeyFile::SetSlot(path_, 3, Pass("spare"), db_key_, random_).ok());
+  const Bytes after = ReadAll(path_);
+  EXPECT_EQ(after.size(), before.size());
+  // Header (salt, costs) and untouched slots are kept byte for byte.
+  EXPECT_TRUE(std::equal(before.begin(), before.begin() + KeyFile::kHeaderSize, after.begin()));
+  EXPECT_EQ(SlotBytes(after, 0), SlotBytes(before, 0));
+  EXPECT_EQ(SlotBytes(after, 2), SlotBytes(before, 2));
+  EXPECT_NE(SlotBytes(after, 1), SlotBytes(before, 1));
+
+  auto normal = KeyFile::Unlock(path_, Pass("normal"));
+  auto duress = KeyFile::Unlock(path_, Pass("duress"));
+  auto spare = KeyFile::Unlock(path_, Pass("spare"));
+  ASSERT_TRUE(normal.ok() && duress.ok() && spare.ok());
+  EXPECT_EQ(normal->slot, 0);
+  EXPECT_EQ(duress->slot, 1);
+  EXPECT_EQ(spare->slot, 3);
+  EXPECT_TRUE(ConstantTimeEqual(duress->db_key.view(), duress_key.view()));
+  EXPECT_TRUE(ConstantTimeEqual(spare->db_key.view(), db_key_.view()));
+  // Rewrites leave no temporary files behind.
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(KeyFileTest, ChangePassphraseByRewritingTheSlot) {
+  ASSERT_TRUE(KeyFile::SetSlot(path_, 0, Pass("new"), db_key_, random_).ok());
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);
+  auto unlocked = KeyFile::Unlock(path_, Pass("new"));
+  ASSERT_TRUE(unlocked.ok());
+  EXPECT_EQ(unlocked->slot, 0);
+  EXPECT_EQ(ReadAll(path_).size(), KeyFile::kFileSize);
+}
+
+TEST_F(KeyFileTest, ClearSlotRevokesAPassphrase) {
+  ASSERT_TRUE(KeyFile::SetSlot(path_, 2, Pass("duress"), db_key_, random_).ok());
+  ASSERT_TRUE(KeyFile::ClearSlot(path_, 2, random_).ok());
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("duress")).status().code(), Status::Code::kWrongPassphrase);
+  EXPECT_TRUE(KeyFile::Unlock(path_, Pass("normal")).ok());
+  EXPECT_EQ(ReadAll(path_).size(), KeyFile::kFileSize);
+}
+
+TEST_F(KeyFileTest, SlotIndexIsChecked) {
+  EXPECT_EQ(KeyFile::SetSlot(path_, 4, Pass("x"), db_key_, random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(KeyFile::SetSlot(path_, -1, Pass("x"), db_key_, random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(KeyFile::ClearSlot(path_, 4, random_).code(), Status::Code::kInvalidArgument);
+}
+
+TEST_F(KeyFileTest, UnusedSlotsAreRandomAndDifferBetweenStores) {
+  std::string other = dir_.File("other.key");
+  ASSERT_TRUE(KeyFile::Create(other, Pass("normal"), kFast, db_key_, random_).ok());
+  Bytes a = ReadAll(path_);
+  Bytes b = ReadAll(other);
+  const Bytes zeros(KeyFile::kSlotSize, 0);
+  for (int slot = 0; slot < KeyFile::kSlots; ++slot) {
+    EXPECT_NE(SlotBytes(a, slot), SlotBytes(b, slot)) << slot;
+    EXPECT_NE(SlotBytes(a, slot), zeros) << slot;
+  }
+  // Per-store salts differ too, so the same passphrase gives different wrap keys.
+  EXPECT_FALSE(std::equal(a.begin() + 12, a.begin() + 28, b.begin() + 12));
+}
+
+TEST_F(KeyFileTest, DeterministicRandomGivesReproducibleFile) {
+  SeededRandom r1(42), r2(42);
+  ASSERT_TRUE(KeyFile::Create(dir_.File("x.key"), Pass("pw"), kFast, db_key_, r1).ok());
+  ASSERT_TRUE(KeyFile::Create(dir_.File("y.key"), Pass("pw"), kFast, db_key_, r2).ok());
+  EXPECT_EQ(ReadAll(dir_.File("x.key")), ReadAll(dir_.File("y.key")));
+}
+
+TEST_F(KeyFileTest, MissingFileIsNotFound) {
+  EXPECT_EQ(KeyFile::Unlock(dir_.File("nope.key"), Pass("normal")).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(KeyFile::SetSlot(dir_.File("nope.key"), 1, Pass("x"), db_key_, random_).code(),
+            Status::Code::kNotFound);
+}
+
+TEST_F(KeyFileTest, DamagedFilesAreCorrupt) {
+  const Bytes good = ReadAll(path_);
+  auto expect_corrupt = [&](const Bytes& contents, const char* what) {
+    WriteAll(path_, contents);
+    EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kCorrupt)
+        << what;
+  };
+  expect_corrupt(Bytes(good.begin(), good.end() - 1), "truncated by one byte");
+  expect_corrupt(Bytes(), "empty");
+  Bytes longer = good;
+  longer.push_back(0);
+  expect_corrupt(longer, "one byte too long");
+  expect_corrupt(Bytes(KeyFile::kFileSize, 0x41), "garbage of the right size");
+  Bytes bad_version = good;
+  bad_version[9] = 2;
+  expect_corrupt(bad_version, "unknown version");
+  Bytes cheap = good;
+  std::memset(cheap.data() + 28, 0, 8);  // opslimit 0: a downgrade attempt
+  expect_corrupt(cheap, "implausible opslimit");
+  Bytes huge = good;
+  std::memset(huge.data() + 36, 0xff, 8);  // memlimit 2^64-1: a memory bomb
+  expect_corrupt(huge, "implausible memlimit");
+}
+
+TEST_F(KeyFileTest, FlippedSlotByteIsWrongPassphraseNotCrash) {
+  Bytes file = ReadAll(path_);
+  file[KeyFile::kHeaderSize + 30] ^= 1;  // inside slot 0's MAC/ciphertext
+  WriteAll(path_, file);
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);
+}
+
+}  // namespace
+}  // namespace waypost::store

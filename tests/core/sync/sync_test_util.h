@@ -1,0 +1,176 @@
+// Test helpers for core/sync: fabricated envelopes, a temporary relay
+// database, an in-memory pump between two Connections, and a hand-driven
+// Noise initiator that can put arbitrary (hostile) plaintext on the wire.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "core/clock.h"
+#include "core/connection.h"
+#include "core/envelope/format.h"
+#include "core/noise/handshake_state.h"
+#include "core/random.h"
+#include "core/secret.h"
+#include "core/store/database.h"
+#include "core/sync/constants.h"
+#include "core/sync/frame.h"
+
+namespace waypost::sync::test_util {
+
+inline constexpr UnixTime kNow = 1'800'000'000;
+
+inline envelope::RecipientTag Tag(uint8_t b) {
+  envelope::RecipientTag t;
+  t.fill(b);
+  return t;
+}
+
+// A well-formed envelope as a relay sees it: version, tag, hint, expiry and
+// bytes it cannot read. `seed` makes each one distinct.
+inline Bytes MakeEnvelope(const envelope::RecipientTag& tag, uint32_t expires_at, uint32_t seed,
+                          size_t size = envelope::kBucketSizes[0]) {
+  Bytes e(size);
+  SeededRandom(seed).Fill(e);
+  e[0] = envelope::kVersion;
+  std::memcpy(e.data() + 1, tag.data(), tag.size());
+  Bytes numbers;
+  PutU32(numbers, seed);  // the sender hint, reused as a distinguisher
+  PutU32(numbers, expires_at);
+  std::memcpy(e.data() + 1 + tag.size(), numbers.data(), numbers.size());
+  return e;
+}
+
+inline Bytes Prefix(ByteView envelope_bytes, size_t n = 8) {
+  const envelope::ContentId id = envelope::ComputeContentId(envelope_bytes);
+  return Bytes(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// A fresh SQLCipher database in its own temporary directory.
+class TempDatabase {
+ public:
+  TempDatabase() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "wp-sync-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    Secret key(store::Database::kRawKeySize);
+    randombytes_buf(key.data(), key.size());
+    auto db = store::Database::Open(dir_ + "/relay.db", key);
+    if (!db.ok()) throw std::runtime_error(db.status().message());
+    db_.emplace(std::move(db).value());
+  }
+  ~TempDatabase() {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  store::Database& db() { return *db_; }
+
+ private:
+  std::string dir_;
+  std::optional<store::Database> db_;
+};
+
+// What a pump run ended with.
+struct PumpResult {
+  Status a;  // the first error `a` returned, or Ok
+  Status b;
+};
+
+// Moves bytes between two Connections, in seeded random chunks of 1..700
+// bytes, until neither has anything to send or one returns an error (as
+// net/ would then close the socket). Time stands still at `now_ms`.
+inline PumpResult Pump(Connection& a, Connection& b, std::mt19937& rng, int64_t now_ms = 0) {
+  PumpResult result;
+  std::uniform_int_distribution<size_t> chunk(1, 700);
+  auto deliver = [&](Connection& from, Connection& to, Status& to_status) {
+    Bytes out = from.TakeOutgoing();
+    for (size_t i = 0; i < out.size() && to_status.ok();) {
+      const size_t n = std::min(chunk(rng), out.size() - i);
+      to_status = to.OnReceive(ByteView(out).subspan(i, n), now_ms);
+      i += n;
+    }
+    return !out.empty();
+  };
+  while (result.a.ok() && result.b.ok()) {
+    const bool moved_ab = deliver(a, b, result.b);
+    if (!result.b.ok()) break;
+    const bool moved_ba = deliver(b, a, result.a);
+    if (!moved_ab && !moved_ba) break;
+  }
+  return result;
+}
+
+// Plays the initiator of the transport by hand, so tests can send what a
+// well-behaved SecureChannel never would. Frames in, frames out.
+class RawInitiator {
+ public:
+  explicit RawInitiator(Random& random) {
+    noise::HandshakeConfig config;
+    config.protocol_name = std::string(kTransportProtocol);
+    config.initiator = true;
+    config.prologue.assign(kTransportPrologue.begin(), kTransportPrologue.end());
+    config.local_static = noise::KeyPair::Generate(random);
+    config.random = &random;
+    hs_.emplace(noise::HandshakeState::Create(std::move(config)).value());
+  }
+
+  Bytes Message0() {
+    Bytes out;
+    EXPECT_TRUE(AppendFrame(out, hs_->WriteMessage({}).value()).ok());
+    return out;
+  }
+
+  // Takes the responder's message 1; returns framed message 2.
+  Bytes Message2(ByteView responder_output) {
+    FrameReader reader;
+    reader.Append(responder_output);
+    auto frame = reader.Next();
+    EXPECT_TRUE(frame.ok() && frame->has_value());
+    EXPECT_TRUE(hs_->ReadMessage(**frame).ok());
+    Bytes out;
+    EXPECT_TRUE(AppendFrame(out, hs_->WriteMessage({}).value()).ok());
+    auto ciphers = hs_->Split().value();
+    send_ = std::move(ciphers.first);
+    return out;
+  }
+
+  // One framed transport message carrying `plaintext`, rekeying after every
+  // 1024th message when `rekey` is set (as the protocol requires).
+  Bytes Transport(ByteView plaintext, bool rekey = true) {
+    Bytes out;
+    EXPECT_TRUE(AppendFrame(out, send_.EncryptWithAd({}, plaintext).value()).ok());
+    if (rekey && ++sent_ % kRekeyInterval == 0) {
+      EXPECT_TRUE(send_.Rekey().ok());
+    }
+    return out;
+  }
+
+  // A whole app message with the given announced length and body, padded as
+  // a SecureChannel pads, in as many transport messages as needed.
+  Bytes AppMessage(uint32_t announced, ByteView body, size_t padded_size) {
+    Bytes plain;
+    PutU32(plain, announced);
+    Append(plain, body);
+    plain.resize(padded_size, 0);
+    Bytes out;
+    for (size_t i = 0; i < plain.size(); i += kMaxChunkPlaintext) {
+      const size_t n = std::min(kMaxChunkPlaintext, plain.size() - i);
+      Append(out, Transport(ByteView(plain).subspan(i, n)));
+    }
+    return out;
+  }
+
+ private:
+  std::optional<noise::HandshakeState> hs_;
+  noise::CipherState send_;
+  uint64_t sent_ = 0;
+};
+
+}  // namespace waypost::sync::test_util
