@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench clean format
+.PHONY: all deps configure build test demo bench fuzz clean format
 
 all: build
 
@@ -25,6 +25,17 @@ demo: build
 
 bench: build
 	@./scripts/bench $(BUILD)
+
+# Each libFuzzer target runs for FUZZ_SECONDS (clang, core/ only).
+FUZZ_SECONDS ?= 30
+fuzz:
+	@WAYPOST_FUZZ=1 ./scripts/install-deps
+	@CXX=clang++ cmake -S . -B build-fuzz -DWAYPOST_BUILD_FUZZERS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@for f in build-fuzz/tests/fuzz/fuzz_*; do \
+	  echo "== $$f"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build-fuzz/corpus/$$(basename $$f) 2>&1 | tail -n 2 || exit 1; \
+	done
 
 format:
 	@find core net cli tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/passphrase.h"
+#include "core/node/invite.h"
 #include "core/store/kdf.h"
 #include "core/sync/relay_address.h"
 
@@ -81,6 +82,8 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
 }
 
 Status RunJoin(Context& ctx, const std::string& code) {
+  // A mistyped code is reported before anyone is asked for a passphrase.
+  WAYPOST_RETURN_IF_ERROR(node::DecodeInvite(code).status());
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(code));
   ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +

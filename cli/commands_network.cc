@@ -31,9 +31,9 @@ struct SyncTotals {
   size_t rejected = 0;
 };
 
-// One relay: upload the outbox, fetch what carries our tags, take it in.
-Status SyncWithRelay(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
-                     const ClientOptions& options, SyncTotals& totals) {
+// One exchange: upload the outbox, fetch what carries our tags, take it in.
+Status ExchangeOnce(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
+                    const ClientOptions& options, SyncTotals& totals) {
   WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan plan, node.PlanSync());
   sync::SyncClient client(relay.public_key, plan.upload, plan.tags, plan.have, ctx.random());
   WAYPOST_RETURN_IF_ERROR(RunClient(relay.host, relay.port, client, ctx.clock(), options));
@@ -52,6 +52,16 @@ Status SyncWithRelay(Context& ctx, node::Node& node, const sync::RelayAddress& r
     }
   }
   return Status::Ok();
+}
+
+// What arrived may have queued replies (receipts, a welcome): send those in
+// the same sync rather than waiting for the next one.
+Status SyncWithRelay(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
+                     const ClientOptions& options, SyncTotals& totals) {
+  WAYPOST_RETURN_IF_ERROR(ExchangeOnce(ctx, node, relay, options, totals));
+  WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan rest, node.PlanSync());
+  if (rest.upload.empty()) return Status::Ok();
+  return ExchangeOnce(ctx, node, relay, options, totals);
 }
 
 Status RunSync(Context& ctx, const SyncOptions& o) {
@@ -106,6 +116,8 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
   return Status::Ok();
 }
 
+constexpr int64_t kRelayPurgeSeconds = 600;
+
 struct RelayOptions {
   std::string listen = "127.0.0.1:7447";
   std::string kdf = "moderate";
@@ -131,7 +143,14 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
   WAYPOST_RETURN_IF_ERROR(relay_store.PurgeExpired(ctx.clock().Now()));
 
   const noise::KeyPair& identity = node->identity();
+  UnixTime last_purge = ctx.clock().Now();
   ConnectionFactory factory = [&]() -> std::unique_ptr<Connection> {
+    // Expired envelopes are never served; drop them now and then.
+    if (ctx.clock().Now() - last_purge >= kRelayPurgeSeconds) {
+      last_purge = ctx.clock().Now();
+      Status purged = relay_store.PurgeExpired(last_purge);
+      if (!purged.ok()) ctx.Note("waypost: warning: purging expired envelopes: " + purged.message());
+    }
     return std::make_unique<sync::RelaySession>(relay_store, identity, ctx.clock(), ctx.random());
   };
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<Server> server,

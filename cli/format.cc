@@ -41,8 +41,32 @@ Result<int64_t> ParseDuration(std::string_view text) {
   return total;
 }
 
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      out += c == '\n' ? ' ' : '?';
+      if (c1) ++i;
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
+}
+
 std::string Table(const std::vector<std::string>& header,
-                  const std::vector<std::vector<std::string>>& rows) {
+                  const std::vector<std::vector<std::string>>& raw_rows) {
+  // Cells may hold text a peer wrote: no escape sequences reach the terminal.
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& raw : raw_rows) {
+    std::vector<std::string> row;
+    for (const std::string& cell : raw) row.push_back(Printable(cell));
+    rows.push_back(std::move(row));
+  }
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : rows) {

@@ -16,6 +16,9 @@ std::string Rfc3339(UnixTime t);
 // "90s", "15m", "2h", "3d" (and combinations like "1h30m") to seconds.
 Result<int64_t> ParseDuration(std::string_view text);
 
+// `text` with control characters (C0, DEL, C1) replaced, safe for a terminal.
+std::string Printable(std::string_view text);
+
 // Left-aligned columns, two spaces apart, with a header row.
 std::string Table(const std::vector<std::string>& header,
                   const std::vector<std::vector<std::string>>& rows);

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <memory>
@@ -16,6 +17,7 @@ namespace {
 
 // Before anything secret is in memory: no core dumps, no ptrace by others.
 void HardenProcess() {
+  umask(077);  // every file we create is ours alone
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   rlimit none{0, 0};
   setrlimit(RLIMIT_CORE, &none);

@@ -6,7 +6,11 @@
 
 namespace waypost {
 
-void SystemRandom::Fill(std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); }
+void SystemRandom::Fill(std::span<uint8_t> out) {
+  static const bool sodium_ready = sodium_init() >= 0;
+  if (!sodium_ready) std::abort();
+  randombytes_buf(out.data(), out.size());
+}
 
 SeededRandom::SeededRandom(uint64_t seed) { std::memcpy(key_, &seed, sizeof seed); }
 

@@ -9,6 +9,9 @@
 namespace waypost {
 
 Secret::Secret(size_t size) : size_(size) {
+  // sodium_malloc needs sodium_init; a magic static makes it once, safely.
+  static const bool sodium_ready = sodium_init() >= 0;
+  if (!sodium_ready) std::abort();
   if (size == 0) return;
   data_ = static_cast<uint8_t*>(sodium_malloc(size));
   if (data_ == nullptr) std::abort();

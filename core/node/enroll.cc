@@ -131,8 +131,8 @@ Result<IngestOutcome> Node::IngestJoin(ByteView envelope, ByteView invite_id,
   const bool parsed = body.ParseFromArray(opened.body.data(), int(opened.body.size()));
   Wipe(opened.body);
   if (!parsed || !body.has_join() || body.join().tag_key().size() != envelope::kKeySize ||
-      body.join().chain_seed().size() != envelope::kKeySize || body.join().name().empty() ||
-      body.join().name().size() > 64) {
+      body.join().chain_seed().size() != envelope::kKeySize ||
+      !CheckName(body.join().name()).ok()) {
     return Status::AuthFailed();
   }
 

@@ -35,8 +35,10 @@ Result<SyncPlan> Node::PlanSync() {
   WAYPOST_RETURN_IF_ERROR(
       db_.Exec("DELETE FROM outbox WHERE expires_at <= " + std::to_string(now)));
   WAYPOST_RETURN_IF_ERROR(db_.Exec("DELETE FROM seen WHERE expires_at <= " + std::to_string(now)));
+  WAYPOST_RETURN_IF_ERROR(
+      db_.Exec("DELETE FROM invites WHERE expires_at <= " + std::to_string(now)));
   {
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare("SELECT envelope FROM outbox"));
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare("SELECT envelope FROM outbox WHERE relayed = 0"));
     while (true) {
       WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
@@ -190,7 +192,11 @@ Status Node::ApplyBody(const Contact& from, ByteView env, ByteView body_bytes) {
     WAYPOST_RETURN_IF_ERROR(st.Bind(2, from.id));
     WAYPOST_RETURN_IF_ERROR(st.BindBlob(3, AsBytes(body.receipt().of())));
     WAYPOST_RETURN_IF_ERROR(st.Step().status());
-    return Status::Ok();
+    // Delivered: no relay needs the envelope from us any more.
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement ob,
+                             db_.Prepare("DELETE FROM outbox WHERE substr(id, 1, 16) = ?"));
+    WAYPOST_RETURN_IF_ERROR(ob.BindBlob(1, AsBytes(body.receipt().of())));
+    return ob.Step().status();
   }
   std::string kind, code, text;
   if (body.has_checkin()) {

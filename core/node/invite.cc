@@ -1,6 +1,8 @@
 #include "core/node/invite.h"
 
 #include "core/bytes.h"
+#include "core/node/node.h"
+#include "core/sync/relay_address.h"
 #include "core/secret.h"
 
 namespace waypost::node {
@@ -27,9 +29,12 @@ Result<pb::Invite> DecodeInvite(std::string_view code) {
   const bool parsed = invite.ParseFromArray(raw->data(), int(raw->size()));
   Wipe(*raw);
   if (!parsed || invite.inviter_key().size() != 32 || invite.secret().size() != 32 ||
-      invite.tag_key().size() != 32 || invite.expires_at() <= 0 || invite.inviter_name().empty() ||
-      invite.inviter_name().size() > 64) {
+      invite.tag_key().size() != 32 || invite.expires_at() <= 0 ||
+      !CheckName(invite.inviter_name()).ok()) {
     return malformed;
+  }
+  for (const std::string& relay : invite.relays()) {
+    if (!sync::ParseRelayAddress(relay).ok()) return malformed;
   }
   return invite;
 }

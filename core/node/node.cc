@@ -12,20 +12,6 @@
 namespace waypost::node {
 namespace {
 
-constexpr size_t kMaxNameSize = 64;
-
-Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameSize) {
-    return Status::InvalidArgument("a name must be 1 to 64 characters");
-  }
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      return Status::InvalidArgument("a name cannot contain control characters");
-    }
-  }
-  return Status::Ok();
-}
-
 Status PutMeta(store::Database& db, std::string_view key, ByteView value) {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
                            db.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
@@ -43,6 +29,24 @@ Result<Bytes> GetMeta(store::Database& db, std::string_view key) {
 }
 
 }  // namespace
+
+Status CheckName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameSize) {
+    return Status::InvalidArgument("a name must be 1 to 64 bytes");
+  }
+  // Names from invites and join requests end up on terminals: no C0 or C1
+  // control characters (C1 as UTF-8 is 0xC2 0x80..0x9F), no DEL.
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool c1 = c == 0xC2 && i + 1 < name.size() &&
+                    static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(name[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      return Status::InvalidArgument("a name cannot contain control characters");
+    }
+  }
+  return Status::Ok();
+}
 
 Node::Node(store::Database db, const Clock& clock, Random& random)
     : db_(std::move(db)), clock_(clock), random_(random) {}

@@ -56,7 +56,7 @@ struct MessageInfo {
 
 // What one sync with a relay should carry.
 struct SyncPlan {
-  std::vector<Bytes> upload;
+  std::vector<Bytes> upload;  // queued envelopes no relay has taken yet
   std::vector<envelope::RecipientTag> tags;
   std::vector<Bytes> have;  // 8-byte content-id prefixes already held
 };
@@ -66,6 +66,10 @@ enum class IngestOutcome {
   kDuplicate,  // seen before (a replay or a second copy)
   kNotOurs,    // addressed to someone else
 };
+
+inline constexpr size_t kMaxNameSize = 64;
+// Ok for 1..64 bytes with no control characters (names reach terminals).
+Status CheckName(std::string_view name);
 
 class Node {
  public:

@@ -44,8 +44,11 @@ struct HandshakeConfig {
   std::vector<Secret> psks;
   // Source for GENERATE_KEYPAIR. Not owned; must outlive the HandshakeState.
   Random* random = nullptr;
-  // TEST ONLY: the private key the e token uses instead of a random one, so
-  // known-answer vectors can be replayed. Never set this in production.
+  // The private key the e token uses instead of drawing one from `random`.
+  // Two legitimate uses: known-answer vectors, and envelope sealing, which
+  // draws the ephemeral key itself because the authenticated header binds a
+  // hint to it (core/envelope/envelope.cc). It must always be fresh and
+  // random: reusing one ephemeral key breaks the handshake's secrecy.
   std::optional<Secret> fixed_ephemeral_private;
 };
 
