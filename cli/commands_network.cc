@@ -43,14 +43,9 @@ Status ExchangeOnce(Context& ctx, node::Node& node, const sync::RelayAddress& re
   totals.bytes_sent += client.bytes_sent();
   totals.bytes_received += client.bytes_received();
   totals.round_trips += client.round_trips();
-  for (const Bytes& envelope : client.TakeEnvelopes()) {
-    Result<node::IngestOutcome> outcome = node.Ingest(envelope);
-    if (!outcome.ok()) {
-      ++totals.rejected;  // forged, damaged or expired: dropped, store untouched
-    } else if (*outcome == node::IngestOutcome::kAccepted) {
-      ++totals.downloaded;
-    }
-  }
+  const node::Node::IngestCounts counts = node.IngestAll(client.TakeEnvelopes());
+  totals.downloaded += counts.accepted;
+  totals.rejected += counts.rejected;  // forged, damaged or expired: dropped
   return Status::Ok();
 }
 
@@ -86,18 +81,25 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
   if (relays.empty()) return Status::InvalidArgument("no relays: `waypost relays add ADDRESS` first");
 
   SyncTotals totals;
-  size_t failed = 0;
-  Status last_error;
+  std::vector<std::string> failures;
   for (const sync::RelayAddress& relay : relays) {
     Status s = SyncWithRelay(ctx, *node, relay, options, totals);
-    if (!s.ok()) {
-      ++failed;
-      last_error = s;
-      ctx.Note("waypost: warning: relay " + relay.host + ":" + std::to_string(relay.port) + ": " +
-               s.message());
+    if (s.code() == Status::Code::kAuthFailed) {
+      s = Status::AuthFailed();
+      failures.push_back("relay " + FormatHostPort(relay.host, relay.port) +
+                         " failed to prove it holds the key in its address "
+                         "(a wrong address, or someone standing in for it)");
+    } else if (!s.ok()) {
+      failures.push_back(s.message());
     }
   }
-  if (failed == relays.size()) return last_error;
+  // All failed: one error line. Some failed: a warning for each.
+  if (failures.size() == relays.size()) {
+    std::string message = failures.front();
+    if (failures.size() > 1) message = "no relay could be reached (" + message + ", ...)";
+    return Status::Unavailable(message);
+  }
+  for (const std::string& f : failures) ctx.Note("waypost: warning: " + f);
   if (totals.rejected > 0) {
     ctx.Note("waypost: warning: dropped " + std::to_string(totals.rejected) +
              " envelope(s) that failed to authenticate");

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cstring>
 #include <string_view>
 
 namespace waypost::envelope {
@@ -41,15 +42,24 @@ RecipientTag JoinTagFor(const Secret& invite_secret) {
   return tag;
 }
 
+// Guarded allocations cost ~40 µs each (guard pages, mlock), a hash 0.4 µs:
+// ratchet inside one Secret through a wiped stack buffer.
+void RatchetInPlace(Secret& chain) {
+  uint8_t next[kKeySize];
+  KeyedHash(chain, "waypost ratchet v1", {}, next, sizeof next);
+  std::memcpy(chain.data(), next, sizeof next);
+  sodium_memzero(next, sizeof next);
+}
+
 Secret Ratchet(const Secret& chain) {
-  Secret next(kKeySize);
-  KeyedHash(chain, "waypost ratchet v1", {}, next.data(), next.size());
+  Secret next = chain.Clone();
+  RatchetInPlace(next);
   return next;
 }
 
 Secret ChainAt(const Secret& base_chain, Epoch base, Epoch target) {
   Secret chain = base_chain.Clone();
-  for (Epoch e = base; e < target; ++e) chain = Ratchet(chain);
+  for (Epoch e = base; e < target; ++e) RatchetInPlace(chain);
   return chain;
 }
 

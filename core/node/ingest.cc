@@ -141,6 +141,32 @@ Result<IngestOutcome> Node::Ingest(ByteView env) {
   return outcome;
 }
 
+Node::IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
+  IngestCounts counts;
+  std::vector<const Bytes*> pending;
+  for (const Bytes& e : envelopes) pending.push_back(&e);
+  bool progress = true;
+  while (!pending.empty() && progress) {
+    progress = false;
+    std::vector<const Bytes*> failed;
+    for (const Bytes* e : pending) {
+      Result<IngestOutcome> outcome = Ingest(*e);
+      if (!outcome.ok()) {
+        failed.push_back(e);
+        continue;
+      }
+      switch (*outcome) {
+        case IngestOutcome::kAccepted: ++counts.accepted; progress = true; break;
+        case IngestOutcome::kDuplicate: ++counts.duplicate; break;
+        case IngestOutcome::kNotOurs: ++counts.not_ours; break;
+      }
+    }
+    pending = std::move(failed);
+  }
+  counts.rejected = pending.size();
+  return counts;
+}
+
 // An envelope with our tag for `epoch`: the hint names candidate senders,
 // and the one whose pairwise key opens it is the sender.
 Result<IngestOutcome> Node::IngestFromContact(ByteView env, envelope::Epoch epoch) {
@@ -192,10 +218,14 @@ Status Node::ApplyBody(const Contact& from, ByteView env, ByteView body_bytes) {
     WAYPOST_RETURN_IF_ERROR(st.Bind(2, from.id));
     WAYPOST_RETURN_IF_ERROR(st.BindBlob(3, AsBytes(body.receipt().of())));
     WAYPOST_RETURN_IF_ERROR(st.Step().status());
-    // Delivered: no relay needs the envelope from us any more.
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement ob,
-                             db_.Prepare("DELETE FROM outbox WHERE substr(id, 1, 16) = ?"));
-    WAYPOST_RETURN_IF_ERROR(ob.BindBlob(1, AsBytes(body.receipt().of())));
+    // Delivered: no relay needs the envelope from us any more. Only for
+    // envelopes that went to this contact.
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement ob,
+        db_.Prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM messages WHERE "
+                    "direction = 'out' AND contact_id = ? AND substr(id, 1, 16) = ?)"));
+    WAYPOST_RETURN_IF_ERROR(ob.Bind(1, from.id));
+    WAYPOST_RETURN_IF_ERROR(ob.BindBlob(2, AsBytes(body.receipt().of())));
     return ob.Step().status();
   }
   std::string kind, code, text;

@@ -1,5 +1,9 @@
 #include "core/node/invite.h"
 
+#include <sodium.h>
+
+#include <array>
+
 #include "core/bytes.h"
 #include "core/node/node.h"
 #include "core/sync/relay_address.h"
@@ -7,8 +11,24 @@
 
 namespace waypost::node {
 
+namespace {
+
+constexpr size_t kChecksumSize = 4;
+
+// A typo or an autocorrected letter must not yield an invite that parses
+// but can never complete; four bytes of BLAKE2b catch them.
+std::array<uint8_t, kChecksumSize> Checksum(ByteView body) {
+  std::array<uint8_t, kChecksumSize> sum;
+  crypto_generichash(sum.data(), sum.size(), body.data(), body.size(), nullptr, 0);
+  return sum;
+}
+
+}  // namespace
+
 std::string EncodeInvite(const pb::Invite& invite) {
   std::string raw = invite.SerializeAsString();
+  const auto sum = Checksum(AsBytes(raw));
+  raw.append(sum.begin(), sum.end());
   std::string code = std::string(kInvitePrefix) + ToBase64Url(AsBytes(raw));
   Wipe(raw);
   return code;
@@ -24,9 +44,15 @@ Result<pb::Invite> DecodeInvite(std::string_view code) {
     return malformed;
   }
   std::optional<Bytes> raw = FromBase64Url(code.substr(kInvitePrefix.size()));
-  if (!raw) return malformed;
+  if (!raw || raw->size() <= kChecksumSize) return malformed;
+  const ByteView body = ByteView(*raw).first(raw->size() - kChecksumSize);
+  if (!ConstantTimeEqual(Checksum(body), ByteView(*raw).last(kChecksumSize))) {
+    Wipe(*raw);
+    return Status::InvalidArgument(
+        "malformed invite code: a character is wrong or missing (copy it whole, as one line)");
+  }
   pb::Invite invite;
-  const bool parsed = invite.ParseFromArray(raw->data(), int(raw->size()));
+  const bool parsed = invite.ParseFromArray(body.data(), int(body.size()));
   Wipe(*raw);
   if (!parsed || invite.inviter_key().size() != 32 || invite.secret().size() != 32 ||
       invite.tag_key().size() != 32 || invite.expires_at() <= 0 ||

@@ -1,5 +1,6 @@
-// Invite codes: one line, "wpi1:" + base64url(pb::Invite). An invite is a
-// secret: whoever holds it can enroll once, until it expires.
+// Invite codes: one line, "wpi1:" + base64url(pb::Invite || checksum), where
+// the checksum is the first 4 bytes of BLAKE2b-256 over the protobuf bytes.
+// An invite is a secret: whoever holds it can enroll once, until it expires.
 #pragma once
 
 #include <string>

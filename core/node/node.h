@@ -114,6 +114,17 @@ class Node {
   // Corrupt and change nothing.
   Result<IngestOutcome> Ingest(ByteView envelope);
 
+  struct IngestCounts {
+    size_t accepted = 0;
+    size_t duplicate = 0;
+    size_t not_ours = 0;
+    size_t rejected = 0;  // forged, damaged or expired; dropped
+  };
+  // Takes in a batch in any order. Envelopes that fail are retried while the
+  // batch still makes progress, so a check-in that arrives beside the join
+  // request it depends on is not lost to ordering.
+  IngestCounts IngestAll(const std::vector<Bytes>& envelopes);
+
  private:
   Node(store::Database db, const Clock& clock, Random& random);
   Status LoadIdentity();

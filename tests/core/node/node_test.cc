@@ -1,0 +1,602 @@
+// Node end to end, without a network: two or three nodes in temporary homes
+// pass envelopes by hand (PlanSync().upload from one, Ingest on another),
+// with fake clocks so expiry, epochs and ratcheting can be driven.
+#include "core/node/node.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/envelope/envelope.h"
+#include "core/envelope/format.h"
+#include "core/envelope/keys.h"
+#include "core/node/invite.h"
+#include "proto/waypost.pb.h"
+#include "tests/core/store/temp_dir.h"
+
+namespace waypost::node {
+namespace {
+
+using store::testing::TempDir;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
+
+constexpr int64_t kDay = envelope::kEpochSeconds;
+constexpr const char* kRelay =
+    "wpr1:abababababababababababababababababababababababababababababababab@relay.example:7000";
+
+Secret Passphrase() { return Secret::FromString("correct horse"); }
+
+// One participant: its own home, randomness and (possibly shared) clock.
+struct Peer {
+  Peer(std::string name, std::string role, FakeClock& clock, uint64_t seed)
+      : clock(&clock), random(seed) {
+    home = dir.File("home");
+    auto created = Node::Create(home, Passphrase(), store::KdfProfile::kInteractive, name, role,
+                                clock, random);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    if (created.ok()) node = std::move(created).value();
+  }
+
+  // Closes and reopens the store, as a new process would (runs the ratchet).
+  void Reopen() {
+    node.reset();
+    auto opened = Node::Open(home, Passphrase(), *clock, random);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    node = std::move(opened).value();
+  }
+
+  Node* operator->() { return node.get(); }
+
+  TempDir dir;
+  std::string home;
+  FakeClock* clock;
+  SeededRandom random;
+  std::unique_ptr<Node> node;
+};
+
+// Everything `from` would upload now; the relay is told it took them all.
+std::vector<Bytes> Upload(Peer& from) {
+  auto plan = from->PlanSync();
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  if (!plan.ok()) return {};
+  EXPECT_TRUE(from->MarkRelayed(plan->upload).ok());
+  return plan->upload;
+}
+
+// What a relay would hand `to`: the envelopes whose tag it asks for.
+std::vector<Bytes> Fetch(Peer& to, const std::vector<Bytes>& pool) {
+  auto plan = to->PlanSync();
+  EXPECT_TRUE(plan.ok());
+  std::vector<Bytes> out;
+  for (const Bytes& env : pool) {
+    auto header = envelope::ParseHeader(env);
+    if (!header.ok()) continue;
+    if (std::find(plan->tags.begin(), plan->tags.end(), header->tag) != plan->tags.end()) {
+      out.push_back(env);
+    }
+  }
+  return out;
+}
+
+struct Tally {
+  int accepted = 0, duplicate = 0, not_ours = 0, failed = 0;
+};
+
+Tally IngestAll(Peer& to, const std::vector<Bytes>& envs) {
+  Tally t;
+  for (const Bytes& env : envs) {
+    auto r = to->Ingest(env);
+    if (!r.ok()) {
+      ++t.failed;
+    } else if (*r == IngestOutcome::kAccepted) {
+      ++t.accepted;
+    } else if (*r == IngestOutcome::kDuplicate) {
+      ++t.duplicate;
+    } else {
+      ++t.not_ours;
+    }
+  }
+  return t;
+}
+
+// One sync round from -> relay -> to, filtered by tag as a relay would.
+Tally Sync(Peer& from, Peer& to) { return IngestAll(to, Fetch(to, Upload(from))); }
+
+std::vector<MessageInfo> InboxOf(Peer& p) {
+  auto inbox = p->Inbox();
+  EXPECT_TRUE(inbox.ok()) << inbox.status().ToString();
+  return inbox.ok() ? *inbox : std::vector<MessageInfo>{};
+}
+
+std::vector<ContactInfo> ContactsOf(Peer& p) {
+  auto contacts = p->Contacts();
+  EXPECT_TRUE(contacts.ok()) << contacts.status().ToString();
+  return contacts.ok() ? *contacts : std::vector<ContactInfo>{};
+}
+
+// Everything observable in a node's store, as text, for before/after checks.
+std::string Snapshot(Peer& p) {
+  std::ostringstream out;
+  for (const ContactInfo& c : ContactsOf(p)) {
+    out << "contact " << c.name << '|' << c.fingerprint << '|' << c.role << '|' << c.state << '|'
+        << c.last_seen.value_or(-1) << '\n';
+  }
+  for (const MessageInfo& m : InboxOf(p)) {
+    out << "message " << m.id << '|' << m.direction << '|' << m.kind << '|' << m.peer << '|'
+        << m.code << '|' << m.text << '|' << m.sent_at << '|' << m.received_at.value_or(-1) << '|'
+        << m.state << '\n';
+  }
+  for (const char* sql : {"SELECT count(*) FROM seen", "SELECT count(*) FROM outbox",
+                          "SELECT count(*) FROM invites"}) {
+    auto st = p->database().Prepare(sql);
+    EXPECT_TRUE(st.ok());
+    if (st.ok() && st->Step().value()) out << sql << " = " << st->ColumnInt64(0) << '\n';
+  }
+  return out.str();
+}
+
+struct Chain {
+  envelope::Epoch epoch = 0;
+  Bytes key;
+};
+
+// The stored pairwise chain of `p`'s contact named `name`.
+Chain ChainOf(Peer& p, const std::string& name) {
+  auto st = p->database().Prepare("SELECT chain_epoch, chain_key FROM contacts WHERE name = ?");
+  EXPECT_TRUE(st.ok());
+  Chain c;
+  if (!st.ok()) return c;
+  EXPECT_TRUE(st->BindText(1, name).ok());
+  if (st->Step().value()) c = {st->ColumnInt64(0), st->ColumnBlob(1)};
+  return c;
+}
+
+std::string InviteFrom(Peer& coordinator, int64_t ttl = 3600) {
+  EXPECT_TRUE(coordinator->AddRelay(kRelay).ok());
+  auto code = coordinator->CreateInvite("", ttl);
+  EXPECT_TRUE(code.ok()) << code.status().ToString();
+  return code.ok() ? *code : std::string();
+}
+
+// The whole enrollment: invite, join, join request in, welcome back.
+void Enroll(Peer& coordinator, Peer& helper, int64_t ttl = 3600) {
+  const std::string code = InviteFrom(coordinator, ttl);
+  auto joined = helper->Join(code);
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_EQ(*joined, coordinator->self().name);
+  EXPECT_EQ(Sync(helper, coordinator).accepted, 1);
+  EXPECT_EQ(Sync(coordinator, helper).accepted, 1);
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  Peer coord_{"base", "coordinator", clock_, 1};
+  Peer alice_{"alice", "helper", clock_, 2};
+};
+
+TEST_F(NodeTest, InviteJoinWelcome) {
+  const std::string code = InviteFrom(coord_);
+  auto joined = alice_->Join(code);
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_EQ(*joined, "base");
+  EXPECT_EQ(alice_->self().role, "helper");
+  auto relays = alice_->Relays();
+  ASSERT_TRUE(relays.ok());
+  EXPECT_THAT(*relays, ElementsAre(kRelay));
+  EXPECT_THAT(ContactsOf(alice_), ElementsAre(AllOf(Field(&ContactInfo::name, "base"),
+                                                    Field(&ContactInfo::role, "coordinator"),
+                                                    Field(&ContactInfo::state, "pending"))));
+  EXPECT_TRUE(ContactsOf(coord_).empty());
+
+  // The join request reaches the coordinator: alice is an active helper.
+  Tally in = Sync(alice_, coord_);
+  EXPECT_EQ(in.accepted, 1);
+  auto coord_contacts = ContactsOf(coord_);
+  ASSERT_EQ(coord_contacts.size(), 1u);
+  EXPECT_EQ(coord_contacts[0].name, "alice");
+  EXPECT_EQ(coord_contacts[0].role, "helper");
+  EXPECT_EQ(coord_contacts[0].state, "active");
+  EXPECT_EQ(coord_contacts[0].fingerprint, alice_->self().fingerprint);
+
+  // The welcome reaches alice: the coordinator becomes active.
+  EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
+  auto alice_contacts = ContactsOf(alice_);
+  ASSERT_EQ(alice_contacts.size(), 1u);
+  EXPECT_EQ(alice_contacts[0].state, "active");
+  EXPECT_EQ(alice_contacts[0].fingerprint, coord_->self().fingerprint);
+  EXPECT_EQ(alice_contacts[0].last_seen, clock_.Now());
+  // Nothing was shown as a message on either side.
+  EXPECT_TRUE(InboxOf(alice_).empty());
+  EXPECT_TRUE(InboxOf(coord_).empty());
+}
+
+TEST_F(NodeTest, CheckInIsDeliveredThenConfirmed) {
+  Enroll(coord_, alice_);
+  const UnixTime sent = clock_.Now();
+  auto ids = alice_->CheckIn("crossed", "at the border", "");
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 1u);
+  const std::string id = ids->front();
+  EXPECT_EQ(id.size(), 12u);
+
+  auto out = InboxOf(alice_);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, id);
+  EXPECT_EQ(out[0].direction, "out");
+  EXPECT_EQ(out[0].kind, "checkin");
+  EXPECT_EQ(out[0].peer, "base");
+  EXPECT_EQ(out[0].code, "crossed");
+  EXPECT_EQ(out[0].text, "at the border");
+  EXPECT_EQ(out[0].state, "queued");
+
+  clock_.Advance(60);
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  EXPECT_EQ(InboxOf(alice_)[0].state, "relayed");
+  auto in = InboxOf(coord_);
+  ASSERT_EQ(in.size(), 1u);
+  EXPECT_EQ(in[0].id, id);
+  EXPECT_EQ(in[0].direction, "in");
+  EXPECT_EQ(in[0].kind, "checkin");
+  EXPECT_EQ(in[0].peer, "alice");
+  EXPECT_EQ(in[0].code, "crossed");
+  EXPECT_EQ(in[0].text, "at the border");
+  EXPECT_EQ(in[0].state, "received");
+  EXPECT_EQ(in[0].sent_at, sent);
+  EXPECT_EQ(in[0].received_at, sent + 60);
+
+  // The automatic delivered receipt.
+  EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
+  EXPECT_EQ(InboxOf(alice_)[0].state, "delivered");
+
+  ASSERT_TRUE(coord_->Confirm(id.substr(0, 6)).ok());
+  EXPECT_EQ(InboxOf(coord_)[0].state, "confirmed");
+  EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
+  EXPECT_EQ(InboxOf(alice_)[0].state, "confirmed");
+  EXPECT_EQ(InboxOf(alice_).size(), 1u);  // receipts are not messages
+}
+
+TEST_F(NodeTest, ReplayIsDuplicateAndChangesNothing) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "", "base").ok());
+  const std::vector<Bytes> sent = Upload(alice_);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(IngestAll(coord_, sent).accepted, 1);
+  const std::string before = Snapshot(coord_);
+  clock_.Advance(3600);
+  for (int i = 0; i < 3; ++i) {
+    auto again = coord_->Ingest(sent[0]);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(*again, IngestOutcome::kDuplicate);
+  }
+  EXPECT_EQ(Snapshot(coord_), before);
+  EXPECT_EQ(InboxOf(coord_).size(), 1u);
+  // Still a duplicate after a restart: the seen set is stored.
+  coord_.Reopen();
+  EXPECT_EQ(coord_->Ingest(sent[0]).value(), IngestOutcome::kDuplicate);
+  EXPECT_EQ(InboxOf(coord_).size(), 1u);
+}
+
+// Every byte of a real check-in flipped: never accepted, nothing stored, and
+// the genuine envelope is still accepted afterwards (no poisoned seen set).
+TEST_F(NodeTest, ForgedEnvelopesChangeNothing) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "note", "").ok());
+  const std::vector<Bytes> sent = Upload(alice_);
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& env = sent[0];
+  const std::string before = Snapshot(coord_);
+  for (size_t i = 0; i < env.size(); ++i) {
+    Bytes bad = env;
+    bad[i] ^= 0x04;
+    auto r = coord_->Ingest(bad);
+    if (r.ok()) {
+      // Only a damaged tag can read as "someone else's".
+      EXPECT_EQ(*r, IngestOutcome::kNotOurs) << "byte " << i;
+      EXPECT_TRUE(i >= 1 && i < 1 + envelope::kTagSize) << "byte " << i;
+    } else {
+      EXPECT_THAT(r.status().code(),
+                  ::testing::AnyOf(Status::Code::kAuthFailed, Status::Code::kCorrupt,
+                                   Status::Code::kExpired))
+          << "byte " << i << ": " << r.status().ToString();
+    }
+  }
+  // Truncated and garbage input.
+  EXPECT_FALSE(coord_->Ingest(ByteView(env).first(env.size() - 1)).ok());
+  EXPECT_FALSE(coord_->Ingest(Bytes{}).ok());
+  EXPECT_EQ(Snapshot(coord_), before);
+  EXPECT_EQ(coord_->Ingest(env).value(), IngestOutcome::kAccepted);
+  EXPECT_EQ(InboxOf(coord_).size(), 1u);
+}
+
+TEST_F(NodeTest, InviteIsOneTime) {
+  Peer bob{"bob", "helper", clock_, 3};
+  const std::string code = InviteFrom(coord_);
+  ASSERT_TRUE(alice_->Join(code).ok());
+  ASSERT_TRUE(bob->Join(code).ok());  // bob cannot know it was used
+  const std::vector<Bytes> alice_join = Upload(alice_);
+  const std::vector<Bytes> bob_join = Upload(bob);
+  ASSERT_EQ(alice_join.size(), 1u);
+  ASSERT_EQ(bob_join.size(), 1u);
+
+  // A forged join request with the invite's tag does not burn the invite.
+  Bytes forged = alice_join[0];
+  forged[forged.size() - 1] ^= 1;
+  EXPECT_EQ(coord_->Ingest(forged).status().code(), Status::Code::kAuthFailed);
+
+  EXPECT_EQ(IngestAll(coord_, alice_join).accepted, 1);
+  Tally second = IngestAll(coord_, bob_join);
+  EXPECT_EQ(second.accepted, 0);
+  EXPECT_EQ(second.not_ours + second.failed, 1);
+  auto contacts = ContactsOf(coord_);
+  ASSERT_EQ(contacts.size(), 1u);
+  EXPECT_EQ(contacts[0].name, "alice");
+  // A replay of the accepted request is only a duplicate.
+  EXPECT_EQ(coord_->Ingest(alice_join[0]).value(), IngestOutcome::kDuplicate);
+  EXPECT_EQ(ContactsOf(coord_).size(), 1u);
+}
+
+TEST_F(NodeTest, ExpiredInviteCannotBeJoined) {
+  const std::string code = InviteFrom(coord_, 3600);
+  clock_.Advance(3601);
+  auto joined = alice_->Join(code);
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.status().code(), Status::Code::kExpired);
+  EXPECT_TRUE(ContactsOf(alice_).empty());
+}
+
+TEST_F(NodeTest, JoinRequestArrivingAfterInviteExpiryIsRefused) {
+  const std::string code = InviteFrom(coord_, 3600);
+  ASSERT_TRUE(alice_->Join(code).ok());
+  const std::vector<Bytes> join = Upload(alice_);
+  ASSERT_EQ(join.size(), 1u);
+  clock_.Advance(3600);
+  EXPECT_EQ(coord_->Ingest(join[0]).status().code(), Status::Code::kExpired);
+  EXPECT_TRUE(ContactsOf(coord_).empty());
+}
+
+TEST_F(NodeTest, ExpiredEnvelopeIsRefused) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  const std::vector<Bytes> sent = Upload(alice_);
+  ASSERT_EQ(sent.size(), 1u);
+  const uint32_t expires_at = envelope::ParseHeader(sent[0])->expires_at;
+  EXPECT_EQ(int64_t(expires_at), clock_.Now() + envelope::kDeliveryWindowEpochs * kDay);
+  clock_.Set(expires_at);
+  auto r = coord_->Ingest(sent[0]);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kExpired);
+  EXPECT_TRUE(InboxOf(coord_).empty());
+  // The sender drops it from its outbox too.
+  EXPECT_TRUE(Upload(alice_).empty());
+}
+
+TEST_F(NodeTest, HelpersSeeOnlyTheirOwnEnvelopesAndContacts) {
+  Peer bob{"bob", "helper", clock_, 3};
+  Enroll(coord_, alice_);
+  Enroll(coord_, bob);
+  EXPECT_EQ(ContactsOf(coord_).size(), 2u);
+  // Need to know: each helper knows only the coordinator.
+  for (Peer* helper : {&alice_, &bob}) {
+    auto contacts = ContactsOf(*helper);
+    ASSERT_EQ(contacts.size(), 1u);
+    EXPECT_EQ(contacts[0].name, "base");
+  }
+
+  ASSERT_TRUE(alice_->CheckIn("crossed", "secret route", "").ok());
+  ASSERT_TRUE(coord_->SendText("alice", "for alice only").ok());
+  const std::vector<Bytes> from_alice = Upload(alice_);
+  const std::vector<Bytes> from_coord = Upload(coord_);
+  ASSERT_FALSE(from_alice.empty());
+  ASSERT_FALSE(from_coord.empty());
+
+  // Bob would not even ask a relay for them ...
+  EXPECT_TRUE(Fetch(bob, from_alice).empty());
+  EXPECT_TRUE(Fetch(bob, from_coord).empty());
+  // ... and offered them anyway, he cannot open them.
+  const std::string before = Snapshot(bob);
+  Tally b1 = IngestAll(bob, from_alice);
+  Tally b2 = IngestAll(bob, from_coord);
+  EXPECT_EQ(b1.not_ours, int(from_alice.size()));
+  EXPECT_EQ(b2.not_ours, int(from_coord.size()));
+  EXPECT_EQ(Snapshot(bob), before);
+
+  // Alice gets hers; the coordinator gets alice's check-in.
+  EXPECT_EQ(IngestAll(alice_, from_coord).accepted, 1);
+  EXPECT_EQ(IngestAll(coord_, from_alice).accepted, 1);
+  EXPECT_TRUE(InboxOf(bob).empty());
+}
+
+// Forward secrecy: once the delivery window has passed and the store is
+// reopened, the chain key that sealed an old envelope is gone.
+TEST_F(NodeTest, OldEnvelopesCannotBeOpenedAfterRatchet) {
+  Enroll(coord_, alice_);
+  const envelope::Epoch old_epoch = envelope::EpochOf(clock_.Now());
+  ASSERT_TRUE(alice_->CheckIn("crossed", "old", "").ok());
+  const std::vector<Bytes> old = Upload(alice_);
+  ASSERT_EQ(old.size(), 1u);
+
+  // Positive control: the coordinator's stored chain opens it today.
+  const Chain before = ChainOf(coord_, "alice");
+  ASSERT_FALSE(before.key.empty());
+  auto open_with = [&](const Chain& chain, envelope::Epoch epoch) {
+    Secret psk = envelope::PskFrom(envelope::ChainAt(Secret::From(chain.key), chain.epoch, epoch));
+    envelope::OpenRequest req;
+    req.recipient = &coord_->identity();
+    req.sender_public = alice_->self().public_key;
+    req.psk = &psk;
+    return envelope::Open(req, old[0]);
+  };
+  ASSERT_GE(old_epoch, before.epoch);
+  ASSERT_TRUE(open_with(before, old_epoch).ok());
+
+  // Two days on, a check-in still inside the window.
+  clock_.Advance(2 * kDay);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "recent", "").ok());
+  std::vector<Bytes> recent;
+  for (Bytes& env : Upload(alice_)) {
+    if (env != old[0]) recent.push_back(std::move(env));
+  }
+  ASSERT_EQ(recent.size(), 1u);
+
+  clock_.Advance(13 * kDay + 3600);  // 15 days and an hour since the first
+  coord_.Reopen();
+  const Chain after = ChainOf(coord_, "alice");
+  EXPECT_EQ(after.epoch, envelope::EpochOf(clock_.Now()) - envelope::kDeliveryWindowEpochs);
+  EXPECT_GT(after.epoch, old_epoch);
+  EXPECT_NE(after.key, before.key);
+  // Nothing reachable from the stored key opens the old envelope.
+  for (envelope::Epoch e = after.epoch; e <= after.epoch + 20; ++e) {
+    auto r = open_with(after, e);
+    EXPECT_FALSE(r.ok()) << "epoch " << e;
+  }
+  EXPECT_FALSE(coord_->Ingest(old[0]).ok());
+  // The recent one, and new traffic, still get through.
+  EXPECT_EQ(coord_->Ingest(recent[0]).value(), IngestOutcome::kAccepted);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "new", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  EXPECT_EQ(InboxOf(coord_).size(), 2u);
+  // And back the other way, after the helper's store ratchets too.
+  alice_.Reopen();
+  EXPECT_GT(ChainOf(alice_, "base").epoch, old_epoch);
+  EXPECT_EQ(Sync(coord_, alice_).accepted, 2);  // two delivered receipts
+  for (const MessageInfo& m : InboxOf(alice_)) {
+    if (m.text != "old") {
+      EXPECT_EQ(m.state, "delivered") << m.text;
+    }
+  }
+}
+
+// A check-in can overtake the join request on the way to the coordinator: it
+// fails without leaving a trace, and is accepted once the join is in.
+TEST_F(NodeTest, CheckInBeforeJoinRequestIsAcceptedLater) {
+  ASSERT_TRUE(alice_->Join(InviteFrom(coord_)).ok());
+  const std::vector<Bytes> join = Upload(alice_);
+  ASSERT_EQ(join.size(), 1u);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "early", "").ok());
+  std::vector<Bytes> checkin;
+  for (Bytes& env : Upload(alice_)) {
+    if (env != join[0]) checkin.push_back(std::move(env));
+  }
+  ASSERT_EQ(checkin.size(), 1u);
+  const std::string before = Snapshot(coord_);
+  EXPECT_EQ(coord_->Ingest(checkin[0]).status().code(), Status::Code::kAuthFailed);
+  EXPECT_EQ(Snapshot(coord_), before);
+  EXPECT_EQ(coord_->Ingest(join[0]).value(), IngestOutcome::kAccepted);
+  EXPECT_EQ(coord_->Ingest(checkin[0]).value(), IngestOutcome::kAccepted);
+  ASSERT_EQ(InboxOf(coord_).size(), 1u);
+  EXPECT_EQ(InboxOf(coord_)[0].text, "early");
+}
+
+// §6 step 1: "Upload every outbox envelope that no relay has taken yet", and
+// step 3: other envelopes stay in the outbox "not to be uploaded again".
+TEST_F(NodeTest, RelayedEnvelopesAreNotUploadedAgain) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  EXPECT_EQ(Upload(alice_).size(), 1u);
+  EXPECT_TRUE(Upload(alice_).empty());
+}
+
+// §4.2: on a receipt, "the envelope is removed from the outbox".
+TEST_F(NodeTest, ReceiptRemovesEnvelopeFromOutbox) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
+  ASSERT_EQ(InboxOf(alice_).at(0).state, "delivered");
+  auto st = alice_->database().Prepare("SELECT count(*) FROM outbox");
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE(st->Step().value());
+  EXPECT_EQ(st->ColumnInt64(0), 0);
+}
+
+bool HasControlCharacter(const std::string& s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+// §4.1: "Names are 1 to 64 bytes with no control characters." Names reach
+// terminals: a joiner holding an invite must not plant escapes in the
+// coordinator's contact list.
+TEST_F(NodeTest, JoinNameWithControlCharactersIsRefused) {
+  auto invite = DecodeInvite(InviteFrom(coord_));
+  ASSERT_TRUE(invite.ok());
+  SeededRandom random(99);
+  noise::KeyPair joiner = noise::KeyPair::Generate(random);
+  pb::Body body;
+  body.mutable_join()->set_name("evil\x1b]0;owned\x07\x1b[2J");
+  body.mutable_join()->set_tag_key(std::string(32, 'k'));
+  body.mutable_join()->set_chain_seed(std::string(32, 's'));
+  body.set_sent_at(clock_.Now());
+  const std::string bytes = body.SerializeAsString();
+  Secret secret = Secret::FromString(invite->secret());
+  envelope::SealRequest req;
+  req.pattern = envelope::Pattern::kJoin;
+  req.sender = &joiner;
+  req.recipient_public = AsBytes(invite->inviter_key());
+  req.psk = &secret;
+  req.tag = envelope::JoinTagFor(secret);
+  req.expires_at = uint32_t(invite->expires_at());
+  req.body = AsBytes(bytes);
+  auto env = envelope::Seal(req, random);
+  ASSERT_TRUE(env.ok());
+  auto r = coord_->Ingest(*env);
+  for (const ContactInfo& c : ContactsOf(coord_)) {
+    EXPECT_FALSE(HasControlCharacter(c.name)) << "stored contact name with control characters";
+  }
+  EXPECT_FALSE(r.ok() && *r == IngestOutcome::kAccepted && ContactsOf(coord_).size() == 1 &&
+               HasControlCharacter(ContactsOf(coord_)[0].name));
+}
+
+// The same rule on the joiner's side, for the inviter's name in the code.
+TEST_F(NodeTest, InviterNameWithControlCharactersIsRefused) {
+  auto invite = DecodeInvite(InviteFrom(coord_));
+  ASSERT_TRUE(invite.ok());
+  invite->set_inviter_name("base\x1b[31m");
+  auto joined = alice_->Join(EncodeInvite(*invite));
+  for (const ContactInfo& c : ContactsOf(alice_)) {
+    EXPECT_FALSE(HasControlCharacter(c.name)) << "stored contact name with control characters";
+  }
+  if (joined.ok()) {
+    EXPECT_FALSE(HasControlCharacter(*joined));
+  }
+}
+
+// A node whose clock is a day off its contact's still delivers, both ways.
+class SkewTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(SkewTest, DeliversDespiteSkew) {
+  FakeClock coord_clock;
+  FakeClock helper_clock(coord_clock.Now() + GetParam());
+  Peer coord{"base", "coordinator", coord_clock, 1};
+  Peer alice{"alice", "helper", helper_clock, 2};
+  Enroll(coord, alice, 3 * kDay);  // a short invite would expire on a fast clock
+  ASSERT_EQ(ContactsOf(alice).at(0).state, "active");
+
+  ASSERT_TRUE(alice->CheckIn("crossed", "skewed", "").ok());
+  EXPECT_EQ(Sync(alice, coord).accepted, 1);
+  ASSERT_EQ(InboxOf(coord).size(), 1u);
+  EXPECT_EQ(Sync(coord, alice).accepted, 1);
+  EXPECT_EQ(InboxOf(alice).at(0).state, "delivered");
+
+  // Skew that appears after enrollment, in the other direction.
+  helper_clock.Advance(-2 * GetParam());
+  ASSERT_TRUE(alice->CheckIn("ok", "", "").ok());
+  EXPECT_EQ(Sync(alice, coord).accepted, 1);
+  EXPECT_EQ(InboxOf(coord).size(), 2u);
+  ASSERT_TRUE(coord->SendText("alice", "got it").ok());
+  EXPECT_EQ(Sync(coord, alice).accepted, 2);  // receipt and text
+}
+
+INSTANTIATE_TEST_SUITE_P(OneDay, SkewTest,
+                         ::testing::Values(-kDay, kDay, -kDay - 3600, kDay + 3600));
+
+}  // namespace
+}  // namespace waypost::node

@@ -1,0 +1,159 @@
+#include "tests/integration/harness.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace waypost::testing {
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> SnapshotFiles(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return out;
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(root, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    out[fs::relative(e.path(), root).string()] = bytes.str();
+  }
+  return out;
+}
+
+std::vector<std::string> FilesContaining(const std::string& root, const std::string& needle) {
+  std::vector<std::string> hits;
+  for (const auto& [path, bytes] : SnapshotFiles(root)) {
+    if (bytes.find(needle) != std::string::npos) hits.push_back(path);
+  }
+  return hits;
+}
+
+void IntegrationTest::SetUp() {
+  std::string tmpl = (fs::temp_directory_path() / "waypost-it.XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  dir_ = tmpl;
+}
+
+void IntegrationTest::TearDown() {
+  relay_.Stop();
+  std::error_code ec;
+  if (!dir_.empty()) fs::remove_all(dir_, ec);
+}
+
+RunResult IntegrationTest::WpRaw(const std::vector<std::string>& args, const EnvChanges& extra,
+                                 std::chrono::milliseconds timeout) {
+  EnvChanges env = {
+      {"WAYPOST_PASSPHRASE", kPassphrase},
+      {"WAYPOST_NEW_PASSPHRASE", std::nullopt},
+      {"WAYPOST_HOME", std::nullopt},
+      {"XDG_DATA_HOME", dir_ + "/xdg"},  // never the real default home
+      {"NO_COLOR", "1"},
+  };
+  for (const auto& [k, v] : extra) env[k] = v;
+  std::vector<std::string> argv{WAYPOST_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, env, timeout);
+}
+
+RunResult IntegrationTest::Wp(const std::string& home, const std::vector<std::string>& args,
+                              const EnvChanges& extra, std::chrono::milliseconds timeout) {
+  std::vector<std::string> full{"--home", home};
+  full.insert(full.end(), args.begin(), args.end());
+  return WpRaw(full, extra, timeout);
+}
+
+void IntegrationTest::StartRelay(const std::string& home, const std::string& listen) {
+  relay_.Stop();
+  std::string error;
+  const EnvChanges env = {
+      {"WAYPOST_PASSPHRASE", kPassphrase},
+      {"WAYPOST_HOME", std::nullopt},
+      {"NO_COLOR", "1"},
+  };
+  ASSERT_TRUE(relay_.Start({WAYPOST_BINARY, "--home", home, "relay", "--listen", listen, "--kdf",
+                            "interactive"},
+                           env, dir_ + "/relay.err", &error))
+      << error;
+  std::optional<std::string> line = relay_.ReadLine(std::chrono::seconds(15));
+  if (!line) {
+    std::ifstream err(dir_ + "/relay.err");
+    std::ostringstream s;
+    s << err.rdbuf();
+    FAIL() << "the relay printed no address; stderr:\n" << s.str();
+  }
+  relay_address_ = *line;
+  ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
+  const size_t colon = relay_address_.rfind(':');
+  ASSERT_NE(colon, std::string::npos);
+  relay_port_ = std::stoi(relay_address_.substr(colon + 1));
+  ASSERT_GT(relay_port_, 0);
+}
+
+void IntegrationTest::StopRelay() {
+  ASSERT_TRUE(relay_.Alive()) << "the relay died before it was stopped";
+  RunResult r = relay_.Stop();
+  EXPECT_FALSE(r.timed_out) << "the relay ignored SIGTERM";
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+}
+
+nlohmann::json IntegrationTest::Json(const RunResult& r) {
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    ADD_FAILURE() << "stdout is not JSON: " << r.Describe();
+    return nullptr;
+  }
+  return j;
+}
+
+void IntegrationTest::CreateAndJoin(const std::string& coord, const std::string& coord_name,
+                                    const std::string& helper, const std::string& helper_name,
+                                    const std::string& invite_for) {
+  RunResult r = Wp(coord, {"init", "--name", coord_name, "--kdf", "interactive"});
+  WP_ASSERT_OK(r);
+  r = Wp(helper, {"init", "--name", helper_name, "--kdf", "interactive"});
+  WP_ASSERT_OK(r);
+  r = Wp(coord, {"relays", "add", relay_address_});
+  WP_ASSERT_OK(r);
+  r = Wp(coord, {"invite", "--for", invite_for});
+  WP_ASSERT_OK(r);
+  std::string invite = r.out;
+  ASSERT_FALSE(invite.empty());
+  ASSERT_EQ(invite.back(), '\n') << "invite should print one line";
+  invite.pop_back();
+  ASSERT_EQ(invite.find('\n'), std::string::npos) << "invite should print exactly one line";
+  ASSERT_EQ(invite.rfind("wpi1:", 0), 0u) << invite;
+  r = Wp(helper, {"join", invite});
+  WP_ASSERT_OK(r);
+  r = Wp(helper, {"relays", "list"});
+  WP_ASSERT_OK(r);
+  EXPECT_NE(r.out.find(relay_address_), std::string::npos)
+      << "join should save the relay the invite carries: " << r.Describe();
+}
+
+void IntegrationTest::SyncEnrollment(const std::string& coord, const std::string& helper) {
+  RunResult r = Wp(helper, {"sync", "--json"});
+  WP_ASSERT_OK(r);
+  EXPECT_GE(Json(r).value("uploaded", 0), 1) << r.Describe();
+  r = Wp(coord, {"sync", "--json"});
+  WP_ASSERT_OK(r);
+  EXPECT_GE(Json(r).value("downloaded", 0), 1) << r.Describe();
+}
+
+std::vector<nlohmann::json> IntegrationTest::InboxEntries(const std::string& home,
+                                                          const std::string& id) {
+  std::vector<nlohmann::json> out;
+  RunResult r = Wp(home, {"inbox", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  const nlohmann::json j = Json(r);
+  EXPECT_TRUE(j.is_array()) << r.out;
+  if (!j.is_array()) return out;
+  for (const nlohmann::json& m : j) {
+    if (m.value("id", "") == id) out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace waypost::testing

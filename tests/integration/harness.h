@@ -1,0 +1,76 @@
+// A fixture for multi-process tests: temporary homes, the real waypost
+// binary, and a real relay process on loopback.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/integration/process.h"
+
+namespace waypost::testing {
+
+inline constexpr const char* kPassphrase = "integration test passphrase";
+
+// Asserts a waypost run exited 0, printing everything it said otherwise.
+#define WP_ASSERT_OK(run) \
+  ASSERT_EQ((run).exit_code, 0) << "waypost failed: " << (run).Describe()
+
+// Every regular file under `root`, recursively: relative path -> raw bytes.
+std::map<std::string, std::string> SnapshotFiles(const std::string& root);
+
+// Files under `root` whose raw bytes contain `needle`.
+std::vector<std::string> FilesContaining(const std::string& root, const std::string& needle);
+
+class IntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // <tempdir>/<name>
+  std::string Home(const std::string& name) const { return dir_ + "/" + name; }
+  const std::string& dir() const { return dir_; }
+
+  // Runs `waypost --home <home> args...` with the test passphrase.
+  RunResult Wp(const std::string& home, const std::vector<std::string>& args,
+               const EnvChanges& extra = {},
+               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Runs waypost with exactly `args` (no --home added).
+  RunResult WpRaw(const std::vector<std::string>& args, const EnvChanges& extra = {},
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // Starts `waypost --home <home> relay --listen <listen>` and waits for its
+  // address line. Sets relay_address_ and relay_port_. Fails the test (fatal)
+  // if no address arrives within 15 s.
+  void StartRelay(const std::string& home, const std::string& listen = "127.0.0.1:0");
+  // SIGTERM to the relay; asserts it stopped cleanly.
+  void StopRelay();
+
+  // Parses stdout as JSON; a failure is reported and yields null.
+  static nlohmann::json Json(const RunResult& r);
+
+  // init coordinator and helper, coordinator adds the relay, invites
+  // `invite_for`, the helper joins. No sync.
+  void CreateAndJoin(const std::string& coord, const std::string& coord_name,
+                     const std::string& helper, const std::string& helper_name,
+                     const std::string& invite_for);
+  // The helper syncs (join request up), then the coordinator syncs (takes it
+  // in, queues its welcome).
+  void SyncEnrollment(const std::string& coord, const std::string& helper);
+
+  // The inbox entries (inbox --json of `home`) with this id.
+  std::vector<nlohmann::json> InboxEntries(const std::string& home, const std::string& id);
+
+  Process relay_;
+  std::string relay_address_;
+  int relay_port_ = 0;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace waypost::testing
