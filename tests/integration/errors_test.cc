@@ -286,7 +286,12 @@ TEST_F(ErrorsTest, AlteredInviteIsRefused) {
     typo[at] = typo[at] == 'A' ? 'B' : 'A';
     r = Wp(H, {"join", typo});
     EXPECT_ONE_ERROR_LINE(r);
-    EXPECT_NE(r.err.find("wrong or missing"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("malformed invite code"), std::string::npos) << r.err;
+    // Inside the code every letter decodes, so only the checksum can catch
+    // it; the last letter may instead break the base64 padding bits.
+    if (at + 1 < altered.size()) {
+      EXPECT_NE(r.err.find("wrong or missing"), std::string::npos) << r.err;
+    }
   }
   r = Wp(H, {"contacts", "--json"});
   WP_ASSERT_OK(r);
