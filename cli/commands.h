@@ -15,5 +15,11 @@ using Action = std::function<Status(Context&)>;
 void AddContactCommands(CLI::App& app, Action& chosen);  // init whoami relays invite join contacts
 void AddMessageCommands(CLI::App& app, Action& chosen);  // checkin send inbox confirm
 void AddNetworkCommands(CLI::App& app, Action& chosen);  // sync relay
+void AddKeyCommands(CLI::App& app, Action& chosen);      // passwd
+void AddPanicCommand(CLI::App& app, Action& chosen);     // panic
+void AddSettingsCommands(CLI::App& app, Action& chosen); // settings
+
+// `init --suggest-passphrase` and `passwd --suggest-passphrase`.
+Status RunSuggestPassphrase(Context& ctx);
 
 }  // namespace waypost::cli

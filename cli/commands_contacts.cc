@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/passphrase.h"
+#include "cli/qr.h"
 #include "core/node/invite.h"
 #include "core/store/kdf.h"
 #include "core/sync/relay_address.h"
@@ -15,6 +16,7 @@ namespace {
 struct InitOptions {
   std::string name;
   std::string kdf = "moderate";
+  bool suggest = false;
 };
 
 Status RunInit(Context& ctx, const InitOptions& o) {
@@ -69,6 +71,7 @@ Status RunRelaysList(Context& ctx) {
 struct InviteOptions {
   std::string for_name;
   std::string expires = "3d";
+  bool qr = false;
 };
 
 Status RunInvite(Context& ctx, const InviteOptions& o) {
@@ -76,6 +79,11 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::string code, node->CreateInvite(o.for_name, ttl));
   ctx.Out(code + "\n");
+  if (o.qr) {
+    // The code alone stays on stdout for scripts; the picture is for eyes.
+    WAYPOST_ASSIGN_OR_RETURN(std::string picture, RenderQr(code));
+    ctx.Note(picture);
+  }
   ctx.Note("One-time invite, valid until " + Rfc3339(ctx.clock().Now() + ttl) +
            ". Pass it only over a channel you trust.");
   return Status::Ok();
@@ -120,10 +128,20 @@ Status RunContacts(Context& ctx) {
 void AddContactCommands(CLI::App& app, Action& chosen) {
   auto init = std::make_shared<InitOptions>();
   CLI::App* c = app.add_subcommand("init", "Create an identity and an encrypted store");
-  c->add_option("--name", init->name, "Your name, as your contacts will see it")->required();
+  c->add_option("--name", init->name, "Your name, as your contacts will see it (required)");
   c->add_option("--kdf", init->kdf, "Passphrase hardening: interactive, moderate, sensitive")
       ->capture_default_str();
-  c->callback([&chosen, init] { chosen = [init](Context& ctx) { return RunInit(ctx, *init); }; });
+  c->add_flag("--suggest-passphrase", init->suggest,
+              "Print a random passphrase and exit, creating nothing");
+  c->callback([&chosen, init] {
+    if (init->suggest) {
+      chosen = RunSuggestPassphrase;
+      return;
+    }
+    // Thrown inside parse(), so it is a usage error (exit 2) like any other.
+    if (init->name.empty()) throw CLI::RequiredError("--name");
+    chosen = [init](Context& ctx) { return RunInit(ctx, *init); };
+  });
 
   app.add_subcommand("whoami", "Show your name and fingerprint")->callback([&chosen] {
     chosen = RunWhoami;
@@ -145,6 +163,7 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   i->add_option("--for", invite->for_name, "The name to file the new member under");
   i->add_option("--expires", invite->expires, "How long the invite stays valid")
       ->capture_default_str();
+  i->add_flag("--qr", invite->qr, "Also draw the code as a QR code (on stderr)");
   i->callback([&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
 
   auto code = std::make_shared<std::string>();

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/passphrase.h"
+#include "core/store/home.h"
 
 namespace waypost::cli {
 
@@ -18,6 +19,11 @@ std::string DefaultHome() {
 }
 
 Result<std::unique_ptr<node::Node>> Context::OpenNode() {
+  // No store (never made, or destroyed by panic): say so before asking for
+  // a passphrase that could open nothing.
+  if (!store::StoreExists(globals_.home)) {
+    return Status::NotFound("no store at " + globals_.home + "; run `waypost init` first");
+  }
   WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(globals_.passphrase_file));
   return node::Node::Open(globals_.home, passphrase, clock_, random_);
 }

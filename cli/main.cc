@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   waypost::cli::AddContactCommands(app, chosen);
   waypost::cli::AddMessageCommands(app, chosen);
   waypost::cli::AddNetworkCommands(app, chosen);
+  waypost::cli::AddKeyCommands(app, chosen);
+  waypost::cli::AddPanicCommand(app, chosen);
+  waypost::cli::AddSettingsCommands(app, chosen);
 
   try {
     app.parse(argc, argv);

@@ -63,7 +63,8 @@ Result<Secret> Prompt(const char* question) {
 Status CheckStrength(const Secret& p) {
   if (p.size() < kMinPassphraseChars) {
     return Status::InvalidArgument(
-        "passphrase too short: use at least 12 characters (hint: four random words)");
+        "passphrase too short: use at least 12 characters (`waypost init "
+        "--suggest-passphrase` prints a random one)");
   }
   return Status::Ok();
 }

@@ -20,7 +20,8 @@ namespace waypost::envelope {
 using Epoch = int64_t;
 
 inline constexpr int64_t kEpochSeconds = 86'400;  // one day
-// Envelopes, and the chain keys that open them, live this long. Past it, a
+// The default delivery window (the `delivery-window` setting, 1..28 days):
+// envelopes, and the chain keys that open them, live this long. Past it, a
 // chain key is ratcheted away and old envelopes can never be opened again.
 inline constexpr int64_t kDeliveryWindowEpochs = 14;
 // How far ahead of the recipient's clock a sender's clock may run.

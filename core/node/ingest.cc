@@ -48,7 +48,7 @@ Result<SyncPlan> Node::PlanSync() {
   // Our own tag for every epoch a sender's clock may plausibly be in: a
   // fixed count, however many contacts we have.
   const envelope::Epoch now_epoch = envelope::EpochOf(now);
-  for (envelope::Epoch e = now_epoch - envelope::kDeliveryWindowEpochs;
+  for (envelope::Epoch e = now_epoch - settings_.delivery_window_epochs;
        e <= now_epoch + envelope::kFutureSkewEpochs; ++e) {
     plan.tags.push_back(envelope::TagFor(tag_key_, e));
   }
@@ -107,7 +107,7 @@ Result<IngestOutcome> Node::Ingest(ByteView env) {
   WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
   Result<IngestOutcome> outcome = IngestOutcome::kNotOurs;
   const envelope::Epoch now_epoch = envelope::EpochOf(now);
-  for (envelope::Epoch e = now_epoch - envelope::kDeliveryWindowEpochs;
+  for (envelope::Epoch e = now_epoch - settings_.delivery_window_epochs;
        e <= now_epoch + envelope::kFutureSkewEpochs; ++e) {
     if (envelope::TagFor(tag_key_, e) == header.tag) {
       outcome = IngestFromContact(env, e);

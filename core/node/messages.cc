@@ -34,7 +34,7 @@ Result<std::string> Node::QueueBody(const Contact& to, const std::string& body_b
   req.psk = &psk;
   req.tag = envelope::TagFor(to.tag_key, epoch);
   req.hint_chain = &chain;
-  req.expires_at = uint32_t(now + envelope::kDeliveryWindowEpochs * envelope::kEpochSeconds);
+  req.expires_at = uint32_t(now + settings_.delivery_window_epochs * envelope::kEpochSeconds);
   req.body = AsBytes(body_bytes);
   WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, envelope::Seal(req, random_));
   const envelope::ContentId id = envelope::ComputeContentId(sealed);

@@ -77,7 +77,9 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, const Secret& 
   std::unique_ptr<Node> node(new Node(std::move(db), clock, random));
   WAYPOST_RETURN_IF_ERROR(node->EnsureSchema());
   WAYPOST_RETURN_IF_ERROR(node->LoadIdentity());
+  WAYPOST_RETURN_IF_ERROR(node->LoadSettings());
   WAYPOST_RETURN_IF_ERROR(node->RatchetOldChains());
+  WAYPOST_RETURN_IF_ERROR(node->DeleteOldMessages());
   return node;
 }
 
@@ -99,26 +101,6 @@ Status Node::LoadIdentity() {
   self_.role = AsString(role);
   self_.public_key = identity_.public_key;
   self_.fingerprint = envelope::Fingerprint(identity_.public_key);
-  return Status::Ok();
-}
-
-// Forward secrecy: a chain key older than the delivery window is ratcheted
-// forward and the old value overwritten (secure_delete is on), so envelopes
-// from before the window can never be opened again on this device.
-Status Node::RatchetOldChains() {
-  const envelope::Epoch floor = envelope::EpochOf(clock_.Now()) - envelope::kDeliveryWindowEpochs;
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> contacts, LoadContacts());
-  for (const Contact& c : contacts) {
-    if (c.chain_epoch >= floor) continue;
-    Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, floor);
-    WAYPOST_ASSIGN_OR_RETURN(
-        store::Statement st,
-        db_.Prepare("UPDATE contacts SET chain_epoch = ?, chain_key = ? WHERE id = ?"));
-    WAYPOST_RETURN_IF_ERROR(st.Bind(1, floor));
-    WAYPOST_RETURN_IF_ERROR(st.BindBlob(2, chain.view()));
-    WAYPOST_RETURN_IF_ERROR(st.Bind(3, c.id));
-    WAYPOST_RETURN_IF_ERROR(st.Step().status());
-  }
   return Status::Ok();
 }
 

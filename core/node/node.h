@@ -67,6 +67,22 @@ enum class IngestOutcome {
   kNotOurs,    // addressed to someone else
 };
 
+// Settings a user may change (`waypost settings`), kept in the store's
+// `settings` table (docs/storage.md). A missing row means the default.
+struct NodeSettings {
+  // Messages (both directions) older than this many seconds are deleted at
+  // every Open. nullopt: "keep", the history stays until the store is destroyed.
+  std::optional<int64_t> retention_seconds = kDefaultRetentionSeconds;
+  // Envelopes live, and chain keys are kept, for this many epochs.
+  int64_t delivery_window_epochs = envelope::kDeliveryWindowEpochs;
+
+  static constexpr int64_t kDefaultRetentionSeconds = 30 * envelope::kEpochSeconds;
+  static constexpr int64_t kMinRetentionSeconds = envelope::kEpochSeconds;
+  static constexpr int64_t kMinDeliveryWindowEpochs = 1;
+  // Below Briar's 29 days for removable drives (SECURITY.md).
+  static constexpr int64_t kMaxDeliveryWindowEpochs = 28;
+};
+
 inline constexpr size_t kMaxNameSize = 64;
 // Ok for 1..64 bytes with no control characters (names reach terminals).
 Status CheckName(std::string_view name);
@@ -79,12 +95,23 @@ class Node {
                                               std::string_view role, const Clock& clock,
                                               Random& random);
   // Opens an existing home. WrongPassphrase leaves every file untouched.
+  // On success it has also erased what has aged out (settings()): chain keys
+  // older than the delivery window are ratcheted forward and messages older
+  // than the retention are deleted. secure_delete is on, so the old bytes
+  // are overwritten inside the database file.
   static Result<std::unique_ptr<Node>> Open(const std::string& home, const Secret& passphrase,
                                             const Clock& clock, Random& random);
 
   const SelfInfo& self() const { return self_; }
   const noise::KeyPair& identity() const { return identity_; }
   store::Database& database() { return db_; }
+
+  const NodeSettings& settings() const { return settings_; }
+  // Each validates its value (InvalidArgument outside the NodeSettings
+  // bounds), stores it and applies it at once: a shorter retention deletes
+  // older messages now, a shorter window erases older chain keys now.
+  Status SetRetention(std::optional<int64_t> seconds);
+  Status SetDeliveryWindow(int64_t epochs);
 
   Status AddRelay(std::string_view address);
   Result<std::vector<std::string>> Relays();
@@ -129,7 +156,11 @@ class Node {
   Node(store::Database db, const Clock& clock, Random& random);
   Status LoadIdentity();
   Status EnsureSchema();
+  Status LoadSettings();
+  Status PutSetting(std::string_view key, const std::string& value);
+  // Both are no-ops, taking no write lock, when nothing has aged out.
   Status RatchetOldChains();
+  Status DeleteOldMessages();
 
   struct Contact;
   Result<std::vector<Contact>> LoadContacts(std::string_view where_clause = "");
@@ -150,6 +181,7 @@ class Node {
   SelfInfo self_;
   noise::KeyPair identity_;
   Secret tag_key_;
+  NodeSettings settings_;
 };
 
 }  // namespace waypost::node

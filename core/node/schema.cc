@@ -1,13 +1,14 @@
 // The node's tables (docs/storage.md). All of them live inside the one
 // SQLCipher database; nothing here is ever written anywhere else.
+#include <iterator>
+
 #include "core/node/node.h"
 
 namespace waypost::node {
 namespace {
 
-constexpr int kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
+// Version 1: the first release's tables.
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
   key   TEXT PRIMARY KEY,
   value BLOB NOT NULL);
@@ -53,18 +54,39 @@ CREATE TABLE IF NOT EXISTS seen(
   expires_at INTEGER NOT NULL);
 )sql";
 
+// Version 2: user settings (`waypost settings`); a missing key means the
+// default in NodeSettings.
+constexpr const char* kAddSettings = R"sql(
+CREATE TABLE IF NOT EXISTS settings(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+)sql";
+
+// kMigrations[v] takes a store from user_version v to v + 1. A new store
+// (version 0) runs them all. Never edit a step once released; add one.
+constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings};
+constexpr int64_t kSchemaVersion = std::size(kMigrations);
+
 }  // namespace
 
 Status Node::EnsureSchema() {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare("PRAGMA user_version"));
-  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
-  const int64_t version = row ? st.ColumnInt64(0) : 0;
-  if (version > kSchemaVersion) {
+  int64_t version = 0;
+  {
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare("PRAGMA user_version"));
+    WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) version = st.ColumnInt64(0);
+  }
+  if (version < 0 || version > kSchemaVersion) {
     return Status::Corrupt("this store was written by a newer Waypost; upgrade to open it");
   }
   if (version == kSchemaVersion) return Status::Ok();
-  WAYPOST_RETURN_IF_ERROR(db_.Exec(kSchema));
-  return db_.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  // All steps and the new version number commit together, or not at all.
+  WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
+  for (int64_t v = version; v < kSchemaVersion; ++v) {
+    WAYPOST_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
+  }
+  WAYPOST_RETURN_IF_ERROR(db_.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  return tx.Commit();
 }
 
 }  // namespace waypost::node

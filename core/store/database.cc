@@ -11,7 +11,7 @@
 namespace waypost::store {
 namespace {
 
-constexpr char kKeyPrefix[] = "PRAGMA key = \"x'";
+constexpr char kKeyPrefix[] = " = \"x'";  // after "PRAGMA key" or "PRAGMA rekey"
 constexpr char kKeySuffix[] = "'\";";
 
 }  // namespace
@@ -40,6 +40,10 @@ Status Database::Configure(const Secret& raw_key) {
   // Before the key, so SQLCipher also wipes the parser's copy of it. Plain
   // SQLite ignores unknown pragmas; the cipher_version check below catches it.
   (void)Exec("PRAGMA cipher_memory_security = ON;");
+  // SQLCipher logs failures (e.g. "hmac check failed" on a wrong key) to
+  // stderr itself; errors reach the user once, as a Status, from here.
+  (void)Exec("PRAGMA cipher_log_level = NONE;");
+  (void)Exec("PRAGMA cipher_log_source = NONE;");
   WAYPOST_RETURN_IF_ERROR(ApplyKey(raw_key));
   Result<std::string> version = QueryText("PRAGMA cipher_version;");
   if (!version.ok() || version->empty()) {
@@ -58,18 +62,31 @@ Status Database::Configure(const Secret& raw_key) {
 }
 
 Status Database::ApplyKey(const Secret& raw_key) {
+  return ExecKeyPragma("PRAGMA key", raw_key, "cannot key the database");
+}
+
+Status Database::Rekey(const Secret& new_raw_key) {
+  if (new_raw_key.size() != kRawKeySize) {
+    return Status::InvalidArgument("the database key must be 32 bytes");
+  }
+  return ExecKeyPragma("PRAGMA rekey", new_raw_key, "cannot re-key the database");
+}
+
+Status Database::ExecKeyPragma(std::string_view pragma, const Secret& raw_key, const char* what) {
   // The statement holds the key in hex, so it lives in guarded memory and is
   // wiped when `sql` goes out of scope.
   constexpr size_t kPrefix = sizeof kKeyPrefix - 1;
   constexpr size_t kSuffix = sizeof kKeySuffix - 1;
   constexpr size_t kHex = 2 * kRawKeySize;
-  Secret sql(kPrefix + kHex + kSuffix + 1);
+  Secret sql(pragma.size() + kPrefix + kHex + kSuffix + 1);
   char* text = reinterpret_cast<char*>(sql.data());
+  std::memcpy(text, pragma.data(), pragma.size());
+  text += pragma.size();
   std::memcpy(text, kKeyPrefix, kPrefix);
   sodium_bin2hex(text + kPrefix, kHex + 1, raw_key.data(), raw_key.size());
   std::memcpy(text + kPrefix + kHex, kKeySuffix, kSuffix + 1);  // with the NUL
-  int rc = sqlite3_exec(db_, text, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return internal::SqliteError(db_, rc, "cannot key the database");
+  int rc = sqlite3_exec(db_, reinterpret_cast<const char*>(sql.data()), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(db_, rc, what);
   return Status::Ok();
 }
 

@@ -55,6 +55,14 @@ class Database {
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(std::string_view sql);
 
+  // Re-encrypts every page under `new_raw_key` (SQLCipher's `PRAGMA rekey`,
+  // as a raw key); the connection then uses the new key. The statement holds
+  // the key in hex in guarded memory, wiped afterwards. Needs the write lock
+  // and no open transaction. Callers must verify the result by reopening
+  // (a failed rekey is not always reported here).
+  // Errors: InvalidArgument (key size), IoError (e.g. locked).
+  Status Rekey(const Secret& new_raw_key);
+
   int64_t LastInsertRowId() const;
   int Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
   bool InTransaction() const;
@@ -67,6 +75,8 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   Status Configure(const Secret& raw_key);
   Status ApplyKey(const Secret& raw_key);
+  // Runs `<pragma> = "x'<hex key>'";` from a guarded buffer.
+  Status ExecKeyPragma(std::string_view pragma, const Secret& raw_key, const char* what);
   Result<std::string> QueryText(std::string_view sql);
 
   sqlite3* db_ = nullptr;

@@ -68,7 +68,13 @@ Status CheckSlotArgs(int slot, const Secret& passphrase, const Secret& db_key) {
 
 Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random) {
-  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(0, passphrase, db_key));
+  return CreateWithParams(path, 0, passphrase, ParamsFor(profile), db_key, random);
+}
+
+Status KeyFile::CreateWithParams(const std::string& path, int slot, const Secret& passphrase,
+                                 const KdfParams& params, const Secret& db_key, Random& random) {
+  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(slot, passphrase, db_key));
+  if (!PlausibleParams(params)) return Status::InvalidArgument("implausible Argon2id costs");
   // Fail before the expensive derivation; WriteFileAtomically re-checks.
   if (internal::PathExists(path)) return Status::AlreadyExists(path + " already exists");
 
@@ -79,15 +85,19 @@ Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfPro
   PutU16(fields, kVersion);
   PutU16(fields, kSlots);
   std::memcpy(image.data() + 8, fields.data(), fields.size());
-  KdfParams params = ParamsFor(profile);
   fields.clear();
   PutU64(fields, params.opslimit);
   PutU64(fields, params.memlimit);
   std::memcpy(image.data() + kOpsOffset, fields.data(), fields.size());
 
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key, DeriveWrapKey(passphrase, SaltOf(image), params));
-  SealSlot(SlotAt(image, 0), wrap_key, db_key, random);
+  SealSlot(SlotAt(image, slot), wrap_key, db_key, random);
   return internal::WriteFileAtomically(path, image, internal::WriteMode::kCreateNew);
+}
+
+Result<KdfParams> KeyFile::ReadParams(const std::string& path) {
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
+  return ParamsOf(image);
 }
 
 Result<KeyFile::Unlocked> KeyFile::Unlock(const std::string& path, const Secret& passphrase) {

@@ -65,6 +65,16 @@ class KeyFile {
   static Status Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random);
 
+  // Like Create(), with explicit Argon2id costs (which must be plausible) and
+  // the key in slot `slot`; the salt and every other slot are fresh random
+  // bytes. For key rotation, which keeps the store's costs and the index of
+  // the slot that opened. Same atomicity and errors as Create().
+  static Status CreateWithParams(const std::string& path, int slot, const Secret& passphrase,
+                                 const KdfParams& params, const Secret& db_key, Random& random);
+
+  // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.
+  static Result<KdfParams> ReadParams(const std::string& path);
+
   // One Argon2id derivation, then tries every slot, without stopping at the
   // first that opens, so timing does not reveal which slot matched. If
   // several open, the lowest index wins. Opens the file read-only.

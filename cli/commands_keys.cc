@@ -1,0 +1,95 @@
+// passwd (change the passphrase, or rotate the database key) and the
+// passphrase suggestion shared with init.
+#include <cstdlib>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/diceware.h"
+#include "cli/passphrase.h"
+#include "core/store/home.h"
+#include "core/store/key_file.h"
+#include "core/store/passwd.h"
+
+namespace waypost::cli {
+namespace {
+
+struct PasswdOptions {
+  bool rotate = false;
+  bool suggest = false;
+};
+
+}  // namespace
+
+// The suggestion alone on stdout, so it can be piped; the rest on stderr.
+Status RunSuggestPassphrase(Context& ctx) {
+  ctx.Out(SuggestPassphrase() + "\n");
+  ctx.Note("A random passphrase: " + std::to_string(kSuggestedWords) + " words from a list of " +
+           std::to_string(kDicewareWords) + ", " +
+           std::to_string(kSuggestedWords * kDicewareBitsPerWord) +
+           " bits. Nothing was created. Learn it or keep it somewhere safe: a lost passphrase "
+           "cannot be recovered.");
+  return Status::Ok();
+}
+
+namespace {
+
+// Finishes or discards what a crash in `passwd --rotate` left behind.
+// Returns true if that completed a rotation (then nothing more is done).
+Result<bool> Recover(Context& ctx, const Secret& current) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Recovery recovery,
+                           store::RecoverRotation(ctx.globals().home, current));
+  switch (recovery) {
+    case store::Recovery::kNothingToDo:
+      return false;
+    case store::Recovery::kDiscardedStale:
+      ctx.Note("Removed what an interrupted key rotation left behind; nothing had changed.");
+      return false;
+    case store::Recovery::kCompleted:
+      ctx.Note("Finished an interrupted key rotation: its new passphrase and key are in effect.");
+      return true;
+  }
+  return false;
+}
+
+Status RunPasswd(Context& ctx, const PasswdOptions& o) {
+  if (o.suggest) return RunSuggestPassphrase(ctx);
+  const std::string& home = ctx.globals().home;
+  if (!store::StoreExists(home)) {
+    return Status::NotFound("no store at " + home + "; run `waypost init` first");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret current, ReadPassphrase(ctx.globals().passphrase_file));
+  WAYPOST_ASSIGN_OR_RETURN(bool recovered, Recover(ctx, current));
+  if (recovered) return Status::Ok();
+  // On a terminal, say "wrong passphrase" before asking for a new one twice.
+  if (std::getenv("WAYPOST_NEW_PASSPHRASE") == nullptr) {
+    WAYPOST_RETURN_IF_ERROR(store::KeyFile::Unlock(store::KeyFilePath(home), current).status());
+  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret next, ReadNewPassphrase(ctx.globals().passphrase_file, false));
+  if (!o.rotate) {
+    WAYPOST_RETURN_IF_ERROR(store::ChangePassphrase(home, current, next, ctx.random()));
+    ctx.Note("Passphrase changed.");
+    return Status::Ok();
+  }
+  WAYPOST_RETURN_IF_ERROR(store::RotateKey(home, current, next, ctx.random()));
+  ctx.Note(
+      "Passphrase changed and the database re-encrypted under a new key: an old copy of "
+      "the key file no longer opens it.");
+  // The same words whether or not other slots were in use (key_file.h).
+  ctx.Note("Any other passphrase of this store no longer works.");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddKeyCommands(CLI::App& app, Action& chosen) {
+  auto passwd = std::make_shared<PasswdOptions>();
+  CLI::App* c = app.add_subcommand("passwd", "Change the passphrase; --rotate also re-keys");
+  c->add_flag("--rotate", passwd->rotate,
+              "Also re-encrypt the database under a new key (if an old passphrase leaked)");
+  c->add_flag("--suggest-passphrase", passwd->suggest,
+              "Print a random passphrase and exit, changing nothing");
+  c->callback(
+      [&chosen, passwd] { chosen = [passwd](Context& ctx) { return RunPasswd(ctx, *passwd); }; });
+}
+
+}  // namespace waypost::cli

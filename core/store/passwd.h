@@ -1,0 +1,81 @@
+// Changing the store's passphrase (`waypost passwd`) and rotating its
+// database key (`waypost passwd --rotate`). See key_file.h for the slots.
+//
+// ChangePassphrase re-wraps the same database key: cheap, and every other slot
+// (a duress passphrase, say) stays byte-identical. It does not help against
+// someone who already copied the key file and learned the old passphrase:
+// their copy still opens the database. RotateKey is for that case: it draws a
+// new database key, re-encrypts the database under it, and writes a new key
+// file with a fresh salt, so an old key file no longer opens the database.
+//
+// Crash safety of RotateKey. The invariant: at every instant, the file at
+// KeyFilePath(home) or the one at RotationTempPath(home) opens the database.
+//   1. Unlock the key file (old key K0, slot s); open the database with K0.
+//   2. Write the new key file (K1 in slot s under the new passphrase, fresh
+//      salt, other slots random) to RotationTempPath: fsync, fsync dir.
+//   3. PRAGMA rekey to K1 (SQLCipher rewrites every page in one transaction).
+//   4. Close, reopen with K1 and read it: the rekey really happened.
+//   5. rename() the temp file over the key file, fsync the directory.
+// A failure in 2-5 undoes step 3 (rekey back to K0, verified) and removes
+// the temp file; if even that fails, the temp file is kept because it then
+// holds the only key. A crash between 3 and 5 leaves the database under K1
+// with the old key file beside it: the remaining window. Only the temp file
+// opens the store then, and RecoverRotation() finishes the job.
+//
+// Thread-safety: none; the caller holds the store alone (other processes
+// using the store make the rekey fail with "locked", which is rolled back).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/random.h"
+#include "core/secret.h"
+#include "core/status.h"
+
+namespace waypost::store {
+
+// <home>/waypost.key.rotating: the new key file while a rotation runs.
+std::string RotationTempPath(const std::string& home);
+
+// Re-wraps the slot that `current` opens so that `next` opens it instead.
+// Only that slot changes (fresh nonce, same salt and costs); the file keeps
+// its size and is replaced atomically. Checks first that the database opens.
+// Errors: NotFound (no store), WrongPassphrase, InvalidArgument (`next`
+// equals `current`, or already opens a slot of this store), Corrupt, IoError.
+// On failure the key file is unchanged.
+Status ChangePassphrase(const std::string& home, const Secret& current, const Secret& next,
+                        Random& random);
+
+// The steps of RotateKey, for fault injection.
+enum class RotateStep { kWriteNewKeyFile, kRekey, kVerify, kInstall };
+
+// Tests only: called before each step; a non-OK Status makes that step fail.
+using RotateFault = std::function<Status(RotateStep)>;
+
+// Draws a new random database key, re-keys the database to it and installs a
+// new key file (fresh salt, same Argon2id costs) whose slot at the index that
+// `current` opened wraps it under `next`; every other slot is new random
+// bytes, so every other passphrase (duress included) stops working.
+// Errors: as ChangePassphrase, plus AlreadyExists when an interrupted
+// rotation's temp file is present (run RecoverRotation first). On failure
+// the key file and the database are as before (see the header for the one
+// exception, which the message names).
+Status RotateKey(const std::string& home, const Secret& current, const Secret& next, Random& random,
+                 const RotateFault& fault = nullptr);
+
+enum class Recovery {
+  kNothingToDo,     // no temp file
+  kDiscardedStale,  // the key file opens the database; the temp file was removed
+  kCompleted,       // only the temp file opened it; it is now the key file
+};
+
+// Resolves a rotation interrupted by a crash, using `passphrase` (the old one
+// opens the old key file, the new one the temp file). Never removes a file
+// that is the only one opening the database.
+// Errors: WrongPassphrase (neither file opens with it); Corrupt with a hint
+// when the old key file opens but no longer matches the database (then the
+// new passphrase is needed); IoError.
+Result<Recovery> RecoverRotation(const std::string& home, const Secret& passphrase);
+
+}  // namespace waypost::store

@@ -1,0 +1,194 @@
+// Settings and what ages out of a store: message retention at every open,
+// the delivery window's reach (tags asked for, chain keys erased, envelope
+// expiry), and the schema migration that added the settings table.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/envelope/envelope.h"
+#include "core/envelope/keys.h"
+#include "core/node/node.h"
+#include "tests/core/node/peers.h"
+
+namespace waypost::node {
+namespace {
+
+using namespace peers;  // NOLINT: the fixture language
+
+int64_t CountRows(Peer& p, const std::string& sql) {
+  auto st = p->database().Prepare(sql);
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
+  if (!st.ok()) return -1;
+  auto row = st->Step();
+  EXPECT_TRUE(row.ok() && *row);
+  return st->ColumnInt64(0);
+}
+
+std::vector<std::string> Texts(Peer& p) {
+  std::vector<std::string> out;
+  for (const MessageInfo& m : InboxOf(p)) out.push_back(m.direction + ":" + m.text);
+  return out;
+}
+
+class SettingsTest : public NodeTest {};
+
+TEST_F(SettingsTest, DefaultsAreThirtyDaysAndFourteenDays) {
+  EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
+  EXPECT_EQ(coord_->settings().delivery_window_epochs, envelope::kDeliveryWindowEpochs);
+  coord_.Reopen();
+  EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
+  EXPECT_EQ(coord_->settings().delivery_window_epochs, 14);
+}
+
+TEST_F(SettingsTest, RetentionDeletesOldMessagesAtReopenAndKeepsRecentOnes) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "old-in", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  ASSERT_TRUE(coord_->SendText("alice", "old-out").ok());
+  Upload(coord_);  // relayed, never delivered
+
+  clock_.Advance(20 * kDay);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "recent-in", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  ASSERT_TRUE(coord_->SendText("alice", "recent-out").ok());
+  EXPECT_EQ(Texts(coord_).size(), 4u);
+
+  clock_.Advance(10 * kDay + 1);  // the first two are now 30 days and a second old
+  coord_.Reopen();
+  EXPECT_EQ(Texts(coord_), (std::vector<std::string>{"in:recent-in", "out:recent-out"}));
+  // The deletion overwrote the rows in the file, not just unlinked them.
+  EXPECT_EQ(CountRows(coord_, "PRAGMA secure_delete"), 1);
+
+  // The helper's own history ages the same way.
+  alice_.Reopen();
+  for (const MessageInfo& m : InboxOf(alice_)) EXPECT_NE(m.text, "old-in");
+}
+
+// With a retention shorter than the window, an aged-out message's envelope
+// goes too once a relay holds it; one no relay has taken yet is still sent.
+TEST_F(SettingsTest, RetentionShorterThanWindowStillDeliversQueuedEnvelopes) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(coord_->SetRetention(kDay).ok());
+  ASSERT_TRUE(coord_->SendText("alice", "relayed").ok());
+  const std::vector<Bytes> relayed = Upload(coord_);
+  ASSERT_EQ(relayed.size(), 1u);
+  ASSERT_TRUE(coord_->SendText("alice", "queued").ok());
+  EXPECT_EQ(CountRows(coord_, "SELECT count(*) FROM outbox"), 2);
+  clock_.Advance(2 * kDay);
+  coord_.Reopen();
+  EXPECT_TRUE(InboxOf(coord_).empty());
+  EXPECT_EQ(CountRows(coord_, "SELECT count(*) FROM outbox WHERE relayed = 1"), 0);
+  // The record is gone, but the sealed envelope still goes out.
+  const std::vector<Bytes> queued = Upload(coord_);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(IngestAll(alice_, Fetch(alice_, {relayed[0], queued[0]})).accepted, 2);
+}
+
+TEST_F(SettingsTest, KeepKeepsMessagesForever) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(coord_->SetRetention(std::nullopt).ok());
+  ASSERT_TRUE(alice_->CheckIn("crossed", "kept", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  clock_.Advance(400 * kDay);
+  coord_.Reopen();
+  EXPECT_EQ(coord_->settings().retention_seconds, std::nullopt);
+  EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:kept"});
+  // And a shorter retention set later applies at once.
+  ASSERT_TRUE(coord_->SetRetention(90 * kDay).ok());
+  EXPECT_TRUE(InboxOf(coord_).empty());
+}
+
+TEST_F(SettingsTest, OutOfRangeValuesAreRefusedAndChangeNothing) {
+  EXPECT_EQ(coord_->SetRetention(kDay - 1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(coord_->SetRetention(0).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(coord_->SetDeliveryWindow(0).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(coord_->SetDeliveryWindow(29).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(coord_->SetDeliveryWindow(28).ok());
+  EXPECT_TRUE(coord_->SetDeliveryWindow(1).ok());
+  coord_.Reopen();
+  EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
+  EXPECT_EQ(coord_->settings().delivery_window_epochs, 1);
+  EXPECT_EQ(CountRows(coord_, "SELECT count(*) FROM settings"), 1);
+}
+
+TEST_F(SettingsTest, WindowSetsWhichTagsPlanSyncAsksFor) {
+  auto wide = coord_->PlanSync();
+  ASSERT_TRUE(wide.ok());
+  ASSERT_EQ(wide->tags.size(), size_t(14 + 1 + envelope::kFutureSkewEpochs));
+  ASSERT_TRUE(coord_->SetDeliveryWindow(3).ok());
+  coord_.Reopen();
+  auto narrow = coord_->PlanSync();
+  ASSERT_TRUE(narrow.ok());
+  // Today's tag and the skew ahead stay; only the oldest epochs are dropped.
+  ASSERT_EQ(narrow->tags.size(), size_t(3 + 1 + envelope::kFutureSkewEpochs));
+  EXPECT_TRUE(
+      std::equal(narrow->tags.begin(), narrow->tags.end(), wide->tags.end() - narrow->tags.size()));
+}
+
+TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
+  ASSERT_TRUE(coord_->SetDeliveryWindow(28).ok());
+  ASSERT_TRUE(alice_->SetDeliveryWindow(28).ok());
+  Enroll(coord_, alice_);
+  const Chain enrolled = ChainOf(coord_, "alice");
+  ASSERT_TRUE(alice_->CheckIn("crossed", "first", "").ok());
+  ASSERT_TRUE(alice_->CheckIn("crossed", "second", "").ok());
+  std::vector<Bytes> old = Upload(alice_);
+  ASSERT_EQ(old.size(), 2u);
+  auto header = envelope::ParseHeader(old[0]);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(int64_t(header->expires_at), clock_.Now() + 28 * kDay);
+
+  // 20 days on: past the default window, inside this one.
+  clock_.Advance(20 * kDay);
+  coord_.Reopen();
+  EXPECT_EQ(ChainOf(coord_, "alice").epoch, enrolled.epoch);
+  EXPECT_EQ(coord_->Ingest(old[0]).value(), IngestOutcome::kAccepted);
+
+  // Narrowing the window erases the older keys at once.
+  ASSERT_TRUE(coord_->SetDeliveryWindow(7).ok());
+  const Chain narrowed = ChainOf(coord_, "alice");
+  EXPECT_EQ(narrowed.epoch, envelope::EpochOf(clock_.Now()) - 7);
+  EXPECT_NE(narrowed.key, enrolled.key);
+  auto late = coord_->Ingest(old[1]);
+  EXPECT_TRUE(!late.ok() || *late != IngestOutcome::kAccepted);
+  EXPECT_TRUE(Texts(coord_) == std::vector<std::string>{"in:first"});
+}
+
+// A store from before the settings table (schema version 1) opens, gains
+// the table, and keeps its data.
+TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
+  Enroll(coord_, alice_);
+  ASSERT_TRUE(alice_->CheckIn("crossed", "before-upgrade", "").ok());
+  EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
+  ASSERT_TRUE(coord_->database().Exec("DROP TABLE settings; PRAGMA user_version = 1").ok());
+  coord_.Reopen();
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 2);
+  EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
+  EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
+  ASSERT_TRUE(coord_->SetRetention(std::nullopt).ok());
+  coord_.Reopen();
+  EXPECT_EQ(coord_->settings().retention_seconds, std::nullopt);
+}
+
+TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
+  ASSERT_TRUE(coord_->database().Exec("PRAGMA user_version = 3").ok());
+  coord_.node.reset();
+  auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), Status::Code::kCorrupt);
+}
+
+TEST_F(SettingsTest, DamagedSettingIsReportedNotGuessed) {
+  ASSERT_TRUE(coord_->database()
+                  .Exec("INSERT INTO settings(key, value) VALUES('delivery-window', '90')")
+                  .ok());
+  coord_.node.reset();
+  auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), Status::Code::kCorrupt);
+}
+
+}  // namespace
+}  // namespace waypost::node

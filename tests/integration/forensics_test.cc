@@ -1,0 +1,269 @@
+// Forensics (issue 3, "No plaintext, anywhere"): after a scripted session
+// with marker strings in names, codes, notes and messages, no file under the
+// homes, the session's TMPDIR or the system temp directory holds a marker in
+// plaintext; no SQLite side file (-wal, -shm, -journal) is left behind; no
+// command prints a marker that it has no reason to print; and a running
+// waypost cannot be made to dump core.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/harness.h"
+
+namespace waypost::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Built at run time, so the compiler's own temporary files (say, a rebuild
+// running beside the test) never hold a marker whole.
+std::string Marker(const char* what) { return std::string("WpFx") + "7q" + what; }
+
+const std::string kCoordName = Marker("CoordName");
+const std::string kHelperName = Marker("HelperName");
+const std::string kInviteName = Marker("InviteName");
+const std::string kCode = Marker("code");
+const std::string kNote = Marker("Note: four crossed at the ford");
+const std::string kSendText = Marker("Send: meet at the blue gate");
+const std::string kReplyText = Marker("Reply: understood, stay put");
+const std::vector<std::string> kMarkers = {kCoordName, kHelperName, kInviteName, kCode,
+                                           kNote,      kSendText,   kReplyText};
+
+constexpr uintmax_t kMaxScannedFile = 64u << 20;
+
+// Regular files under `root` (recursively, on root's filesystem only, as
+// `find -xdev`: never into a mounted /proc) changed at or after `since`,
+// whose bytes contain any marker. Unreadable files and directories, and
+// files that vanish mid-scan, are skipped.
+std::vector<std::string> Leaks(const std::string& root, fs::file_time_type since) {
+  std::vector<std::string> hits;
+  struct stat root_st {};
+  if (::lstat(root.c_str(), &root_st) != 0) return hits;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;
+    if (st.st_dev != root_st.st_dev) {
+      if (S_ISDIR(st.st_mode)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!S_ISREG(st.st_mode) || uintmax_t(st.st_size) > kMaxScannedFile) continue;
+    std::error_code fec;
+    const fs::file_time_type mtime = it->last_write_time(fec);
+    if (fec || mtime < since) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    if (!in) continue;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const std::string data = bytes.str();
+    for (const std::string& m : kMarkers) {
+      if (data.find(m) != std::string::npos) hits.push_back(it->path().string() + " holds " + m);
+    }
+  }
+  return hits;
+}
+
+// Names of files under `root` that SQLite leaves beside a database when it
+// did not close cleanly.
+std::vector<std::string> SideFiles(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& [path, bytes] : SnapshotFiles(root)) {
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      if (path.ends_with(suffix)) out.push_back(path);
+    }
+  }
+  return out;
+}
+
+class ForensicsTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    started_ = fs::file_time_type::clock::now() - std::chrono::seconds(2);
+    IntegrationTest::SetUp();
+    tmp_ = dir() + "/tmp";
+    fs::create_directories(tmp_);
+  }
+
+  void TearDown() override {
+    own_relay_.Stop();
+    IntegrationTest::TearDown();
+  }
+
+  // One command with TMPDIR pointing into the test dir. Its output is kept
+  // and later checked for markers unless `may_show_markers`.
+  RunResult W(const std::string& home, const std::vector<std::string>& args,
+              bool may_show_markers = false) {
+    RunResult r = Wp(home, args, {{"TMPDIR", tmp_}});
+    if (!may_show_markers) {
+      std::string cmd;
+      for (const std::string& a : args) cmd += a + " ";
+      quiet_.push_back({cmd, r.out + r.err});
+    }
+    return r;
+  }
+
+  // A relay of our own, started from `cwd` (where a core file would land)
+  // with the same TMPDIR.
+  void StartOwnRelay(const std::string& home, const std::string& cwd) {
+    const fs::path back = fs::current_path();
+    fs::current_path(cwd);
+    std::string error;
+    const bool started = own_relay_.Start(
+        {WAYPOST_BINARY, "--home", home, "relay", "--listen", "127.0.0.1:0", "--kdf",
+         "interactive"},
+        {{"WAYPOST_PASSPHRASE", kPassphrase}, {"WAYPOST_HOME", std::nullopt}, {"TMPDIR", tmp_}},
+        relay_err_ = dir() + "/relay.err", &error);
+    fs::current_path(back);
+    ASSERT_TRUE(started) << error;
+    std::optional<std::string> line = own_relay_.ReadLine(std::chrono::seconds(15));
+    ASSERT_TRUE(line.has_value()) << "the relay printed no address";
+    relay_address_ = *line;
+    ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
+  }
+
+  void Session(const std::string& C, const std::string& H) {
+    WP_ASSERT_OK(W(C, {"init", "--name", kCoordName, "--kdf", "interactive"}, true));
+    WP_ASSERT_OK(W(H, {"init", "--name", kHelperName, "--kdf", "interactive"}, true));
+    WP_ASSERT_OK(W(C, {"relays", "add", relay_address_}));
+    RunResult r = W(C, {"invite", "--for", kInviteName});
+    WP_ASSERT_OK(r);
+    const std::string invite = r.out.substr(0, r.out.find('\n'));
+    WP_ASSERT_OK(W(H, {"join", invite}, true));  // "Joined <coordinator>"
+    WP_ASSERT_OK(W(H, {"sync"}));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    WP_ASSERT_OK(W(H, {"sync"}));
+
+    r = W(H, {"checkin", kCode, "--note", kNote});
+    WP_ASSERT_OK(r);
+    const std::string id = r.out.substr(0, r.out.find('\n'));
+    WP_ASSERT_OK(W(H, {"sync"}));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    r = W(C, {"inbox"}, true);
+    WP_ASSERT_OK(r);
+    ASSERT_NE(r.out.find(kNote), std::string::npos) << "the check-in did not arrive";
+    WP_ASSERT_OK(W(C, {"confirm", id}));
+    WP_ASSERT_OK(W(C, {"send", "--to", kInviteName, kSendText}));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    WP_ASSERT_OK(W(H, {"sync"}));
+    WP_ASSERT_OK(W(H, {"send", "--to", kCoordName, kReplyText}));
+    WP_ASSERT_OK(W(H, {"sync"}));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    r = W(H, {"inbox"}, true);
+    WP_ASSERT_OK(r);
+    ASSERT_NE(r.out.find(kSendText), std::string::npos) << "the message did not arrive";
+    r = W(C, {"inbox"}, true);
+    ASSERT_NE(r.out.find(kReplyText), std::string::npos) << "the reply did not arrive";
+    WP_ASSERT_OK(W(C, {"contacts", "--json"}, true));
+    WP_ASSERT_OK(W(C, {"settings"}));
+  }
+
+  fs::file_time_type started_;
+  std::string tmp_;
+  std::string relay_err_;
+  Process own_relay_;
+  std::vector<std::pair<std::string, std::string>> quiet_;  // command, all it printed
+};
+
+TEST_F(ForensicsTest, ScriptedSessionLeavesNoPlaintextAndNoCore) {
+  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
+  const std::string crash_dir = dir() + "/crash-cwd";
+  fs::create_directories(crash_dir);
+  ASSERT_NO_FATAL_FAILURE(StartOwnRelay(R, crash_dir));
+  ASSERT_NO_FATAL_FAILURE(Session(C, H));
+
+  // Every command has exited: no journal or WAL is left, in any home.
+  for (const std::string& home : {C, H}) {
+    EXPECT_TRUE(SideFiles(home).empty())
+        << home << ": " << ::testing::PrintToString(SideFiles(home));
+  }
+
+  // No command printed what it had no reason to print.
+  for (const auto& [cmd, said] : quiet_) {
+    for (const std::string& m : kMarkers) {
+      EXPECT_EQ(said.find(m), std::string::npos) << "`waypost " << cmd << "` printed " << m;
+    }
+  }
+
+  // A running waypost cannot dump core: RLIMIT_CORE is 0 ...
+  const pid_t pid = own_relay_.pid();
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  ASSERT_TRUE(limits.good()) << "cannot read /proc/" << pid << "/limits";
+  std::string line, core_limit;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max core file size", 0) == 0) core_limit = line;
+  }
+  std::istringstream fields(core_limit.substr(std::string("Max core file size").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  EXPECT_EQ(soft, "0") << core_limit;
+  EXPECT_EQ(hard, "0") << core_limit;
+  // ... and it is not dumpable: its /proc entries then belong to root
+  // (observable only when the test itself is not root).
+  if (::getuid() != 0) {
+    struct stat st {};
+    ASSERT_EQ(::stat(("/proc/" + std::to_string(pid) + "/stat").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u) << "the relay is still dumpable";
+  }
+  // ... and forcing one leaves no core file where the kernel would put it.
+  std::ifstream pattern_file("/proc/sys/kernel/core_pattern");
+  std::string pattern;
+  std::getline(pattern_file, pattern);
+  const bool piped = !pattern.empty() && pattern[0] == '|';
+  if (piped) {
+    RecordProperty("core_pattern", pattern);
+    std::cerr << "note: core_pattern pipes to a handler (" << pattern
+              << "); relying on the RLIMIT_CORE check\n";
+  }
+  ASSERT_EQ(::kill(pid, SIGSEGV), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (own_relay_.Alive() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const RunResult died = own_relay_.Stop();
+  EXPECT_EQ(died.signal, SIGSEGV) << died.Describe();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (const fs::directory_entry& e : fs::directory_iterator(crash_dir)) {
+    EXPECT_NE(e.path().filename().string().rfind("core", 0), 0u) << "a core file: " << e.path();
+  }
+  if (!piped && pattern.find('/') == std::string::npos) {
+    // A bare pattern ("core", "core.%p") names a file in the process's cwd.
+    EXPECT_TRUE(fs::is_empty(crash_dir)) << "the crash left files in its cwd";
+  }
+  // Even killed, the relay left no journal: it writes only in short transactions.
+  EXPECT_TRUE(SideFiles(R).empty()) << ::testing::PrintToString(SideFiles(R));
+
+  // The scan itself finds a marker where there is one.
+  const std::string canary = dir() + "/canary";
+  fs::create_directories(canary);
+  std::ofstream(canary + "/file", std::ios::binary) << "x" << kNote << "x";
+  ASSERT_EQ(Leaks(canary, started_).size(), 1u) << "the scan is blind";
+  fs::remove_all(canary);
+
+  // No marker in plaintext: not in the homes, not in the session's TMPDIR,
+  // not in anything written to the system temp directory during the test.
+  for (const std::string& root : {R, C, H, tmp_}) {
+    const std::vector<std::string> hits = Leaks(root, fs::file_time_type::min());
+    EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
+  }
+  std::error_code ec;
+  std::set<std::string> system_tmps = {"/tmp"};
+  if (const fs::path t = fs::temp_directory_path(ec); !ec) system_tmps.insert(t.string());
+  for (const std::string& root : system_tmps) {
+    const std::vector<std::string> hits = Leaks(root, started_);
+    EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
+  }
+}
+
+}  // namespace
+}  // namespace waypost::testing
