@@ -37,6 +37,10 @@ void Context::Note(const std::string& text) const {
   std::fprintf(stderr, "%s\n", text.c_str());
 }
 
-void Context::Json(const nlohmann::json& value) const { Out(value.dump(2) + "\n"); }
+// Text from peers is valid UTF-8 (protobuf checks it); anything else is
+// replaced rather than allowed to abort the program.
+void Context::Json(const nlohmann::json& value) const {
+  Out(value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
 
 }  // namespace waypost::cli

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "core/text.h"
+
 namespace waypost::cli {
 
 std::string Rfc3339(UnixTime t) {
@@ -44,16 +46,13 @@ Result<int64_t> ParseDuration(std::string_view text) {
 std::string Printable(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
-                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-    if (c < 0x20 || c == 0x7F || c1) {
-      out += c == '\n' ? ' ' : '?';
-      if (c1) ++i;
-    } else {
-      out += char(c);
+    const size_t control = ControlCharAt(text, i);
+    if (control == 0) {
+      out += text[i];
+      continue;
     }
+    out += text[i] == '\n' ? ' ' : '?';
+    i += control - 1;
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -31,6 +32,9 @@ constexpr int kExitUsage = 2;
 
 int main(int argc, char** argv) {
   HardenProcess();
+  // Errors reach the user once, as "waypost: error:"; protobuf's own log
+  // (e.g. on a peer's malformed string) would add stray stderr lines.
+  google::protobuf::SetLogHandler(nullptr);
   if (sodium_init() < 0) {
     std::fprintf(stderr, "waypost: error: libsodium failed to initialise\n");
     return kExitFailure;

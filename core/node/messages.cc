@@ -6,6 +6,7 @@
 #include "core/envelope/keys.h"
 #include "core/node/internal/contact.h"
 #include "core/node/node.h"
+#include "core/text.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::node {
@@ -69,6 +70,10 @@ Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::strin
     return Status::InvalidArgument("a check-in code must be 1 to 32 characters");
   }
   if (note.size() > kMaxTextSize) return Status::InvalidArgument("the note is too long");
+  // Protobuf strings must be UTF-8: the recipient would drop anything else.
+  if (!IsValidUtf8(code) || !IsValidUtf8(note)) {
+    return Status::InvalidArgument("the code and note must be valid UTF-8 text");
+  }
   std::vector<Contact> recipients;
   if (!to.empty()) {
     WAYPOST_ASSIGN_OR_RETURN(Contact c, FindContact(to));
@@ -103,6 +108,7 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   if (text.empty() || text.size() > kMaxTextSize) {
     return Status::InvalidArgument("a message must be 1 to 8192 bytes");
   }
+  if (!IsValidUtf8(text)) return Status::InvalidArgument("a message must be valid UTF-8 text");
   WAYPOST_ASSIGN_OR_RETURN(Contact c, FindContact(to));
   pb::Body body;
   body.mutable_text()->set_text(std::string(text));

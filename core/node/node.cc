@@ -7,6 +7,7 @@
 #include "core/node/internal/contact.h"
 #include "core/node/invite.h"
 #include "core/store/home.h"
+#include "core/text.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::node {
@@ -34,14 +35,10 @@ Status CheckName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameSize) {
     return Status::InvalidArgument("a name must be 1 to 64 bytes");
   }
-  // Names from invites and join requests end up on terminals: no C0 or C1
-  // control characters (C1 as UTF-8 is 0xC2 0x80..0x9F), no DEL.
+  if (!IsValidUtf8(name)) return Status::InvalidArgument("a name must be valid UTF-8");
+  // Names from invites and join requests end up on terminals.
   for (size_t i = 0; i < name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    const bool c1 = c == 0xC2 && i + 1 < name.size() &&
-                    static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
-                    static_cast<unsigned char>(name[i + 1]) <= 0x9F;
-    if (c < 0x20 || c == 0x7F || c1) {
+    if (ControlCharAt(name, i) != 0) {
       return Status::InvalidArgument("a name cannot contain control characters");
     }
   }

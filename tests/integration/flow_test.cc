@@ -234,3 +234,36 @@ TEST_F(FlowTest, CheckinQueuedBeforeEnrollmentArrivesInOneSync) {
 
 }  // namespace
 }  // namespace waypost::testing
+
+namespace waypost::testing {
+namespace {
+
+// A peer's text may carry terminal escape sequences; the table view shows
+// them defanged, and the JSON view keeps the exact text (escaped by JSON).
+TEST_F(FlowTest, EscapeSequencesFromPeersNeverReachTheTerminal) {
+  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
+  ASSERT_NO_FATAL_FAILURE(StartRelay(R));
+  ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
+  ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
+  const std::string hostile = "ok \x1b]0;pwned\x07 \x1b[2J \xc2\x9b" "31m done";
+  RunResult r = Wp(H, {"send", "--to", "Coord", hostile});
+  WP_ASSERT_OK(r);
+  r = Wp(H, {"sync"});
+  WP_ASSERT_OK(r);
+  r = Wp(C, {"sync"});
+  WP_ASSERT_OK(r);
+  r = Wp(C, {"inbox"});
+  WP_ASSERT_OK(r);
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\xc2\x9b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("done"), std::string::npos) << r.out;
+  r = Wp(C, {"inbox", "--json"});
+  WP_ASSERT_OK(r);
+  bool found = false;
+  for (const auto& m : Json(r)) found = found || m.value("text", "") == hostile;
+  EXPECT_TRUE(found) << r.out;
+}
+
+}  // namespace
+}  // namespace waypost::testing
