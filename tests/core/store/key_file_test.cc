@@ -206,3 +206,57 @@ TEST_F(KeyFileTest, FlippedSlotByteIsWrongPassphraseNotCrash) {
 
 }  // namespace
 }  // namespace waypost::store
+
+namespace waypost::store {
+namespace {
+
+// Distinct byte values among a slot's 72 bytes: uniform random bytes give
+// about 62 on average and fewer than 45 with negligible probability, while
+// anything structured (zeros, a counter, a repeated key) gives far fewer.
+size_t DistinctBytes(const Bytes& b) {
+  bool seen[256] = {};
+  size_t n = 0;
+  for (uint8_t c : b) n += seen[c] ? 0 : (seen[c] = true, 1);
+  return n;
+}
+
+// Issue 3: with 1, 2 or 4 slots in use, key files have the same size, the
+// same header apart from the random salt, and slots that all look random,
+// so nothing tells how many passphrases a store carries.
+TEST(KeyFileLookAlike, OneTwoOrFourSlotsInUseLookTheSame) {
+  TempDir dir;
+  SystemRandom random;
+  Secret db_key = RandomKey(random);
+  std::vector<Bytes> files;
+  for (int used : {1, 2, 4}) {
+    const std::string path = dir.File("key-" + std::to_string(used));
+    ASSERT_TRUE(KeyFile::Create(path, Pass("passphrase 0"), kFast, db_key, random).ok());
+    for (int slot = 1; slot < used; ++slot) {
+      ASSERT_TRUE(
+          KeyFile::SetSlot(path, slot, Pass("passphrase " + std::to_string(slot)), db_key, random)
+              .ok());
+    }
+    files.push_back(ReadAll(path));
+  }
+  constexpr size_t kSaltOffset = 12;  // magic 8, version 2, slot count 2
+  std::vector<Bytes> slots;
+  for (const Bytes& f : files) {
+    ASSERT_EQ(f.size(), KeyFile::kFileSize);
+    // Everything in the header but the salt is the same for every file.
+    EXPECT_TRUE(std::equal(f.begin(), f.begin() + kSaltOffset, files[0].begin()));
+    EXPECT_TRUE(std::equal(f.begin() + kSaltOffset + kSaltSize, f.begin() + KeyFile::kHeaderSize,
+                           files[0].begin() + kSaltOffset + kSaltSize));
+    for (int s = 0; s < KeyFile::kSlots; ++s) slots.push_back(SlotBytes(f, s));
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    EXPECT_GE(DistinctBytes(slots[i]), 45u) << "slot " << i % 4 << " of file " << i / 4;
+    for (size_t j = i + 1; j < slots.size(); ++j) {
+      // No two slots share a nonce (the first 24 bytes) or any content.
+      EXPECT_FALSE(std::equal(slots[i].begin(), slots[i].begin() + KeyFile::kNonceSize,
+                              slots[j].begin()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace waypost::store
