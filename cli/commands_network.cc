@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "cli/passphrase.h"
 #include "core/store/home.h"
 #include "core/sync/relay_address.h"
@@ -20,6 +21,7 @@ namespace {
 struct SyncOptions {
   std::vector<std::string> addresses;
   std::string socks5;
+  std::string timeout = "30s";
 };
 
 struct SyncTotals {
@@ -35,7 +37,8 @@ struct SyncTotals {
 Status ExchangeOnce(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
                     const ClientOptions& options, SyncTotals& totals) {
   WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan plan, node.PlanSync());
-  sync::SyncClient client(relay.public_key, plan.upload, plan.tags, plan.have, ctx.random());
+  sync::SyncClient client(relay.public_key, plan.upload, plan.tags, plan.have, ctx.random(),
+                          options.idle_timeout_ms);
   WAYPOST_RETURN_IF_ERROR(RunClient(relay.host, relay.port, client, ctx.clock(), options));
   if (!client.succeeded()) return client.status();
   WAYPOST_RETURN_IF_ERROR(node.MarkRelayed(plan.upload));
@@ -60,7 +63,11 @@ Status SyncWithRelay(Context& ctx, node::Node& node, const sync::RelayAddress& r
 }
 
 Status RunSync(Context& ctx, const SyncOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(int64_t timeout, ParseDuration(o.timeout));
+  // One budget for connecting, for silence, and for the whole exchange: a
+  // stalled or vanished relay costs at most this long.
   ClientOptions options;
+  options.connect_timeout_ms = options.idle_timeout_ms = timeout * 1000;
   if (!o.socks5.empty()) {
     WAYPOST_ASSIGN_OR_RETURN(HostPort proxy, ParseHostPort(o.socks5));
     options.socks5 = std::make_pair(proxy.host, proxy.port);
@@ -170,6 +177,8 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
   CLI::App* s = app.add_subcommand("sync", "Exchange envelopes with relays (default: saved ones)");
   s->add_option("ADDRESS", sync->addresses, "Relay addresses to use instead of the saved ones");
   s->add_option("--socks5", sync->socks5, "Reach relays through a SOCKS5 proxy (e.g. Tor)");
+  s->add_option("--timeout", sync->timeout, "Give up on a relay that takes longer than this")
+      ->capture_default_str();
   s->callback([&chosen, sync] { chosen = [sync](Context& ctx) { return RunSync(ctx, *sync); }; });
 
   auto relay = std::make_shared<RelayOptions>();

@@ -9,11 +9,12 @@ namespace waypost::sync {
 
 SyncClient::SyncClient(ByteView relay_public_key, std::vector<Bytes> uploads,
                        std::vector<envelope::RecipientTag> tags, std::vector<Bytes> have_prefixes,
-                       Random& random)
+                       Random& random, int64_t deadline_ms)
     : channel_(SecureChannel::Initiator(relay_public_key, random)),
       uploads_(std::move(uploads)),
       tags_(std::move(tags)),
-      have_(std::move(have_prefixes)) {}
+      have_(std::move(have_prefixes)),
+      deadline_ms_(deadline_ms) {}
 
 Status SyncClient::Fail(Status why) {
   if (status_.ok()) status_ = std::move(why);
@@ -86,14 +87,15 @@ Bytes SyncClient::TakeOutgoing() { return channel_.TakeOutput(); }
 
 std::optional<int64_t> SyncClient::Deadline() const {
   if (!started_ms_ || done_ || !status_.ok()) return std::nullopt;
-  return *started_ms_ + kClientDeadlineMs;
+  return *started_ms_ + deadline_ms_;
 }
 
 Status SyncClient::OnTimeout(int64_t now_ms) {
   if (!status_.ok()) return status_;
   const std::optional<int64_t> deadline = Deadline();
   if (!deadline || now_ms < *deadline) return Status::Ok();
-  return Fail(Status::Timeout("relay did not finish the sync within 30 s"));
+  return Fail(Status::Timeout("relay did not finish the sync within " +
+                              std::to_string(deadline_ms_ / 1000) + " s"));
 }
 
 void SyncClient::OnClosed(const Status& why) {

@@ -19,6 +19,7 @@
 #include "core/connection.h"
 #include "core/envelope/format.h"
 #include "core/random.h"
+#include "core/sync/constants.h"
 #include "core/sync/secure_channel.h"
 
 namespace waypost::sync {
@@ -30,9 +31,10 @@ class SyncClient final : public Connection {
   // kMaxTags). `have_prefixes`: content-id prefixes, 4..32 bytes each (at most
   // kMaxHave), of envelopes already held. OnStart() returns InvalidArgument
   // or LimitExceeded when these break the limits; nothing is sent then.
+  // `deadline_ms`: the whole exchange must finish this long after OnStart.
   SyncClient(ByteView relay_public_key, std::vector<Bytes> uploads,
              std::vector<envelope::RecipientTag> tags, std::vector<Bytes> have_prefixes,
-             Random& random);
+             Random& random, int64_t deadline_ms = kClientDeadlineMs);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -65,6 +67,7 @@ class SyncClient final : public Connection {
   std::vector<envelope::RecipientTag> tags_;
   std::vector<Bytes> have_;
   Bytes request_;  // encoded in OnStart, sent once the channel is up
+  int64_t deadline_ms_;
   std::optional<int64_t> started_ms_;
   bool request_sent_ = false;
   bool done_ = false;
