@@ -44,7 +44,24 @@ std::string Lower(std::string s) {
     EXPECT_EQ(errors_, 1u) << (run).Describe();                                           \
   } while (0)
 
-class ErrorsTest : public IntegrationTest {};
+class ErrorsTest : public IntegrationTest {
+ protected:
+  // A coordinator and a helper, and an invite from the coordinator naming a
+  // relay that is never started (these tests never sync).
+  void InviteWithoutRelay(const std::string& coord, const std::string& helper,
+                          std::string* invite) {
+    RunResult r = Wp(coord, {"init", "--name", "Coord", "--kdf", "interactive"});
+    WP_ASSERT_OK(r);
+    r = Wp(helper, {"init", "--name", "Helper", "--kdf", "interactive"});
+    WP_ASSERT_OK(r);
+    r = Wp(coord, {"relays", "add", "wpr1:" + std::string(64, 'a') + "@127.0.0.1:9"});
+    WP_ASSERT_OK(r);
+    r = Wp(coord, {"invite", "--for", "Amira"});
+    WP_ASSERT_OK(r);
+    *invite = r.out.substr(0, r.out.find('\n'));
+    ASSERT_EQ(invite->rfind("wpi1:", 0), 0u) << *invite;
+  }
+};
 
 TEST_F(ErrorsTest, WrongPassphraseFailsAndTouchesNothing) {
   const std::string C = Home("coord");
@@ -125,16 +142,9 @@ TEST_F(ErrorsTest, UsageErrorsExitTwo) {
 
 TEST_F(ErrorsTest, MalformedInviteIsRejectedAndChangesNothing) {
   const std::string C = Home("coord"), H = Home("helper");
-  RunResult r = Wp(C, {"init", "--name", "Coord", "--kdf", "interactive"});
-  WP_ASSERT_OK(r);
-  r = Wp(H, {"init", "--name", "Helper", "--kdf", "interactive"});
-  WP_ASSERT_OK(r);
-  r = Wp(C, {"relays", "add", "wpr1:" + std::string(64, 'a') + "@127.0.0.1:9"});
-  WP_ASSERT_OK(r);
-  r = Wp(C, {"invite", "--for", "Amira"});
-  WP_ASSERT_OK(r);
-  std::string invite = r.out.substr(0, r.out.find('\n'));
-  ASSERT_EQ(invite.rfind("wpi1:", 0), 0u) << invite;
+  std::string invite;
+  ASSERT_NO_FATAL_FAILURE(InviteWithoutRelay(C, H, &invite));
+  RunResult r;
 
   std::string wrong_prefix = invite;
   wrong_prefix.replace(0, 5, "wpr1:");
@@ -272,15 +282,9 @@ TEST_F(ErrorsTest, SyncFailureIsOneStderrLine) {
 // complete.
 TEST_F(ErrorsTest, AlteredInviteIsRefused) {
   const std::string C = Home("coord"), H = Home("helper");
-  RunResult r = Wp(C, {"init", "--name", "Coord", "--kdf", "interactive"});
-  WP_ASSERT_OK(r);
-  r = Wp(H, {"init", "--name", "Helper", "--kdf", "interactive"});
-  WP_ASSERT_OK(r);
-  r = Wp(C, {"relays", "add", "wpr1:" + std::string(64, 'a') + "@127.0.0.1:9"});
-  WP_ASSERT_OK(r);
-  r = Wp(C, {"invite", "--for", "Amira"});
-  WP_ASSERT_OK(r);
-  std::string altered = r.out.substr(0, r.out.find('\n'));
+  std::string altered;
+  ASSERT_NO_FATAL_FAILURE(InviteWithoutRelay(C, H, &altered));
+  RunResult r;
   for (size_t at : {size_t(12), size_t(40), altered.size() / 2, altered.size() - 1}) {
     std::string typo = altered;
     typo[at] = typo[at] == 'A' ? 'B' : 'A';

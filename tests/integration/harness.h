@@ -20,6 +20,10 @@ inline constexpr const char* kPassphrase = "integration test passphrase";
 #define WP_ASSERT_OK(run) \
   ASSERT_EQ((run).exit_code, 0) << "waypost failed: " << (run).Describe()
 
+// A listening TCP socket on 127.0.0.1 with a free port (written to *port);
+// the caller closes the returned fd. -1 on failure.
+int ListenOnLoopback(int* port);
+
 // Every regular file under `root`, recursively: relative path -> raw bytes.
 std::map<std::string, std::string> SnapshotFiles(const std::string& root);
 

@@ -18,15 +18,9 @@ constexpr const char* kMicrosocks = "/usr/bin/microsocks";
 
 // A port that was free a moment ago on 127.0.0.1.
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  int port = 0;
+  close(ListenOnLoopback(&port));
+  return port;
 }
 
 class Socks5Test : public IntegrationTest {

@@ -24,16 +24,7 @@ class BrokenRelay {
     kVanish,  // answers half a frame, then closes
   };
 
-  explicit BrokenRelay(Mode mode) : mode_(mode) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
+  explicit BrokenRelay(Mode mode) : mode_(mode), fd_(ListenOnLoopback(&port_)) {
     thread_ = std::thread([this] { Serve(); });
   }
   ~BrokenRelay() {
@@ -63,8 +54,8 @@ class BrokenRelay {
   }
 
   Mode mode_;
-  int fd_ = -1;
   int port_ = 0;
+  int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
