@@ -110,7 +110,7 @@ Result<IngestOutcome> Node::Ingest(ByteView env) {
   for (envelope::Epoch e = now_epoch - settings_.delivery_window_epochs;
        e <= now_epoch + envelope::kFutureSkewEpochs; ++e) {
     if (envelope::TagFor(tag_key_, e) == header.tag) {
-      outcome = IngestFromContact(env, e);
+      outcome = IngestFromContact(env, header, id, e);
       break;
     }
   }
@@ -169,8 +169,9 @@ Node::IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
 
 // An envelope with our tag for `epoch`: the hint names candidate senders,
 // and the one whose pairwise key opens it is the sender.
-Result<IngestOutcome> Node::IngestFromContact(ByteView env, envelope::Epoch epoch) {
-  WAYPOST_ASSIGN_OR_RETURN(envelope::Header header, envelope::ParseHeader(env));
+Result<IngestOutcome> Node::IngestFromContact(ByteView env, const envelope::Header& header,
+                                              const envelope::ContentId& id,
+                                              envelope::Epoch epoch) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> contacts, LoadContacts());
   for (const Contact& c : contacts) {
     if (epoch < c.chain_epoch) continue;  // before enrollment, or ratcheted away
@@ -184,7 +185,7 @@ Result<IngestOutcome> Node::IngestFromContact(ByteView env, envelope::Epoch epoc
     req.psk = &psk;
     Result<envelope::Opened> opened = envelope::Open(req, env);
     if (!opened.ok()) continue;  // a hint collision; try the next candidate
-    Status applied = ApplyBody(c, env, opened->body);
+    Status applied = ApplyBody(c, id, opened->body);
     Wipe(opened->body);
     if (!applied.ok()) return applied;
     return IngestOutcome::kAccepted;
@@ -192,11 +193,10 @@ Result<IngestOutcome> Node::IngestFromContact(ByteView env, envelope::Epoch epoc
   return Status::AuthFailed();
 }
 
-Status Node::ApplyBody(const Contact& from, ByteView env, ByteView body_bytes) {
+Status Node::ApplyBody(const Contact& from, const envelope::ContentId& id, ByteView body_bytes) {
   pb::Body body;
   if (!body.ParseFromArray(body_bytes.data(), int(body_bytes.size()))) return Status::AuthFailed();
   const UnixTime now = clock_.Now();
-  const envelope::ContentId id = envelope::ComputeContentId(env);
 
   WAYPOST_ASSIGN_OR_RETURN(store::Statement seen_at,
                            db_.Prepare("UPDATE contacts SET last_seen = ? WHERE id = ?"));

@@ -169,8 +169,9 @@ class Node {
                                 std::string_view kind, std::string_view code,
                                 std::string_view text, bool record);
   Result<IngestOutcome> IngestJoin(ByteView envelope, ByteView invite_id, const Secret& secret);
-  Result<IngestOutcome> IngestFromContact(ByteView envelope, envelope::Epoch epoch);
-  Status ApplyBody(const Contact& from, ByteView envelope, ByteView body);
+  Result<IngestOutcome> IngestFromContact(ByteView envelope, const envelope::Header& header,
+                                          const envelope::ContentId& id, envelope::Epoch epoch);
+  Status ApplyBody(const Contact& from, const envelope::ContentId& id, ByteView body);
   Status AddUniqueContact(std::string name, ByteView public_key, std::string_view role,
                           std::string_view state, ByteView tag_key, envelope::Epoch epoch,
                           const Secret& chain);
