@@ -34,9 +34,9 @@ struct SyncTotals {
 };
 
 // One exchange: upload the outbox, fetch what carries our tags, take it in.
-Status ExchangeOnce(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
-                    const ClientOptions& options, SyncTotals& totals) {
-  WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan plan, node.PlanSync());
+Status ExchangeOnce(Context& ctx, node::Node& node, const node::SyncPlan& plan,
+                    const sync::RelayAddress& relay, const ClientOptions& options,
+                    SyncTotals& totals) {
   sync::SyncClient client(relay.public_key, plan.upload, plan.tags, plan.have, ctx.random(),
                           options.idle_timeout_ms);
   WAYPOST_RETURN_IF_ERROR(RunClient(relay.host, relay.port, client, ctx.clock(), options));
@@ -56,10 +56,11 @@ Status ExchangeOnce(Context& ctx, node::Node& node, const sync::RelayAddress& re
 // the same sync rather than waiting for the next one.
 Status SyncWithRelay(Context& ctx, node::Node& node, const sync::RelayAddress& relay,
                      const ClientOptions& options, SyncTotals& totals) {
-  WAYPOST_RETURN_IF_ERROR(ExchangeOnce(ctx, node, relay, options, totals));
+  WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan plan, node.PlanSync());
+  WAYPOST_RETURN_IF_ERROR(ExchangeOnce(ctx, node, plan, relay, options, totals));
   WAYPOST_ASSIGN_OR_RETURN(node::SyncPlan rest, node.PlanSync());
   if (rest.upload.empty()) return Status::Ok();
-  return ExchangeOnce(ctx, node, relay, options, totals);
+  return ExchangeOnce(ctx, node, rest, relay, options, totals);
 }
 
 Status RunSync(Context& ctx, const SyncOptions& o) {
