@@ -239,18 +239,7 @@ Status Node::ApplyBody(const Contact& from, const envelope::ContentId& id, ByteV
   } else {
     return Status::AuthFailed();  // a join body under a contact key, or empty
   }
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_.Prepare("INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, "
-                  "received_at, state) VALUES(?, 'in', ?, ?, ?, ?, ?, ?, 'received')"));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(1, id));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(2, kind));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(3, from.id));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(4, code));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(5, text));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(6, body.sent_at()));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(7, now));
-  Status inserted = st.Step().status();
+  Status inserted = InsertMessage(id, "in", kind, from.id, code, text, body.sent_at(), now);
   Wipe(text);
   WAYPOST_RETURN_IF_ERROR(inserted);
 

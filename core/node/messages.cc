@@ -49,19 +49,28 @@ Result<std::string> Node::QueueBody(const Contact& to, const std::string& body_b
   WAYPOST_RETURN_IF_ERROR(st.Bind(4, record ? 1 : 0));
   WAYPOST_RETURN_IF_ERROR(st.Step().status());
   if (record) {
-    WAYPOST_ASSIGN_OR_RETURN(
-        store::Statement msg,
-        db_.Prepare("INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, "
-                    "state) VALUES(?, 'out', ?, ?, ?, ?, ?, 'queued')"));
-    WAYPOST_RETURN_IF_ERROR(msg.BindBlob(1, id));
-    WAYPOST_RETURN_IF_ERROR(msg.BindText(2, kind));
-    WAYPOST_RETURN_IF_ERROR(msg.Bind(3, to.id));
-    WAYPOST_RETURN_IF_ERROR(msg.BindText(4, code));
-    WAYPOST_RETURN_IF_ERROR(msg.BindText(5, text));
-    WAYPOST_RETURN_IF_ERROR(msg.Bind(6, now));
-    WAYPOST_RETURN_IF_ERROR(msg.Step().status());
+    WAYPOST_RETURN_IF_ERROR(InsertMessage(id, "out", kind, to.id, code, text, now, std::nullopt));
   }
   return DisplayId(id);
+}
+
+Status Node::InsertMessage(ByteView id, std::string_view direction, std::string_view kind,
+                           int64_t contact_id, std::string_view code, std::string_view text,
+                           UnixTime sent_at, std::optional<UnixTime> received_at) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_.Prepare("INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, "
+                  "received_at, state) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  WAYPOST_RETURN_IF_ERROR(st.BindBlob(1, id));
+  WAYPOST_RETURN_IF_ERROR(st.BindText(2, direction));
+  WAYPOST_RETURN_IF_ERROR(st.BindText(3, kind));
+  WAYPOST_RETURN_IF_ERROR(st.Bind(4, contact_id));
+  WAYPOST_RETURN_IF_ERROR(st.BindText(5, code));
+  WAYPOST_RETURN_IF_ERROR(st.BindText(6, text));
+  WAYPOST_RETURN_IF_ERROR(st.Bind(7, sent_at));
+  WAYPOST_RETURN_IF_ERROR(received_at ? st.Bind(8, *received_at) : st.BindNull(8));
+  WAYPOST_RETURN_IF_ERROR(st.BindText(9, direction == "out" ? "queued" : "received"));
+  return st.Step().status();
 }
 
 Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::string_view note,

@@ -172,6 +172,11 @@ class Node {
   Result<IngestOutcome> IngestFromContact(ByteView envelope, const envelope::Header& header,
                                           const envelope::ContentId& id, envelope::Epoch epoch);
   Status ApplyBody(const Contact& from, const envelope::ContentId& id, ByteView body);
+  // One row of `messages`: direction "out" starts "queued", "in" starts
+  // "received" with received_at set.
+  Status InsertMessage(ByteView id, std::string_view direction, std::string_view kind,
+                       int64_t contact_id, std::string_view code, std::string_view text,
+                       UnixTime sent_at, std::optional<UnixTime> received_at);
   Status AddUniqueContact(std::string name, ByteView public_key, std::string_view role,
                           std::string_view state, ByteView tag_key, envelope::Epoch epoch,
                           const Secret& chain);
