@@ -1,33 +1,43 @@
-// Unlock cost: OpenStore() on a store created with each Argon2id profile
-// (core/store/kdf.h), in a fresh temporary home. One unlock is one Argon2id
-// derivation, an unwrap try for every key-file slot, and opening the
-// database, so the wall time is what a user waits for at the passphrase
-// prompt. A wrong passphrase must cost the same: every slot is always tried.
+// Unlock cost: Node::Open() on a store created with each Argon2id profile
+// (core/store/kdf.h), in a fresh temporary home that has a duress passphrase
+// set. One unlock is one Argon2id derivation, an unwrap try for every
+// key-file slot, the key tried against both databases, and the duress check
+// (core/node/duress.cc), so the wall time is what a user waits for at the
+// passphrase prompt. The duress passphrase and a wrong one must cost the
+// same as the normal one.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "core/clock.h"
+#include "core/node/node.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
-#include "core/store/home.h"
 #include "core/store/kdf.h"
 
-namespace waypost::store {
+namespace waypost::node {
 namespace {
 
+using store::KdfProfile;
+
 constexpr char kPassphrase[] = "correct horse battery staple";
+constexpr char kDuressPassphrase[] = "purple monkey dishwasher";
 constexpr char kWrongPassphrase[] = "correct horse battery stapler";
+
+enum Which { kNormal = 0, kDuress = 1, kWrong = 2 };
 
 [[noreturn]] void Die(const std::string& what, const Status& status) {
   std::fprintf(stderr, "unlock_bench: %s: %s\n", what.c_str(), status.ToString().c_str());
   std::abort();
 }
 
-// A temporary home holding a store under `profile`; removed on destruction.
+// A temporary home holding a store under `profile`, with a coordinator-less
+// identity and a duress passphrase; removed on destruction.
 class TempStore {
  public:
   explicit TempStore(KdfProfile profile) {
@@ -37,9 +47,14 @@ class TempStore {
     dir_ = pattern;
     home_ = dir_ + "/home";
     SystemRandom random;
-    Result<Database> db = CreateStore(home_, Secret::FromString(kPassphrase), profile, random);
-    if (!db.ok()) Die("CreateStore", db.status());
-  }  // the database closes here, so OpenStore finds it unlocked
+    SystemClock clock;
+    const Secret passphrase = Secret::FromString(kPassphrase);
+    auto node = Node::Create(home_, passphrase, profile, "bench", "coordinator", clock, random);
+    if (!node.ok()) Die("Node::Create", node.status());
+    Status duress =
+        (*node)->SetDuressPassphrase(passphrase, Secret::FromString(kDuressPassphrase));
+    if (!duress.ok()) Die("SetDuressPassphrase", duress);
+  }  // the databases close here, so Open finds them unlocked
   ~TempStore() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
@@ -54,20 +69,27 @@ class TempStore {
   std::string home_;
 };
 
-// state.range(0) is the KdfProfile; range(1) is 1 for the wrong passphrase.
+// state.range(0) is the KdfProfile; range(1) is a Which.
 void BM_Unlock(benchmark::State& state) {
   auto profile = static_cast<KdfProfile>(state.range(0));
-  bool wrong = state.range(1) != 0;
+  const auto which = static_cast<Which>(state.range(1));
   TempStore store(profile);
-  Secret passphrase = Secret::FromString(wrong ? kWrongPassphrase : kPassphrase);
+  const char* text = which == kNormal ? kPassphrase
+                     : which == kDuress ? kDuressPassphrase
+                                        : kWrongPassphrase;
+  Secret passphrase = Secret::FromString(text);
+  SystemRandom random;
+  SystemClock clock;
   for (auto _ : state) {
-    Result<Database> db = OpenStore(store.home(), passphrase);
-    bool expected = wrong ? db.status().code() == Status::Code::kWrongPassphrase : db.ok();
-    if (!expected) Die("OpenStore", db.status());
-    benchmark::DoNotOptimize(db);
+    auto node = Node::Open(store.home(), passphrase, clock, random);
+    bool expected =
+        which == kWrong ? node.status().code() == Status::Code::kWrongPassphrase : node.ok();
+    if (!expected) Die("Node::Open", node.status());
+    benchmark::DoNotOptimize(node);
   }
-  state.SetLabel(std::string(KdfProfileName(profile)) + (wrong ? ", wrong passphrase" : ""));
-  KdfParams params = ParamsFor(profile);
+  static const char* const kNames[] = {"", ", duress passphrase", ", wrong passphrase"};
+  state.SetLabel(std::string(store::KdfProfileName(profile)) + kNames[which]);
+  store::KdfParams params = store::ParamsFor(profile);
   state.counters["memory_MiB"] = double(params.memlimit >> 20);
   state.counters["passes"] = double(params.opslimit);
 }
@@ -75,16 +97,19 @@ void BM_Unlock(benchmark::State& state) {
 // Few iterations: a sensitive unlock takes seconds. Iterations() also
 // overrides scripts/bench's --benchmark_min_time.
 BENCHMARK(BM_Unlock)
-    ->ArgNames({"profile", "wrong"})
-    ->Args({int(KdfProfile::kInteractive), 0})
-    ->Args({int(KdfProfile::kModerate), 0})
-    ->Args({int(KdfProfile::kModerate), 1})
-    ->Args({int(KdfProfile::kSensitive), 0})
-    ->Iterations(3)
+    ->ArgNames({"profile", "which"})
+    ->Args({int(KdfProfile::kInteractive), kNormal})
+    ->Args({int(KdfProfile::kInteractive), kDuress})
+    ->Args({int(KdfProfile::kInteractive), kWrong})
+    ->Args({int(KdfProfile::kModerate), kNormal})
+    ->Args({int(KdfProfile::kModerate), kDuress})
+    ->Args({int(KdfProfile::kModerate), kWrong})
+    ->Args({int(KdfProfile::kSensitive), kNormal})
+    ->Iterations(5)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace waypost::store
+}  // namespace waypost::node
 
 BENCHMARK_MAIN();

@@ -18,8 +18,12 @@ void AddNetworkCommands(CLI::App& app, Action& chosen);  // sync relay
 void AddKeyCommands(CLI::App& app, Action& chosen);      // passwd
 void AddPanicCommand(CLI::App& app, Action& chosen);     // panic
 void AddSettingsCommands(CLI::App& app, Action& chosen); // settings
+void AddDuressCommands(CLI::App& app, Action& chosen);   // duress set, board, ack
 
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);
+
+// `inbox` and `board`: a line per open duress alert, with the advice.
+Status PrintOpenAlerts(Context& ctx, node::Node& node);
 
 }  // namespace waypost::cli

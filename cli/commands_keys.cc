@@ -65,17 +65,16 @@ Status RunPasswd(Context& ctx, const PasswdOptions& o) {
     WAYPOST_RETURN_IF_ERROR(store::KeyFile::Unlock(store::KeyFilePath(home), current).status());
   }
   WAYPOST_ASSIGN_OR_RETURN(Secret next, ReadNewPassphrase(ctx.globals().passphrase_file, false));
+  WAYPOST_RETURN_IF_ERROR(
+      node::Node::ChangePassphrase(home, current, next, o.rotate, ctx.clock(), ctx.random()));
   if (!o.rotate) {
-    WAYPOST_RETURN_IF_ERROR(store::ChangePassphrase(home, current, next, ctx.random()));
     ctx.Note("Passphrase changed.");
     return Status::Ok();
   }
-  WAYPOST_RETURN_IF_ERROR(store::RotateKey(home, current, next, ctx.random()));
+  // The same words from a decoy, which re-wraps only (SECURITY.md, "Duress").
   ctx.Note(
       "Passphrase changed and the database re-encrypted under a new key: an old copy of "
-      "the key file no longer opens it.");
-  // The same words whether or not other slots were in use (key_file.h).
-  ctx.Note("Any other passphrase of this store no longer works.");
+      "the key file no longer opens it. Other passphrases of this store are unchanged.");
   return Status::Ok();
 }
 

@@ -47,6 +47,7 @@ nlohmann::json MessageJson(const node::MessageInfo& m) {
           {"received_at", m.received_at ? nlohmann::json(Rfc3339(*m.received_at)) : nullptr},
           {"state", m.state},
           {"duress", m.duress},
+          {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
           {"test", m.test}};
 }
 
@@ -65,13 +66,14 @@ Status RunInbox(Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const node::MessageInfo& m : messages) {
-    const std::string what = m.kind == "checkin" ? "checkin " + m.code : m.kind;
+    std::string what = m.kind == "checkin" ? "checkin " + m.code : m.kind;
+    if (m.duress) what += " [DURESS]";
     rows.push_back({m.id, m.direction == "in" ? "from " + m.peer : "to " + m.peer, what,
                     Rfc3339(m.direction == "in" && m.received_at ? *m.received_at : m.sent_at),
                     m.state, m.text});
   }
   ctx.Out(Table({"ID", "PEER", "WHAT", "TIME", "STATE", "TEXT"}, rows));
-  return Status::Ok();
+  return PrintOpenAlerts(ctx, *node);
 }
 
 Status RunConfirm(Context& ctx, const std::string& id) {

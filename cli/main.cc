@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   waypost::cli::AddKeyCommands(app, chosen);
   waypost::cli::AddPanicCommand(app, chosen);
   waypost::cli::AddSettingsCommands(app, chosen);
+  waypost::cli::AddDuressCommands(app, chosen);
 
   try {
     app.parse(argc, argv);

@@ -82,7 +82,7 @@ Result<std::string> Node::Join(std::string_view code) {
   WAYPOST_RETURN_IF_ERROR(AddUniqueContact(invite.inviter_name(), inviter_key, "coordinator",
                                            "pending", AsBytes(invite.tag_key()), epoch,
                                            chain_seed));
-  for (const std::string& relay : invite.relays()) WAYPOST_RETURN_IF_ERROR(AddRelay(relay));
+  for (const std::string& relay : invite.relays()) WAYPOST_RETURN_IF_ERROR(InsertRelay(relay));
   WAYPOST_RETURN_IF_ERROR(db_.Exec("UPDATE meta SET value = CAST('helper' AS BLOB) WHERE key = 'role'"));
 
   pb::Body body;
@@ -91,7 +91,7 @@ Result<std::string> Node::Join(std::string_view code) {
   join->set_tag_key(Str(tag_key_));
   join->set_chain_seed(Str(chain_seed));
   body.set_sent_at(clock_.Now());
-  std::string body_bytes = body.SerializeAsString();
+  std::string body_bytes = Serialize(body);
 
   envelope::SealRequest req;
   req.pattern = envelope::Pattern::kJoin;
@@ -115,6 +115,7 @@ Result<std::string> Node::Join(std::string_view code) {
   WAYPOST_RETURN_IF_ERROR(st.Step().status());
   WAYPOST_RETURN_IF_ERROR(tx.Commit());
   self_.role = "helper";
+  WAYPOST_RETURN_IF_ERROR(RefreshDecoy());
   return invite.inviter_name();
 }
 
@@ -161,7 +162,7 @@ Result<IngestOutcome> Node::IngestJoin(ByteView envelope, ByteView invite_id,
   welcome.mutable_welcome()->set_name(self_.name);
   welcome.set_sent_at(clock_.Now());
   WAYPOST_RETURN_IF_ERROR(
-      QueueBody(found.front(), welcome.SerializeAsString(), "welcome", "", "", false).status());
+      QueueBody(found.front(), Serialize(welcome), "welcome", "", "", false).status());
   return IngestOutcome::kAccepted;
 }
 

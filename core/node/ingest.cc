@@ -4,6 +4,7 @@
 #include "core/envelope/envelope.h"
 #include "core/envelope/keys.h"
 #include "core/node/internal/contact.h"
+#include "core/node/internal/meta.h"
 #include "core/node/node.h"
 #include "proto/waypost.pb.h"
 
@@ -164,6 +165,9 @@ Node::IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
     pending = std::move(failed);
   }
   counts.rejected = pending.size();
+  // A welcome or a join request may have changed the contacts. A failure
+  // here loses nothing: every open of the main store refreshes the decoy.
+  if (counts.accepted > 0) (void)RefreshDecoy();
   return counts;
 }
 
@@ -173,7 +177,7 @@ Result<IngestOutcome> Node::IngestFromContact(ByteView env, const envelope::Head
                                               const envelope::ContentId& id,
                                               envelope::Epoch epoch) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> contacts, LoadContacts());
-  for (const Contact& c : contacts) {
+  for (Contact& c : contacts) {
     if (epoch < c.chain_epoch) continue;  // before enrollment, or ratcheted away
     Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, epoch);
     if (envelope::HintFor(chain, envelope::EphemeralOf(env)) != header.hint) continue;
@@ -185,11 +189,21 @@ Result<IngestOutcome> Node::IngestFromContact(ByteView env, const envelope::Head
     req.psk = &psk;
     Result<envelope::Opened> opened = envelope::Open(req, env);
     if (!opened.ok()) continue;  // a hint collision; try the next candidate
+    // Replies, the receipt queued below included, use at least this epoch.
+    if (epoch > c.peer_epoch) {
+      c.peer_epoch = epoch;
+      WAYPOST_RETURN_IF_ERROR(db_.Exec("UPDATE contacts SET peer_epoch = " + std::to_string(epoch) +
+                                       " WHERE id = " + std::to_string(c.id)));
+    }
     Status applied = ApplyBody(c, id, opened->body);
     Wipe(opened->body);
     if (!applied.ok()) return applied;
     return IngestOutcome::kAccepted;
   }
+  // A decoy holds only some contacts, with keys from after it was last
+  // written (docs/storage.md §3): what it cannot open is quietly someone
+  // else's, as it would be for a store that never knew the sender.
+  if (decoy_) return IngestOutcome::kNotOurs;
   return Status::AuthFailed();
 }
 
@@ -204,6 +218,16 @@ Status Node::ApplyBody(const Contact& from, const envelope::ContentId& id, ByteV
   WAYPOST_RETURN_IF_ERROR(seen_at.Bind(2, from.id));
   WAYPOST_RETURN_IF_ERROR(seen_at.Step().status());
 
+  const bool duress = body.has_flags() && (body.flags() & kFlagDuress) != 0;
+  if (body.has_ack()) {
+    // Only a coordinator ends a duress state, and a decoy has none to end:
+    // there it is taken in and shows nowhere.
+    if (decoy_ || from.role != "coordinator" || body.ack().kind() != pb::Ack::DURESS) {
+      return Status::Ok();
+    }
+    duress_since_.reset();
+    return internal::DeleteMeta(db_, "duress_since");
+  }
   if (body.has_welcome()) {
     return db_.Exec("UPDATE contacts SET state = 'active' WHERE id = " + std::to_string(from.id));
   }
@@ -239,15 +263,16 @@ Status Node::ApplyBody(const Contact& from, const envelope::ContentId& id, ByteV
   } else {
     return Status::AuthFailed();  // a join body under a contact key, or empty
   }
-  Status inserted = InsertMessage(id, "in", kind, from.id, code, text, body.sent_at(), now);
+  Status inserted = InsertMessage(id, "in", kind, from.id, code, text, body.sent_at(), now, duress);
   Wipe(text);
   WAYPOST_RETURN_IF_ERROR(inserted);
+  if (duress) WAYPOST_RETURN_IF_ERROR(RaiseAlert(from, "duress", id));
 
   pb::Body receipt;
   receipt.mutable_receipt()->set_of(AsString(ByteView(id).first(16)));
   receipt.mutable_receipt()->set_kind(pb::Receipt::DELIVERED);
   receipt.set_sent_at(now);
-  return QueueBody(from, receipt.SerializeAsString(), "receipt", "", "", false).status();
+  return QueueBody(from, Serialize(receipt), "receipt", "", "", false).status();
 }
 
 }  // namespace waypost::node

@@ -24,7 +24,9 @@ Result<std::string> Node::QueueBody(const Contact& to, const std::string& body_b
                                     std::string_view kind, std::string_view code,
                                     std::string_view text, bool record) {
   const UnixTime now = clock_.Now();
-  const envelope::Epoch epoch = std::max(envelope::EpochOf(now), to.chain_epoch);
+  // Never below the epoch the contact last sealed under: a decoy's chain
+  // keys start a day ahead (duress.cc), and it must read our replies.
+  const envelope::Epoch epoch = std::max({envelope::EpochOf(now), to.chain_epoch, to.peer_epoch});
   Secret chain = envelope::ChainAt(to.chain_key, to.chain_epoch, epoch);
   Secret psk = envelope::PskFrom(chain);
 
@@ -56,11 +58,12 @@ Result<std::string> Node::QueueBody(const Contact& to, const std::string& body_b
 
 Status Node::InsertMessage(ByteView id, std::string_view direction, std::string_view kind,
                            int64_t contact_id, std::string_view code, std::string_view text,
-                           UnixTime sent_at, std::optional<UnixTime> received_at) {
+                           UnixTime sent_at, std::optional<UnixTime> received_at,
+                           bool duress) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_.Prepare("INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, "
-                  "received_at, state) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "received_at, state, duress) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   WAYPOST_RETURN_IF_ERROR(st.BindBlob(1, id));
   WAYPOST_RETURN_IF_ERROR(st.BindText(2, direction));
   WAYPOST_RETURN_IF_ERROR(st.BindText(3, kind));
@@ -70,6 +73,7 @@ Status Node::InsertMessage(ByteView id, std::string_view direction, std::string_
   WAYPOST_RETURN_IF_ERROR(st.Bind(7, sent_at));
   WAYPOST_RETURN_IF_ERROR(received_at ? st.Bind(8, *received_at) : st.BindNull(8));
   WAYPOST_RETURN_IF_ERROR(st.BindText(9, direction == "out" ? "queued" : "received"));
+  WAYPOST_RETURN_IF_ERROR(st.Bind(10, int64_t(duress ? 1 : 0)));
   return st.Step().status();
 }
 
@@ -97,7 +101,7 @@ Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::strin
   body.mutable_checkin()->set_code(std::string(code));
   body.mutable_checkin()->set_note(std::string(note));
   body.set_sent_at(clock_.Now());
-  std::string bytes = body.SerializeAsString();
+  std::string bytes = Serialize(body);
   std::vector<std::string> ids;
   WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
   for (const Contact& c : recipients) {
@@ -122,7 +126,7 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   pb::Body body;
   body.mutable_text()->set_text(std::string(text));
   body.set_sent_at(clock_.Now());
-  std::string bytes = body.SerializeAsString();
+  std::string bytes = Serialize(body);
   Result<std::string> id = QueueBody(c, bytes, "text", "", text, true);
   Wipe(bytes);
   return id;
@@ -156,7 +160,7 @@ Status Node::Confirm(std::string_view id_prefix) {
 
   WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
   WAYPOST_RETURN_IF_ERROR(
-      QueueBody(found.front(), body.SerializeAsString(), "receipt", "", "", false).status());
+      QueueBody(found.front(), Serialize(body), "receipt", "", "", false).status());
   WAYPOST_ASSIGN_OR_RETURN(store::Statement up,
                            db_.Prepare("UPDATE messages SET state = 'confirmed' WHERE id = ?"));
   WAYPOST_RETURN_IF_ERROR(up.BindBlob(1, id));
@@ -168,7 +172,7 @@ Result<std::vector<MessageInfo>> Node::Inbox() {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_.Prepare("SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
-                  "m.received_at, m.state FROM messages m JOIN contacts c ON c.id = m.contact_id "
+                  "m.received_at, m.state, m.duress FROM messages m JOIN contacts c ON c.id = m.contact_id "
                   "ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
   std::vector<MessageInfo> out;
   while (true) {
@@ -184,6 +188,7 @@ Result<std::vector<MessageInfo>> Node::Inbox() {
     m.sent_at = st.ColumnInt64(6);
     if (!st.ColumnIsNull(7)) m.received_at = st.ColumnInt64(7);
     m.state = st.ColumnText(8);
+    m.duress = st.ColumnInt64(9) != 0;
     out.push_back(std::move(m));
   }
   return out;

@@ -5,31 +5,15 @@
 #include "core/envelope/envelope.h"
 #include "core/envelope/keys.h"
 #include "core/node/internal/contact.h"
+#include "core/node/internal/meta.h"
 #include "core/node/invite.h"
 #include "core/store/home.h"
 #include "core/text.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::node {
-namespace {
-
-Status PutMeta(store::Database& db, std::string_view key, ByteView value) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, key));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(2, value));
-  return st.Step().status();
-}
-
-Result<Bytes> GetMeta(store::Database& db, std::string_view key) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db.Prepare("SELECT value FROM meta WHERE key = ?"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, key));
-  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::Corrupt("the store is missing its identity (" + std::string(key) + ")");
-  return st.ColumnBlob(0);
-}
-
-}  // namespace
+using internal::GetMeta;
+using internal::PutMeta;
 
 Status CheckName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameSize) {
@@ -45,17 +29,20 @@ Status CheckName(std::string_view name) {
   return Status::Ok();
 }
 
-Node::Node(store::Database db, const Clock& clock, Random& random)
-    : db_(std::move(db)), clock_(clock), random_(random) {}
+Node::Node(store::Database db, std::string home, const Clock& clock, Random& random)
+    : db_(std::move(db)), home_(std::move(home)), clock_(clock), random_(random) {}
 
 Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret& passphrase,
                                            store::KdfProfile profile, std::string_view name,
                                            std::string_view role, const Clock& clock,
                                            Random& random) {
   WAYPOST_RETURN_IF_ERROR(CheckName(name));
-  WAYPOST_ASSIGN_OR_RETURN(store::Database db, store::CreateStore(home, passphrase, profile, random));
-  std::unique_ptr<Node> node(new Node(std::move(db), clock, random));
+  WAYPOST_ASSIGN_OR_RETURN(store::CreatedStore created,
+                           store::CreateStore(home, passphrase, profile, random));
+  std::unique_ptr<Node> node(new Node(std::move(created.main), home, clock, random));
   WAYPOST_RETURN_IF_ERROR(node->EnsureSchema());
+  node->slot_ = 0;
+  node->decoy_key_ = std::move(created.decoy_key);
 
   noise::KeyPair identity = noise::KeyPair::Generate(random);
   Secret tag_key(envelope::kKeySize);
@@ -64,17 +51,26 @@ Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret
   WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "role", AsBytes(role)));
   WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "static_private", identity.private_key.view()));
   WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "tag_key", tag_key.view()));
+  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "decoy_key", node->decoy_key_.view()));
   WAYPOST_RETURN_IF_ERROR(node->LoadIdentity());
+  WAYPOST_RETURN_IF_ERROR(node->LoadSettings());
+  // The decoy exists, filled alike, whether or not a duress passphrase is
+  // ever set: its presence says nothing.
+  WAYPOST_RETURN_IF_ERROR(node->WriteDecoy(created.decoy));
   return node;
 }
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& home, const Secret& passphrase,
                                          const Clock& clock, Random& random) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Database db, store::OpenStore(home, passphrase));
-  std::unique_ptr<Node> node(new Node(std::move(db), clock, random));
+  WAYPOST_ASSIGN_OR_RETURN(store::OpenedStore opened, store::OpenStore(home, passphrase));
+  std::unique_ptr<Node> node(new Node(std::move(opened.db), home, clock, random));
+  node->slot_ = opened.slot;
+  node->own_key_ = std::move(opened.key);
   WAYPOST_RETURN_IF_ERROR(node->EnsureSchema());
   WAYPOST_RETURN_IF_ERROR(node->LoadIdentity());
   WAYPOST_RETURN_IF_ERROR(node->LoadSettings());
+  WAYPOST_RETURN_IF_ERROR(node->LoadDuressState());
+  WAYPOST_RETURN_IF_ERROR(node->decoy_ ? node->MarkDecoyUsed() : node->CheckDecoy());
   WAYPOST_RETURN_IF_ERROR(node->RatchetOldChains());
   WAYPOST_RETURN_IF_ERROR(node->DeleteOldMessages());
   return node;
@@ -102,6 +98,11 @@ Status Node::LoadIdentity() {
 }
 
 Status Node::AddRelay(std::string_view address) {
+  WAYPOST_RETURN_IF_ERROR(InsertRelay(address));
+  return RefreshDecoy();
+}
+
+Status Node::InsertRelay(std::string_view address) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_.Prepare("INSERT OR IGNORE INTO relays(address, added_at) VALUES(?, ?)"));
@@ -124,8 +125,8 @@ Result<std::vector<std::string>> Node::Relays() {
 
 Result<std::vector<Node::Contact>> Node::LoadContacts(std::string_view where_clause) {
   std::string sql =
-      "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen "
-      "FROM contacts ";
+      "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, "
+      "peer_epoch FROM contacts ";
   sql += where_clause;
   sql += " ORDER BY name";
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare(sql));
@@ -147,6 +148,7 @@ Result<std::vector<Node::Contact>> Node::LoadContacts(std::string_view where_cla
     c.chain_key = Secret::From(chain);
     Wipe(chain);
     if (!st.ColumnIsNull(8)) c.last_seen = st.ColumnInt64(8);
+    c.peer_epoch = st.ColumnInt64(9);
     out.push_back(std::move(c));
   }
   return out;

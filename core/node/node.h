@@ -23,7 +23,16 @@
 #include "core/store/database.h"
 #include "core/store/kdf.h"
 
+namespace waypost::pb {
+class Body;
+}
+
 namespace waypost::node {
+
+// Body.flags bit 0 (proto/waypost.proto): sent from a device under duress.
+inline constexpr uint32_t kFlagDuress = 1;
+// What the coordinator is told to do about a helper under duress.
+inline constexpr char kDuressAdvice[] = "do not contact the device directly";
 
 struct SelfInfo {
   std::string name;
@@ -50,8 +59,32 @@ struct MessageInfo {
   UnixTime sent_at = 0;
   std::optional<UnixTime> received_at;
   std::string state;  // out: queued|relayed|delivered|confirmed; in: received|confirmed
-  bool duress = false;
+  bool duress = false;  // in: the sender's device was under duress
   bool test = false;
+};
+
+// Something a coordinator must act on. Only "duress" so far: raised by the
+// first duress-flagged check-in or message from a contact, open until `Ack`.
+struct AlertInfo {
+  int64_t id = 0;
+  std::string kind;  // "duress"
+  std::string peer;
+  std::string fingerprint;
+  UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
+  std::optional<UnixTime> acked_at;
+  std::string note;
+};
+
+// One helper's line on the coordinator's board.
+struct BoardEntry {
+  std::string name;
+  std::string fingerprint;
+  std::string last_code;  // of the newest check-in received, "" if none
+  std::optional<UnixTime> last_sent_at;      // its sent_at, by the helper's clock
+  std::optional<UnixTime> last_received_at;  // when it arrived, by ours
+  std::optional<UnixTime> due_at;            // none yet: no schedules
+  std::string state;                         // "ok" or "duress"
+  std::optional<int64_t> alert;              // the open duress alert
 };
 
 // What one sync with a relay should carry.
@@ -99,8 +132,28 @@ class Node {
   // older than the delivery window are ratcheted forward and messages older
   // than the retention are deleted. secure_delete is on, so the old bytes
   // are overwritten inside the database file.
+  //
+  // Duress (docs/storage.md §3): the key opens either the main store or its
+  // decoy, and both kinds of Node behave alike to whoever uses them. Opening
+  // the main store also checks the decoy and brings it up to date; opening
+  // the decoy marks it used, so the next main open enters the duress state.
   static Result<std::unique_ptr<Node>> Open(const std::string& home, const Secret& passphrase,
                                             const Clock& clock, Random& random);
+
+  // `waypost passwd [--rotate]` for the store that `current` opens; opens it
+  // first (so a decoy is marked used). In a decoy, rotate only re-wraps (its
+  // key must stay the one the main store holds), which looks the same from
+  // outside. The caller runs store::RecoverRotation first.
+  static Status ChangePassphrase(const std::string& home, const Secret& current,
+                                 const Secret& next, bool rotate, const Clock& clock,
+                                 Random& random);
+
+  // `waypost duress set`: makes `next` open the decoy. From the main store it
+  // writes (or rewrites) the duress slot and refreshes the decoy; from the
+  // decoy it adds a slot that opens the decoy too, never touching the main
+  // store's slot. InvalidArgument if `next` equals `current` or already opens
+  // a slot of this store.
+  Status SetDuressPassphrase(const Secret& current, const Secret& next);
 
   const SelfInfo& self() const { return self_; }
   const noise::KeyPair& identity() const { return identity_; }
@@ -134,6 +187,15 @@ class Node {
 
   Result<std::vector<MessageInfo>> Inbox();
 
+  // Alerts, newest first; only the unacknowledged ones if `open_only`.
+  Result<std::vector<AlertInfo>> Alerts(bool open_only);
+  // Acknowledges an open alert, named by its id or by the contact's name (then
+  // all of that contact's open alerts). For duress it also queues an Ack that
+  // ends the duress state on the helper's device. Returns what was acked.
+  Result<std::vector<AlertInfo>> Ack(std::string_view alert, std::string_view note);
+  // Every helper contact, by name.
+  Result<std::vector<BoardEntry>> Board();
+
   Result<SyncPlan> PlanSync();
   // The relay accepted (or already had) these envelopes.
   Status MarkRelayed(const std::vector<Bytes>& envelopes);
@@ -153,8 +215,23 @@ class Node {
   IngestCounts IngestAll(const std::vector<Bytes>& envelopes);
 
  private:
-  Node(store::Database db, const Clock& clock, Random& random);
+  struct Contact;
+  Node(store::Database db, std::string home, const Clock& clock, Random& random);
   Status LoadIdentity();
+  // Duress (duress.cc).
+  Status LoadDuressState();
+  Status CheckDecoy();      // main store, at Open
+  Status MarkDecoyUsed();   // decoy, at Open
+  // Makes the decoy a copy of what a captor may see (docs/storage.md §3).
+  Status WriteDecoy(store::Database& decoy);
+  // Opens the decoy and writes it; a no-op in the decoy itself.
+  Status RefreshDecoy();
+  Status EnterDuress(UnixTime since);
+  Status RaiseAlert(const Contact& from, std::string_view kind, ByteView message_id);
+  // Sets Body.flags (always present, kFlagDuress while under duress) and
+  // serialises.
+  std::string Serialize(pb::Body& body) const;
+  Status InsertRelay(std::string_view address);
   Status EnsureSchema();
   Status LoadSettings();
   Status PutSetting(std::string_view key, const std::string& value);
@@ -162,7 +239,6 @@ class Node {
   Status RatchetOldChains();
   Status DeleteOldMessages();
 
-  struct Contact;
   Result<std::vector<Contact>> LoadContacts(std::string_view where_clause = "");
   Result<Contact> FindContact(std::string_view name);
   Result<std::string> QueueBody(const Contact& to, const std::string& body_bytes,
@@ -176,18 +252,26 @@ class Node {
   // "received" with received_at set.
   Status InsertMessage(ByteView id, std::string_view direction, std::string_view kind,
                        int64_t contact_id, std::string_view code, std::string_view text,
-                       UnixTime sent_at, std::optional<UnixTime> received_at);
+                       UnixTime sent_at, std::optional<UnixTime> received_at,
+                       bool duress = false);
   Status AddUniqueContact(std::string name, ByteView public_key, std::string_view role,
                           std::string_view state, ByteView tag_key, envelope::Epoch epoch,
                           const Secret& chain);
 
   store::Database db_;
+  std::string home_;
   const Clock& clock_;
   Random& random_;
   SelfInfo self_;
   noise::KeyPair identity_;
   Secret tag_key_;
   NodeSettings settings_;
+  // Duress: which store this is and what it knows (duress.cc).
+  bool decoy_ = false;
+  int slot_ = -1;             // the key-file slot that opened it
+  Secret own_key_;            // its database key
+  Secret decoy_key_;          // main store only: the decoy's database key
+  std::optional<UnixTime> duress_since_;  // main store only: sticky until acked
 };
 
 }  // namespace waypost::node

@@ -2,6 +2,7 @@
 // SQLCipher database; nothing here is ever written anywhere else.
 #include <iterator>
 
+#include "core/node/internal/schema.h"
 #include "core/node/node.h"
 
 namespace waypost::node {
@@ -62,17 +63,38 @@ CREATE TABLE IF NOT EXISTS settings(
   value TEXT NOT NULL);
 )sql";
 
+// Version 3: duress (docs/storage.md §3). A received message remembers
+// whether its sender was under duress; alerts are what a coordinator must act
+// on, open until acknowledged (`waypost ack`); a contact remembers the newest
+// epoch it sealed under, and replies use at least that (docs/protocol.md §3.3).
+constexpr const char* kAddDuress = R"sql(
+ALTER TABLE messages ADD COLUMN duress INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN peer_epoch INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS alerts(
+  id         INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts(id),
+  kind       TEXT NOT NULL,
+  raised_at  INTEGER NOT NULL,
+  message_id BLOB,
+  acked_at   INTEGER,
+  note       TEXT NOT NULL DEFAULT '');
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings};
+constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 }  // namespace
 
-Status Node::EnsureSchema() {
+Status Node::EnsureSchema() { return internal::MigrateSchema(db_); }
+
+namespace internal {
+
+Status MigrateSchema(store::Database& db) {
   int64_t version = 0;
   {
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare("PRAGMA user_version"));
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db.Prepare("PRAGMA user_version"));
     WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
     if (row) version = st.ColumnInt64(0);
   }
@@ -81,12 +103,13 @@ Status Node::EnsureSchema() {
   }
   if (version == kSchemaVersion) return Status::Ok();
   // All steps and the new version number commit together, or not at all.
-  WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
+  WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
   for (int64_t v = version; v < kSchemaVersion; ++v) {
-    WAYPOST_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
+    WAYPOST_RETURN_IF_ERROR(db.Exec(kMigrations[v]));
   }
-  WAYPOST_RETURN_IF_ERROR(db_.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  WAYPOST_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
   return tx.Commit();
 }
 
+}  // namespace internal
 }  // namespace waypost::node

@@ -96,6 +96,7 @@ Status Node::SetRetention(std::optional<int64_t> seconds) {
   Status applied = DeleteOldMessages();
   if (applied.ok()) applied = tx.Commit();
   if (!applied.ok()) settings_ = before;
+  if (applied.ok()) applied = RefreshDecoy();
   return applied;
 }
 
@@ -110,6 +111,7 @@ Status Node::SetDeliveryWindow(int64_t epochs) {
   Status applied = RatchetOldChains();
   if (applied.ok()) applied = tx.Commit();
   if (!applied.ok()) settings_ = before;
+  if (applied.ok()) applied = RefreshDecoy();
   return applied;
 }
 

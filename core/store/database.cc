@@ -1,5 +1,7 @@
 #include "core/store/database.h"
 
+#include <sys/stat.h>
+
 #include <sodium.h>
 
 #include <cstring>
@@ -21,10 +23,17 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
     return Status::InvalidArgument("the database key must be 32 bytes");
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+  // SQLCipher accepts any key for an empty file, so an empty file must never
+  // pass for a database: a new one gets its first page at once, and an
+  // existing empty one matches no key.
+  struct stat st {};
+  const bool empty = ::stat(path.c_str(), &st) != 0 || st.st_size == 0;
   if (mode == OpenMode::kCreateIfMissing) {
     flags |= SQLITE_OPEN_CREATE;
   } else if (!internal::PathExists(path)) {
     return Status::NotFound("no database at " + path);
+  } else if (empty) {
+    return Status::Corrupt("the database " + path + " is empty");
   }
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
@@ -33,6 +42,7 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   sqlite3_extended_result_codes(handle, 1);
   db.SetBusyTimeout(kDefaultBusyTimeout);
   WAYPOST_RETURN_IF_ERROR(db.Configure(raw_key));
+  if (empty) WAYPOST_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = 0;"));
   return db;
 }
 

@@ -1,13 +1,23 @@
 // The on-disk home of a store:
 //
-//   <home>/            mode 0700
-//   <home>/waypost.key the key file (key_file.h), 332 bytes, mode 0600
-//   <home>/waypost.db  the SQLCipher database, keyed by the key file's key
+//   <home>/              mode 0700
+//   <home>/waypost.key   the key file (key_file.h), 332 bytes, mode 0600
+//   <home>/waypost-a.db  two SQLCipher databases, each under its own random
+//   <home>/waypost-b.db  256-bit key
+//
+// Every store has both databases from the moment it is created. One is the
+// main store; the other is the decoy that a duress passphrase opens (the
+// node layer fills it, core/node/duress.cc). Which file is which is drawn at
+// random when the store is created, and nothing outside the encryption says
+// it: a key from the key file is simply tried against both files, every time,
+// and opens exactly one. So the files, their names and the work an unlock
+// does are the same whether or not a duress passphrase was ever set.
 //
 // The key file decides whether a store exists. Thread-safety: none; one
 // process initialises a home at a time.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include "core/random.h"
@@ -19,10 +29,11 @@
 namespace waypost::store {
 
 inline constexpr char kKeyFileName[] = "waypost.key";
-inline constexpr char kDatabaseFileName[] = "waypost.db";
+inline constexpr std::array<const char*, 2> kDatabaseFileNames = {"waypost-a.db", "waypost-b.db"};
 
 std::string KeyFilePath(const std::string& home);
-std::string DatabasePath(const std::string& home);
+// `index` is 0 or 1 (kDatabaseFileNames).
+std::string DatabasePath(const std::string& home, int index);
 
 // True if `home` holds a key file.
 bool StoreExists(const std::string& home);
@@ -31,21 +42,46 @@ bool StoreExists(const std::string& home);
 // directory is accepted as it is.
 Status CreateHome(const std::string& home);
 
-// Creates the home if needed, draws a random 32-byte database key, writes the
-// key file (slot 0 under `passphrase`), then creates the empty database.
-// Errors: AlreadyExists if a key file or database is already there (never
-// overwrites); InvalidArgument (empty passphrase); IoError. If the database
-// cannot be created, the new key file is removed again.
-Result<Database> CreateStore(const std::string& home, const Secret& passphrase, KdfProfile profile,
-                             Random& random);
+struct CreatedStore {
+  Database main;      // keyed by the key that slot 0 wraps under the passphrase
+  Database decoy;     // keyed by `decoy_key`, which no slot wraps yet
+  Secret decoy_key;   // KeyFile::kDbKeySize bytes
+};
 
-// Unlocks the key file, then opens the database. Nothing is opened for
-// writing before the key file unlocks, so a wrong passphrase leaves every
-// file untouched. If `slot` is not null it receives the slot that opened
-// (for the duress feature).
+// Creates the home if needed, draws two random database keys, writes the key
+// file (slot 0 wraps the main key under `passphrase`), then creates both
+// databases, assigning them to the two file names at random.
+// Errors: AlreadyExists if a key file or a database is already there (never
+// overwrites); InvalidArgument (empty passphrase); IoError. If a database
+// cannot be created, every file this call made is removed again.
+Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
+                                 KdfProfile profile, Random& random);
+
+struct OpenedStore {
+  Database db;
+  Secret key;     // the database key that opened it
+  int slot = -1;  // the key-file slot that opened
+};
+
+// Unlocks the key file, then opens whichever database the key opens. Both
+// files are always tried (see above). Nothing is opened for writing before
+// the key file unlocks, so a wrong passphrase leaves every file untouched.
 // Errors: NotFound "no store at <home>; run `waypost init` first";
-// WrongPassphrase; Corrupt (damaged key file, database missing or not
-// matching the key); IoError (including "store is locked by another process").
-Result<Database> OpenStore(const std::string& home, const Secret& passphrase, int* slot = nullptr);
+// WrongPassphrase; Corrupt (damaged key file, or no database matches the
+// key); IoError (including "store is locked by another process").
+Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase);
+
+// Opens whichever of the two databases `key` opens, trying both.
+// Errors: Corrupt if neither does; IoError.
+Result<Database> OpenDatabaseWithKey(const std::string& home, const Secret& key);
+
+// For a main store whose decoy is gone or damaged: removes whatever is at the
+// file name that `main_key` does not open and creates an empty database
+// there under `key`. Errors: Corrupt if `main_key` opens neither; IoError.
+Result<Database> RecreateOtherDatabase(const std::string& home, const Secret& main_key,
+                                       const Secret& key);
+
+// The path of the database that `key` opens (both are tried), or Corrupt.
+Result<std::string> DatabasePathForKey(const std::string& home, const Secret& key);
 
 }  // namespace waypost::store

@@ -68,13 +68,9 @@ Status CheckSlotArgs(int slot, const Secret& passphrase, const Secret& db_key) {
 
 Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random) {
-  return CreateWithParams(path, 0, passphrase, ParamsFor(profile), db_key, random);
-}
-
-Status KeyFile::CreateWithParams(const std::string& path, int slot, const Secret& passphrase,
-                                 const KdfParams& params, const Secret& db_key, Random& random) {
-  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(slot, passphrase, db_key));
-  if (!PlausibleParams(params)) return Status::InvalidArgument("implausible Argon2id costs");
+  constexpr int kSlot = 0;
+  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(kSlot, passphrase, db_key));
+  const KdfParams params = ParamsFor(profile);
   // Fail before the expensive derivation; WriteFileAtomically re-checks.
   if (internal::PathExists(path)) return Status::AlreadyExists(path + " already exists");
 
@@ -91,7 +87,7 @@ Status KeyFile::CreateWithParams(const std::string& path, int slot, const Secret
   std::memcpy(image.data() + kOpsOffset, fields.data(), fields.size());
 
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key, DeriveWrapKey(passphrase, SaltOf(image), params));
-  SealSlot(SlotAt(image, slot), wrap_key, db_key, random);
+  SealSlot(SlotAt(image, kSlot), wrap_key, db_key, random);
   return internal::WriteFileAtomically(path, image, internal::WriteMode::kCreateNew);
 }
 
@@ -120,12 +116,18 @@ Result<KeyFile::Unlocked> KeyFile::Unlock(const std::string& path, const Secret&
 }
 
 Status KeyFile::SetSlot(const std::string& path, int slot, const Secret& passphrase,
-                        const Secret& db_key, Random& random) {
+                        const Secret& db_key, Random& random, const std::string& write_to) {
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(slot, passphrase, db_key));
+  if (!write_to.empty() && internal::PathExists(write_to)) {
+    return Status::AlreadyExists(write_to + " already exists");
+  }
   WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key,
                            DeriveWrapKey(passphrase, SaltOf(image), ParamsOf(image)));
   SealSlot(SlotAt(image, slot), wrap_key, db_key, random);
+  if (!write_to.empty()) {
+    return internal::WriteFileAtomically(write_to, image, internal::WriteMode::kCreateNew);
+  }
   return internal::WriteFileAtomically(path, image, internal::WriteMode::kReplaceExisting);
 }
 

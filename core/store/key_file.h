@@ -65,13 +65,6 @@ class KeyFile {
   static Status Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random);
 
-  // Like Create(), with explicit Argon2id costs (which must be plausible) and
-  // the key in slot `slot`; the salt and every other slot are fresh random
-  // bytes. For key rotation, which keeps the store's costs and the index of
-  // the slot that opened. Same atomicity and errors as Create().
-  static Status CreateWithParams(const std::string& path, int slot, const Secret& passphrase,
-                                 const KdfParams& params, const Secret& db_key, Random& random);
-
   // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.
   static Result<KdfParams> ReadParams(const std::string& path);
 
@@ -87,8 +80,11 @@ class KeyFile {
   // It overwrites whatever the slot held: the caller chooses which slot.
   // Atomic replace of the whole file. Errors: NotFound, Corrupt,
   // InvalidArgument, IoError; on failure the old file is intact.
+  // With `write_to` set, the changed image goes to that new file instead
+  // (AlreadyExists if anything is there) and `path` stays as it was: key
+  // rotation writes its new key file this way (passwd.h).
   static Status SetSlot(const std::string& path, int slot, const Secret& passphrase,
-                        const Secret& db_key, Random& random);
+                        const Secret& db_key, Random& random, const std::string& write_to = "");
 
   // Refills slot `slot` with random bytes, revoking its passphrase.
   static Status ClearSlot(const std::string& path, int slot, Random& random);

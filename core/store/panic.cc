@@ -51,10 +51,13 @@ bool IsKeyFileCopy(std::string_view name) {
   return name == kKeyFileName || StartsWith(name, std::string(kKeyFileName) + ".");
 }
 
+// Either database (home.h: the main store and the decoy) or a side file.
 bool IsDatabaseFile(std::string_view name) {
-  if (name == kDatabaseFileName) return true;
-  return std::any_of(kDatabaseSideFiles.begin(), kDatabaseSideFiles.end(), [&](auto suffix) {
-    return StartsWith(name, std::string(kDatabaseFileName) + std::string(suffix));
+  return std::any_of(kDatabaseFileNames.begin(), kDatabaseFileNames.end(), [&](std::string_view db) {
+    if (name == db) return true;
+    return std::any_of(kDatabaseSideFiles.begin(), kDatabaseSideFiles.end(), [&](auto suffix) {
+      return StartsWith(name, std::string(db) + std::string(suffix));
+    });
   });
 }
 

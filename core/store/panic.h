@@ -21,7 +21,8 @@ namespace waypost::store {
 //      interrupted rotation's waypost.key.rotating (passwd.h). Each is
 //      overwritten with `random` bytes, fsynced, overwritten with zeros,
 //      fsynced, unlinked; then the directory is fsynced;
-//   2. the database and its side files (waypost.db, -wal, -shm, -journal,
+//   2. both databases (home.h: waypost-a.db and waypost-b.db, the main
+//      store and the decoy) and their side files (-wal, -shm, -journal,
 //      -mj*), unlinked without overwriting; then the directory is fsynced.
 //
 // Needs no passphrase and takes no SQLite lock, so it neither waits nor

@@ -5,14 +5,19 @@
 // (a duress passphrase, say) stays byte-identical. It does not help against
 // someone who already copied the key file and learned the old passphrase:
 // their copy still opens the database. RotateKey is for that case: it draws a
-// new database key, re-encrypts the database under it, and writes a new key
-// file with a fresh salt, so an old key file no longer opens the database.
+// new database key, re-encrypts the database under it, and re-wraps the slot
+// with the new key, so an old key file no longer opens the database.
+//
+// Both work on whichever of the home's two databases (home.h) the current
+// passphrase's key opens, and touch no other slot: the duress passphrase
+// wraps the other database's key, which a rotation of this one leaves alone.
 //
 // Crash safety of RotateKey. The invariant: at every instant, the file at
 // KeyFilePath(home) or the one at RotationTempPath(home) opens the database.
 //   1. Unlock the key file (old key K0, slot s); open the database with K0.
-//   2. Write the new key file (K1 in slot s under the new passphrase, fresh
-//      salt, other slots random) to RotationTempPath: fsync, fsync dir.
+//   2. Write the new key file to RotationTempPath: a copy of the old one
+//      whose slot s wraps K1 under the new passphrase (same salt and costs,
+//      every other slot byte-identical): fsync, fsync dir.
 //   3. PRAGMA rekey to K1 (SQLCipher rewrites every page in one transaction).
 //   4. Close, reopen with K1 and read it: the rekey really happened.
 //   5. rename() the temp file over the key file, fsync the directory.
@@ -21,6 +26,10 @@
 // holds the only key. A crash between 3 and 5 leaves the database under K1
 // with the old key file beside it: the remaining window. Only the temp file
 // opens the store then, and RecoverRotation() finishes the job.
+//
+// Keeping the salt is safe: whoever copied the old key file and knows the
+// old passphrase derives the old wrapping key, which opens only the old
+// slot, which holds K0, which no longer opens the database.
 //
 // Thread-safety: none; the caller holds the store alone (other processes
 // using the store make the rekey fail with "locked", which is rolled back).
@@ -53,10 +62,9 @@ enum class RotateStep { kWriteNewKeyFile, kRekey, kVerify, kInstall };
 // Tests only: called before each step; a non-OK Status makes that step fail.
 using RotateFault = std::function<Status(RotateStep)>;
 
-// Draws a new random database key, re-keys the database to it and installs a
-// new key file (fresh salt, same Argon2id costs) whose slot at the index that
-// `current` opened wraps it under `next`; every other slot is new random
-// bytes, so every other passphrase (duress included) stops working.
+// Draws a new random database key, re-keys the database that `current`
+// opens to it, and installs a key file whose slot at the index that `current`
+// opened wraps it under `next`; every other slot stays as it was.
 // Errors: as ChangePassphrase, plus AlreadyExists when an interrupted
 // rotation's temp file is present (run RecoverRotation first). On failure
 // the key file and the database are as before (see the header for the one
@@ -76,6 +84,8 @@ enum class Recovery {
 // Errors: WrongPassphrase (neither file opens with it); Corrupt with a hint
 // when the old key file opens but no longer matches the database (then the
 // new passphrase is needed); IoError.
+// A passphrase that opens a slot other than the rotating one (the one slot in
+// which the two files differ) changes nothing: kNothingToDo.
 Result<Recovery> RecoverRotation(const std::string& home, const Secret& passphrase);
 
 }  // namespace waypost::store

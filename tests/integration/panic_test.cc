@@ -46,7 +46,8 @@ class PanicTest : public IntegrationTest {
 TEST_F(PanicTest, WorksWhileARelayHoldsTheDatabaseOpen) {
   const std::string R = Home("relay");
   ASSERT_NO_FATAL_FAILURE(StartRelay(R));
-  ASSERT_TRUE(std::filesystem::exists(R + "/waypost.db"));
+  ASSERT_TRUE(std::filesystem::exists(R + "/waypost-a.db"));
+  ASSERT_TRUE(std::filesystem::exists(R + "/waypost-b.db"));
 
   RunResult r = PanicYes(R);
   WP_ASSERT_OK(r);
@@ -72,7 +73,8 @@ TEST_F(PanicTest, HelperAfterARealFlowKeepsNothing) {
   WP_ASSERT_OK(Wp(H, {"checkin", "crossed", "--note", "group of 4, all well"}));
   WP_ASSERT_OK(Wp(H, {"sync"}));
   const auto before = SnapshotFiles(H);
-  ASSERT_TRUE(before.count("waypost.key") == 1 && before.count("waypost.db") == 1);
+  ASSERT_TRUE(before.count("waypost.key") == 1 && before.count("waypost-a.db") == 1 &&
+              before.count("waypost-b.db") == 1);
 
   WP_ASSERT_OK(PanicYes(H));
   EXPECT_TRUE(SnapshotFiles(H).empty());
@@ -92,9 +94,9 @@ TEST_F(PanicTest, HelperAfterARealFlowKeepsNothing) {
 
   // The old database bytes put back without their key file open nothing.
   std::filesystem::create_directories(H);
-  {
-    std::ofstream out(H + "/waypost.db", std::ios::binary);
-    out << before.at("waypost.db");
+  for (const char* name : {"waypost-a.db", "waypost-b.db"}) {
+    std::ofstream out(H + "/" + name, std::ios::binary);
+    out << before.at(name);
   }
   ExpectNoStore(H, {"whoami"});
   WP_ASSERT_OK(PanicYes(H));  // and panic clears such a leftover too

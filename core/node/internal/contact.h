@@ -21,6 +21,7 @@ struct Node::Contact {
   Secret tag_key;            // the contact's recipient-tag key
   envelope::Epoch chain_epoch = 0;
   Secret chain_key;          // the pair's chain key at chain_epoch
+  envelope::Epoch peer_epoch = 0;  // the newest epoch the contact sealed under
   std::optional<UnixTime> last_seen;
 };
 

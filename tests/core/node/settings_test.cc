@@ -156,15 +156,19 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
   EXPECT_TRUE(Texts(coord_) == std::vector<std::string>{"in:first"});
 }
 
-// A store from before the settings table (schema version 1) opens, gains
-// the table, and keeps its data.
+// A database from before the settings table (schema version 1: no settings,
+// no duress columns, no alerts) opens, gains them, and keeps its data.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_TRUE(alice_->CheckIn("crossed", "before-upgrade", "").ok());
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
-  ASSERT_TRUE(coord_->database().Exec("DROP TABLE settings; PRAGMA user_version = 1").ok());
+  ASSERT_TRUE(coord_->database()
+                  .Exec("DROP TABLE settings; DROP TABLE alerts; "
+                        "ALTER TABLE messages DROP COLUMN duress; "
+                        "ALTER TABLE contacts DROP COLUMN peer_epoch; PRAGMA user_version = 1")
+                  .ok());
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 2);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 3);
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
   ASSERT_TRUE(coord_->SetRetention(std::nullopt).ok());
@@ -173,7 +177,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_TRUE(coord_->database().Exec("PRAGMA user_version = 3").ok());
+  ASSERT_TRUE(coord_->database().Exec("PRAGMA user_version = 4").ok());
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

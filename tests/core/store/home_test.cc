@@ -4,10 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "core/store/key_file.h"
+#include "tests/core/store/notes.h"
 #include "tests/core/store/temp_dir.h"
 
 namespace waypost::store {
@@ -15,43 +19,79 @@ namespace {
 
 using testing::Contains;
 using testing::ReadAll;
+using testing::ReadNote;
 using testing::TempDir;
 using testing::WriteAll;
+using testing::WriteNote;
 
 constexpr KdfProfile kFast = KdfProfile::kInteractive;
 constexpr std::string_view kMarker = "HOME-PLAINTEXT-MARKER-51d2";
+constexpr std::string_view kDecoyMarker = "HOME-DECOY-MARKER-9e07";
 
 Secret Pass(std::string_view s) { return Secret::FromString(s); }
 
+Secret RandomKey(Random& random) {
+  Secret key(KeyFile::kDbKeySize);
+  random.Fill(key.span());
+  return key;
+}
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 class HomeTest : public ::testing::Test {
  protected:
+  // A store whose main database holds kMarker and whose decoy holds
+  // kDecoyMarker; remembers the decoy key and which file is which.
   void CreateWithMarker() {
-    auto db = CreateStore(home_, Pass("normal"), kFast, random_);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE(db->Exec("CREATE TABLE notes (body TEXT);").ok());
-    auto insert = db->Prepare("INSERT INTO notes VALUES (?);");
-    ASSERT_TRUE(insert.ok());
-    ASSERT_TRUE(insert->BindText(1, kMarker).ok());
-    ASSERT_TRUE(insert->Step().ok());
+    auto created = CreateStore(home_, Pass("normal"), kFast, random_);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    WriteNote(created->main, kMarker);
+    WriteNote(created->decoy, kDecoyMarker);
+    decoy_key_ = std::move(created->decoy_key);
+    auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
+    ASSERT_TRUE(unlocked.ok()) << unlocked.status().ToString();
+    main_key_ = std::move(unlocked->db_key);
+    auto main_path = DatabasePathForKey(home_, main_key_);
+    ASSERT_TRUE(main_path.ok()) << main_path.status().ToString();
+    main_index_ = *main_path == DatabasePath(home_, 0) ? 0 : 1;
+    ASSERT_EQ(*main_path, MainPath());
+  }
+
+  std::string MainPath() const { return DatabasePath(home_, main_index_); }
+  std::string DecoyPath() const { return DatabasePath(home_, 1 - main_index_); }
+
+  // The note in the database that `passphrase` opens, or the error.
+  std::string NoteVia(std::string_view passphrase, int* slot = nullptr) {
+    auto opened = OpenStore(home_, Pass(passphrase));
+    if (!opened.ok()) return "error: " + opened.status().ToString();
+    if (slot != nullptr) *slot = opened->slot;
+    return ReadNote(opened->db);
   }
 
   TempDir dir_;
   std::string home_ = dir_.File("nested/home");
   SystemRandom random_;
+  Secret main_key_;
+  Secret decoy_key_;
+  int main_index_ = -1;
 };
 
 TEST_F(HomeTest, CreateThenReopenKeepsData) {
   EXPECT_FALSE(StoreExists(home_));
   CreateWithMarker();
   EXPECT_TRUE(StoreExists(home_));
-  int slot = -1;
-  auto db = OpenStore(home_, Pass("normal"), &slot);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_EQ(slot, 0);
-  auto select = db->Prepare("SELECT body FROM notes;");
-  ASSERT_TRUE(select.ok());
-  ASSERT_TRUE(select->Step().value());
-  EXPECT_EQ(select->ColumnText(0), kMarker);
+  auto opened = OpenStore(home_, Pass("normal"));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->slot, 0);
+  EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), main_key_.view()));
+  EXPECT_EQ(ReadNote(opened->db), kMarker);
 }
 
 TEST_F(HomeTest, LayoutAndPermissions) {
@@ -63,59 +103,128 @@ TEST_F(HomeTest, LayoutAndPermissions) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(static_cast<size_t>(st.st_size), KeyFile::kFileSize);
   EXPECT_EQ(KeyFilePath(home_), home_ + "/waypost.key");
-  EXPECT_EQ(DatabasePath(home_), home_ + "/waypost.db");
-  // Only the two files: no temporary or journal files are left behind.
-  int entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(home_)) {
-    (void)e;
-    ++entries;
-  }
-  EXPECT_EQ(entries, 2);
+  EXPECT_EQ(DatabasePath(home_, 0), home_ + "/waypost-a.db");
+  EXPECT_EQ(DatabasePath(home_, 1), home_ + "/waypost-b.db");
+  // The key file and both databases; no temporary or journal files.
+  EXPECT_EQ(Entries(home_),
+            (std::vector<std::string>{"waypost-a.db", "waypost-b.db", "waypost.key"}));
 }
 
-TEST_F(HomeTest, DatabaseFileHoldsNoPlaintext) {
+TEST_F(HomeTest, CreateMakesTwoDistinctDatabasesEachUnderItsOwnKey) {
   CreateWithMarker();
-  Bytes file = ReadAll(DatabasePath(home_));
-  ASSERT_GE(file.size(), 16u);
-  EXPECT_NE(std::memcmp(file.data(), "SQLite format 3", 15), 0);
-  EXPECT_FALSE(Contains(file, AsBytes(kMarker)));
+  struct stat a, b;
+  ASSERT_EQ(::stat(DatabasePath(home_, 0).c_str(), &a), 0);
+  ASSERT_EQ(::stat(DatabasePath(home_, 1).c_str(), &b), 0);
+  EXPECT_TRUE(S_ISREG(a.st_mode) && S_ISREG(b.st_mode));
+  EXPECT_NE(a.st_ino, b.st_ino);
+  EXPECT_NE(ReadAll(DatabasePath(home_, 0)), ReadAll(DatabasePath(home_, 1)));
+
+  ASSERT_EQ(decoy_key_.size(), KeyFile::kDbKeySize);
+  EXPECT_FALSE(ConstantTimeEqual(decoy_key_.view(), main_key_.view()));
+  // Neither key, in the clear, is in the key file.
+  const Bytes key_file = ReadAll(KeyFilePath(home_));
+  EXPECT_FALSE(Contains(key_file, main_key_.view()));
+  EXPECT_FALSE(Contains(key_file, decoy_key_.view()));
+
+  // Each key opens its own file and not the other.
+  EXPECT_TRUE(Database::Open(MainPath(), main_key_, Database::OpenMode::kMustExist).ok());
+  EXPECT_TRUE(Database::Open(DecoyPath(), decoy_key_, Database::OpenMode::kMustExist).ok());
+  EXPECT_EQ(Database::Open(MainPath(), decoy_key_, Database::OpenMode::kMustExist).status().code(),
+            Status::Code::kCorrupt);
+  EXPECT_EQ(Database::Open(DecoyPath(), main_key_, Database::OpenMode::kMustExist).status().code(),
+            Status::Code::kCorrupt);
+
+  // Through the home: the passphrase gives the main database, the decoy key
+  // the decoy, and the path helper agrees.
+  EXPECT_EQ(NoteVia("normal"), kMarker);
+  auto decoy = OpenDatabaseWithKey(home_, decoy_key_);
+  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  EXPECT_EQ(ReadNote(*decoy), kDecoyMarker);
+  auto decoy_path = DatabasePathForKey(home_, decoy_key_);
+  ASSERT_TRUE(decoy_path.ok());
+  EXPECT_EQ(*decoy_path, DecoyPath());
+}
+
+TEST_F(HomeTest, WhichFileIsMainIsDrawnAtRandom) {
+  bool seen[2] = {false, false};
+  for (int i = 0; i < 24 && !(seen[0] && seen[1]); ++i) {
+    const std::string home = dir_.File("store-" + std::to_string(i));
+    auto created = CreateStore(home, Pass("p"), kFast, random_);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    WriteNote(created->main, kMarker);
+    WriteNote(created->decoy, kDecoyMarker);
+    auto unlocked = KeyFile::Unlock(KeyFilePath(home), Pass("p"));
+    ASSERT_TRUE(unlocked.ok());
+    auto path = DatabasePathForKey(home, unlocked->db_key);
+    ASSERT_TRUE(path.ok());
+    seen[*path == DatabasePath(home, 0) ? 0 : 1] = true;
+  }
+  // 24 fair draws all alike: probability 2^-23.
+  EXPECT_TRUE(seen[0]);
+  EXPECT_TRUE(seen[1]);
+}
+
+TEST_F(HomeTest, DatabaseFilesHoldNoPlaintext) {
+  CreateWithMarker();
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    Bytes file = ReadAll(DatabasePath(home_, i));
+    ASSERT_GE(file.size(), 16u);
+    EXPECT_NE(std::memcmp(file.data(), "SQLite format 3", 15), 0);
+    EXPECT_FALSE(Contains(file, AsBytes(kMarker)));
+    EXPECT_FALSE(Contains(file, AsBytes(kDecoyMarker)));
+  }
   EXPECT_FALSE(Contains(ReadAll(KeyFilePath(home_)), AsBytes(kMarker)));
 }
 
 TEST_F(HomeTest, WrongPassphraseTouchesNothing) {
   CreateWithMarker();
   const Bytes key_before = ReadAll(KeyFilePath(home_));
-  const Bytes db_before = ReadAll(DatabasePath(home_));
+  const Bytes a_before = ReadAll(DatabasePath(home_, 0));
+  const Bytes b_before = ReadAll(DatabasePath(home_, 1));
+  const auto entries_before = Entries(home_);
   for (int i = 0; i < 5; ++i) {
-    auto db = OpenStore(home_, Pass("not the passphrase"));
-    EXPECT_EQ(db.status().code(), Status::Code::kWrongPassphrase);
+    auto opened = OpenStore(home_, Pass("not the passphrase"));
+    EXPECT_EQ(opened.status().code(), Status::Code::kWrongPassphrase);
   }
   EXPECT_EQ(ReadAll(KeyFilePath(home_)), key_before);
-  EXPECT_EQ(ReadAll(DatabasePath(home_)), db_before);
-  EXPECT_TRUE(OpenStore(home_, Pass("normal")).ok());
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 0)), a_before);
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 1)), b_before);
+  EXPECT_EQ(Entries(home_), entries_before);
+  EXPECT_EQ(NoteVia("normal"), kMarker);
 }
 
 TEST_F(HomeTest, MissingStoreIsNotFoundWithAHint) {
-  auto db = OpenStore(home_, Pass("normal"));
-  EXPECT_EQ(db.status().code(), Status::Code::kNotFound);
-  EXPECT_NE(db.status().message().find("waypost init"), std::string::npos);
+  auto opened = OpenStore(home_, Pass("normal"));
+  EXPECT_EQ(opened.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(opened.status().message().find("waypost init"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(home_));  // opening creates nothing
 }
 
 TEST_F(HomeTest, CreateRefusesAnExistingStore) {
   CreateWithMarker();
   const Bytes key_before = ReadAll(KeyFilePath(home_));
+  const Bytes a_before = ReadAll(DatabasePath(home_, 0));
+  const Bytes b_before = ReadAll(DatabasePath(home_, 1));
   auto again = CreateStore(home_, Pass("other"), kFast, random_);
   EXPECT_EQ(again.status().code(), Status::Code::kAlreadyExists);
   EXPECT_EQ(ReadAll(KeyFilePath(home_)), key_before);
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 0)), a_before);
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 1)), b_before);
 }
 
-TEST_F(HomeTest, CreateRefusesAnOrphanDatabase) {
-  ASSERT_TRUE(CreateHome(home_).ok());
-  WriteAll(DatabasePath(home_), Bytes(4096, 0x5a));
-  auto db = CreateStore(home_, Pass("normal"), kFast, random_);
-  EXPECT_EQ(db.status().code(), Status::Code::kAlreadyExists);
-  EXPECT_FALSE(StoreExists(home_));
+TEST_F(HomeTest, CreateRefusesAnOrphanDatabaseAtEitherName) {
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    const std::string home = dir_.File("orphan-" + std::to_string(i));
+    ASSERT_TRUE(CreateHome(home).ok());
+    WriteAll(DatabasePath(home, i), Bytes(4096, 0x5a));
+    auto created = CreateStore(home, Pass("normal"), kFast, random_);
+    EXPECT_EQ(created.status().code(), Status::Code::kAlreadyExists);
+    EXPECT_FALSE(StoreExists(home));
+    EXPECT_EQ(ReadAll(DatabasePath(home, i)), Bytes(4096, 0x5a));
+    EXPECT_FALSE(std::filesystem::exists(DatabasePath(home, 1 - i)));
+  }
 }
 
 TEST_F(HomeTest, DamagedKeyFileIsCorrupt) {
@@ -126,11 +235,36 @@ TEST_F(HomeTest, DamagedKeyFileIsCorrupt) {
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kCorrupt);
 }
 
-TEST_F(HomeTest, MissingDatabaseIsCorruptAndNotRecreated) {
+TEST_F(HomeTest, MissingMainDatabaseIsCorruptAndNotRecreated) {
   CreateWithMarker();
-  ASSERT_EQ(::unlink(DatabasePath(home_).c_str()), 0);
+  const Bytes decoy_before = ReadAll(DecoyPath());
+  ASSERT_EQ(::unlink(MainPath().c_str()), 0);
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kCorrupt);
-  EXPECT_FALSE(std::filesystem::exists(DatabasePath(home_)));
+  EXPECT_EQ(OpenDatabaseWithKey(home_, main_key_).status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(DatabasePathForKey(home_, main_key_).status().code(), Status::Code::kCorrupt);
+  EXPECT_FALSE(std::filesystem::exists(MainPath()));
+  EXPECT_EQ(ReadAll(DecoyPath()), decoy_before);
+  // The decoy is still whole and opens with its own key.
+  auto decoy = OpenDatabaseWithKey(home_, decoy_key_);
+  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  EXPECT_EQ(ReadNote(*decoy), kDecoyMarker);
+}
+
+TEST_F(HomeTest, MissingDecoyDatabaseStillOpensTheMainOne) {
+  CreateWithMarker();
+  ASSERT_EQ(::unlink(DecoyPath().c_str()), 0);
+  int slot = -1;
+  EXPECT_EQ(NoteVia("normal", &slot), kMarker);
+  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
+  EXPECT_FALSE(std::filesystem::exists(DecoyPath()));  // opening recreated nothing
+}
+
+TEST_F(HomeTest, KeyThatOpensNeitherDatabaseIsCorrupt) {
+  CreateWithMarker();
+  Secret stranger = RandomKey(random_);
+  EXPECT_EQ(OpenDatabaseWithKey(home_, stranger).status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(DatabasePathForKey(home_, stranger).status().code(), Status::Code::kCorrupt);
 }
 
 TEST_F(HomeTest, DeletingTheKeyFileLosesTheStore) {
@@ -141,14 +275,167 @@ TEST_F(HomeTest, DeletingTheKeyFileLosesTheStore) {
 
 TEST_F(HomeTest, SecondSlotOpensTheSameStore) {
   CreateWithMarker();
+  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 2, Pass("second"), main_key_, random_).ok());
+  int slot = -1;
+  EXPECT_EQ(NoteVia("second", &slot), kMarker);
+  EXPECT_EQ(slot, 2);
+}
+
+// A passphrase whose slot wraps the decoy key opens the decoy database; the
+// normal passphrase still opens the main one.
+TEST_F(HomeTest, PassphraseWrappingTheDecoyKeyOpensTheDecoy) {
+  CreateWithMarker();
+  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), decoy_key_, random_).ok());
+  auto opened = OpenStore(home_, Pass("duress"));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->slot, 1);
+  EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
+  EXPECT_EQ(ReadNote(opened->db), kDecoyMarker);
+  int slot = -1;
+  EXPECT_EQ(NoteVia("normal", &slot), kMarker);
+  EXPECT_EQ(slot, 0);
+}
+
+TEST_F(HomeTest, DuressPassphraseOpensTheDecoyEvenWithTheMainFileMissing) {
+  CreateWithMarker();
+  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 3, Pass("duress"), decoy_key_, random_).ok());
+  ASSERT_EQ(::unlink(MainPath().c_str()), 0);
+  EXPECT_EQ(NoteVia("duress"), kDecoyMarker);
+  EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kCorrupt);
+}
+
+TEST_F(HomeTest, RecreateOtherDatabaseReplacesOnlyTheOtherFile) {
+  CreateWithMarker();
+  const Bytes key_before = ReadAll(KeyFilePath(home_));
+  const Bytes main_before = ReadAll(MainPath());
+  Secret fresh = RandomKey(random_);
+  {
+    auto recreated = RecreateOtherDatabase(home_, main_key_, fresh);
+    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    EXPECT_EQ(ReadNote(*recreated), "no notes table");  // empty
+    WriteNote(*recreated, "refilled");  // as the node layer does
+  }
+  EXPECT_EQ(ReadAll(KeyFilePath(home_)), key_before);
+  EXPECT_EQ(ReadAll(MainPath()), main_before);
+  EXPECT_EQ(NoteVia("normal"), kMarker);
+  // The other file name now holds a database under the new key only.
+  auto fresh_path = DatabasePathForKey(home_, fresh);
+  ASSERT_TRUE(fresh_path.ok()) << fresh_path.status().ToString();
+  EXPECT_EQ(*fresh_path, DecoyPath());
+  auto refilled = OpenDatabaseWithKey(home_, fresh);
+  ASSERT_TRUE(refilled.ok());
+  EXPECT_EQ(ReadNote(*refilled), "refilled");
+  EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(Database::Open(MainPath(), fresh, Database::OpenMode::kMustExist).status().code(),
+            Status::Code::kCorrupt);
+  EXPECT_EQ(Entries(home_),
+            (std::vector<std::string>{"waypost-a.db", "waypost-b.db", "waypost.key"}));
+}
+
+TEST_F(HomeTest, RecreateOtherDatabaseReplacesAMissingOrDamagedDecoy) {
+  CreateWithMarker();
+  const Bytes main_before = ReadAll(MainPath());
+  // Missing: it is created.
+  ASSERT_EQ(::unlink(DecoyPath().c_str()), 0);
+  Secret first = RandomKey(random_);
+  {
+    auto recreated = RecreateOtherDatabase(home_, main_key_, first);
+    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    WriteNote(*recreated, "first");  // as the node layer does
+  }
+  EXPECT_TRUE(Database::Open(DecoyPath(), first, Database::OpenMode::kMustExist).ok());
+  // Damaged, with a stale journal beside it: both are replaced.
+  WriteAll(DecoyPath(), Bytes(8192, 0x77));
+  WriteAll(DecoyPath() + "-journal", Bytes(512, 0x33));
+  Secret second = RandomKey(random_);
+  {
+    auto recreated = RecreateOtherDatabase(home_, main_key_, second);
+    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    WriteNote(*recreated, "second");
+  }
+  auto decoy = OpenDatabaseWithKey(home_, second);
+  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  EXPECT_EQ(ReadNote(*decoy), "second");
+  auto second_path = DatabasePathForKey(home_, second);
+  ASSERT_TRUE(second_path.ok());
+  EXPECT_EQ(*second_path, DecoyPath());
+  EXPECT_FALSE(std::filesystem::exists(DecoyPath() + "-journal"));
+  EXPECT_EQ(ReadAll(MainPath()), main_before);
+  EXPECT_EQ(NoteVia("normal"), kMarker);
+}
+
+TEST_F(HomeTest, RecreateOtherDatabaseNeedsAKeyThatOpensOne) {
+  CreateWithMarker();
+  const Bytes a_before = ReadAll(DatabasePath(home_, 0));
+  const Bytes b_before = ReadAll(DatabasePath(home_, 1));
+  Secret stranger = RandomKey(random_);
+  Secret fresh = RandomKey(random_);
+  EXPECT_EQ(RecreateOtherDatabase(home_, stranger, fresh).status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 0)), a_before);
+  EXPECT_EQ(ReadAll(DatabasePath(home_, 1)), b_before);
+}
+
+// How many of the two database files `key` opens.
+int FilesOpenedBy(const std::string& home, const Secret& key) {
+  int n = 0;
+  for (int i = 0; i < 2; ++i) {
+    n += Database::Open(DatabasePath(home, i), key, Database::OpenMode::kMustExist).ok() ? 1 : 0;
+  }
+  return n;
+}
+
+// home.h: a key "opens exactly one" file, from the moment the store is
+// created. DISABLED: fails against the current core/store. A database that
+// nothing was written to yet is a 0-byte file, and SQLCipher accepts any key
+// for an empty file, so right after CreateStore (and after
+// RecreateOtherDatabase) every key opens both files, and OpenEither picks
+// waypost-a.db whatever the key.
+TEST_F(HomeTest, EveryKeyOpensExactlyOneFileEvenBeforeAnyWrite) {
+  {
+    auto created = CreateStore(home_, Pass("normal"), kFast, random_);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    decoy_key_ = std::move(created->decoy_key);
+  }
   auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
   ASSERT_TRUE(unlocked.ok());
-  ASSERT_TRUE(
-      KeyFile::SetSlot(KeyFilePath(home_), 2, Pass("second"), unlocked->db_key, random_).ok());
-  int slot = -1;
-  auto db = OpenStore(home_, Pass("second"), &slot);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_EQ(slot, 2);
+  main_key_ = std::move(unlocked->db_key);
+  EXPECT_EQ(FilesOpenedBy(home_, main_key_), 1);
+  EXPECT_EQ(FilesOpenedBy(home_, decoy_key_), 1);
+  EXPECT_EQ(FilesOpenedBy(home_, RandomKey(random_)), 0);
+
+  Secret fresh = RandomKey(random_);
+  ASSERT_TRUE(RecreateOtherDatabase(home_, main_key_, fresh).ok());
+  EXPECT_EQ(FilesOpenedBy(home_, main_key_), 1);
+  EXPECT_EQ(FilesOpenedBy(home_, fresh), 1);
+  EXPECT_EQ(FilesOpenedBy(home_, decoy_key_), 0);
+}
+
+// The consequence for users: a store whose decoy was never written to opens
+// that empty decoy instead of the main database whenever the main one drew
+// the second file name. DISABLED for the same reason as above.
+TEST_F(HomeTest, MainOpensEvenIfTheDecoyWasNeverWritten) {
+  bool seen[2] = {false, false};
+  for (int i = 0; i < 24 && !(seen[0] && seen[1]); ++i) {
+    SCOPED_TRACE(i);
+    const std::string home = dir_.File("store-" + std::to_string(i));
+    int main_index = -1;
+    {
+      auto created = CreateStore(home, Pass("p"), kFast, random_);
+      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      const Bytes a = ReadAll(DatabasePath(home, 0));
+      const Bytes b = ReadAll(DatabasePath(home, 1));
+      WriteNote(created->main, kMarker);  // the main database only
+      const bool a_changed = ReadAll(DatabasePath(home, 0)) != a;
+      const bool b_changed = ReadAll(DatabasePath(home, 1)) != b;
+      ASSERT_NE(a_changed, b_changed);
+      main_index = a_changed ? 0 : 1;
+    }
+    seen[main_index] = true;
+    auto opened = OpenStore(home, Pass("p"));
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_EQ(ReadNote(opened->db), kMarker) << "main database is file " << main_index;
+  }
+  EXPECT_TRUE(seen[0] && seen[1]);
 }
 
 }  // namespace

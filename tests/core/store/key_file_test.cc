@@ -120,6 +120,65 @@ TEST_F(KeyFileTest, MoreSlotsKeepTheSizeAndEachOpensItsOwn) {
   EXPECT_EQ(entries, 1);
 }
 
+// With `write_to`, the changed image goes to a new file and the original
+// stays as it was (key rotation, passwd.h).
+TEST_F(KeyFileTest, SetSlotCanWriteTheResultToANewFile) {
+  const Bytes before = ReadAll(path_);
+  const std::string copy = dir_.File("waypost.key.rotating");
+  Secret other_key = RandomKey(random_);
+  ASSERT_TRUE(KeyFile::SetSlot(path_, 1, Pass("next"), other_key, random_, copy).ok());
+
+  EXPECT_EQ(ReadAll(path_), before);
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("next")).status().code(), Status::Code::kWrongPassphrase);
+
+  const Bytes written = ReadAll(copy);
+  ASSERT_EQ(written.size(), KeyFile::kFileSize);
+  EXPECT_TRUE(std::equal(before.begin(), before.begin() + KeyFile::kHeaderSize, written.begin()));
+  EXPECT_NE(SlotBytes(written, 1), SlotBytes(before, 1));
+  for (int slot : {0, 2, 3}) EXPECT_EQ(SlotBytes(written, slot), SlotBytes(before, slot)) << slot;
+  struct stat st;
+  ASSERT_EQ(::stat(copy.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto next = KeyFile::Unlock(copy, Pass("next"));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->slot, 1);
+  EXPECT_TRUE(ConstantTimeEqual(next->db_key.view(), other_key.view()));
+  auto normal = KeyFile::Unlock(copy, Pass("normal"));
+  ASSERT_TRUE(normal.ok());
+  EXPECT_EQ(normal->slot, 0);
+  EXPECT_TRUE(ConstantTimeEqual(normal->db_key.view(), db_key_.view()));
+  // The original and the new file, and no temporary files.
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2);
+}
+
+TEST_F(KeyFileTest, SetSlotNeverOverwritesItsTarget) {
+  const Bytes before = ReadAll(path_);
+  const std::string taken = dir_.File("taken");
+  WriteAll(taken, Bytes{'k', 'e', 'e', 'p'});
+  EXPECT_EQ(KeyFile::SetSlot(path_, 1, Pass("next"), db_key_, random_, taken).code(),
+            Status::Code::kAlreadyExists);
+  EXPECT_EQ(ReadAll(taken), (Bytes{'k', 'e', 'e', 'p'}));
+  // The key file itself is "anything there" too.
+  EXPECT_EQ(KeyFile::SetSlot(path_, 1, Pass("next"), db_key_, random_, path_).code(),
+            Status::Code::kAlreadyExists);
+  EXPECT_EQ(ReadAll(path_), before);
+
+  // Other failures leave nothing at the target.
+  const std::string target = dir_.File("target");
+  EXPECT_EQ(KeyFile::SetSlot(path_, 4, Pass("next"), db_key_, random_, target).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(KeyFile::SetSlot(dir_.File("nope.key"), 1, Pass("x"), db_key_, random_, target).code(),
+            Status::Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(target));
+  EXPECT_EQ(ReadAll(path_), before);
+}
+
 TEST_F(KeyFileTest, ChangePassphraseByRewritingTheSlot) {
   ASSERT_TRUE(KeyFile::SetSlot(path_, 0, Pass("new"), db_key_, random_).ok());
   EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);

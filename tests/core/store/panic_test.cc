@@ -10,6 +10,7 @@
 
 #include "core/store/home.h"
 #include "core/store/key_file.h"
+#include "tests/core/store/notes.h"
 #include "tests/core/store/temp_dir.h"
 
 namespace waypost::store {
@@ -19,9 +20,11 @@ using testing::Contains;
 using testing::ReadAll;
 using testing::TempDir;
 using testing::WriteAll;
+using testing::WriteNote;
 
 constexpr KdfProfile kFast = KdfProfile::kInteractive;
 constexpr std::string_view kMarker = "PANIC-PLAINTEXT-MARKER-7c4e";
+constexpr std::string_view kDecoyMarker = "PANIC-DECOY-MARKER-3b81";
 
 Secret Pass(std::string_view s) { return Secret::FromString(s); }
 
@@ -35,14 +38,33 @@ std::vector<std::string> Entries(const std::string& dir) {
 
 class PanicTest : public ::testing::Test {
  protected:
+  // A store with kMarker in the main database and kDecoyMarker in the
+  // decoy, which a duress passphrase (slot 1) opens. Keeps both keys, as
+  // someone who had watched the store being used might have them.
   void CreateWithMarker() {
-    auto db = CreateStore(home_, Pass("normal"), kFast, random_);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE(db->Exec("CREATE TABLE notes (body TEXT);").ok());
-    auto insert = db->Prepare("INSERT INTO notes VALUES (?);");
-    ASSERT_TRUE(insert.ok());
-    ASSERT_TRUE(insert->BindText(1, kMarker).ok());
-    ASSERT_TRUE(insert->Step().ok());
+    auto created = CreateStore(home_, Pass("normal"), kFast, random_);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    WriteNote(created->main, kMarker);
+    WriteNote(created->decoy, kDecoyMarker);
+    ASSERT_TRUE(
+        KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), created->decoy_key, random_).ok());
+    decoy_key_ = std::move(created->decoy_key);
+    auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
+    ASSERT_TRUE(unlocked.ok());
+    main_key_ = std::move(unlocked->db_key);
+  }
+
+  // Nothing under the home opens, with either passphrase or either key.
+  void ExpectNothingDecrypts() {
+    EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
+    EXPECT_EQ(OpenStore(home_, Pass("duress")).status().code(), Status::Code::kNotFound);
+    EXPECT_EQ(OpenDatabaseWithKey(home_, main_key_).status().code(), Status::Code::kCorrupt);
+    EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
+    for (const std::string& name : Entries(home_)) {
+      EXPECT_EQ(KeyFile::Unlock(home_ + "/" + name, Pass("normal")).status().code(),
+                Status::Code::kCorrupt)
+          << name;
+    }
   }
 
   Status TimedPanic() {
@@ -60,13 +82,19 @@ class PanicTest : public ::testing::Test {
   TempDir evidence_;  // outside the home: what a seizer may have copied before
   std::string home_ = dir_.File("home");
   SystemRandom random_;
+  Secret main_key_;
+  Secret decoy_key_;
 };
 
 TEST_F(PanicTest, LeavesNothingUnderTheHomeAndNothingOpens) {
   CreateWithMarker();
-  const std::string db_copy = evidence_.File("waypost.db");
-  WriteAll(db_copy, ReadAll(DatabasePath(home_)));
+  std::vector<std::string> copies;
+  for (int i = 0; i < 2; ++i) {
+    copies.push_back(evidence_.File("db-" + std::to_string(i)));
+    WriteAll(copies.back(), ReadAll(DatabasePath(home_, i)));
+  }
   ASSERT_TRUE(OpenStore(home_, Pass("normal")).ok());
+  ASSERT_TRUE(OpenStore(home_, Pass("duress")).ok());
 
   ASSERT_TRUE(TimedPanic().ok());
 
@@ -75,30 +103,45 @@ TEST_F(PanicTest, LeavesNothingUnderTheHomeAndNothingOpens) {
   auto reopened = OpenStore(home_, Pass("normal"));
   EXPECT_EQ(reopened.status().code(), Status::Code::kNotFound);
   EXPECT_NE(reopened.status().message().find("no store at"), std::string::npos);
+  ExpectNothingDecrypts();
 
-  // The database bytes, put back without their key file, open nothing: the
-  // key that encrypts them existed only in the destroyed file.
-  WriteAll(DatabasePath(home_), ReadAll(db_copy));
+  // Both databases' bytes, put back without their key file, open nothing
+  // through a passphrase: the keys that encrypt them existed only in the
+  // destroyed file. Neither holds either marker in the clear.
+  for (int i = 0; i < 2; ++i) {
+    WriteAll(DatabasePath(home_, i), ReadAll(copies[size_t(i)]));
+    EXPECT_FALSE(Contains(ReadAll(copies[size_t(i)]), AsBytes(kMarker))) << i;
+    EXPECT_FALSE(Contains(ReadAll(copies[size_t(i)]), AsBytes(kDecoyMarker))) << i;
+  }
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
-  EXPECT_FALSE(Contains(ReadAll(db_copy), AsBytes(kMarker)));
+  EXPECT_EQ(OpenStore(home_, Pass("duress")).status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(PanicTest, WorksWhileAnotherConnectionHoldsAWriteTransaction) {
+TEST_F(PanicTest, WorksWhileConnectionsToBothDatabasesHoldWriteTransactions) {
   CreateWithMarker();
-  auto holder = OpenStore(home_, Pass("normal"));
-  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  auto main = OpenStore(home_, Pass("normal"));
+  ASSERT_TRUE(main.ok()) << main.status().ToString();
+  auto decoy = OpenStore(home_, Pass("duress"));
+  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
   {
-    auto tx = Transaction::Begin(*holder);
-    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
-    // Dirty a page so that a rollback journal exists beside the database.
-    ASSERT_TRUE(holder->Exec("INSERT INTO notes VALUES ('in flight');").ok());
+    auto main_tx = Transaction::Begin(main->db);
+    ASSERT_TRUE(main_tx.ok()) << main_tx.status().ToString();
+    auto decoy_tx = Transaction::Begin(decoy->db);
+    ASSERT_TRUE(decoy_tx.ok()) << decoy_tx.status().ToString();
+    // Dirty a page in each so that a rollback journal exists beside both.
+    ASSERT_TRUE(main->db.Exec("INSERT INTO notes VALUES ('in flight');").ok());
+    ASSERT_TRUE(decoy->db.Exec("INSERT INTO notes VALUES ('in flight');").ok());
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(std::filesystem::exists(DatabasePath(home_, i) + "-journal")) << i;
+    }
 
     ASSERT_TRUE(TimedPanic().ok());  // no lock taken, no busy wait
 
     EXPECT_TRUE(Entries(home_).empty());
-    EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
-  }  // the holder rolls back into its nameless files
-  EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
+    ExpectNothingDecrypts();
+  }  // the holders roll back into their nameless files
+  EXPECT_TRUE(Entries(home_).empty());
+  ExpectNothingDecrypts();
 }
 
 TEST_F(PanicTest, OverwritesTheKeyFileBeforeUnlinkingIt) {
@@ -124,9 +167,12 @@ TEST_F(PanicTest, DestroysLeftoverTempKeyFilesAndSparesOtherFiles) {
   // What an interrupted `passwd --rotate` leaves (passwd.h), and its own temp.
   WriteAll(home_ + "/waypost.key.rotating", key);
   WriteAll(home_ + "/waypost.key.rotating.tmp-Zz99Yy", key);
-  WriteAll(home_ + "/waypost.db-journal", Bytes(512, 0x33));
-  WriteAll(home_ + "/waypost.db-wal", Bytes(512, 0x33));
-  WriteAll(home_ + "/waypost.db-shm", Bytes(512, 0x33));
+  // Side files of both databases: journals, WAL, its index, a super-journal.
+  for (const char* db : kDatabaseFileNames) {
+    for (const char* suffix : {"-journal", "-wal", "-shm", "-mj0A1B2C3D"}) {
+      WriteAll(home_ + "/" + db + suffix, Bytes(512, 0x33));
+    }
+  }
   WriteAll(home_ + "/unrelated.txt", Bytes{'k', 'e', 'e', 'p'});
 
   ASSERT_TRUE(Panic(home_, random_).ok());
@@ -159,7 +205,7 @@ TEST_F(PanicTest, NoStoreIsNotFoundAndCreatesNothing) {
 
 TEST_F(PanicTest, InterruptedPanicStillSaysNoStoreAndCanBeFinished) {
   CreateWithMarker();
-  // As if the process died between destroying the key and the database.
+  // As if the process died between destroying the key and the databases.
   ASSERT_EQ(::unlink(KeyFilePath(home_).c_str()), 0);
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
 
@@ -168,15 +214,31 @@ TEST_F(PanicTest, InterruptedPanicStillSaysNoStoreAndCanBeFinished) {
   EXPECT_EQ(Panic(home_, random_).code(), Status::Code::kNotFound);
 }
 
+TEST_F(PanicTest, ALoneDatabaseOfEitherNameIsFinishedOff) {
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    // As if the process died after destroying the key file and one database.
+    const std::string home = dir_.File("home-" + std::to_string(i));
+    ASSERT_TRUE(CreateHome(home).ok());
+    WriteAll(DatabasePath(home, i), Bytes(4096, 0x5a));
+    WriteAll(DatabasePath(home, i) + "-journal", Bytes(512, 0x33));
+    ASSERT_TRUE(Panic(home, random_).ok());
+    EXPECT_TRUE(Entries(home).empty());
+    EXPECT_EQ(Panic(home, random_).code(), Status::Code::kNotFound);
+  }
+}
+
 TEST_F(PanicTest, AFreshStoreCanBeCreatedAfterwards) {
   CreateWithMarker();
   ASSERT_TRUE(Panic(home_, random_).ok());
   auto fresh = CreateStore(home_, Pass("another"), kFast, random_);
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
-  auto notes = fresh->Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notes';");
-  ASSERT_TRUE(notes.ok());
-  ASSERT_TRUE(notes->Step().value());
-  EXPECT_EQ(notes->ColumnInt64(0), 0);
+  for (Database* db : {&fresh->main, &fresh->decoy}) {
+    auto notes = db->Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notes';");
+    ASSERT_TRUE(notes.ok());
+    ASSERT_TRUE(notes->Step().value());
+    EXPECT_EQ(notes->ColumnInt64(0), 0);
+  }
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ using testing::TempDir;
 constexpr char kOld[] = "old passphrase here";
 constexpr char kNew[] = "new passphrase here";
 constexpr char kOther[] = "another slot's passphrase";
+constexpr char kDuress[] = "duress passphrase here";
 constexpr char kMarker[] = "marker row 7f3a";
+constexpr char kDecoyMarker[] = "decoy row 20c9";
 constexpr size_t kSaltOffset = 12;
 
 Secret Pass(std::string_view s) { return Secret::FromString(s); }
@@ -34,33 +36,52 @@ Bytes Salt(const Bytes& file) {
   return Bytes(file.begin() + kSaltOffset, file.begin() + kSaltOffset + kSaltSize);
 }
 
+Bytes Header(const Bytes& file) {
+  return Bytes(file.begin(), file.begin() + static_cast<long>(KeyFile::kHeaderSize));
+}
+
 void Copy(const std::string& from, const std::string& to) {
   std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
 }
 
-// A store with one row of data; kOld opens slot 0 and kOther slot 2.
+std::string Note(const std::string& table, std::string_view row) {
+  return "CREATE TABLE " + table + "(x TEXT); INSERT INTO " + table + " VALUES('" +
+         std::string(row) + "');";
+}
+
+// A store with one row of data in each database: the main one holds
+// kMarker and is opened by kOld (slot 0) and kOther (slot 2); the decoy holds
+// kDecoyMarker and is opened by kDuress (slot 1), like a duress passphrase.
 class PasswdTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
     {
-      auto db = CreateStore(home_, Pass(kOld), KdfProfile::kInteractive, random_);
-      ASSERT_TRUE(db.ok()) << db.status().ToString();
-      ASSERT_TRUE(
-          db->Exec("CREATE TABLE t(x TEXT); INSERT INTO t VALUES('" + std::string(kMarker) + "');")
-              .ok());
+      auto created = CreateStore(home_, Pass(kOld), KdfProfile::kInteractive, random_);
+      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      ASSERT_TRUE(created->main.Exec(Note("t", kMarker)).ok());
+      ASSERT_TRUE(created->decoy.Exec(Note("t", kDecoyMarker)).ok());
+      ASSERT_TRUE(KeyFile::SetSlot(key_path_, 1, Pass(kDuress), created->decoy_key, random_).ok());
+      decoy_key_ = std::move(created->decoy_key);
     }
     auto unlocked = KeyFile::Unlock(key_path_, Pass(kOld));
     ASSERT_TRUE(unlocked.ok());
     ASSERT_TRUE(KeyFile::SetSlot(key_path_, 2, Pass(kOther), unlocked->db_key, random_).ok());
+    main_key_ = std::move(unlocked->db_key);
+    auto main_path = DatabasePathForKey(home_, main_key_);
+    ASSERT_TRUE(main_path.ok()) << main_path.status().ToString();
+    main_path_ = *main_path;
+    decoy_path_ = main_path_ == DatabasePath(home_, 0) ? DatabasePath(home_, 1)
+                                                        : DatabasePath(home_, 0);
   }
 
   // The marker row, read through the key file with `passphrase`; the slot
   // that opened goes to `slot`.
   std::string ReadMarker(const char* passphrase, int* slot = nullptr) {
-    auto db = OpenStore(home_, Pass(passphrase), slot);
-    if (!db.ok()) return "error: " + db.status().ToString();
-    auto stmt = db->Prepare("SELECT x FROM t;");
+    auto opened = OpenStore(home_, Pass(passphrase));
+    if (!opened.ok()) return "error: " + opened.status().ToString();
+    if (slot != nullptr) *slot = opened->slot;
+    auto stmt = opened->db.Prepare("SELECT x FROM t;");
     if (!stmt.ok()) return "error: " + stmt.status().ToString();
     auto row = stmt->Step();
     if (!row.ok() || !*row) return "no row";
@@ -71,10 +92,32 @@ class PasswdTest : public ::testing::Test {
     return KeyFile::Unlock(path, Pass(passphrase)).status().code();
   }
 
+  Status::Code OpenCode(const char* passphrase) {
+    return OpenStore(home_, Pass(passphrase)).status().code();
+  }
+
+  // A crash between the rekey and the rename of a kOld -> kNew rotation: the
+  // files as they stood just before the rename, put back after the rollback.
+  void CrashBeforeRename() {
+    const std::string tmp = RotationTempPath(home_);
+    RotateFault crash = [&](RotateStep step) {
+      if (step != RotateStep::kInstall) return Status::Ok();
+      Copy(tmp, dir_.File("tmp.saved"));
+      Copy(main_path_, dir_.File("db.saved"));
+      return Status::IoError("crash");
+    };
+    ASSERT_FALSE(RotateKey(home_, Pass(kOld), Pass(kNew), random_, crash).ok());
+    Copy(dir_.File("tmp.saved"), tmp);
+    Copy(dir_.File("db.saved"), main_path_);
+  }
+
   TempDir dir_;
   std::string home_ = dir_.File("home");
   std::string key_path_ = KeyFilePath(home_);
-  std::string db_path_ = DatabasePath(home_);
+  std::string main_path_;   // the file kOld opens
+  std::string decoy_path_;  // the file kDuress opens
+  Secret main_key_;
+  Secret decoy_key_;
   SystemRandom random_;
 };
 
@@ -96,6 +139,38 @@ TEST_F(PasswdTest, ChangeRewrapsOnlyTheOpenedSlot) {
   EXPECT_EQ(slot, 0);
   EXPECT_EQ(ReadMarker(kOther, &slot), kMarker);
   EXPECT_EQ(slot, 2);
+  EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
+  EXPECT_EQ(slot, 1);
+}
+
+// The duress passphrase keeps opening the decoy after the main passphrase
+// changed, and neither database file is touched.
+TEST_F(PasswdTest, ChangeKeepsTheDuressSlotOpeningTheDecoy) {
+  const Bytes main_before = ReadAll(main_path_);
+  const Bytes decoy_before = ReadAll(decoy_path_);
+  ASSERT_TRUE(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_).ok());
+  int slot = -1;
+  EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
+  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
+  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(ReadAll(main_path_), main_before);
+  EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
+}
+
+// Changing the duress passphrase itself re-wraps the decoy key in its slot.
+TEST_F(PasswdTest, ChangeThroughTheDuressSlotKeepsItOnTheDecoy) {
+  const Bytes before = ReadAll(key_path_);
+  ASSERT_TRUE(ChangePassphrase(home_, Pass(kDuress), Pass(kNew), random_).ok());
+  const Bytes after = ReadAll(key_path_);
+  EXPECT_EQ(Header(after), Header(before));
+  EXPECT_NE(SlotBytes(after, 1), SlotBytes(before, 1));
+  for (int i : {0, 2, 3}) EXPECT_EQ(SlotBytes(after, i), SlotBytes(before, i)) << "slot " << i;
+  int slot = -1;
+  EXPECT_EQ(ReadMarker(kNew, &slot), kDecoyMarker);
+  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(ReadMarker(kOld), kMarker);
+  EXPECT_EQ(UnlockCode(key_path_, kDuress), Status::Code::kWrongPassphrase);
 }
 
 TEST_F(PasswdTest, ChangeThroughAnotherSlotLeavesSlotZeroAlone) {
@@ -117,6 +192,11 @@ TEST_F(PasswdTest, ChangeRefusesTheSamePassphraseOrOneInUse) {
   EXPECT_EQ(same.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(same.message().find("same as the current"), std::string::npos) << same.message();
   EXPECT_EQ(ChangePassphrase(home_, Pass(kOld), Pass(kOther), random_).code(),
+            Status::Code::kInvalidArgument);
+  // Also one that opens the other database.
+  EXPECT_EQ(ChangePassphrase(home_, Pass(kOld), Pass(kDuress), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(ChangePassphrase(home_, Pass(kDuress), Pass(kOld), random_).code(),
             Status::Code::kInvalidArgument);
   EXPECT_EQ(ChangePassphrase(home_, Pass("not the passphrase"), Pass(kNew), random_).code(),
             Status::Code::kWrongPassphrase);
@@ -140,15 +220,17 @@ TEST_F(PasswdTest, RotateMakesAnOldKeyFileCopyUseless) {
   // opens the database.
   auto old_key = KeyFile::Unlock(saved, Pass(kOld));
   ASSERT_TRUE(old_key.ok());
-  auto with_old = Database::Open(db_path_, old_key->db_key, Database::OpenMode::kMustExist);
+  auto with_old = Database::Open(main_path_, old_key->db_key, Database::OpenMode::kMustExist);
   EXPECT_EQ(with_old.status().code(), Status::Code::kCorrupt);
+
+  EXPECT_EQ(OpenDatabaseWithKey(home_, old_key->db_key).status().code(),
+            Status::Code::kCorrupt);
 
   const Bytes after = ReadAll(key_path_);
   EXPECT_EQ(after.size(), KeyFile::kFileSize);
-  EXPECT_NE(Salt(after), Salt(before));
+  EXPECT_EQ(Salt(after), Salt(before));  // kept: see passwd.h
   EXPECT_EQ(ReadMarker(kNew), kMarker);
   EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kWrongPassphrase);
-  EXPECT_EQ(UnlockCode(key_path_, kOther), Status::Code::kWrongPassphrase);  // dropped
   EXPECT_FALSE(internal::PathExists(RotationTempPath(home_)));
   auto params_before = KeyFile::ReadParams(saved);
   auto params_after = KeyFile::ReadParams(key_path_);
@@ -162,18 +244,117 @@ TEST_F(PasswdTest, RotateKeepsTheIndexOfTheOpenedSlot) {
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
   EXPECT_EQ(slot, 2);
-  EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kWrongPassphrase);
+  // Slot 0 is kept byte for byte, so kOld still unwraps the old key, which
+  // no longer opens either database.
+  EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kOk);
+  EXPECT_EQ(OpenCode(kOld), Status::Code::kCorrupt);
+  EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
+}
+
+// passwd.h: RotateKey's errors are "as ChangePassphrase", which refuses a
+// new passphrase that already opens a slot. DISABLED: fails against the
+// current core/store. RotateKey has no such check; before this change it did
+// not need one (it randomised every other slot), but now that other slots are
+// kept, rotating the main passphrase to the duress one leaves two slots under
+// one passphrase, the lower one wins, and the duress passphrase then opens
+// the main database instead of the decoy.
+TEST_F(PasswdTest, RotateRefusesAPassphraseThatOpensAnotherSlot) {
+  const Bytes key_before = ReadAll(key_path_);
+  const Bytes main_before = ReadAll(main_path_);
+  EXPECT_EQ(RotateKey(home_, Pass(kOld), Pass(kDuress), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(RotateKey(home_, Pass(kOld), Pass(kOther), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(RotateKey(home_, Pass(kDuress), Pass(kOld), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(ReadAll(key_path_), key_before);
+  EXPECT_EQ(ReadAll(main_path_), main_before);
+  EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
+}
+
+// Rotation re-keys one database and rewrites one slot: the salt, the costs
+// and every other slot stay byte-identical. A slot that wrapped the same old
+// key (kOther) still unlocks the key file but opens no database any more;
+// the duress slot, which wraps the decoy's own key, keeps opening the decoy.
+TEST_F(PasswdTest, RotateKeepsTheSaltAndEveryOtherSlot) {
+  const Bytes key_before = ReadAll(key_path_);
+  const Bytes main_before = ReadAll(main_path_);
+  const Bytes decoy_before = ReadAll(decoy_path_);
+  Status status = RotateKey(home_, Pass(kOld), Pass(kNew), random_);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  const Bytes key_after = ReadAll(key_path_);
+
+  ASSERT_EQ(key_after.size(), KeyFile::kFileSize);
+  EXPECT_EQ(Salt(key_after), Salt(key_before));
+  EXPECT_EQ(Header(key_after), Header(key_before));
+  EXPECT_NE(SlotBytes(key_after, 0), SlotBytes(key_before, 0));
+  for (int i = 1; i < KeyFile::kSlots; ++i) {
+    EXPECT_EQ(SlotBytes(key_after, i), SlotBytes(key_before, i)) << "slot " << i;
+  }
+
+  EXPECT_NE(ReadAll(main_path_), main_before);  // re-encrypted
+  EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
+  int slot = -1;
+  EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
+  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
+  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(UnlockCode(key_path_, kOther), Status::Code::kOk);
+  EXPECT_EQ(OpenCode(kOther), Status::Code::kCorrupt);
+  EXPECT_EQ(OpenDatabaseWithKey(home_, main_key_).status().code(), Status::Code::kCorrupt);
+}
+
+// Rotating through the duress passphrase re-keys the decoy file, not the
+// main one, and rewrites only the duress slot.
+TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
+  const Bytes key_before = ReadAll(key_path_);
+  const Bytes main_before = ReadAll(main_path_);
+  const Bytes decoy_before = ReadAll(decoy_path_);
+  Status status = RotateKey(home_, Pass(kDuress), Pass(kNew), random_);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  const Bytes key_after = ReadAll(key_path_);
+
+  EXPECT_EQ(Header(key_after), Header(key_before));
+  EXPECT_NE(SlotBytes(key_after, 1), SlotBytes(key_before, 1));
+  for (int i : {0, 2, 3}) {
+    EXPECT_EQ(SlotBytes(key_after, i), SlotBytes(key_before, i)) << "slot " << i;
+  }
+  EXPECT_EQ(ReadAll(main_path_), main_before);
+  EXPECT_NE(ReadAll(decoy_path_), decoy_before);
+
+  {
+    auto opened = OpenStore(home_, Pass(kNew));
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_EQ(opened->slot, 1);
+    EXPECT_FALSE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
+    auto path = DatabasePathForKey(home_, opened->key);
+    ASSERT_TRUE(path.ok());
+    EXPECT_EQ(*path, decoy_path_);
+  }
+
+  int slot = -1;
+  EXPECT_EQ(ReadMarker(kNew, &slot), kDecoyMarker);
+  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(ReadMarker(kOld, &slot), kMarker);
+  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(ReadMarker(kOther), kMarker);
+  EXPECT_EQ(UnlockCode(key_path_, kDuress), Status::Code::kWrongPassphrase);
+  EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
 }
 
 TEST_F(PasswdTest, RotateRefusesTheSamePassphraseAndTouchesNothing) {
   const Bytes key_before = ReadAll(key_path_);
-  const Bytes db_before = ReadAll(db_path_);
+  const Bytes main_before = ReadAll(main_path_);
+  const Bytes decoy_before = ReadAll(decoy_path_);
   EXPECT_EQ(RotateKey(home_, Pass(kOld), Pass(kOld), random_).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(RotateKey(home_, Pass(kDuress), Pass(kDuress), random_).code(),
             Status::Code::kInvalidArgument);
   EXPECT_EQ(RotateKey(home_, Pass("wrong passphrase!"), Pass(kNew), random_).code(),
             Status::Code::kWrongPassphrase);
   EXPECT_EQ(ReadAll(key_path_), key_before);
-  EXPECT_EQ(ReadAll(db_path_), db_before);
+  EXPECT_EQ(ReadAll(main_path_), main_before);
+  EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
 }
 
 // A failure at any step before the new key file is installed leaves the
@@ -183,6 +364,7 @@ TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStep) {
                              RotateStep::kInstall}) {
     SCOPED_TRACE(static_cast<int>(failing));
     const Bytes key_before = ReadAll(key_path_);
+    const Bytes decoy_before = ReadAll(decoy_path_);
     RotateFault fault = [failing](RotateStep step) {
       return step == failing ? Status::IoError("injected") : Status::Ok();
     };
@@ -192,6 +374,8 @@ TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStep) {
     EXPECT_EQ(ReadAll(key_path_), key_before);
     EXPECT_EQ(ReadMarker(kOld), kMarker);
     EXPECT_EQ(ReadMarker(kOther), kMarker);
+    EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
+    EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
     EXPECT_FALSE(internal::PathExists(RotationTempPath(home_)));
   }
 }
@@ -201,15 +385,7 @@ TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStep) {
 // they stand just before the rename, and putting them back after rollback.
 TEST_F(PasswdTest, RecoveryFinishesARotationInterruptedBeforeTheRename) {
   const std::string tmp = RotationTempPath(home_);
-  RotateFault crash = [&](RotateStep step) {
-    if (step != RotateStep::kInstall) return Status::Ok();
-    Copy(tmp, dir_.File("tmp.saved"));
-    Copy(db_path_, dir_.File("db.saved"));
-    return Status::IoError("crash");
-  };
-  ASSERT_FALSE(RotateKey(home_, Pass(kOld), Pass(kNew), random_, crash).ok());
-  Copy(dir_.File("tmp.saved"), tmp);
-  Copy(dir_.File("db.saved"), db_path_);
+  ASSERT_NO_FATAL_FAILURE(CrashBeforeRename());
 
   EXPECT_EQ(RotateKey(home_, Pass(kOld), Pass(kNew), random_).code(), Status::Code::kAlreadyExists);
   auto with_old = RecoverRotation(home_, Pass(kOld));
@@ -241,6 +417,24 @@ TEST_F(PasswdTest, RecoveryDiscardsATempFileFromBeforeTheRekey) {
   auto nothing = RecoverRotation(home_, Pass(kOld));
   ASSERT_TRUE(nothing.ok());
   EXPECT_EQ(*nothing, Recovery::kNothingToDo);
+}
+
+// Recovery must never remove the only file that opens a database, whichever
+// passphrase it is given. Here the main database's rotation crashed before
+// the rename, so only the temp file opens the main database, while the old
+// key file's duress slot still opens the decoy: the duress passphrase must
+// not make the temp file look stale.
+TEST_F(PasswdTest, RecoveryWithTheDuressPassphraseKeepsTheOnlyMainKey) {
+  const std::string tmp = RotationTempPath(home_);
+  ASSERT_NO_FATAL_FAILURE(CrashBeforeRename());
+
+  (void)RecoverRotation(home_, Pass(kDuress));
+  EXPECT_TRUE(internal::PathExists(tmp)) << "the only key to the main database was removed";
+  auto with_new = RecoverRotation(home_, Pass(kNew));
+  ASSERT_TRUE(with_new.ok()) << with_new.status().ToString();
+  EXPECT_EQ(*with_new, Recovery::kCompleted);
+  EXPECT_EQ(ReadMarker(kNew), kMarker);
+  EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
 }
 
 }  // namespace

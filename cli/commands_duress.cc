@@ -1,0 +1,128 @@
+// Duress: `duress set` on any device; `board` and `ack` on a coordinator's.
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/passphrase.h"
+#include "core/store/home.h"
+
+namespace waypost::cli {
+namespace {
+
+Status RunDuressSet(Context& ctx) {
+  const std::string& home = ctx.globals().home;
+  if (!store::StoreExists(home)) {
+    return Status::NotFound("no store at " + home + "; run `waypost init` first");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret current, ReadPassphrase(ctx.globals().passphrase_file));
+  // Opening first says "wrong passphrase" before asking for a new one twice.
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node,
+                           node::Node::Open(home, current, ctx.clock(), ctx.random()));
+  WAYPOST_ASSIGN_OR_RETURN(Secret next, ReadNewPassphrase(ctx.globals().passphrase_file, false));
+  WAYPOST_RETURN_IF_ERROR(node->SetDuressPassphrase(current, next));
+  // The same words from any store (SECURITY.md, "Duress").
+  ctx.Note("Duress passphrase set.");
+  return Status::Ok();
+}
+
+// "<name> is under duress since <time> (alert N): do not contact ...".
+std::string DuressLine(const std::string& name, int64_t alert, UnixTime since) {
+  return "DURESS: " + name + " since " + Rfc3339(since) + " (alert " + std::to_string(alert) +
+         "): " + node::kDuressAdvice + ". When it is resolved: waypost ack " +
+         std::to_string(alert);
+}
+
+}  // namespace
+
+// Shared with inbox: one line per open duress alert, after the table.
+Status PrintOpenAlerts(Context& ctx, node::Node& node) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> open, node.Alerts(true));
+  for (const node::AlertInfo& a : open) {
+    if (a.kind == "duress") ctx.Out(Printable(DuressLine(a.peer, a.id, a.raised_at)) + "\n");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Status RunBoard(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::BoardEntry> board, node->Board());
+  auto time_or_null = [](const std::optional<UnixTime>& t) {
+    return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
+  };
+  if (ctx.globals().json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const node::BoardEntry& e : board) {
+      arr.push_back({{"name", e.name},
+                     {"fingerprint", e.fingerprint},
+                     {"last_code", e.last_code.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(e.last_code)},
+                     {"last_sent_at", time_or_null(e.last_sent_at)},
+                     {"last_received_at", time_or_null(e.last_received_at)},
+                     {"due_at", time_or_null(e.due_at)},
+                     {"state", e.state},
+                     {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
+                     {"advice", e.state == "duress" ? nlohmann::json(node::kDuressAdvice)
+                                                    : nlohmann::json(nullptr)}});
+    }
+    ctx.Json(arr);
+    return Status::Ok();
+  }
+  if (board.empty()) {
+    ctx.Note("No helpers yet; enroll one with `waypost invite`.");
+    return Status::Ok();
+  }
+  auto time_or_dash = [](const std::optional<UnixTime>& t) {
+    return t ? Rfc3339(*t) : std::string("-");
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const node::BoardEntry& e : board) {
+    rows.push_back({e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
+                    time_or_dash(e.last_received_at), time_or_dash(e.due_at),
+                    e.state == "duress" ? "DURESS" : e.state});
+  }
+  ctx.Out(Table({"NAME", "FINGERPRINT", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
+  return PrintOpenAlerts(ctx, *node);
+}
+
+struct AckOptions {
+  std::string alert;
+  std::string note;
+};
+
+Status RunAck(Context& ctx, const AckOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> acked, node->Ack(o.alert, o.note));
+  for (const node::AlertInfo& a : acked) {
+    ctx.Note(Printable("Acknowledged alert " + std::to_string(a.id) + " (" + a.kind + ", " +
+                       a.peer + ")."));
+    if (a.kind == "duress") {
+      ctx.Note(Printable("An acknowledgement is queued for " + a.peer +
+                         "; it ends the duress state on their device once they sync with "
+                         "their normal passphrase. Until then their messages stay flagged."));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddDuressCommands(CLI::App& app, Action& chosen) {
+  CLI::App* duress = app.add_subcommand("duress", "Duress passphrase");
+  duress->require_subcommand(1);
+  duress->add_subcommand("set", "Set a passphrase that opens a decoy and flags every message")
+      ->callback([&chosen] { chosen = RunDuressSet; });
+
+  app.add_subcommand("board", "Per helper: last check-in and state (ok or duress)")
+      ->callback([&chosen] { chosen = RunBoard; });
+
+  auto ack = std::make_shared<AckOptions>();
+  CLI::App* a = app.add_subcommand("ack", "Acknowledge an alert (ends a helper's duress state)");
+  a->add_option("ALERT", ack->alert, "The alert's number, or the helper's name")->required();
+  a->add_option("--note", ack->note, "What was done");
+  a->callback([&chosen, ack] { chosen = [ack](Context& ctx) { return RunAck(ctx, *ack); }; });
+}
+
+}  // namespace waypost::cli
