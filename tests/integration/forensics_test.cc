@@ -36,8 +36,11 @@ const std::string kCode = Marker("code");
 const std::string kNote = Marker("Note: four crossed at the ford");
 const std::string kSendText = Marker("Send: meet at the blue gate");
 const std::string kReplyText = Marker("Reply: understood, stay put");
-const std::vector<std::string> kMarkers = {kCoordName, kHelperName, kInviteName, kCode,
-                                           kNote,      kSendText,   kReplyText};
+const std::string kDuressNote = Marker("Duress: all fine, nothing to see");
+const std::string kDuressPassphrase = Marker("duress passphrase, given at the checkpoint");
+const std::vector<std::string> kMarkers = {kCoordName, kHelperName, kInviteName,
+                                           kCode,      kNote,       kSendText,
+                                           kReplyText, kDuressNote, kDuressPassphrase};
 
 constexpr uintmax_t kMaxScannedFile = 64u << 20;
 
@@ -103,8 +106,9 @@ class ForensicsTest : public IntegrationTest {
   // One command with TMPDIR pointing into the test dir. Its output is kept
   // and later checked for markers unless `may_show_markers`.
   RunResult W(const std::string& home, const std::vector<std::string>& args,
-              bool may_show_markers = false) {
-    RunResult r = Wp(home, args, {{"TMPDIR", tmp_}});
+              bool may_show_markers = false, EnvChanges env = {}) {
+    env["TMPDIR"] = tmp_;
+    RunResult r = Wp(home, args, env);
     if (!may_show_markers) {
       std::string cmd;
       for (const std::string& a : args) cmd += a + " ";
@@ -166,6 +170,19 @@ class ForensicsTest : public IntegrationTest {
     ASSERT_NE(r.out.find(kReplyText), std::string::npos) << "the reply did not arrive";
     WP_ASSERT_OK(W(C, {"contacts", "--json"}, true));
     WP_ASSERT_OK(W(C, {"settings"}));
+
+    // A duress episode: the decoy's check-in is flagged at the coordinator,
+    // and neither its note nor the duress passphrase lands in any file.
+    WP_ASSERT_OK(W(H, {"duress", "set"}, false, {{"WAYPOST_NEW_PASSPHRASE", kDuressPassphrase}}));
+    const EnvChanges duress = {{"WAYPOST_PASSPHRASE", kDuressPassphrase}};
+    WP_ASSERT_OK(W(H, {"checkin", kCode, "--note", kDuressNote}, false, duress));
+    WP_ASSERT_OK(W(H, {"sync"}, false, duress));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    r = W(C, {"inbox"}, true);
+    WP_ASSERT_OK(r);
+    ASSERT_NE(r.out.find(kDuressNote + "\n"), std::string::npos) << r.out;
+    ASSERT_NE(r.out.find("[DURESS]"), std::string::npos) << r.out;
+    WP_ASSERT_OK(W(H, {"inbox"}, true));  // the normal unlock takes over the duress state
   }
 
   fs::file_time_type started_;
