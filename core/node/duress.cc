@@ -280,16 +280,8 @@ Status Node::WriteDecoy(store::Database& decoy) {
 }
 
 Status Node::SetDuressPassphrase(const Secret& current, const Secret& next) {
-  if (current.size() == next.size() && ConstantTimeEqual(current.view(), next.view())) {
-    return Status::InvalidArgument("the duress passphrase must differ from the current one");
-  }
   const std::string key_path = store::KeyFilePath(home_);
-  // Two slots under one passphrase would make the lower one always win.
-  Result<store::KeyFile::Unlocked> clash = store::KeyFile::Unlock(key_path, next);
-  if (clash.ok()) {
-    return Status::InvalidArgument("that passphrase already opens this store; choose another");
-  }
-  if (clash.status().code() != Status::Code::kWrongPassphrase) return clash.status();
+  WAYPOST_RETURN_IF_ERROR(store::CheckNewPassphrase(key_path, current, next));
 
   // The main store reuses its duress slot; a decoy never touches the main
   // store's slot or its own (the one a captor was given).

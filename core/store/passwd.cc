@@ -96,6 +96,18 @@ Result<int> RotatingSlot(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+Status CheckNewPassphrase(const std::string& key_path, const Secret& current, const Secret& next) {
+  if (SamePassphrase(current, next)) {
+    return Status::InvalidArgument("the new passphrase is the same as the current one");
+  }
+  Result<KeyFile::Unlocked> clash = KeyFile::Unlock(key_path, next);
+  if (clash.ok()) {
+    return Status::InvalidArgument("the new passphrase already opens this store; choose another");
+  }
+  if (clash.status().code() != Status::Code::kWrongPassphrase) return clash.status();
+  return Status::Ok();
+}
+
 std::string RotationTempPath(const std::string& home) { return KeyFilePath(home) + ".rotating"; }
 
 Status ChangePassphrase(const std::string& home, const Secret& current, const Secret& next,
@@ -106,15 +118,7 @@ Status ChangePassphrase(const std::string& home, const Secret& current, const Se
   const std::string key_path = KeyFilePath(home);
   WAYPOST_ASSIGN_OR_RETURN(KeyFile::Unlocked unlocked, KeyFile::Unlock(key_path, current));
   WAYPOST_RETURN_IF_ERROR(OpenDatabaseWithKey(home, unlocked.db_key).status());
-  if (SamePassphrase(current, next)) {
-    return Status::InvalidArgument("the new passphrase is the same as the current one");
-  }
-  // Two slots under one passphrase would make the lower one always win.
-  Result<KeyFile::Unlocked> clash = KeyFile::Unlock(key_path, next);
-  if (clash.ok()) {
-    return Status::InvalidArgument("the new passphrase already opens this store; choose another");
-  }
-  if (clash.status().code() != Status::Code::kWrongPassphrase) return clash.status();
+  WAYPOST_RETURN_IF_ERROR(CheckNewPassphrase(key_path, current, next));
   return KeyFile::SetSlot(key_path, unlocked.slot, next, unlocked.db_key, random);
 }
 
@@ -137,15 +141,7 @@ Status RotateKey(const std::string& home, const Secret& current, const Secret& n
         Database opened, Database::Open(db_path, unlocked.db_key, Database::OpenMode::kMustExist));
     db.emplace(std::move(opened));
   }
-  if (SamePassphrase(current, next)) {
-    return Status::InvalidArgument("the new passphrase is the same as the current one");
-  }
-  // As in ChangePassphrase: the lower of two slots under one passphrase wins.
-  Result<KeyFile::Unlocked> clash = KeyFile::Unlock(key_path, next);
-  if (clash.ok()) {
-    return Status::InvalidArgument("the new passphrase already opens this store; choose another");
-  }
-  if (clash.status().code() != Status::Code::kWrongPassphrase) return clash.status();
+  WAYPOST_RETURN_IF_ERROR(CheckNewPassphrase(key_path, current, next));
   const Secret& old_key = unlocked.db_key;
   Secret new_key(KeyFile::kDbKeySize);
   random.Fill(new_key.span());

@@ -47,6 +47,11 @@ namespace waypost::store {
 // <home>/waypost.key.rotating: the new key file while a rotation runs.
 std::string RotationTempPath(const std::string& home);
 
+// InvalidArgument if `next` equals `current` or already opens a slot of the
+// key file at `key_path` (two slots under one passphrase would make the lower
+// always win); other errors from reading the key file.
+Status CheckNewPassphrase(const std::string& key_path, const Secret& current, const Secret& next);
+
 // Re-wraps the slot that `current` opens so that `next` opens it instead.
 // Only that slot changes (fresh nonce, same salt and costs); the file keeps
 // its size and is replaced atomically. Checks first that the database opens.
