@@ -78,8 +78,9 @@ Status MirrorSmallTables(store::Database& from, store::Database& to) {
     WAYPOST_ASSIGN_OR_RETURN(Rows have, ReadRows(to, t.select, 2));
     if (want == have) continue;
     WAYPOST_RETURN_IF_ERROR(to.Exec(t.clear));
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, to.Prepare(t.insert));
     for (const auto& row : want) {
-      WAYPOST_ASSIGN_OR_RETURN(store::Statement st, to.Prepare(t.insert));
+      st.Reset();
       WAYPOST_RETURN_IF_ERROR(st.BindText(1, row[0]));
       WAYPOST_RETURN_IF_ERROR(t.integer_second ? st.Bind(2, int64_t(std::stoll(row[1])))
                                                : st.BindText(2, row[1]));
@@ -199,12 +200,13 @@ Status Node::WriteDecoy(store::Database& decoy) {
   // What we already have, the decoy's syncs neither fetch nor try to open.
   {
     WAYPOST_ASSIGN_OR_RETURN(store::Statement read, db_.Prepare("SELECT id, expires_at FROM seen"));
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement write,
+        decoy.Prepare("INSERT OR IGNORE INTO seen(id, expires_at) VALUES(?, ?)"));
     while (true) {
       WAYPOST_ASSIGN_OR_RETURN(bool row, read.Step());
       if (!row) break;
-      WAYPOST_ASSIGN_OR_RETURN(
-          store::Statement write,
-          decoy.Prepare("INSERT OR IGNORE INTO seen(id, expires_at) VALUES(?, ?)"));
+      write.Reset();
       WAYPOST_RETURN_IF_ERROR(write.BindBlob(1, read.ColumnBlob(0)));
       WAYPOST_RETURN_IF_ERROR(write.Bind(2, read.ColumnInt64(1)));
       WAYPOST_RETURN_IF_ERROR(write.Step().status());
