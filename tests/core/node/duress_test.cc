@@ -766,7 +766,7 @@ TEST_P(NodeDuressTamperTest, NextMainOpenEntersDuressAndRecreatesTheDecoy) {
   alice_.node.reset();
   const std::string path = DecoyPath(alice_.home);
   ASSERT_FALSE(path.empty());
-  const Bytes original = store::testing::ReadAll(path);
+  const Bytes original = waypost::testing::ReadAll(path);
   ASSERT_FALSE(original.empty());
   if (GetParam() == Tamper::kDelete) {
     for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
@@ -775,7 +775,7 @@ TEST_P(NodeDuressTamperTest, NextMainOpenEntersDuressAndRecreatesTheDecoy) {
   } else {
     Bytes junk(original.size());
     SeededRandom(77).Fill(junk);
-    store::testing::WriteAll(path, junk);
+    waypost::testing::WriteAll(path, junk);
   }
 
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));

@@ -15,11 +15,11 @@
 #include "core/envelope/format.h"
 #include "core/envelope/keys.h"
 #include "core/node/node.h"
-#include "tests/core/store/temp_dir.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::node::peers {
 
-using store::testing::TempDir;
+using waypost::testing::TempDir;
 
 inline constexpr int64_t kDay = envelope::kEpochSeconds;
 inline constexpr const char* kRelay =

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "tests/core/store/temp_dir.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
 namespace {

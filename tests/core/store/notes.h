@@ -8,10 +8,10 @@
 
 #include "core/store/database.h"
 
-namespace waypost::store::testing {
+namespace waypost::testing {
 
 // Creates table `notes` holding the one row `body`.
-inline void WriteNote(Database& db, std::string_view body) {
+inline void WriteNote(store::Database& db, std::string_view body) {
   ASSERT_TRUE(db.Exec("CREATE TABLE notes (body TEXT);").ok());
   auto insert = db.Prepare("INSERT INTO notes VALUES (?);");
   ASSERT_TRUE(insert.ok());
@@ -20,7 +20,7 @@ inline void WriteNote(Database& db, std::string_view body) {
 }
 
 // The row in `notes`, "no notes table" for an empty database, or the error.
-inline std::string ReadNote(Database& db) {
+inline std::string ReadNote(store::Database& db) {
   auto select = db.Prepare("SELECT body FROM notes;");
   if (!select.ok()) return "no notes table";
   auto row = select->Step();
@@ -28,4 +28,4 @@ inline std::string ReadNote(Database& db) {
   return select->ColumnText(0);
 }
 
-}  // namespace waypost::store::testing
+}  // namespace waypost::testing

@@ -11,7 +11,7 @@
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "tests/core/store/notes.h"
-#include "tests/core/store/temp_dir.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
 namespace {

@@ -9,7 +9,7 @@
 #include "core/store/home.h"
 #include "core/store/internal/file_util.h"
 #include "core/store/key_file.h"
-#include "tests/core/store/temp_dir.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
 namespace {

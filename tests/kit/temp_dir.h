@@ -12,7 +12,7 @@
 
 #include "core/bytes.h"
 
-namespace waypost::store::testing {
+namespace waypost::testing {
 
 // mkdtemp under /tmp; removed with everything in it on destruction.
 class TempDir {
@@ -50,4 +50,4 @@ inline bool Contains(const Bytes& haystack, ByteView needle) {
          haystack.end();
 }
 
-}  // namespace waypost::store::testing
+}  // namespace waypost::testing
