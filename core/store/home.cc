@@ -1,12 +1,9 @@
 #include "core/store/home.h"
 
-#include <unistd.h>
-
 #include <optional>
 #include <span>
 #include <utility>
 
-#include "core/store/internal/file_util.h"
 #include "core/store/key_file.h"
 
 namespace waypost::store {
@@ -18,7 +15,8 @@ Result<std::pair<int, Database>> OpenEither(const std::string& home, const Secre
   std::optional<std::pair<int, Database>> found;
   Status error = Status::Ok();
   for (int i = 0; i < int(kDatabaseFileNames.size()); ++i) {
-    Result<Database> db = Database::Open(DatabasePath(home, i), key, Database::OpenMode::kMustExist);
+    Result<Database> db =
+        Database::Open(DatabasePath(home, i), key, Database::OpenMode::kMustExist);
     if (db.ok()) {
       if (!found) found.emplace(i, std::move(db).value());
     } else if (db.status().code() == Status::Code::kIoError) {
@@ -27,8 +25,58 @@ Result<std::pair<int, Database>> OpenEither(const std::string& home, const Secre
   }
   if (found) return std::move(*found);
   if (!error.ok()) return error;
-  return Status::Corrupt("no database in " + home + " matches its key file (a database file is "
-                         "missing or damaged)");
+  return Status::Corrupt("no database in " + home +
+                         " matches its key file (a database file is missing or damaged)");
+}
+
+// AlreadyExists if a key file or either database is in `home`.
+Status CheckNoStoreFiles(const std::string& home, Env& env) {
+  if (StoreExists(home, env)) return Status::AlreadyExists("a store already exists at " + home);
+  // A database without its key file is unreadable, but it may be the only
+  // copy of something; the user decides, not us.
+  for (int i = 0; i < int(kDatabaseFileNames.size()); ++i) {
+    if (env.FileExists(DatabasePath(home, i))) {
+      return Status::AlreadyExists(DatabasePath(home, i) +
+                                   " exists without a key file; move it away first");
+    }
+  }
+  return Status::Ok();
+}
+
+// Removes both databases and any rollback journal beside them: the undo of
+// a CreateStore that failed. Best effort: there is a better error to report.
+void RemoveDatabases(const std::string& home, Env& env) {
+  for (int i = 0; i < int(kDatabaseFileNames.size()); ++i) {
+    for (const char* suffix : {"", "-journal"}) {
+      (void)env.RemoveFile(DatabasePath(home, i) + suffix);
+    }
+  }
+}
+
+struct Databases {
+  Database main;
+  Database decoy;
+};
+
+// Creates the main database at index `main_index` and the decoy at the other
+// name; on failure removes whatever it made.
+Result<Databases> CreateDatabases(const std::string& home, int main_index, const Secret& main_key,
+                                  const Secret& decoy_key, Env& env) {
+  Status failed;
+  {
+    Result<Database> main = Database::Open(DatabasePath(home, main_index), main_key,
+                                           Database::OpenMode::kCreateIfMissing);
+    if (main.ok()) {
+      Result<Database> decoy = Database::Open(DatabasePath(home, 1 - main_index), decoy_key,
+                                              Database::OpenMode::kCreateIfMissing);
+      if (decoy.ok()) return Databases{std::move(main).value(), std::move(decoy).value()};
+      failed = decoy.status();
+    } else {
+      failed = main.status();
+    }
+  }  // the connections are closed here, before their files are removed
+  RemoveDatabases(home, env);
+  return failed;
 }
 
 }  // namespace
@@ -39,23 +87,15 @@ std::string DatabasePath(const std::string& home, int index) {
   return home + "/" + kDatabaseFileNames.at(size_t(index));
 }
 
-bool StoreExists(const std::string& home) { return internal::PathExists(KeyFilePath(home)); }
+bool StoreExists(const std::string& home, Env& env) { return env.FileExists(KeyFilePath(home)); }
 
-Status CreateHome(const std::string& home) { return internal::MakeDirs(home, 0700); }
+Status CreateHome(const std::string& home, Env& env) { return env.CreateDirs(home, 0700); }
 
 Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
-                                 KdfProfile profile, Random& random) {
-  const std::string key_path = KeyFilePath(home);
-  if (StoreExists(home)) return Status::AlreadyExists("a store already exists at " + home);
-  // A database without its key file is unreadable, but it may be the only
-  // copy of something; the user decides, not us.
-  for (int i = 0; i < int(kDatabaseFileNames.size()); ++i) {
-    if (internal::PathExists(DatabasePath(home, i))) {
-      return Status::AlreadyExists(DatabasePath(home, i) +
-                                   " exists without a key file; move it away first");
-    }
-  }
-  WAYPOST_RETURN_IF_ERROR(CreateHome(home));
+                                 KdfProfile profile, Random& random, Env& env) {
+  WAYPOST_RETURN_IF_ERROR(CheckNoStoreFiles(home, env));
+  if (passphrase.empty()) return Status::InvalidArgument("the passphrase must not be empty");
+  WAYPOST_RETURN_IF_ERROR(CreateHome(home, env));
 
   Secret main_key(KeyFile::kDbKeySize);
   Secret decoy_key(KeyFile::kDbKeySize);
@@ -65,32 +105,26 @@ Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphra
   random.Fill(std::span<uint8_t>(&coin, 1));
   const int main_index = coin & 1;
 
-  WAYPOST_RETURN_IF_ERROR(KeyFile::Create(key_path, passphrase, profile, main_key, random));
-  auto undo = [&] {  // leave no store that cannot be opened
-    ::unlink(key_path.c_str());
-    for (int i = 0; i < int(kDatabaseFileNames.size()); ++i) ::unlink(DatabasePath(home, i).c_str());
-  };
-  Result<Database> main =
-      Database::Open(DatabasePath(home, main_index), main_key, Database::OpenMode::kCreateIfMissing);
-  if (!main.ok()) {
-    undo();
-    return main.status();
+  Result<Databases> databases = CreateDatabases(home, main_index, main_key, decoy_key, env);
+  if (!databases.ok()) return databases.status();
+  // The commit point (home.h). Its directory sync also makes the databases'
+  // names durable, which SQLite does not do for a new database file.
+  Status written = KeyFile::Create(KeyFilePath(home), passphrase, profile, main_key, random, env);
+  if (!written.ok()) {
+    databases = written;  // closes both before their files go
+    RemoveDatabases(home, env);
+    return written;
   }
-  Result<Database> decoy = Database::Open(DatabasePath(home, 1 - main_index), decoy_key,
-                                          Database::OpenMode::kCreateIfMissing);
-  if (!decoy.ok()) {
-    undo();
-    return decoy.status();
-  }
-  return CreatedStore{std::move(main).value(), std::move(decoy).value(), std::move(decoy_key)};
+  return CreatedStore{std::move(databases->main), std::move(databases->decoy),
+                      std::move(decoy_key)};
 }
 
-Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase) {
-  if (!StoreExists(home)) {
+Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase, Env& env) {
+  if (!StoreExists(home, env)) {
     return Status::NotFound("no store at " + home + "; run `waypost init` first");
   }
   WAYPOST_ASSIGN_OR_RETURN(KeyFile::Unlocked unlocked,
-                           KeyFile::Unlock(KeyFilePath(home), passphrase));
+                           KeyFile::Unlock(KeyFilePath(home), passphrase, env));
   WAYPOST_ASSIGN_OR_RETURN(auto opened, OpenEither(home, unlocked.db_key));
   return OpenedStore{std::move(opened.second), std::move(unlocked.db_key), unlocked.slot};
 }
@@ -101,14 +135,15 @@ Result<Database> OpenDatabaseWithKey(const std::string& home, const Secret& key)
 }
 
 Result<Database> RecreateOtherDatabase(const std::string& home, const Secret& main_key,
-                                       const Secret& key) {
+                                       const Secret& key, Env& env) {
   int main_index = -1;
   {
     WAYPOST_ASSIGN_OR_RETURN(auto opened, OpenEither(home, main_key));
     main_index = opened.first;
   }
   const std::string other = DatabasePath(home, 1 - main_index);
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) ::unlink((other + suffix).c_str());
+  // A missing file is fine; any other failure shows in the Open below.
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) (void)env.RemoveFile(other + suffix);
   return Database::Open(other, key, Database::OpenMode::kCreateIfMissing);
 }
 

@@ -13,13 +13,15 @@
 // and opens exactly one. So the files, their names and the work an unlock
 // does are the same whether or not a duress passphrase was ever set.
 //
-// The key file decides whether a store exists. Thread-safety: none; one
-// process initialises a home at a time.
+// The key file decides whether a store exists. File-system calls go through
+// `env` (core/env.h); SQLite does its own. Thread-safety: none; one process
+// initialises a home at a time.
 #pragma once
 
 #include <array>
 #include <string>
 
+#include "core/env.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
@@ -36,26 +38,30 @@ std::string KeyFilePath(const std::string& home);
 std::string DatabasePath(const std::string& home, int index);
 
 // True if `home` holds a key file.
-bool StoreExists(const std::string& home);
+bool StoreExists(const std::string& home, Env& env = Env::Default());
 
 // mkdir -p `home`; directories it creates get mode 0700. An existing
 // directory is accepted as it is.
-Status CreateHome(const std::string& home);
+Status CreateHome(const std::string& home, Env& env = Env::Default());
 
 struct CreatedStore {
-  Database main;      // keyed by the key that slot 0 wraps under the passphrase
-  Database decoy;     // keyed by `decoy_key`, which no slot wraps yet
-  Secret decoy_key;   // KeyFile::kDbKeySize bytes
+  Database main;     // keyed by the key that slot 0 wraps under the passphrase
+  Database decoy;    // keyed by `decoy_key`, which no slot wraps yet
+  Secret decoy_key;  // KeyFile::kDbKeySize bytes
 };
 
-// Creates the home if needed, draws two random database keys, writes the key
-// file (slot 0 wraps the main key under `passphrase`), then creates both
-// databases, assigning them to the two file names at random.
+// Creates the home if needed, draws two random database keys, creates both
+// databases, assigning them to the two file names at random, and last
+// writes the key file (slot 0 wraps the main key under `passphrase`). The
+// key file decides whether a store exists, so its link is the commit point:
+// a crash before it leaves databases without a key file, which `init`
+// refuses and `panic` removes (docs/storage.md §1, §2.2), never a key file
+// without its databases.
 // Errors: AlreadyExists if a key file or a database is already there (never
-// overwrites); InvalidArgument (empty passphrase); IoError. If a database
-// cannot be created, every file this call made is removed again.
+// overwrites); InvalidArgument (empty passphrase); IoError. On failure every
+// file this call made is removed again (the home directory stays).
 Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
-                                 KdfProfile profile, Random& random);
+                                 KdfProfile profile, Random& random, Env& env = Env::Default());
 
 struct OpenedStore {
   Database db;
@@ -69,17 +75,19 @@ struct OpenedStore {
 // Errors: NotFound "no store at <home>; run `waypost init` first";
 // WrongPassphrase; Corrupt (damaged key file, or no database matches the
 // key); IoError (including "store is locked by another process").
-Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase);
+Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase,
+                              Env& env = Env::Default());
 
 // Opens whichever of the two databases `key` opens, trying both.
 // Errors: Corrupt if neither does; IoError.
 Result<Database> OpenDatabaseWithKey(const std::string& home, const Secret& key);
 
 // For a main store whose decoy is gone or damaged: removes whatever is at the
-// file name that `main_key` does not open and creates an empty database
-// there under `key`. Errors: Corrupt if `main_key` opens neither; IoError.
+// file name that `main_key` does not open (and its side files) and creates
+// an empty database there under `key`. Errors: Corrupt if `main_key` opens
+// neither; IoError.
 Result<Database> RecreateOtherDatabase(const std::string& home, const Secret& main_key,
-                                       const Secret& key);
+                                       const Secret& key, Env& env = Env::Default());
 
 // The path of the database that `key` opens (both are tried), or Corrupt.
 Result<std::string> DatabasePathForKey(const std::string& home, const Secret& key);

@@ -32,8 +32,8 @@ KdfParams ParamsOf(const Bytes& image) {
 }
 
 // Reads the file and checks everything that can be checked without a key.
-Result<Bytes> ReadKeyFile(const std::string& path) {
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, internal::ReadSmallFile(path, KeyFile::kFileSize));
+Result<Bytes> ReadKeyFile(const std::string& path, Env& env) {
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, env.ReadSmallFile(path, KeyFile::kFileSize));
   if (image.size() != KeyFile::kFileSize || std::memcmp(image.data(), kMagic, sizeof kMagic) != 0) {
     return Status::Corrupt("the key file " + path + " is damaged or is not a Waypost key file");
   }
@@ -67,12 +67,12 @@ Status CheckSlotArgs(int slot, const Secret& passphrase, const Secret& db_key) {
 }  // namespace
 
 Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
-                       const Secret& db_key, Random& random) {
+                       const Secret& db_key, Random& random, Env& env) {
   constexpr int kSlot = 0;
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(kSlot, passphrase, db_key));
   const KdfParams params = ParamsFor(profile);
   // Fail before the expensive derivation; WriteFileAtomically re-checks.
-  if (internal::PathExists(path)) return Status::AlreadyExists(path + " already exists");
+  if (env.FileExists(path)) return Status::AlreadyExists(path + " already exists");
 
   Bytes image(kFileSize);
   random.Fill(image);  // salt and every slot start out random
@@ -88,16 +88,17 @@ Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfPro
 
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key, DeriveWrapKey(passphrase, SaltOf(image), params));
   SealSlot(SlotAt(image, kSlot), wrap_key, db_key, random);
-  return internal::WriteFileAtomically(path, image, internal::WriteMode::kCreateNew);
+  return internal::WriteFileAtomically(env, path, image, internal::WriteMode::kCreateNew);
 }
 
-Result<KdfParams> KeyFile::ReadParams(const std::string& path) {
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
+Result<KdfParams> KeyFile::ReadParams(const std::string& path, Env& env) {
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path, env));
   return ParamsOf(image);
 }
 
-Result<KeyFile::Unlocked> KeyFile::Unlock(const std::string& path, const Secret& passphrase) {
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
+Result<KeyFile::Unlocked> KeyFile::Unlock(const std::string& path, const Secret& passphrase,
+                                          Env& env) {
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path, env));
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key,
                            DeriveWrapKey(passphrase, SaltOf(image), ParamsOf(image)));
   Unlocked result;
@@ -116,26 +117,27 @@ Result<KeyFile::Unlocked> KeyFile::Unlock(const std::string& path, const Secret&
 }
 
 Status KeyFile::SetSlot(const std::string& path, int slot, const Secret& passphrase,
-                        const Secret& db_key, Random& random, const std::string& write_to) {
+                        const Secret& db_key, Random& random, const std::string& write_to,
+                        Env& env) {
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(slot, passphrase, db_key));
-  if (!write_to.empty() && internal::PathExists(write_to)) {
+  if (!write_to.empty() && env.FileExists(write_to)) {
     return Status::AlreadyExists(write_to + " already exists");
   }
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path, env));
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key,
                            DeriveWrapKey(passphrase, SaltOf(image), ParamsOf(image)));
   SealSlot(SlotAt(image, slot), wrap_key, db_key, random);
   if (!write_to.empty()) {
-    return internal::WriteFileAtomically(write_to, image, internal::WriteMode::kCreateNew);
+    return internal::WriteFileAtomically(env, write_to, image, internal::WriteMode::kCreateNew);
   }
-  return internal::WriteFileAtomically(path, image, internal::WriteMode::kReplaceExisting);
+  return internal::WriteFileAtomically(env, path, image, internal::WriteMode::kReplaceExisting);
 }
 
-Status KeyFile::ClearSlot(const std::string& path, int slot, Random& random) {
+Status KeyFile::ClearSlot(const std::string& path, int slot, Random& random, Env& env) {
   if (slot < 0 || slot >= kSlots) return Status::InvalidArgument("no such key slot");
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path));
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, ReadKeyFile(path, env));
   random.Fill(std::span<uint8_t>(SlotAt(image, slot), kSlotSize));
-  return internal::WriteFileAtomically(path, image, internal::WriteMode::kReplaceExisting);
+  return internal::WriteFileAtomically(env, path, image, internal::WriteMode::kReplaceExisting);
 }
 
 }  // namespace waypost::store

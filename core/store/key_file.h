@@ -27,6 +27,9 @@
 // open (wrong key), and implausible KDF costs are rejected as Corrupt before
 // any derivation.
 //
+// Every file access goes through `env` (core/env.h), so tests can fail any
+// step of a write (tests/core/store/key_file_fault_test.cc).
+//
 // Thread-safety: stateless functions; concurrent writers to one path race
 // (last rename wins), so callers serialise writes to a store.
 #pragma once
@@ -34,6 +37,7 @@
 #include <cstddef>
 #include <string>
 
+#include "core/env.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
@@ -61,33 +65,41 @@ class KeyFile {
   // `passphrase` (non-empty) with `profile`'s cost; slots 1..3 are random.
   // Atomic (temp file, fsync, link, fsync dir), mode 0600.
   // Errors: AlreadyExists if anything is at `path`; InvalidArgument; IoError.
-  // On failure nothing is left at `path`.
+  // On failure nothing is left at `path`, nor a temporary file beside it
+  // (after a crash one may be: docs/storage.md §2).
   static Status Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
-                       const Secret& db_key, Random& random);
+                       const Secret& db_key, Random& random, Env& env = Env::Default());
 
   // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.
-  static Result<KdfParams> ReadParams(const std::string& path);
+  static Result<KdfParams> ReadParams(const std::string& path, Env& env = Env::Default());
 
   // One Argon2id derivation, then tries every slot, without stopping at the
   // first that opens, so timing does not reveal which slot matched. If
   // several open, the lowest index wins. Opens the file read-only.
   // Errors: NotFound (no file), Corrupt (wrong size, magic, version or
   // implausible costs), WrongPassphrase (no slot opens), IoError.
-  static Result<Unlocked> Unlock(const std::string& path, const Secret& passphrase);
+  static Result<Unlocked> Unlock(const std::string& path, const Secret& passphrase,
+                                 Env& env = Env::Default());
 
   // Rewrites slot `slot` to wrap `db_key` under `passphrase`, keeping the
   // salt, the costs and the other slots; for change-passphrase and duress.
   // It overwrites whatever the slot held: the caller chooses which slot.
   // Atomic replace of the whole file. Errors: NotFound, Corrupt,
-  // InvalidArgument, IoError; on failure the old file is intact.
+  // InvalidArgument, IoError; on failure the old file is intact, except
+  // when only the final directory sync failed: then the new file is in
+  // place and the message begins "<path> was replaced, but".
   // With `write_to` set, the changed image goes to that new file instead
   // (AlreadyExists if anything is there) and `path` stays as it was: key
-  // rotation writes its new key file this way (passwd.h).
+  // rotation writes its new key file this way (passwd.h). On failure
+  // nothing is left at `write_to`.
   static Status SetSlot(const std::string& path, int slot, const Secret& passphrase,
-                        const Secret& db_key, Random& random, const std::string& write_to = "");
+                        const Secret& db_key, Random& random, const std::string& write_to = "",
+                        Env& env = Env::Default());
 
-  // Refills slot `slot` with random bytes, revoking its passphrase.
-  static Status ClearSlot(const std::string& path, int slot, Random& random);
+  // Refills slot `slot` with random bytes, revoking its passphrase. Atomic
+  // replace, with SetSlot's contract.
+  static Status ClearSlot(const std::string& path, int slot, Random& random,
+                          Env& env = Env::Default());
 };
 
 }  // namespace waypost::store

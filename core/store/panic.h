@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/env.h"
 #include "core/random.h"
 #include "core/status.h"
 
@@ -35,9 +36,11 @@ namespace waypost::store {
 // destroys as much as it can. Running it again after an interruption
 // finishes the job.
 //
+// Every file-system call goes through `env` (core/env.h).
+//
 // Errors: NotFound "no store at <home>" when the home holds neither a key
 // file, a leftover copy of one, nor a database file; IoError (the first
 // failure, naming the file but nothing of its content).
-Status Panic(const std::string& home, Random& random);
+Status Panic(const std::string& home, Random& random, Env& env = Env::Default());
 
 }  // namespace waypost::store

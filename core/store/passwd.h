@@ -31,6 +31,8 @@
 // old passphrase derives the old wrapping key, which opens only the old
 // slot, which holds K0, which no longer opens the database.
 //
+// File-system calls go through `env` (core/env.h); the rekey is SQLite's own.
+//
 // Thread-safety: none; the caller holds the store alone (other processes
 // using the store make the rekey fail with "locked", which is rolled back).
 #pragma once
@@ -38,6 +40,7 @@
 #include <functional>
 #include <string>
 
+#include "core/env.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
@@ -50,16 +53,18 @@ std::string RotationTempPath(const std::string& home);
 // InvalidArgument if `next` equals `current` or already opens a slot of the
 // key file at `key_path` (two slots under one passphrase would make the lower
 // always win); other errors from reading the key file.
-Status CheckNewPassphrase(const std::string& key_path, const Secret& current, const Secret& next);
+Status CheckNewPassphrase(const std::string& key_path, const Secret& current, const Secret& next,
+                          Env& env = Env::Default());
 
 // Re-wraps the slot that `current` opens so that `next` opens it instead.
 // Only that slot changes (fresh nonce, same salt and costs); the file keeps
 // its size and is replaced atomically. Checks first that the database opens.
 // Errors: NotFound (no store), WrongPassphrase, InvalidArgument (`next`
 // equals `current`, or already opens a slot of this store), Corrupt, IoError.
-// On failure the key file is unchanged.
+// On failure the key file is unchanged, except after a failed directory sync
+// once the new file is in place ("<key file> was replaced, but ...").
 Status ChangePassphrase(const std::string& home, const Secret& current, const Secret& next,
-                        Random& random);
+                        Random& random, Env& env = Env::Default());
 
 // The steps of RotateKey, for fault injection.
 enum class RotateStep { kWriteNewKeyFile, kRekey, kVerify, kInstall };
@@ -72,10 +77,13 @@ using RotateFault = std::function<Status(RotateStep)>;
 // opened wraps it under `next`; every other slot stays as it was.
 // Errors: as ChangePassphrase, plus AlreadyExists when an interrupted
 // rotation's temp file is present (run RecoverRotation first). On failure
-// the key file and the database are as before (see the header for the one
-// exception, which the message names).
+// the key file and the database are as before, with two exceptions that the
+// message names: the undo of the rekey failed (see the header), or only the
+// directory sync after the final rename failed ("<key file> was replaced,
+// but ...": the rotation is complete). `fault` comes before `env` so that
+// existing callers that pass a fault keep compiling.
 Status RotateKey(const std::string& home, const Secret& current, const Secret& next, Random& random,
-                 const RotateFault& fault = nullptr);
+                 const RotateFault& fault = nullptr, Env& env = Env::Default());
 
 enum class Recovery {
   kNothingToDo,     // no temp file
@@ -91,6 +99,7 @@ enum class Recovery {
 // new passphrase is needed); IoError.
 // A passphrase that opens a slot other than the rotating one (the one slot in
 // which the two files differ) changes nothing: kNothingToDo.
-Result<Recovery> RecoverRotation(const std::string& home, const Secret& passphrase);
+Result<Recovery> RecoverRotation(const std::string& home, const Secret& passphrase,
+                                 Env& env = Env::Default());
 
 }  // namespace waypost::store
