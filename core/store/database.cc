@@ -1,8 +1,7 @@
 #include "core/store/database.h"
 
-#include <sys/stat.h>
-
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <utility>
@@ -15,6 +14,11 @@ namespace {
 
 constexpr char kKeyPrefix[] = " = \"x'";  // after "PRAGMA key" or "PRAGMA rekey"
 constexpr char kKeySuffix[] = "'\";";
+
+void NoteWrite(void* written, int /*op*/, const char* /*db*/, const char* table,
+               sqlite3_int64 /*rowid*/) {
+  static_cast<std::set<std::string>*>(written)->insert(table);
+}
 
 }  // namespace
 
@@ -41,6 +45,7 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   if (rc != SQLITE_OK) return internal::SqliteError(handle, rc, "cannot open " + path);
   sqlite3_extended_result_codes(handle, 1);
   db.SetBusyTimeout(kDefaultBusyTimeout);
+  sqlite3_update_hook(handle, NoteWrite, db.written_.get());
   WAYPOST_RETURN_IF_ERROR(db.Configure(raw_key));
   if (empty) WAYPOST_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = 0;"));
   return db;
@@ -108,13 +113,18 @@ Result<std::string> Database::QueryText(std::string_view sql) {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), cipher_version_(std::move(other.cipher_version_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      cipher_version_(std::move(other.cipher_version_)),
+      written_(std::move(other.written_)) {
+  other.written_ = std::make_unique<std::set<std::string>>();
+}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     cipher_version_ = std::move(other.cipher_version_);
+    written_ = std::exchange(other.written_, std::make_unique<std::set<std::string>>());
   }
   return *this;
 }
@@ -138,6 +148,19 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   if (stmt == nullptr) return Status::InvalidArgument("empty SQL statement");
   return Statement(db_, stmt);
 }
+
+Result<int64_t> Database::UserVersion() {
+  WAYPOST_ASSIGN_OR_RETURN(Statement st, Prepare("PRAGMA user_version"));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+Status Database::SetUserVersion(int64_t version) {
+  // A pragma takes no bound parameters; the value is a typed integer.
+  return Exec("PRAGMA user_version = " + std::to_string(version));
+}
+
+std::set<std::string> Database::TakeWrittenTables() { return std::exchange(*written_, {}); }
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
@@ -168,6 +191,24 @@ Status Transaction::Commit() {
   // so the connection is usable again and the caller can retry from BEGIN.
   if (!status.ok() && db->InTransaction()) (void)db->Exec("ROLLBACK;");
   return status;
+}
+
+Result<Savepoint> Savepoint::Begin(Database& db) {
+  if (!db.InTransaction()) return Status::Internal("a savepoint needs an open transaction");
+  WAYPOST_RETURN_IF_ERROR(db.Exec("SAVEPOINT nested;"));
+  return Savepoint(&db);
+}
+
+Savepoint::Savepoint(Savepoint&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Savepoint::~Savepoint() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK TO nested; RELEASE nested;");
+}
+
+Status Savepoint::Release() {
+  Database* db = std::exchange(db_, nullptr);
+  if (db == nullptr) return Status::Internal("savepoint already finished");
+  return db->Exec("RELEASE nested;");
 }
 
 }  // namespace waypost::store

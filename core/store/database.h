@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -51,9 +53,37 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  // Runs one or more statements that return no rows worth keeping.
+  // Runs a fixed script of one or more statements (a schema step, a
+  // pragma). Never for SQL that carries values: use Run() or Query().
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(std::string_view sql);
+
+  // Prepares one statement, binds `args` (Statement::BindAll) and runs it to
+  // the end.
+  template <typename... Args>
+  Status Run(std::string_view sql, const Args&... args) {
+    WAYPOST_ASSIGN_OR_RETURN(Statement st, Query(sql, args...));
+    return st.Run();
+  }
+  // Prepares one statement and binds `args`, ready to Step() or ForEach().
+  template <typename... Args>
+  Result<Statement> Query(std::string_view sql, const Args&... args) {
+    WAYPOST_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+    WAYPOST_RETURN_IF_ERROR(st.BindAll(args...));
+    return st;
+  }
+
+  // PRAGMA user_version: the schema version a store was migrated to.
+  Result<int64_t> UserVersion();
+  Status SetUserVersion(int64_t version);
+
+  // The tables whose rows were inserted, updated or deleted through this
+  // connection since the last call, then forgets them. It may over-report
+  // (rows that a rollback undid still count) but never misses a row change,
+  // with one exception SQLite documents: `DELETE FROM t` with no WHERE
+  // clause (the truncate optimization) is not reported, so code that must be
+  // noticed deletes with a WHERE clause.
+  std::set<std::string> TakeWrittenTables();
 
   // Re-encrypts every page under `new_raw_key` (SQLCipher's `PRAGMA rekey`,
   // as a raw key); the connection then uses the new key. The statement holds
@@ -81,6 +111,8 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string cipher_version_;
+  // Filled by sqlite3_update_hook; on the heap so a move keeps its address.
+  std::unique_ptr<std::set<std::string>> written_ = std::make_unique<std::set<std::string>>();
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
@@ -102,6 +134,27 @@ class Transaction {
  private:
   explicit Transaction(Database* db) : db_(db) {}
   Database* db_ = nullptr;  // null once committed or moved from
+};
+
+// SAVEPOINT ... RELEASE inside an open transaction, rolled back to on
+// destruction unless released: a nested change that can fail alone while
+// the transaction around it goes on. Must not outlive its Database.
+class Savepoint {
+ public:
+  static Result<Savepoint> Begin(Database& db);
+
+  Savepoint(Savepoint&& other) noexcept;
+  Savepoint& operator=(Savepoint&&) = delete;
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  ~Savepoint();
+
+  // After Release(), whatever it returns, the destructor does nothing more.
+  Status Release();
+
+ private:
+  explicit Savepoint(Database* db) : db_(db) {}
+  Database* db_ = nullptr;  // null once released or moved from
 };
 
 }  // namespace waypost::store

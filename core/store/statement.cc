@@ -32,9 +32,10 @@ Status Statement::Bind(int index, int64_t value) {
 }
 
 Status Statement::BindText(int index, std::string_view value) {
-  return Check(
-      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-      "bind");
+  // A null pointer would bind NULL; empty text must stay empty text.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  return Check(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+               "bind");
 }
 
 Status Statement::BindBlob(int index, ByteView value) {
@@ -53,7 +54,19 @@ Result<bool> Statement::Step() {
   return internal::SqliteError(db_, rc, "");
 }
 
+Status Statement::Run() {
+  while (true) {
+    WAYPOST_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return Status::Ok();
+  }
+}
+
 int64_t Statement::ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::optional<int64_t> Statement::ColumnOptionalInt64(int column) const {
+  if (ColumnIsNull(column)) return std::nullopt;
+  return ColumnInt64(column);
+}
 
 std::string Statement::ColumnText(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
@@ -69,9 +82,18 @@ Bytes Statement::ColumnBlob(int column) const {
   return Bytes(data, data + size);
 }
 
+Secret Statement::ColumnSecret(int column) const {
+  const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, column));
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr) return Secret();
+  return Secret::From(ByteView(data, static_cast<size_t>(size)));
+}
+
 bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
+
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
 
 void Statement::Reset() {
   sqlite3_reset(stmt_);

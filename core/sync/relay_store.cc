@@ -53,17 +53,10 @@ Result<bool> RelayStore::Put(ByteView data, UnixTime now) {
     return Status::InvalidArgument("envelope expires more than 60 days from now");
   }
   const envelope::ContentId id = envelope::ComputeContentId(data);
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement insert,
-      db_->Prepare("INSERT OR IGNORE INTO envelopes (id, tag, expires_at, arrived_at, data) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
-  WAYPOST_RETURN_IF_ERROR(insert.BindBlob(1, id));
-  WAYPOST_RETURN_IF_ERROR(insert.BindBlob(2, header.tag));
-  WAYPOST_RETURN_IF_ERROR(insert.Bind(3, expires_at));
-  WAYPOST_RETURN_IF_ERROR(insert.Bind(4, now));
-  WAYPOST_RETURN_IF_ERROR(insert.BindBlob(5, data));
-  WAYPOST_ASSIGN_OR_RETURN(bool row, insert.Step());
-  (void)row;
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT OR IGNORE INTO envelopes (id, tag, expires_at, arrived_at, data) "
+               "VALUES (?, ?, ?, ?, ?)",
+               id, header.tag, expires_at, now, data));
   return db_->Changes() == 1;
 }
 
@@ -102,19 +95,15 @@ Result<std::vector<Bytes>> RelayStore::Fetch(const std::vector<envelope::Recipie
   std::vector<Row> rows;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement select,
-      db_->Prepare(
-          "SELECT id, arrived_at, data FROM envelopes WHERE tag = ?1 AND expires_at > ?2"));
+      db_->Prepare("SELECT id, arrived_at, data FROM envelopes WHERE tag = ? AND expires_at > ?"));
   for (const envelope::RecipientTag& tag : unique_tags) {
     select.Reset();
-    WAYPOST_RETURN_IF_ERROR(select.BindBlob(1, tag));
-    WAYPOST_RETURN_IF_ERROR(select.Bind(2, now));
-    while (true) {
-      WAYPOST_ASSIGN_OR_RETURN(bool has_row, select.Step());
-      if (!has_row) break;
-      Bytes id = select.ColumnBlob(0);
-      if (have.Contains(id)) continue;
-      rows.push_back(Row{select.ColumnInt64(1), std::move(id), select.ColumnBlob(2)});
-    }
+    WAYPOST_RETURN_IF_ERROR(select.BindAll(tag, now));
+    WAYPOST_RETURN_IF_ERROR(select.ForEach([&](const store::Statement& row) {
+      Bytes id = row.ColumnBlob(0);
+      if (!have.Contains(id))
+        rows.push_back(Row{row.ColumnInt64(1), std::move(id), row.ColumnBlob(2)});
+    }));
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return a.arrived_at != b.arrived_at ? a.arrived_at < b.arrived_at : a.id < b.id;
@@ -130,12 +119,7 @@ Result<std::vector<Bytes>> RelayStore::Fetch(const std::vector<envelope::Recipie
 }
 
 Status RelayStore::PurgeExpired(UnixTime now) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement purge,
-                           db_->Prepare("DELETE FROM envelopes WHERE expires_at <= ?1"));
-  WAYPOST_RETURN_IF_ERROR(purge.Bind(1, now));
-  WAYPOST_ASSIGN_OR_RETURN(bool row, purge.Step());
-  (void)row;
-  return Status::Ok();
+  return db_->Run("DELETE FROM envelopes WHERE expires_at <= ?", now);
 }
 
 Result<int64_t> RelayStore::Count() {
