@@ -49,7 +49,7 @@ class TempStore {
     SystemRandom random;
     SystemClock clock;
     const Secret passphrase = Secret::FromString(kPassphrase);
-    auto node = Node::Create(home_, passphrase, profile, "bench", "coordinator", clock, random);
+    auto node = Node::Create(home_, passphrase, profile, "bench", node::Role::kCoordinator, clock, random);
     if (!node.ok()) Die("Node::Create", node.status());
     Status duress =
         (*node)->SetDuressPassphrase(passphrase, Secret::FromString(kDuressPassphrase));

@@ -1,10 +1,9 @@
 // Command registration. Each Add*Commands() adds its subcommands to the app;
-// the subcommand that parses sets `chosen`, which main() then runs.
+// the subcommand that parses sets `chosen`, which RunCli then runs.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "cli/context.h"
 
@@ -12,13 +11,13 @@ namespace waypost::cli {
 
 using Action = std::function<Status(Context&)>;
 
-void AddContactCommands(CLI::App& app, Action& chosen);  // init whoami relays invite join contacts
-void AddMessageCommands(CLI::App& app, Action& chosen);  // checkin send inbox confirm
-void AddNetworkCommands(CLI::App& app, Action& chosen);  // sync relay
-void AddKeyCommands(CLI::App& app, Action& chosen);      // passwd
-void AddPanicCommand(CLI::App& app, Action& chosen);     // panic
-void AddSettingsCommands(CLI::App& app, Action& chosen); // settings
-void AddDuressCommands(CLI::App& app, Action& chosen);   // duress set, board, ack
+void AddContactCommands(CLI::App& app, Action& chosen);   // init whoami relays invite join contacts
+void AddMessageCommands(CLI::App& app, Action& chosen);   // checkin send inbox confirm
+void AddNetworkCommands(CLI::App& app, Action& chosen);   // sync relay
+void AddKeyCommands(CLI::App& app, Action& chosen);       // passwd
+void AddPanicCommand(CLI::App& app, Action& chosen);      // panic
+void AddSettingsCommands(CLI::App& app, Action& chosen);  // settings
+void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, ack
 
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);

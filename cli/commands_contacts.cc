@@ -4,7 +4,6 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "cli/passphrase.h"
 #include "cli/qr.h"
 #include "core/node/invite.h"
 #include "core/store/kdf.h"
@@ -12,6 +11,8 @@
 
 namespace waypost::cli {
 namespace {
+
+using node::NameOf;
 
 struct InitOptions {
   std::string name;
@@ -22,11 +23,10 @@ struct InitOptions {
 Status RunInit(Context& ctx, const InitOptions& o) {
   const std::optional<store::KdfProfile> profile = store::ParseKdfProfile(o.kdf);
   if (!profile) return Status::InvalidArgument("--kdf is interactive, moderate or sensitive");
-  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase,
-                           ReadNewPassphrase(ctx.globals().passphrase_file, true));
+  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ctx.ReadNewPassphrase(true));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node,
                            node::Node::Create(ctx.globals().home, passphrase, *profile, o.name,
-                                              "coordinator", ctx.clock(), ctx.random()));
+                                              node::Role::kCoordinator, ctx.clock(), ctx.random()));
   ctx.Note("Created " + node->self().name + " in " + ctx.globals().home);
   ctx.Note("Fingerprint: " + node->self().fingerprint);
   if (*profile == store::KdfProfile::kInteractive) {
@@ -39,9 +39,9 @@ Status RunWhoami(Context& ctx) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   const node::SelfInfo& self = node->self();
   if (ctx.globals().json) {
-    ctx.Json({{"name", self.name}, {"fingerprint", self.fingerprint}, {"role", self.role}});
+    ctx.Json({{"name", self.name}, {"fingerprint", self.fingerprint}, {"role", NameOf(self.role)}});
   } else {
-    ctx.Out(self.name + " (" + self.role + ")\n" + self.fingerprint + "\n");
+    ctx.Out(self.name + " (" + std::string(NameOf(self.role)) + ")\n" + self.fingerprint + "\n");
   }
   return Status::Ok();
 }
@@ -107,8 +107,8 @@ Status RunContacts(Context& ctx) {
     for (const node::ContactInfo& c : contacts) {
       arr.push_back({{"name", c.name},
                      {"fingerprint", c.fingerprint},
-                     {"role", c.role},
-                     {"state", c.state},
+                     {"role", NameOf(c.role)},
+                     {"state", NameOf(c.state)},
                      {"last_seen", c.last_seen ? nlohmann::json(Rfc3339(*c.last_seen)) : nullptr}});
     }
     ctx.Json(arr);
@@ -116,8 +116,8 @@ Status RunContacts(Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const node::ContactInfo& c : contacts) {
-    rows.push_back({c.name, c.role, c.state, c.last_seen ? Rfc3339(*c.last_seen) : "never",
-                    c.fingerprint});
+    rows.push_back({c.name, std::string(NameOf(c.role)), std::string(NameOf(c.state)),
+                    c.last_seen ? Rfc3339(*c.last_seen) : "never", c.fingerprint});
   }
   ctx.Out(Table({"NAME", "ROLE", "STATE", "LAST SEEN", "FINGERPRINT"}, rows));
   return Status::Ok();
@@ -164,7 +164,8 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   i->add_option("--expires", invite->expires, "How long the invite stays valid")
       ->capture_default_str();
   i->add_flag("--qr", invite->qr, "Also draw the code as a QR code (on stderr)");
-  i->callback([&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
+  i->callback(
+      [&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
 
   auto code = std::make_shared<std::string>();
   app.add_subcommand("join", "Accept an invite code")

@@ -4,22 +4,18 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "cli/passphrase.h"
-#include "core/store/home.h"
 
 namespace waypost::cli {
 namespace {
 
 Status RunDuressSet(Context& ctx) {
-  const std::string& home = ctx.globals().home;
-  if (!store::StoreExists(home)) {
-    return Status::NotFound("no store at " + home + "; run `waypost init` first");
-  }
-  WAYPOST_ASSIGN_OR_RETURN(Secret current, ReadPassphrase(ctx.globals().passphrase_file));
+  WAYPOST_RETURN_IF_ERROR(ctx.RequireStore());
+  WAYPOST_ASSIGN_OR_RETURN(Secret current, ctx.ReadPassphrase());
   // Opening first says "wrong passphrase" before asking for a new one twice.
-  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node,
-                           node::Node::Open(home, current, ctx.clock(), ctx.random()));
-  WAYPOST_ASSIGN_OR_RETURN(Secret next, ReadNewPassphrase(ctx.globals().passphrase_file, false));
+  WAYPOST_ASSIGN_OR_RETURN(
+      std::unique_ptr<node::Node> node,
+      node::Node::Open(ctx.globals().home, current, ctx.clock(), ctx.random()));
+  WAYPOST_ASSIGN_OR_RETURN(Secret next, ctx.ReadNewPassphrase(false));
   WAYPOST_RETURN_IF_ERROR(node->SetDuressPassphrase(current, next));
   // The same words from any store (SECURITY.md, "Duress").
   ctx.Note("Duress passphrase set.");
@@ -39,7 +35,8 @@ std::string DuressLine(const std::string& name, int64_t alert, UnixTime since) {
 Status PrintOpenAlerts(Context& ctx, node::Node& node) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> open, node.Alerts(true));
   for (const node::AlertInfo& a : open) {
-    if (a.kind == "duress") ctx.Out(Printable(DuressLine(a.peer, a.id, a.raised_at)) + "\n");
+    if (a.kind == node::AlertKind::kDuress)
+      ctx.Out(Printable(DuressLine(a.peer, a.id, a.raised_at)) + "\n");
   }
   return Status::Ok();
 }
@@ -55,17 +52,18 @@ Status RunBoard(Context& ctx) {
   if (ctx.globals().json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const node::BoardEntry& e : board) {
-      arr.push_back({{"name", e.name},
-                     {"fingerprint", e.fingerprint},
-                     {"last_code", e.last_code.empty() ? nlohmann::json(nullptr)
-                                                       : nlohmann::json(e.last_code)},
-                     {"last_sent_at", time_or_null(e.last_sent_at)},
-                     {"last_received_at", time_or_null(e.last_received_at)},
-                     {"due_at", time_or_null(e.due_at)},
-                     {"state", e.state},
-                     {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
-                     {"advice", e.state == "duress" ? nlohmann::json(node::kDuressAdvice)
-                                                    : nlohmann::json(nullptr)}});
+      arr.push_back(
+          {{"name", e.name},
+           {"fingerprint", e.fingerprint},
+           {"last_code",
+            e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_code)},
+           {"last_sent_at", time_or_null(e.last_sent_at)},
+           {"last_received_at", time_or_null(e.last_received_at)},
+           {"due_at", time_or_null(e.due_at)},
+           {"state", node::NameOf(e.state)},
+           {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
+           {"advice", e.state == node::BoardState::kDuress ? nlohmann::json(node::kDuressAdvice)
+                                                           : nlohmann::json(nullptr)}});
     }
     ctx.Json(arr);
     return Status::Ok();
@@ -81,7 +79,8 @@ Status RunBoard(Context& ctx) {
   for (const node::BoardEntry& e : board) {
     rows.push_back({e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
                     time_or_dash(e.last_received_at), time_or_dash(e.due_at),
-                    e.state == "duress" ? "DURESS" : e.state});
+                    e.state == node::BoardState::kDuress ? std::string("DURESS")
+                                                         : std::string(node::NameOf(e.state))});
   }
   ctx.Out(Table({"NAME", "FINGERPRINT", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
   return PrintOpenAlerts(ctx, *node);
@@ -96,9 +95,9 @@ Status RunAck(Context& ctx, const AckOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> acked, node->Ack(o.alert, o.note));
   for (const node::AlertInfo& a : acked) {
-    ctx.Note(Printable("Acknowledged alert " + std::to_string(a.id) + " (" + a.kind + ", " +
-                       a.peer + ")."));
-    if (a.kind == "duress") {
+    ctx.Note(Printable("Acknowledged alert " + std::to_string(a.id) + " (" +
+                       std::string(node::NameOf(a.kind)) + ", " + a.peer + ")."));
+    if (a.kind == node::AlertKind::kDuress) {
       ctx.Note(Printable("An acknowledgement is queued for " + a.peer +
                          "; it ends the duress state on their device once they sync with "
                          "their normal passphrase. Until then their messages stay flagged."));

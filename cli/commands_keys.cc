@@ -1,11 +1,9 @@
 // passwd (change the passphrase, or rotate the database key) and the
 // passphrase suggestion shared with init.
-#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/diceware.h"
-#include "cli/passphrase.h"
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "core/store/passwd.h"
@@ -22,7 +20,7 @@ struct PasswdOptions {
 
 // The suggestion alone on stdout, so it can be piped; the rest on stderr.
 Status RunSuggestPassphrase(Context& ctx) {
-  ctx.Out(SuggestPassphrase() + "\n");
+  ctx.Out(SuggestPassphrase(ctx.random()) + "\n");
   ctx.Note("A random passphrase: " + std::to_string(kSuggestedWords) + " words from a list of " +
            std::to_string(kDicewareWords) + ", " +
            std::to_string(kSuggestedWords * kDicewareBitsPerWord) +
@@ -54,17 +52,15 @@ Result<bool> Recover(Context& ctx, const Secret& current) {
 Status RunPasswd(Context& ctx, const PasswdOptions& o) {
   if (o.suggest) return RunSuggestPassphrase(ctx);
   const std::string& home = ctx.globals().home;
-  if (!store::StoreExists(home)) {
-    return Status::NotFound("no store at " + home + "; run `waypost init` first");
-  }
-  WAYPOST_ASSIGN_OR_RETURN(Secret current, ReadPassphrase(ctx.globals().passphrase_file));
+  WAYPOST_RETURN_IF_ERROR(ctx.RequireStore());
+  WAYPOST_ASSIGN_OR_RETURN(Secret current, ctx.ReadPassphrase());
   WAYPOST_ASSIGN_OR_RETURN(bool recovered, Recover(ctx, current));
   if (recovered) return Status::Ok();
   // On a terminal, say "wrong passphrase" before asking for a new one twice.
-  if (std::getenv("WAYPOST_NEW_PASSPHRASE") == nullptr) {
+  if (!ctx.HasNewPassphraseInEnvironment()) {
     WAYPOST_RETURN_IF_ERROR(store::KeyFile::Unlock(store::KeyFilePath(home), current).status());
   }
-  WAYPOST_ASSIGN_OR_RETURN(Secret next, ReadNewPassphrase(ctx.globals().passphrase_file, false));
+  WAYPOST_ASSIGN_OR_RETURN(Secret next, ctx.ReadNewPassphrase(false));
   WAYPOST_RETURN_IF_ERROR(
       node::Node::ChangePassphrase(home, current, next, o.rotate, ctx.clock(), ctx.random()));
   if (!o.rotate) {

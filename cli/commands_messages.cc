@@ -37,15 +37,15 @@ Status RunSend(Context& ctx, const SendOptions& o) {
 
 nlohmann::json MessageJson(const node::MessageInfo& m) {
   return {{"id", m.id},
-          {"direction", m.direction},
-          {"kind", m.kind},
+          {"direction", node::NameOf(m.direction)},
+          {"kind", node::NameOf(m.kind)},
           {"peer", m.peer},
           {"code", m.code},
           {"meaning", nullptr},
           {"text", m.text},
           {"sent_at", Rfc3339(m.sent_at)},
           {"received_at", m.received_at ? nlohmann::json(Rfc3339(*m.received_at)) : nullptr},
-          {"state", m.state},
+          {"state", node::NameOf(m.state)},
           {"duress", m.duress},
           {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
           {"test", m.test}};
@@ -66,11 +66,13 @@ Status RunInbox(Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const node::MessageInfo& m : messages) {
-    std::string what = m.kind == "checkin" ? "checkin " + m.code : m.kind;
+    const bool in = m.direction == node::Direction::kIn;
+    std::string what(node::NameOf(m.kind));
+    if (m.kind == node::MessageKind::kCheckIn) what += " " + m.code;
     if (m.duress) what += " [DURESS]";
-    rows.push_back({m.id, m.direction == "in" ? "from " + m.peer : "to " + m.peer, what,
-                    Rfc3339(m.direction == "in" && m.received_at ? *m.received_at : m.sent_at),
-                    m.state, m.text});
+    rows.push_back({m.id, in ? "from " + m.peer : "to " + m.peer, what,
+                    Rfc3339(in && m.received_at ? *m.received_at : m.sent_at),
+                    std::string(node::NameOf(m.state)), m.text});
   }
   ctx.Out(Table({"ID", "PEER", "WHAT", "TIME", "STATE", "TEXT"}, rows));
   return PrintOpenAlerts(ctx, *node);

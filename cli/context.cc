@@ -1,45 +1,34 @@
 #include "cli/context.h"
 
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
+#include <ostream>
 
-#include "cli/passphrase.h"
 #include "core/store/home.h"
 
 namespace waypost::cli {
 
-std::string DefaultHome() {
-  if (const char* h = std::getenv("WAYPOST_HOME"); h && *h) return h;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/waypost";
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::string(home) + "/.local/share/waypost";
-  }
-  return ".waypost";
+Status Context::RequireStore() const {
+  if (store::StoreExists(globals_.home)) return Status::Ok();
+  return Status::NotFound("no store at " + globals_.home + "; run `waypost init` first");
 }
 
 Result<std::unique_ptr<node::Node>> Context::OpenNode() {
   // No store (never made, or destroyed by panic): say so before asking for
   // a passphrase that could open nothing.
-  if (!store::StoreExists(globals_.home)) {
-    return Status::NotFound("no store at " + globals_.home + "; run `waypost init` first");
-  }
-  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(globals_.passphrase_file));
-  return node::Node::Open(globals_.home, passphrase, clock_, random_);
+  WAYPOST_RETURN_IF_ERROR(RequireStore());
+  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase());
+  return node::Node::Open(globals_.home, passphrase, io_.clock, io_.random);
 }
 
-void Context::Out(const std::string& text) const {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+void Context::Out(const std::string& text) {
+  io_.out << text;
+  io_.out.flush();
 }
 
-void Context::Note(const std::string& text) const {
-  std::fprintf(stderr, "%s\n", text.c_str());
-}
+void Context::Note(const std::string& text) { io_.err << text << "\n"; }
 
 // Text from peers is valid UTF-8 (protobuf checks it); anything else is
 // replaced rather than allowed to abort the program.
-void Context::Json(const nlohmann::json& value) const {
+void Context::Json(const nlohmann::json& value) {
   Out(value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 

@@ -1,17 +1,18 @@
-// What every command shares: the global options, the real clock and random
-// source, and opening the node. Commands return a Status; main() turns it
-// into "waypost: error: ..." and exit code 1.
+// What every command shares: the global options, the outside world (Io), and
+// opening the node. Commands return a Status; RunCli turns it into
+// "waypost: error: ..." and exit code 1.
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "cli/run.h"
 #include "core/clock.h"
 #include "core/node/node.h"
 #include "core/random.h"
+#include "core/secret.h"
 #include "core/status.h"
 
 namespace waypost::cli {
@@ -24,27 +25,35 @@ struct Globals {
 
 class Context {
  public:
-  explicit Context(Globals globals) : globals_(std::move(globals)) {}
+  Context(Globals globals, Io& io) : globals_(std::move(globals)), io_(io) {}
 
   const Globals& globals() const { return globals_; }
-  const Clock& clock() const { return clock_; }
-  Random& random() { return random_; }
+  const Clock& clock() const { return io_.clock; }
+  Random& random() { return io_.random; }
+  Network& network() { return io_.network; }
 
   // Reads the passphrase and opens the store under --home.
   Result<std::unique_ptr<node::Node>> OpenNode();
+  // NotFound "no store at HOME; run `waypost init` first" unless one is there.
+  Status RequireStore() const;
+
+  // Passphrases (README, "Global options"): the current one from
+  // --passphrase-file, $WAYPOST_PASSPHRASE or a prompt; a new one from
+  // $WAYPOST_NEW_PASSPHRASE or a prompt asked twice (`init` and a relay's
+  // first start may also take the current one's sources).
+  Result<Secret> ReadPassphrase();
+  Result<Secret> ReadNewPassphrase(bool fallback_to_current);
+  bool HasNewPassphraseInEnvironment() const;
 
   // Output meant for other programs or people to pass on goes to stdout;
-  // explanations go to stderr (DESIGN §4.4).
-  void Out(const std::string& text) const;
-  void Note(const std::string& text) const;
-  void Json(const nlohmann::json& value) const;
+  // explanations go to stderr (README, "Output").
+  void Out(const std::string& text);
+  void Note(const std::string& text);
+  void Json(const nlohmann::json& value);
 
  private:
   Globals globals_;
-  SystemClock clock_;
-  SystemRandom random_;
+  Io& io_;
 };
-
-std::string DefaultHome();
 
 }  // namespace waypost::cli

@@ -8,8 +8,6 @@
 // never read at run time. 4096 = 2^12 words, so each word is 12 bits.
 #include "cli/diceware.h"
 
-#include <sodium.h>
-
 #include <array>
 #include <string_view>
 
@@ -433,11 +431,16 @@ constexpr std::array<std::string_view, kDicewareWords> kWords = {
 
 std::string_view DicewareWord(size_t index) { return kWords.at(index); }
 
-std::string SuggestPassphrase(int words) {
+std::string SuggestPassphrase(Random& random, int words) {
+  static_assert(kDicewareWords == 1 << kDicewareBitsPerWord);
   std::string out;
   for (int i = 0; i < words; ++i) {
+    // Twelve uniform bits pick one of 4096 words: no modulo bias.
+    std::array<uint8_t, 2> bits{};
+    random.Fill(bits);
+    const size_t index = ((size_t(bits[0]) << 8) | bits[1]) & (kDicewareWords - 1);
     if (i > 0) out += ' ';
-    out += kWords[randombytes_uniform(static_cast<uint32_t>(kWords.size()))];
+    out += kWords[index];
   }
   return out;
 }

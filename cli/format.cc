@@ -29,11 +29,20 @@ Result<int64_t> ParseDuration(std::string_view text) {
     }
     int64_t unit = 0;
     switch (c) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return bad;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return bad;
     }
     if (number < 0) return bad;
     total += number * unit;

@@ -1,18 +1,20 @@
-// waypost: the command line (DESIGN §4.4). Parses, dispatches, and turns a
-// Status into the one "waypost: error:" line and exit code.
+// waypost: the command line. main() hardens the process and runs RunCli on
+// the real streams, clock, random source, terminal and network.
+#include <google/protobuf/stubs/logging.h>
 #include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <memory>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
 
-#include <CLI/CLI.hpp>
-#include <google/protobuf/stubs/logging.h>
-
-#include "cli/commands.h"
-#include "cli/context.h"
+#include "cli/network.h"
+#include "cli/run.h"
+#include "cli/terminal.h"
 
 namespace {
 
@@ -24,9 +26,11 @@ void HardenProcess() {
   setrlimit(RLIMIT_CORE, &none);
 }
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+std::optional<std::string> GetEnv(std::string_view name) {
+  const char* value = std::getenv(std::string(name).c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
 
 }  // namespace
 
@@ -37,45 +41,12 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler(nullptr);
   if (sodium_init() < 0) {
     std::fprintf(stderr, "waypost: error: libsodium failed to initialise\n");
-    return kExitFailure;
+    return waypost::cli::kExitFailure;
   }
-
-  CLI::App app{"Waypost: end-to-end encrypted check-ins for field teams", "waypost"};
-  app.require_subcommand(1);
-  app.fallthrough(true);
-  waypost::cli::Globals globals;
-  std::string home;
-  app.add_option("--home", home, "Node directory (default $WAYPOST_HOME, else the XDG data dir)");
-  app.add_option("--passphrase-file", globals.passphrase_file, "Read the passphrase from FILE");
-  app.add_flag("--json", globals.json, "Print JSON for reading commands");
-
-  waypost::cli::Action chosen;
-  waypost::cli::AddContactCommands(app, chosen);
-  waypost::cli::AddMessageCommands(app, chosen);
-  waypost::cli::AddNetworkCommands(app, chosen);
-  waypost::cli::AddKeyCommands(app, chosen);
-  waypost::cli::AddPanicCommand(app, chosen);
-  waypost::cli::AddSettingsCommands(app, chosen);
-  waypost::cli::AddDuressCommands(app, chosen);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "waypost: error: %s\n", e.what());
-    std::fprintf(stderr, "waypost: run `waypost --help` for usage\n");
-    return kExitUsage;
-  }
-  globals.home = home.empty() ? waypost::cli::DefaultHome() : home;
-
-  waypost::cli::Context ctx(std::move(globals));
-  waypost::Status status = chosen ? chosen(ctx) : waypost::Status::Internal("no command");
-  if (!status.ok()) {
-    std::fprintf(stderr, "waypost: error: %s\n", status.message().c_str());
-    return kExitFailure;
-  }
-  return kExitOk;
+  waypost::SystemClock clock;
+  waypost::SystemRandom random;
+  waypost::cli::DevTty terminal;
+  waypost::cli::TcpNetwork network(clock);
+  waypost::cli::Io io{std::cin, std::cout, std::cerr, clock, random, terminal, network, GetEnv};
+  return waypost::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), io);
 }

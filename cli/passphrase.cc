@@ -1,27 +1,37 @@
-#include "cli/passphrase.h"
-
+// Where passphrases come from (README, "Global options"), in this order:
+//   --passphrase-file FILE, then $WAYPOST_PASSPHRASE, then a no-echo prompt
+//   on the terminal. A new passphrase comes from $WAYPOST_NEW_PASSPHRASE
+//   (init falls back to the sources above) or is asked for twice.
+// Passphrases go straight into guarded memory and are never printed.
 #include <fcntl.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
 #include <cstring>
+
+#include "cli/context.h"
 
 namespace waypost::cli {
 namespace {
 
 constexpr size_t kMaxPassphrase = 1024;
+constexpr size_t kMinPassphraseChars = 12;
+constexpr char kNoTerminal[] =
+    "no passphrase: set WAYPOST_PASSPHRASE, use --passphrase-file, or run on a terminal";
 
 // Drops one trailing newline (files written by `echo`).
-Secret Trimmed(const char* data, size_t len) {
-  if (len > 0 && data[len - 1] == '\n') --len;
-  if (len > 0 && data[len - 1] == '\r') --len;
-  return Secret::From(ByteView(reinterpret_cast<const uint8_t*>(data), len));
+Secret Trimmed(ByteView bytes) {
+  size_t len = bytes.size();
+  if (len > 0 && bytes[len - 1] == '\n') --len;
+  if (len > 0 && bytes[len - 1] == '\r') --len;
+  return Secret::From(bytes.first(len));
 }
 
 Result<Secret> FromFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("cannot read passphrase file " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    return Status::IoError("cannot read passphrase file " + path + ": " + std::strerror(errno));
+  }
   Secret buf(kMaxPassphrase + 1);
   size_t len = 0;
   while (len < buf.size()) {
@@ -32,32 +42,13 @@ Result<Secret> FromFile(const std::string& path) {
   }
   ::close(fd);
   if (len > kMaxPassphrase) return Status::InvalidArgument("passphrase file is too long");
-  return Trimmed(reinterpret_cast<const char*>(buf.data()), len);
+  return Trimmed(ByteView(buf.data(), len));
 }
 
-Result<Secret> Prompt(const char* question) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::InvalidArgument(
-        "no passphrase: set WAYPOST_PASSPHRASE, use --passphrase-file, or run on a terminal");
-  }
-  termios old{};
-  const bool is_tty = tcgetattr(fd, &old) == 0;
-  if (is_tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~tcflag_t(ECHO);
-    tcsetattr(fd, TCSAFLUSH, &quiet);
-  }
-  (void)!::write(fd, question, std::strlen(question));
-  Secret buf(kMaxPassphrase + 1);
-  size_t len = 0;
-  char c;
-  while (len < buf.size() && ::read(fd, &c, 1) == 1 && c != '\n') buf.data()[len++] = uint8_t(c);
-  if (is_tty) tcsetattr(fd, TCSAFLUSH, &old);
-  (void)!::write(fd, "\n", 1);
-  ::close(fd);
-  if (len > kMaxPassphrase) return Status::InvalidArgument("passphrase is too long");
-  return Trimmed(reinterpret_cast<const char*>(buf.data()), len);
+Result<Secret> FromEnvironment(std::string value) {
+  Secret s = Trimmed(AsBytes(value));
+  Wipe(value);
+  return s;
 }
 
 Status CheckStrength(const Secret& p) {
@@ -71,26 +62,33 @@ Status CheckStrength(const Secret& p) {
 
 }  // namespace
 
-Result<Secret> ReadPassphrase(const std::optional<std::string>& file) {
-  if (file) return FromFile(*file);
-  if (const char* env = std::getenv("WAYPOST_PASSPHRASE")) return Trimmed(env, std::strlen(env));
-  return Prompt("Passphrase: ");
+Result<Secret> Context::ReadPassphrase() {
+  if (globals_.passphrase_file) return FromFile(*globals_.passphrase_file);
+  if (auto env = io_.getenv("WAYPOST_PASSPHRASE")) return FromEnvironment(std::move(*env));
+  return io_.terminal.ReadSecret("Passphrase: ", kMaxPassphrase, kNoTerminal);
 }
 
-Result<Secret> ReadNewPassphrase(const std::optional<std::string>& file, bool fallback_to_current) {
-  if (const char* env = std::getenv("WAYPOST_NEW_PASSPHRASE")) {
-    Secret p = Trimmed(env, std::strlen(env));
+bool Context::HasNewPassphraseInEnvironment() const {
+  return io_.getenv("WAYPOST_NEW_PASSPHRASE").has_value();
+}
+
+Result<Secret> Context::ReadNewPassphrase(bool fallback_to_current) {
+  if (auto env = io_.getenv("WAYPOST_NEW_PASSPHRASE")) {
+    WAYPOST_ASSIGN_OR_RETURN(Secret p, FromEnvironment(std::move(*env)));
     WAYPOST_RETURN_IF_ERROR(CheckStrength(p));
     return p;
   }
-  if (fallback_to_current && (file || std::getenv("WAYPOST_PASSPHRASE"))) {
-    WAYPOST_ASSIGN_OR_RETURN(Secret p, ReadPassphrase(file));
+  if (fallback_to_current && (globals_.passphrase_file || io_.getenv("WAYPOST_PASSPHRASE"))) {
+    WAYPOST_ASSIGN_OR_RETURN(Secret p, ReadPassphrase());
     WAYPOST_RETURN_IF_ERROR(CheckStrength(p));
     return p;
   }
-  WAYPOST_ASSIGN_OR_RETURN(Secret first, Prompt("New passphrase: "));
+  WAYPOST_ASSIGN_OR_RETURN(
+      Secret first, io_.terminal.ReadSecret("New passphrase: ", kMaxPassphrase, kNoTerminal));
   WAYPOST_RETURN_IF_ERROR(CheckStrength(first));
-  WAYPOST_ASSIGN_OR_RETURN(Secret second, Prompt("Repeat new passphrase: "));
+  WAYPOST_ASSIGN_OR_RETURN(
+      Secret second,
+      io_.terminal.ReadSecret("Repeat new passphrase: ", kMaxPassphrase, kNoTerminal));
   if (!ConstantTimeEqual(first.view(), second.view())) {
     return Status::InvalidArgument("the two passphrases differ");
   }

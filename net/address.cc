@@ -62,10 +62,4 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   return out;
 }
 
-std::string FormatHostPort(std::string_view host, uint16_t port) {
-  std::string h(host);
-  if (h.find(':') != std::string::npos) h = "[" + h + "]";
-  return h + ":" + std::to_string(port);
-}
-
 }  // namespace waypost

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "core/sync/relay_address.h"
 
 namespace waypost {
 
@@ -20,7 +21,7 @@ struct HostPort {
 // gives InvalidArgument saying what was wrong.
 Result<HostPort> ParseHostPort(std::string_view text);
 
-// The inverse: brackets an IPv6 literal. For messages and for ParseHostPort.
-std::string FormatHostPort(std::string_view host, uint16_t port);
+// The inverse, sync::FormatHostPort, lives in core: messages there use it too.
+using sync::FormatHostPort;
 
 }  // namespace waypost

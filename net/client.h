@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/connection.h"
+#include "core/dialer.h"
 #include "core/status.h"
 
 namespace waypost {
@@ -35,5 +36,19 @@ struct ClientOptions {
 // `clock` must be a real clock: its MonotonicMs() drives real timers.
 Status RunClient(const std::string& host, uint16_t port, Connection& conn, const Clock& clock,
                  ClientOptions opts = {});
+
+// The Dialer (core/dialer.h) that RunClient is: real TCP, directly or
+// through SOCKS5, with the same options for every peer it dials.
+class TcpDialer final : public Dialer {
+ public:
+  TcpDialer(const Clock& clock, ClientOptions options) : clock_(clock), options_(options) {}
+  Status Run(const std::string& host, uint16_t port, Connection& conn) override {
+    return RunClient(host, port, conn, clock_, options_);
+  }
+
+ private:
+  const Clock& clock_;
+  ClientOptions options_;
+};
 
 }  // namespace waypost

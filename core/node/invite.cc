@@ -6,8 +6,8 @@
 
 #include "core/bytes.h"
 #include "core/node/node.h"
-#include "core/sync/relay_address.h"
 #include "core/secret.h"
+#include "core/sync/relay_address.h"
 
 namespace waypost::node {
 

@@ -1,30 +1,35 @@
-#include <charconv>
-
 #include "core/node/internal/meta.h"
+
+#include <charconv>
 
 namespace waypost::node::internal {
 
 Status PutMeta(store::Database& db, std::string_view key, ByteView value) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, key));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(2, value));
-  return st.Step().status();
+  return db.Run("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", key, value);
 }
 
 Status PutMetaInt(store::Database& db, std::string_view key, int64_t value) {
   return PutMeta(db, key, AsBytes(std::to_string(value)));
 }
 
+Status PutMetaIfChanged(store::Database& db, std::string_view key, ByteView value) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db.Query("SELECT value FROM meta WHERE key = ?", key));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row) {
+    const Secret have = st.ColumnSecret(0);
+    if (have.size() == value.size() && ConstantTimeEqual(have.view(), value)) return Status::Ok();
+  }
+  return PutMeta(db, key, value);
+}
+
 Status DeleteMeta(store::Database& db, std::string_view key) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db.Prepare("DELETE FROM meta WHERE key = ?"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, key));
-  return st.Step().status();
+  return db.Run("DELETE FROM meta WHERE key = ?", key);
 }
 
 Result<std::optional<Bytes>> FindMeta(store::Database& db, std::string_view key) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db.Prepare("SELECT value FROM meta WHERE key = ?"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, key));
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db.Query("SELECT value FROM meta WHERE key = ?", key));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<Bytes>();
   return std::optional<Bytes>(st.ColumnBlob(0));
@@ -34,6 +39,14 @@ Result<Bytes> GetMeta(store::Database& db, std::string_view key) {
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Bytes> value, FindMeta(db, key));
   if (!value) return Status::Corrupt("the store is missing its " + std::string(key));
   return std::move(*value);
+}
+
+Result<Secret> GetMetaSecret(store::Database& db, std::string_view key) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db.Query("SELECT value FROM meta WHERE key = ?", key));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::Corrupt("the store is missing its " + std::string(key));
+  return st.ColumnSecret(0);
 }
 
 Result<std::optional<int64_t>> FindMetaInt(store::Database& db, std::string_view key) {

@@ -1,62 +1,51 @@
+// The Node's lifecycle and its one way to change the store (node.h).
 #include "core/node/node.h"
 
+#include <set>
+#include <string>
 #include <utility>
 
-#include "core/envelope/envelope.h"
-#include "core/envelope/keys.h"
-#include "core/node/internal/contact.h"
-#include "core/node/internal/meta.h"
-#include "core/node/invite.h"
+#include "core/node/decoy_writer.h"
+#include "core/node/internal/schema.h"
 #include "core/store/home.h"
-#include "core/text.h"
-#include "proto/waypost.pb.h"
 
 namespace waypost::node {
-using internal::GetMeta;
-using internal::PutMeta;
+namespace {
 
-Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameSize) {
-    return Status::InvalidArgument("a name must be 1 to 64 bytes");
+// The tables WriteDecoy reads (docs/storage.md §3). A change to any other
+// table shows nowhere in the decoy.
+bool DecoyMirrors(const std::set<std::string>& tables) {
+  for (const char* mirrored : {"meta", "relays", "settings", "contacts", "seen"}) {
+    if (tables.count(mirrored) != 0) return true;
   }
-  if (!IsValidUtf8(name)) return Status::InvalidArgument("a name must be valid UTF-8");
-  // Names from invites and join requests end up on terminals.
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (ControlCharAt(name, i) != 0) {
-      return Status::InvalidArgument("a name cannot contain control characters");
-    }
-  }
-  return Status::Ok();
+  return false;
 }
+
+}  // namespace
 
 Node::Node(store::Database db, std::string home, const Clock& clock, Random& random)
     : db_(std::move(db)), home_(std::move(home)), clock_(clock), random_(random) {}
 
 Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret& passphrase,
                                            store::KdfProfile profile, std::string_view name,
-                                           std::string_view role, const Clock& clock,
-                                           Random& random) {
+                                           Role role, const Clock& clock, Random& random) {
   WAYPOST_RETURN_IF_ERROR(CheckName(name));
   WAYPOST_ASSIGN_OR_RETURN(store::CreatedStore created,
                            store::CreateStore(home, passphrase, profile, random));
   std::unique_ptr<Node> node(new Node(std::move(created.main), home, clock, random));
-  WAYPOST_RETURN_IF_ERROR(node->EnsureSchema());
-  node->slot_ = 0;
-  node->decoy_key_ = std::move(created.decoy_key);
-
-  noise::KeyPair identity = noise::KeyPair::Generate(random);
-  Secret tag_key(envelope::kKeySize);
-  random.Fill(tag_key.span());
-  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "name", AsBytes(name)));
-  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "role", AsBytes(role)));
-  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "static_private", identity.private_key.view()));
-  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "tag_key", tag_key.view()));
-  WAYPOST_RETURN_IF_ERROR(PutMeta(node->db_, "decoy_key", node->decoy_key_.view()));
-  WAYPOST_RETURN_IF_ERROR(node->LoadIdentity());
-  WAYPOST_RETURN_IF_ERROR(node->LoadSettings());
+  node->decoy_db_.emplace(std::move(created.decoy));
+  WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(node->db_));
   // The decoy exists, filled alike, whether or not a duress passphrase is
   // ever set: its presence says nothing.
-  WAYPOST_RETURN_IF_ERROR(node->WriteDecoy(created.decoy));
+  WAYPOST_RETURN_IF_ERROR(node->Mutate(
+      [&]() -> Status {
+        WAYPOST_ASSIGN_OR_RETURN(node->identity_, Identity::Create(node->db_, name, role, random));
+        WAYPOST_ASSIGN_OR_RETURN(node->duress_,
+                                 DuressState::Create(node->db_, std::move(created.decoy_key)));
+        WAYPOST_ASSIGN_OR_RETURN(node->settings_, node->settings_table_.Load());
+        return Status::Ok();
+      },
+      DecoyRefresh::kAlways));
   return node;
 }
 
@@ -64,138 +53,110 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, const Secret& 
                                          const Clock& clock, Random& random) {
   WAYPOST_ASSIGN_OR_RETURN(store::OpenedStore opened, store::OpenStore(home, passphrase));
   std::unique_ptr<Node> node(new Node(std::move(opened.db), home, clock, random));
-  node->slot_ = opened.slot;
-  node->own_key_ = std::move(opened.key);
-  WAYPOST_RETURN_IF_ERROR(node->EnsureSchema());
-  WAYPOST_RETURN_IF_ERROR(node->LoadIdentity());
-  WAYPOST_RETURN_IF_ERROR(node->LoadSettings());
-  WAYPOST_RETURN_IF_ERROR(node->LoadDuressState());
-  WAYPOST_RETURN_IF_ERROR(node->decoy_ ? node->MarkDecoyUsed() : node->CheckDecoy());
-  WAYPOST_RETURN_IF_ERROR(node->RatchetOldChains());
-  WAYPOST_RETURN_IF_ERROR(node->DeleteOldMessages());
+  WAYPOST_RETURN_IF_ERROR(node->Load(opened.slot, std::move(opened.key)));
+  const UnixTime now = clock.Now();
+  WAYPOST_RETURN_IF_ERROR(node->duress_.is_decoy() ? node->OpenDecoy(now) : node->OpenMain(now));
   return node;
 }
 
-Status Node::LoadIdentity() {
-  WAYPOST_ASSIGN_OR_RETURN(Bytes name, GetMeta(db_, "name"));
-  WAYPOST_ASSIGN_OR_RETURN(Bytes role, GetMeta(db_, "role"));
-  WAYPOST_ASSIGN_OR_RETURN(Bytes priv, GetMeta(db_, "static_private"));
-  WAYPOST_ASSIGN_OR_RETURN(Bytes tag_key, GetMeta(db_, "tag_key"));
-  Result<noise::KeyPair> identity = noise::KeyPair::FromPrivate(priv);
-  Wipe(priv);
-  if (!identity.ok() || tag_key.size() != envelope::kKeySize) {
-    Wipe(tag_key);
-    return Status::Corrupt("the store's identity keys are damaged");
-  }
-  identity_ = std::move(identity).value();
-  tag_key_ = Secret::From(tag_key);
-  Wipe(tag_key);
-  self_.name = AsString(name);
-  self_.role = AsString(role);
-  self_.public_key = identity_.public_key;
-  self_.fingerprint = envelope::Fingerprint(identity_.public_key);
+Status Node::Load(int slot, Secret own_key) {
+  WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(db_));
+  WAYPOST_ASSIGN_OR_RETURN(identity_, Identity::Load(db_));
+  WAYPOST_ASSIGN_OR_RETURN(settings_, settings_table_.Load());
+  WAYPOST_ASSIGN_OR_RETURN(duress_, DuressState::Load(db_, slot, std::move(own_key)));
   return Status::Ok();
 }
 
-Status Node::AddRelay(std::string_view address) {
-  WAYPOST_RETURN_IF_ERROR(InsertRelay(address));
-  return RefreshDecoy();
+Status Node::Reload() {
+  WAYPOST_ASSIGN_OR_RETURN(identity_, Identity::Load(db_));
+  WAYPOST_ASSIGN_OR_RETURN(settings_, settings_table_.Load());
+  return duress_.Reload(db_);
 }
 
-Status Node::InsertRelay(std::string_view address) {
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_.Prepare("INSERT OR IGNORE INTO relays(address, added_at) VALUES(?, ?)"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, address));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(2, clock_.Now()));
-  return st.Step().status();
-}
-
-Result<std::vector<std::string>> Node::Relays() {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db_.Prepare("SELECT address FROM relays ORDER BY added_at, address"));
-  std::vector<std::string> out;
-  while (true) {
-    WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(st.ColumnText(0));
+// The decoy says whether it was opened since we last looked; a decoy that is
+// gone or replaced means a captor or an examiner was here (docs/storage.md
+// §3). Either way the duress state is entered, durably, before the mark is
+// cleared or a fresh decoy is put under the same key, so the duress
+// passphrase keeps working.
+Status Node::OpenMain(UnixTime now) {
+  Result<store::Database> decoy = store::OpenDatabaseWithKey(home_, duress_.decoy_key());
+  // Busy (another waypost has it open): look again next time.
+  const bool busy = !decoy.ok() && decoy.status().code() == Status::Code::kIoError;
+  std::optional<int64_t> used;
+  if (decoy.ok()) {
+    WAYPOST_ASSIGN_OR_RETURN(used, DuressState::UsedAt(*decoy));
+  } else if (!busy) {
+    used = now;
   }
-  return out;
+  if (used) {
+    WAYPOST_RETURN_IF_ERROR(
+        Mutate([&] { return duress_.Enter(db_, *used); }, DecoyRefresh::kAfterRepair));
+    if (decoy.ok()) {
+      WAYPOST_RETURN_IF_ERROR(DuressState::ClearUsed(*decoy));
+    } else {
+      decoy = store::RecreateOtherDatabase(home_, duress_.own_key(), duress_.decoy_key());
+      WAYPOST_RETURN_IF_ERROR(decoy.status());
+    }
+  }
+  // Kept open for the refreshes: an unlock opens the decoy once, as a
+  // decoy's unlock opens its own file a second time (OpenDecoy).
+  if (decoy.ok()) decoy_db_.emplace(std::move(decoy).value());
+  return Mutate([&] { return AgeOut(); }, DecoyRefresh::kAlways);
 }
 
-Result<std::vector<Node::Contact>> Node::LoadContacts(std::string_view where_clause) {
-  std::string sql =
-      "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, "
-      "peer_epoch FROM contacts ";
-  sql += where_clause;
-  sql += " ORDER BY name";
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_.Prepare(sql));
-  std::vector<Contact> out;
-  while (true) {
-    WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    Contact c;
-    c.id = st.ColumnInt64(0);
-    c.name = st.ColumnText(1);
-    c.public_key = st.ColumnBlob(2);
-    c.role = st.ColumnText(3);
-    c.state = st.ColumnText(4);
-    Bytes tag_key = st.ColumnBlob(5);
-    c.tag_key = Secret::From(tag_key);
-    Wipe(tag_key);
-    c.chain_epoch = st.ColumnInt64(6);
-    Bytes chain = st.ColumnBlob(7);
-    c.chain_key = Secret::From(chain);
-    Wipe(chain);
-    if (!st.ColumnIsNull(8)) c.last_seen = st.ColumnInt64(8);
-    c.peer_epoch = st.ColumnInt64(9);
-    out.push_back(std::move(c));
-  }
-  return out;
+Status Node::OpenDecoy(UnixTime now) {
+  WAYPOST_RETURN_IF_ERROR(Mutate([&] { return duress_.MarkUsed(db_, now); }));
+  // The reads a main store's OpenMain does, so that both unlocks cost about
+  // the same: open the file a second time by key and look.
+  Result<store::Database> again = store::OpenDatabaseWithKey(home_, duress_.own_key());
+  if (again.ok()) WAYPOST_RETURN_IF_ERROR(DuressState::UsedAt(*again).status());
+  return Mutate([&] { return AgeOut(); });
 }
 
-Result<Node::Contact> Node::FindContact(std::string_view name) {
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> all, LoadContacts());
-  for (Contact& c : all) {
-    if (c.name == name) return std::move(c);
+Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh, bool* committed) {
+  if (committed != nullptr) *committed = false;
+  if (db_.InTransaction()) return MutateNested(change);
+  (void)db_.TakeWrittenTables();
+  Status status = [&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
+    WAYPOST_RETURN_IF_ERROR(change());
+    return tx.Commit();
+  }();
+  if (!status.ok()) {
+    (void)Reload();
+    return status;
   }
-  return Status::NotFound("no contact named \"" + std::string(name) + "\" (see `waypost contacts`)");
+  if (committed != nullptr) *committed = true;
+  const bool visible = DecoyMirrors(db_.TakeWrittenTables());
+  if (refresh == DecoyRefresh::kAlways || (refresh == DecoyRefresh::kIfVisible && visible)) {
+    return RefreshDecoy();
+  }
+  return Status::Ok();
 }
 
-Result<std::vector<ContactInfo>> Node::Contacts() {
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> all, LoadContacts());
-  std::vector<ContactInfo> out;
-  for (const Contact& c : all) {
-    out.push_back({c.name, envelope::Fingerprint(c.public_key), c.role, c.state, c.last_seen});
-  }
-  return out;
+Status Node::MutateNested(const std::function<Status()>& change) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Savepoint savepoint, store::Savepoint::Begin(db_));
+  Status status = change();
+  if (status.ok()) return savepoint.Release();
+  { store::Savepoint undo = std::move(savepoint); }  // rolls back to it
+  (void)Reload();
+  return status;
 }
 
-Status Node::AddUniqueContact(std::string name, ByteView public_key, std::string_view role,
-                              std::string_view state, ByteView tag_key, envelope::Epoch epoch,
-                              const Secret& chain) {
-  // Names are local labels; a clash gets a numeric suffix rather than failing.
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> all, LoadContacts());
-  std::string unique = name;
-  for (int n = 2;; ++n) {
-    bool taken = false;
-    for (const Contact& c : all) taken = taken || c.name == unique;
-    if (!taken) break;
-    unique = name + "-" + std::to_string(n);
+// The only caller is Mutate: a change a captor could see reaches the decoy
+// without anyone having to remember it.
+Status Node::RefreshDecoy() {
+  if (duress_.is_decoy()) return Status::Ok();
+  if (!decoy_db_) {
+    Result<store::Database> decoy = store::OpenDatabaseWithKey(home_, duress_.decoy_key());
+    // Busy (another waypost has it open): every open of the main store
+    // refreshes it, so nothing is lost by waiting.
+    if (!decoy.ok() && decoy.status().code() == Status::Code::kIoError) return Status::Ok();
+    WAYPOST_RETURN_IF_ERROR(decoy.status());
+    decoy_db_.emplace(std::move(decoy).value());
   }
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_.Prepare("INSERT INTO contacts(name, public_key, role, state, tag_key, chain_epoch, "
-                  "chain_key, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(1, unique));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(2, public_key));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(3, role));
-  WAYPOST_RETURN_IF_ERROR(st.BindText(4, state));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(5, tag_key));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(6, epoch));
-  WAYPOST_RETURN_IF_ERROR(st.BindBlob(7, chain.view()));
-  WAYPOST_RETURN_IF_ERROR(st.Bind(8, clock_.Now()));
-  return st.Step().status();
+  const DecoySource main{db_, identity_, duress_, relays_, settings_table_, seen_, contacts_};
+  return WriteDecoy(main, *decoy_db_, clock_.Now());
 }
 
 }  // namespace waypost::node

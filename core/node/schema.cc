@@ -1,11 +1,10 @@
 // The node's tables (docs/storage.md). All of them live inside the one
 // SQLCipher database; nothing here is ever written anywhere else.
+#include "core/node/internal/schema.h"
+
 #include <iterator>
 
-#include "core/node/internal/schema.h"
-#include "core/node/node.h"
-
-namespace waypost::node {
+namespace waypost::node::internal {
 namespace {
 
 // Version 1: the first release's tables.
@@ -87,17 +86,8 @@ constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 }  // namespace
 
-Status Node::EnsureSchema() { return internal::MigrateSchema(db_); }
-
-namespace internal {
-
 Status MigrateSchema(store::Database& db) {
-  int64_t version = 0;
-  {
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db.Prepare("PRAGMA user_version"));
-    WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (row) version = st.ColumnInt64(0);
-  }
+  WAYPOST_ASSIGN_OR_RETURN(const int64_t version, db.UserVersion());
   if (version < 0 || version > kSchemaVersion) {
     return Status::Corrupt("this store was written by a newer Waypost; upgrade to open it");
   }
@@ -107,9 +97,8 @@ Status MigrateSchema(store::Database& db) {
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     WAYPOST_RETURN_IF_ERROR(db.Exec(kMigrations[v]));
   }
-  WAYPOST_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  WAYPOST_RETURN_IF_ERROR(db.SetUserVersion(kSchemaVersion));
   return tx.Commit();
 }
 
-}  // namespace internal
-}  // namespace waypost::node
+}  // namespace waypost::node::internal

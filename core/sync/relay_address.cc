@@ -119,17 +119,15 @@ Result<RelayAddress> ParseRelayAddress(std::string_view text) {
   return out;
 }
 
+std::string FormatHostPort(std::string_view host, uint16_t port) {
+  std::string h(host);
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return h + ":" + std::to_string(port);
+}
+
 std::string FormatRelayAddress(const RelayAddress& address) {
-  std::string out(kRelayAddressPrefix);
-  out += ToHex(address.public_key);
-  out += '@';
-  if (address.host.find(':') != std::string::npos) {
-    out += '[' + address.host + ']';
-  } else {
-    out += address.host;
-  }
-  out += ':' + std::to_string(address.port);
-  return out;
+  return std::string(kRelayAddressPrefix) + ToHex(address.public_key) + "@" +
+         FormatHostPort(address.host, address.port);
 }
 
 }  // namespace waypost::sync

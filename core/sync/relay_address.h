@@ -30,6 +30,10 @@ struct RelayAddress {
 // Parses `text`. InvalidArgument, saying what is wrong, on any malformed part.
 Result<RelayAddress> ParseRelayAddress(std::string_view text);
 
+// "HOST:PORT", with brackets around an IPv6 host: for messages, and the
+// inverse of net/'s ParseHostPort.
+std::string FormatHostPort(std::string_view host, uint16_t port);
+
 // The canonical text form; IPv6 hosts get brackets. Parse(Format(a)) == a for
 // every address Parse accepts.
 std::string FormatRelayAddress(const RelayAddress& address);

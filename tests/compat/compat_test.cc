@@ -17,7 +17,8 @@
 #include "core/node/node.h"
 #include "core/store/home.h"
 #include "core/sync/relay_store.h"
-#include "tests/core/node/peers.h"
+#include "core/sync/relay_service.h"
+#include "tests/kit/peers.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
@@ -73,8 +74,8 @@ void ExpectInboxMatches(const std::vector<node::MessageInfo>& got, const nlohman
     SCOPED_TRACE("message " + std::to_string(i));
     const nlohmann::json& w = want[i];
     EXPECT_EQ(got[i].id, w["id"]);
-    EXPECT_EQ(got[i].direction, w["direction"]);
-    EXPECT_EQ(got[i].kind, w["kind"]);
+    EXPECT_EQ(node::NameOf(got[i].direction), w["direction"]);
+    EXPECT_EQ(node::NameOf(got[i].kind), w["kind"]);
     EXPECT_EQ(got[i].peer, w["peer"]);
     EXPECT_EQ(got[i].code, w["code"]);
     EXPECT_EQ(got[i].text, w["text"]);
@@ -84,7 +85,7 @@ void ExpectInboxMatches(const std::vector<node::MessageInfo>& got, const nlohman
     } else {
       EXPECT_EQ(got[i].received_at, ParseRfc3339(w["received_at"]));
     }
-    EXPECT_EQ(got[i].state, w["state"]);
+    EXPECT_EQ(node::NameOf(got[i].state), w["state"]);
     EXPECT_EQ(got[i].duress, w["duress"]);
   }
 }
@@ -93,7 +94,7 @@ TEST_F(CompatTest, CoordinatorStoreOpensWithEverythingItHeld) {
   auto coord = Open("coord", kPassphrase);
   ASSERT_NE(coord, nullptr);
   EXPECT_EQ(coord->self().name, "Coord");
-  EXPECT_EQ(coord->self().role, "coordinator");
+  EXPECT_EQ(coord->self().role, node::Role::kCoordinator);
   ASSERT_OK_AND_ASSIGN(auto inbox, coord->Inbox());
   ExpectInboxMatches(inbox, ReadJson("coord_inbox.json"));
 
@@ -102,14 +103,14 @@ TEST_F(CompatTest, CoordinatorStoreOpensWithEverythingItHeld) {
   ASSERT_EQ(contacts.size(), want_contacts.size());
   EXPECT_EQ(contacts[0].name, want_contacts[0]["name"]);
   EXPECT_EQ(contacts[0].fingerprint, want_contacts[0]["fingerprint"]);
-  EXPECT_EQ(contacts[0].role, want_contacts[0]["role"]);
-  EXPECT_EQ(contacts[0].state, want_contacts[0]["state"]);
+  EXPECT_EQ(node::NameOf(contacts[0].role), want_contacts[0]["role"]);
+  EXPECT_EQ(node::NameOf(contacts[0].state), want_contacts[0]["state"]);
   EXPECT_EQ(contacts[0].last_seen, ParseRfc3339(want_contacts[0]["last_seen"]));
 
   ASSERT_OK_AND_ASSIGN(auto board, coord->Board());
   const nlohmann::json want_board = ReadJson("coord_board.json");
   ASSERT_EQ(board.size(), 1u);
-  EXPECT_EQ(board[0].state, want_board[0]["state"]);
+  EXPECT_EQ(node::NameOf(board[0].state), want_board[0]["state"]);
   EXPECT_EQ(board[0].last_code, want_board[0]["last_code"]);
   EXPECT_EQ(board[0].alert, want_board[0]["alert"].get<int64_t>());
 
@@ -125,7 +126,7 @@ TEST_F(CompatTest, HelperStoreAndItsDecoyOpen) {
     const nlohmann::json whoami = ReadJson("helper_whoami.json");
     EXPECT_EQ(helper->self().name, whoami["name"]);
     EXPECT_EQ(helper->self().fingerprint, whoami["fingerprint"]);
-    EXPECT_EQ(helper->self().role, whoami["role"]);
+    EXPECT_EQ(node::NameOf(helper->self().role), whoami["role"]);
     ASSERT_OK_AND_ASSIGN(auto inbox, helper->Inbox());
     ExpectInboxMatches(inbox, ReadJson("helper_inbox.json"));
   }
@@ -135,7 +136,7 @@ TEST_F(CompatTest, HelperStoreAndItsDecoyOpen) {
   // Only what the decoy itself sent.
   ASSERT_OK_AND_ASSIGN(auto inbox, decoy->Inbox());
   ASSERT_EQ(inbox.size(), 1u);
-  EXPECT_EQ(inbox[0].direction, "out");
+  EXPECT_EQ(inbox[0].direction, node::Direction::kOut);
   EXPECT_EQ(inbox[0].code, "ok");
   EXPECT_EQ(inbox[0].text, "all well");
   ASSERT_OK_AND_ASSIGN(auto contacts, decoy->Contacts());
@@ -176,8 +177,8 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
   auto helper = Open("helper", kPassphrase);
   auto relay = Open("relay", kPassphrase);
   ASSERT_TRUE(coord && helper && relay);
-  sync::RelayStore store(relay->database());
-  ASSERT_OK(store.EnsureSchema());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<sync::RelayService> service, relay->ServeRelay());
+  sync::RelayStore& store = service->store();
   ASSERT_OK_AND_ASSIGN(int64_t count, store.Count());
   // A join request, a welcome, four messages and their receipts.
   EXPECT_GE(count, 8);
@@ -210,8 +211,8 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
   FakeClock clock;
-  Peer coord{"Coord", "coordinator", clock, 11};
-  Peer helper{"Amira", "helper", clock, 12};
+  Peer coord{"Coord", node::Role::kCoordinator, clock, 11};
+  Peer helper{"Amira", node::Role::kHelper, clock, 12};
   std::string all;
   auto take = [&](Peer& from, Peer& to) {
     for (const Bytes& env : Upload(from)) {

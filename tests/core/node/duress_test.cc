@@ -19,7 +19,8 @@
 #include "core/node/node.h"
 #include "core/store/home.h"
 #include "proto/waypost.pb.h"
-#include "tests/core/node/peers.h"
+#include "tests/kit/peers.h"
+#include "tests/kit/status.h"
 
 namespace waypost::node {
 namespace {
@@ -43,18 +44,17 @@ Secret NewMain() { return Secret::FromString("battery staple"); }
 // Closes whatever `p` has open and opens its home with `pass`, as a new
 // process would. Opening the decoy marks it used.
 AssertionResult OpenAs(Peer& p, const Secret& pass) {
-  p.node.reset();
-  auto opened = Node::Open(p.home, pass, *p.clock, p.random);
-  if (!opened.ok()) return AssertionFailure() << opened.status().ToString();
-  p.node = std::move(opened).value();
+  const Status opened = p.OpenWith(pass);
+  if (!opened.ok()) return AssertionFailure() << opened.ToString();
   return AssertionSuccess();
 }
 
 // "decoy" or "main" for the store an open Node holds, by the decoy's own
 // record (SECURITY.md: `mode = decoy` in its meta table).
 std::string Kind(Peer& p) {
-  auto st = p->database().Prepare("SELECT value FROM meta WHERE key = 'mode'");
-  EXPECT_TRUE(st.ok());
+  store::Database db = p.Raw();
+  auto st = db.Prepare("SELECT value FROM meta WHERE key = 'mode'");
+  EXPECT_OK(st);
   if (!st.ok()) return "?";
   auto row = st->Step();
   return row.ok() && *row && st->ColumnText(0) == "decoy" ? "decoy" : "main";
@@ -63,20 +63,12 @@ std::string Kind(Peer& p) {
 // Opens `p`'s home with `pass` and says which store opened ("main",
 // "decoy"), or the error text. Leaves the store open on success.
 std::string Which(Peer& p, const Secret& pass) {
-  p.node.reset();
-  auto opened = Node::Open(p.home, pass, *p.clock, p.random);
-  if (!opened.ok()) return "error: " + opened.status().ToString();
-  p.node = std::move(opened).value();
+  const Status opened = p.OpenWith(pass);
+  if (!opened.ok()) return "error: " + opened.ToString();
   return Kind(p);
 }
 
-Status::Code OpenCode(Peer& p, const Secret& pass) {
-  p.node.reset();
-  auto opened = Node::Open(p.home, pass, *p.clock, p.random);
-  if (!opened.ok()) return opened.status().code();
-  p.node = std::move(opened).value();
-  return Status::Code::kOk;
-}
+Status::Code OpenCode(Peer& p, const Secret& pass) { return p.OpenWith(pass).code(); }
 
 // A relay that keeps everything: each peer takes what its tags ask for, with
 // Node::IngestAll as `waypost sync` does (which also refreshes the decoy).
@@ -87,7 +79,7 @@ struct Relay {
     pool.insert(pool.end(), sent.begin(), sent.end());
     return sent;
   }
-  Node::IngestCounts Give(Peer& to) { return to->IngestAll(Fetch(to, pool)); }
+  IngestCounts Give(Peer& to) { return to->IngestAll(Fetch(to, pool)); }
 };
 
 std::optional<MessageInfo> FindMessage(Peer& p, const std::string& id) {
@@ -101,7 +93,7 @@ std::optional<MessageInfo> FindMessage(Peer& p, const std::string& id) {
 AssertionResult ArrivedFlagged(Peer& coord, const std::string& id) {
   auto m = FindMessage(coord, id);
   if (!m) return AssertionFailure() << "message " << id << " not at the coordinator";
-  if (m->direction != "in") return AssertionFailure() << "message " << id << " is not incoming";
+  if (m->direction != Direction::kIn) return AssertionFailure() << "message " << id << " is not incoming";
   if (!m->duress) return AssertionFailure() << "message " << id << " arrived unflagged";
   return AssertionSuccess() << "message " << id << " arrived flagged";
 }
@@ -111,7 +103,7 @@ AssertionResult ArrivedFlagged(Peer& coord, const std::string& id) {
 std::string CheckInVia(Peer& helper, Peer& coord, Relay& relay, const std::string& code,
                        const std::string& note = "") {
   auto ids = helper->CheckIn(code, note, "");
-  EXPECT_TRUE(ids.ok()) << ids.status().ToString();
+  EXPECT_OK(ids);
   if (!ids.ok() || ids->empty()) return "";
   relay.Take(helper);
   EXPECT_GE(relay.Give(coord).accepted, 1u);
@@ -140,16 +132,12 @@ std::optional<pb::Body> PeekBody(Peer& coord, const std::string& sender_name,
 }
 
 int64_t Count(Peer& p, const std::string& table) {
-  auto st = p->database().Prepare("SELECT count(*) FROM " + table);
-  EXPECT_TRUE(st.ok());
-  if (!st.ok()) return -1;
-  auto row = st->Step();
-  return row.ok() && *row ? st->ColumnInt64(0) : -1;
+  return CountOf(p, "SELECT count(*) FROM " + table);
 }
 
 std::vector<Bytes> HaveOf(Peer& p) {
   auto plan = p->PlanSync();
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_OK(plan);
   return plan.ok() ? plan->have : std::vector<Bytes>{};
 }
 
@@ -158,10 +146,10 @@ std::string DecoyPath(const std::string& home) {
   std::string main_path;
   {
     auto opened = store::OpenStore(home, Passphrase());
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_OK(opened);
     if (!opened.ok()) return "";
     auto path = store::DatabasePathForKey(home, opened->key);
-    EXPECT_TRUE(path.ok());
+    EXPECT_OK(path);
     if (!path.ok()) return "";
     main_path = *path;
   }
@@ -178,7 +166,7 @@ class NodeDuressTest : public NodeTest {
   void SetUp() override {
     Enroll(coord_, alice_);
     Status set = alice_->SetDuressPassphrase(Passphrase(), Duress());
-    ASSERT_TRUE(set.ok()) << set.ToString();
+    ASSERT_OK(set);
   }
 };
 
@@ -261,7 +249,7 @@ TEST_F(NodeDuressTest, DuressCheckInIsExactlyAsLongAsANormalOne) {
       EXPECT_EQ(envs.size(), 1u);
       if (envs.size() != 1) continue;
       sent.envelope_sizes.push_back(envs[0].size());
-      auto body = PeekBody(coord_, "alice", alice_->self().public_key, envs[0]);
+      auto body = PeekBody(coord_, "alice", alice_->self().public_key.view(), envs[0]);
       EXPECT_TRUE(body.has_value());
       if (!body) continue;
       sent.body_sizes.push_back(body->ByteSizeLong());
@@ -296,7 +284,7 @@ TEST_F(NodeDuressTest, DuressCheckInIsExactlyAsLongAsANormalOne) {
 // --------------------------------------------------------- the coordinator
 
 TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
-  Peer bob{"bob", "helper", clock_, 3};
+  Peer bob{"bob", Role::kHelper, clock_, 3};
   Enroll(coord_, bob);
   Relay relay;
   const std::string bob_id = CheckInVia(bob, coord_, relay, "ok");
@@ -305,7 +293,7 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   clock_.Advance(60);
   auto ids = alice_->CheckIn("crossed", "all fine", "");
-  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_OK(ids);
   ASSERT_EQ(ids->size(), 1u);
   const UnixTime sent_at = clock_.Now();
   clock_.Advance(60);
@@ -317,7 +305,7 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
   ASSERT_TRUE(m.has_value());
   EXPECT_TRUE(m->duress);
   EXPECT_EQ(m->peer, "alice");
-  EXPECT_EQ(m->kind, "checkin");
+  EXPECT_EQ(m->kind, MessageKind::kCheckIn);
   EXPECT_EQ(m->code, "crossed");
   EXPECT_EQ(m->text, "all fine");
   EXPECT_FALSE(FindMessage(coord_, bob_id)->duress);
@@ -325,10 +313,10 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
   for (const MessageInfo& mine : InboxOf(alice_)) EXPECT_FALSE(mine.duress);
 
   auto alerts = coord_->Alerts(true);
-  ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
+  ASSERT_OK(alerts);
   ASSERT_EQ(alerts->size(), 1u);
   const AlertInfo alert = alerts->front();
-  EXPECT_EQ(alert.kind, "duress");
+  EXPECT_EQ(alert.kind, AlertKind::kDuress);
   EXPECT_EQ(alert.peer, "alice");
   EXPECT_EQ(alert.fingerprint, alice_->self().fingerprint);
   EXPECT_EQ(alert.raised_at, arrived);
@@ -337,30 +325,30 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
   EXPECT_EQ(coord_->Alerts(false)->size(), 1u);
 
   auto board = coord_->Board();
-  ASSERT_TRUE(board.ok()) << board.status().ToString();
+  ASSERT_OK(board);
   ASSERT_EQ(board->size(), 2u);
   const BoardEntry& a = (*board)[0];
   const BoardEntry& b = (*board)[1];
   EXPECT_EQ(a.name, "alice");
   EXPECT_EQ(a.fingerprint, alice_->self().fingerprint);
-  EXPECT_EQ(a.state, "duress");
+  EXPECT_EQ(a.state, BoardState::kDuress);
   EXPECT_EQ(a.alert, std::optional<int64_t>(alert.id));
   EXPECT_EQ(a.last_code, "crossed");
   EXPECT_EQ(a.last_sent_at, std::optional<UnixTime>(sent_at));
   EXPECT_EQ(a.last_received_at, std::optional<UnixTime>(arrived));
   EXPECT_EQ(b.name, "bob");
-  EXPECT_EQ(b.state, "ok");
+  EXPECT_EQ(b.state, BoardState::kOk);
   EXPECT_FALSE(b.alert.has_value());
 
   // More flagged traffic from the same device: flagged, no second alert.
   clock_.Advance(60);
   auto text = alice_->SendText("base", "really, all fine");
-  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  ASSERT_OK(text);
   const std::string second = CheckInVia(alice_, coord_, relay, "crossed", "again");
   EXPECT_TRUE(ArrivedFlagged(coord_, *text));
   EXPECT_TRUE(ArrivedFlagged(coord_, second));
   alerts = coord_->Alerts(true);
-  ASSERT_TRUE(alerts.ok());
+  ASSERT_OK(alerts);
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_EQ(alerts->front().id, alert.id);
   EXPECT_EQ(alerts->front().raised_at, arrived);
@@ -371,13 +359,13 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
 // ------------------------------------------------------------- the decoy
 
 TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
-  Peer hq{"hq", "coordinator", clock_, 3};
-  Peer bob{"bob", "helper", clock_, 4};
+  Peer hq{"hq", Role::kCoordinator, clock_, 3};
+  Peer bob{"bob", Role::kHelper, clock_, 4};
   ASSERT_TRUE(hq->AddRelay(kRelay2).ok());
   Enroll(hq, alice_);  // a second coordinator, with a second relay
   // A helper alice invited herself: a contact that is not a coordinator.
   auto code = alice_->CreateInvite("", 3600);
-  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  ASSERT_OK(code);
   ASSERT_TRUE(bob->Join(*code).ok());
   EXPECT_EQ(Sync(bob, alice_).accepted, 1);
   EXPECT_EQ(Sync(alice_, bob).accepted, 1);
@@ -420,7 +408,7 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
 
   std::vector<ContactInfo> coordinators;
   for (const ContactInfo& c : contacts) {
-    if (c.role == "coordinator") coordinators.push_back(c);
+    if (c.role == Role::kCoordinator) coordinators.push_back(c);
   }
   ASSERT_EQ(coordinators.size(), 2u);
   const std::vector<ContactInfo> seen = ContactsOf(alice_);
@@ -428,7 +416,7 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].name, coordinators[i].name);
     EXPECT_EQ(seen[i].fingerprint, coordinators[i].fingerprint);
-    EXPECT_EQ(seen[i].role, "coordinator");
+    EXPECT_EQ(seen[i].role, Role::kCoordinator);
     EXPECT_EQ(seen[i].state, coordinators[i].state);
     EXPECT_EQ(seen[i].last_seen, coordinators[i].last_seen) << seen[i].name;
   }
@@ -444,7 +432,7 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   EXPECT_EQ(alice_->SendText("bob", "hello?").status().code(), Status::Code::kNotFound);
   // It still works like a store: a check-in goes to both coordinators.
   auto ids = alice_->CheckIn("crossed", "", "");
-  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_OK(ids);
   EXPECT_EQ(ids->size(), 2u);
 }
 
@@ -468,22 +456,22 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   EXPECT_EQ(Fetch(alice_, relay.pool).size(), read_before.size() + held.size());
   for (const Bytes& env : read_before) {
     auto r = alice_->Ingest(env);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(*r, IngestOutcome::kDuplicate);
   }
   for (const Bytes& env : held) {
     auto r = alice_->Ingest(env);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(*r, IngestOutcome::kNotOurs);  // sealed under a chain key the decoy lacks
   }
-  Node::IngestCounts counts = relay.Give(alice_);
+  IngestCounts counts = relay.Give(alice_);
   EXPECT_EQ(counts.accepted, 0u);
   EXPECT_EQ(counts.rejected, 0u);
   EXPECT_TRUE(InboxOf(alice_).empty());
 
   // The decoy's own check-in: delivered, then confirmed.
   auto ids = alice_->CheckIn("crossed", "decoy", "");
-  ASSERT_TRUE(ids.ok());
+  ASSERT_OK(ids);
   ASSERT_EQ(ids->size(), 1u);
   const std::string id = ids->front();
   relay.Take(alice_);
@@ -492,25 +480,25 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   ASSERT_TRUE(FindMessage(alice_, id).has_value());
-  EXPECT_EQ(FindMessage(alice_, id)->state, "delivered");
+  EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kDelivered);
   ASSERT_TRUE(coord_->Confirm(id).ok());
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
-  EXPECT_EQ(FindMessage(alice_, id)->state, "confirmed");
+  EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kConfirmed);
   // And a text the coordinator sends now.
   ASSERT_TRUE(coord_->SendText("alice", "where are you?").ok());
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   std::vector<std::string> texts;
-  for (const MessageInfo& m : InboxOf(alice_)) texts.push_back(m.direction + ":" + m.text);
+  for (const MessageInfo& m : InboxOf(alice_)) texts.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
   EXPECT_THAT(texts, ElementsAre("out:decoy", "in:where are you?"));
 
   // The main store still reads what the decoy could not.
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
-  EXPECT_EQ(FindMessage(alice_, old_id)->state, "relayed");
-  Node::IngestCounts main_counts = relay.Give(alice_);
+  EXPECT_EQ(FindMessage(alice_, old_id)->state, MessageState::kRelayed);
+  IngestCounts main_counts = relay.Give(alice_);
   EXPECT_EQ(main_counts.rejected, 0u);
-  EXPECT_EQ(FindMessage(alice_, old_id)->state, "delivered");
+  EXPECT_EQ(FindMessage(alice_, old_id)->state, MessageState::kDelivered);
   bool never_fetched = false;
   for (const MessageInfo& m : InboxOf(alice_)) never_fetched |= m.text == "never fetched";
   EXPECT_TRUE(never_fetched);
@@ -520,9 +508,9 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
 
 TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainStore) {
   // bob joined alice's invite: alice is his coordinator, he is not hers.
-  Peer bob{"bob", "helper", clock_, 3};
+  Peer bob{"bob", Role::kHelper, clock_, 3};
   auto code = alice_->CreateInvite("", 3600);
-  ASSERT_TRUE(code.ok());
+  ASSERT_OK(code);
   ASSERT_TRUE(bob->Join(*code).ok());
   EXPECT_EQ(Sync(bob, alice_).accepted, 1);
   EXPECT_EQ(Sync(alice_, bob).accepted, 1);
@@ -548,7 +536,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
     EXPECT_TRUE(ArrivedFlagged(coord_, id)) << "open " << i;
   }
   auto text = alice_->SendText("base", "fine, really");
-  ASSERT_TRUE(text.ok());
+  ASSERT_OK(text);
   relay.Take(alice_);
   relay.Give(coord_);
   EXPECT_TRUE(ArrivedFlagged(coord_, *text));
@@ -559,10 +547,10 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   relay.Take(alice_);
   EXPECT_EQ(relay.Give(bob).accepted, 1u);
   auto bob_alerts = bob->Alerts(true);
-  ASSERT_TRUE(bob_alerts.ok());
+  ASSERT_OK(bob_alerts);
   ASSERT_EQ(bob_alerts->size(), 1u);  // bob saw the flag, too
   auto bob_ack = bob->Ack("alice", "");
-  ASSERT_TRUE(bob_ack.ok()) << bob_ack.status().ToString();
+  ASSERT_OK(bob_ack);
   const std::vector<Bytes> from_bob = relay.Take(bob);
   ASSERT_EQ(from_bob.size(), 2u);  // the receipt for the text, and the Ack
   EXPECT_EQ(alice_->IngestAll(from_bob).accepted, 2u);
@@ -576,7 +564,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   relay.Take(coord_);
   relay.Give(alice_);
   auto acked = coord_->Ack("alice", "called her sister");
-  ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  ASSERT_OK(acked);
   ASSERT_EQ(acked->size(), 1u);
   const std::vector<Bytes> ack = Upload(coord_);
   ASSERT_EQ(ack.size(), 1u);
@@ -585,7 +573,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   const std::vector<MessageInfo> decoy_inbox = InboxOf(alice_);
   const std::vector<ContactInfo> decoy_contacts = ContactsOf(alice_);
-  Node::IngestCounts in_decoy = alice_->IngestAll(ack);
+  IngestCounts in_decoy = alice_->IngestAll(ack);
   EXPECT_EQ(in_decoy.rejected, 0u);
   EXPECT_EQ(in_decoy.accepted, 1u);  // sealed under the decoy's epoch
   const std::vector<MessageInfo> decoy_after = InboxOf(alice_);
@@ -604,7 +592,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   EXPECT_TRUE(ArrivedFlagged(coord_, still));
 
   // Only the main store taking the Ack in ends the state, for good.
-  Node::IngestCounts in_main = alice_->IngestAll(ack);
+  IngestCounts in_main = alice_->IngestAll(ack);
   EXPECT_EQ(in_main.accepted, 1u);
   const std::string clear = CheckInVia(alice_, coord_, relay, "ok", "safe");
   auto m = FindMessage(coord_, clear);
@@ -624,7 +612,7 @@ TEST_F(NodeDuressTest, DecoyCanAddItsOwnDuressPassphrase) {
   ASSERT_TRUE(alice_->CheckIn("crossed", "history", "").ok());
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   Status set = alice_->SetDuressPassphrase(Duress(), Third());
-  ASSERT_TRUE(set.ok()) << set.ToString();
+  ASSERT_OK(set);
   EXPECT_EQ(Which(alice_, Third()), "decoy");
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
@@ -639,7 +627,7 @@ TEST_F(NodeDuressTest, DecoyCanAddItsOwnDuressPassphrase) {
   // Again from the decoy: the main and the first duress passphrase survive.
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   set = alice_->SetDuressPassphrase(Duress(), Fourth());
-  ASSERT_TRUE(set.ok()) << set.ToString();
+  ASSERT_OK(set);
   EXPECT_EQ(Which(alice_, Fourth()), "decoy");
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
@@ -653,7 +641,7 @@ TEST_F(NodeDuressTest, DecoyOpenedWithItsOwnAddedPassphraseCanSetAnother) {
   ASSERT_TRUE(alice_->SetDuressPassphrase(Duress(), Third()).ok());
   ASSERT_EQ(Which(alice_, Third()), "decoy");
   Status set = alice_->SetDuressPassphrase(Third(), Fourth());
-  EXPECT_TRUE(set.ok()) << set.ToString();
+  EXPECT_OK(set);
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_EQ(Which(alice_, Third()), "decoy");  // the captor's earlier one keeps working
@@ -666,13 +654,13 @@ TEST_F(NodeDuressTest, MainStoreReplacesItsDuressPassphrase) {
   ASSERT_EQ(Which(alice_, Duress()), "decoy");
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
   Status set = alice_->SetDuressPassphrase(Passphrase(), Duress2());
-  ASSERT_TRUE(set.ok()) << set.ToString();
+  ASSERT_OK(set);
   EXPECT_EQ(OpenCode(alice_, Duress()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, Duress2()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
   // And once more: still one duress passphrase.
   set = alice_->SetDuressPassphrase(Passphrase(), Duress());
-  ASSERT_TRUE(set.ok()) << set.ToString();
+  ASSERT_OK(set);
   EXPECT_EQ(OpenCode(alice_, Duress2()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
@@ -709,7 +697,7 @@ TEST_F(NodeDuressTest, RotatingTheMainKeyKeepsTheDuressPassphrase) {
   alice_.node.reset();
   Status changed =
       Node::ChangePassphrase(alice_.home, Passphrase(), NewMain(), true, clock_, alice_.random);
-  ASSERT_TRUE(changed.ok()) << changed.ToString();
+  ASSERT_OK(changed);
   EXPECT_EQ(OpenCode(alice_, Passphrase()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, NewMain()), "main");
   EXPECT_EQ(InboxOf(alice_).size(), 1u);
@@ -723,7 +711,7 @@ TEST_F(NodeDuressTest, RotatingTheMainKeyKeepsTheDuressPassphrase) {
   alice_.node.reset();
   changed =
       Node::ChangePassphrase(alice_.home, NewMain(), Passphrase(), false, clock_, alice_.random);
-  ASSERT_TRUE(changed.ok()) << changed.ToString();
+  ASSERT_OK(changed);
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
 }
@@ -733,7 +721,7 @@ TEST_F(NodeDuressTest, RotatingFromTheDecoyOnlyRewrapsAndKeepsTheMainPassphrase)
   alice_.node.reset();
   Status changed =
       Node::ChangePassphrase(alice_.home, Duress(), Duress2(), true, clock_, alice_.random);
-  ASSERT_TRUE(changed.ok()) << changed.ToString();
+  ASSERT_OK(changed);
   EXPECT_EQ(OpenCode(alice_, Duress()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, Duress2()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
@@ -810,7 +798,7 @@ INSTANTIATE_TEST_SUITE_P(DeletedOrReplaced, NodeDuressTamperTest,
 // ----------------------------------------------------------------- acks
 
 TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
-  Peer bob{"bob", "helper", clock_, 3};
+  Peer bob{"bob", Role::kHelper, clock_, 3};
   Enroll(coord_, bob);
   ASSERT_TRUE(bob->SetDuressPassphrase(Passphrase(), Duress()).ok());
   Relay relay;
@@ -821,7 +809,7 @@ TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
   EXPECT_TRUE(ArrivedFlagged(coord_, a1));
   EXPECT_TRUE(ArrivedFlagged(coord_, b1));
   auto open = coord_->Alerts(true);
-  ASSERT_TRUE(open.ok());
+  ASSERT_OK(open);
   ASSERT_EQ(open->size(), 2u);
   int64_t alice_alert = 0, bob_alert = 0;
   for (const AlertInfo& a : *open) (a.peer == "alice" ? alice_alert : bob_alert) = a.id;
@@ -838,7 +826,7 @@ TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
   clock_.Advance(120);
   const UnixTime when = clock_.Now();
   auto acked = coord_->Ack("alice", "phoned her sister");
-  ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  ASSERT_OK(acked);
   ASSERT_EQ(acked->size(), 1u);
   EXPECT_EQ(acked->front().id, alice_alert);
   EXPECT_EQ(acked->front().peer, "alice");
@@ -859,9 +847,9 @@ TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
   }
   auto board = coord_->Board();
   ASSERT_EQ(board->size(), 2u);
-  EXPECT_EQ(board->at(0).state, "ok");
+  EXPECT_EQ(board->at(0).state, BoardState::kOk);
   EXPECT_FALSE(board->at(0).alert.has_value());
-  EXPECT_EQ(board->at(1).state, "duress");
+  EXPECT_EQ(board->at(1).state, BoardState::kDuress);
   EXPECT_EQ(board->at(1).alert, std::optional<int64_t>(bob_alert));
 
   // Exactly one Ack went out, to alice.
@@ -873,7 +861,7 @@ TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
   EXPECT_EQ(coord_->Ack("alice", "").status().code(), Status::Code::kNotFound);
   EXPECT_EQ(coord_->Ack(std::to_string(alice_alert), "").status().code(), Status::Code::kNotFound);
   auto by_id = coord_->Ack(std::to_string(bob_alert), "");
-  ASSERT_TRUE(by_id.ok()) << by_id.status().ToString();
+  ASSERT_OK(by_id);
   ASSERT_EQ(by_id->size(), 1u);
   EXPECT_EQ(by_id->front().peer, "bob");
   EXPECT_TRUE(coord_->Alerts(true)->empty());

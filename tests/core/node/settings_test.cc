@@ -10,25 +10,19 @@
 #include "core/envelope/envelope.h"
 #include "core/envelope/keys.h"
 #include "core/node/node.h"
-#include "tests/core/node/peers.h"
+#include "tests/kit/peers.h"
+#include "tests/kit/status.h"
 
 namespace waypost::node {
 namespace {
 
 using namespace peers;  // NOLINT: the fixture language
 
-int64_t CountRows(Peer& p, const std::string& sql) {
-  auto st = p->database().Prepare(sql);
-  EXPECT_TRUE(st.ok()) << st.status().ToString();
-  if (!st.ok()) return -1;
-  auto row = st->Step();
-  EXPECT_TRUE(row.ok() && *row);
-  return st->ColumnInt64(0);
-}
+int64_t CountRows(Peer& p, const std::string& sql) { return CountOf(p, sql); }
 
 std::vector<std::string> Texts(Peer& p) {
   std::vector<std::string> out;
-  for (const MessageInfo& m : InboxOf(p)) out.push_back(m.direction + ":" + m.text);
+  for (const MessageInfo& m : InboxOf(p)) out.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
   return out;
 }
 
@@ -115,12 +109,12 @@ TEST_F(SettingsTest, OutOfRangeValuesAreRefusedAndChangeNothing) {
 
 TEST_F(SettingsTest, WindowSetsWhichTagsPlanSyncAsksFor) {
   auto wide = coord_->PlanSync();
-  ASSERT_TRUE(wide.ok());
+  ASSERT_OK(wide);
   ASSERT_EQ(wide->tags.size(), size_t(14 + 1 + envelope::kFutureSkewEpochs));
   ASSERT_TRUE(coord_->SetDeliveryWindow(3).ok());
   coord_.Reopen();
   auto narrow = coord_->PlanSync();
-  ASSERT_TRUE(narrow.ok());
+  ASSERT_OK(narrow);
   // Today's tag and the skew ahead stay; only the oldest epochs are dropped.
   ASSERT_EQ(narrow->tags.size(), size_t(3 + 1 + envelope::kFutureSkewEpochs));
   EXPECT_TRUE(
@@ -137,7 +131,7 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
   std::vector<Bytes> old = Upload(alice_);
   ASSERT_EQ(old.size(), 2u);
   auto header = envelope::ParseHeader(old[0]);
-  ASSERT_TRUE(header.ok());
+  ASSERT_OK(header);
   EXPECT_EQ(int64_t(header->expires_at), clock_.Now() + 28 * kDay);
 
   // 20 days on: past the default window, inside this one.
@@ -162,11 +156,11 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_TRUE(alice_->CheckIn("crossed", "before-upgrade", "").ok());
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
-  ASSERT_TRUE(coord_->database()
+  ASSERT_OK(coord_.Raw()
                   .Exec("DROP TABLE settings; DROP TABLE alerts; "
                         "ALTER TABLE messages DROP COLUMN duress; "
                         "ALTER TABLE contacts DROP COLUMN peer_epoch; PRAGMA user_version = 1")
-                  .ok());
+                  );
   coord_.Reopen();
   EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 3);
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
@@ -177,7 +171,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_TRUE(coord_->database().Exec("PRAGMA user_version = 4").ok());
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 4"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());
@@ -185,9 +179,9 @@ TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
 }
 
 TEST_F(SettingsTest, DamagedSettingIsReportedNotGuessed) {
-  ASSERT_TRUE(coord_->database()
+  ASSERT_OK(coord_.Raw()
                   .Exec("INSERT INTO settings(key, value) VALUES('delivery-window', '90')")
-                  .ok());
+                  );
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

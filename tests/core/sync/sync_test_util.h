@@ -1,14 +1,12 @@
 // Test helpers for core/sync: fabricated envelopes, a temporary relay
-// database, an in-memory pump between two Connections, and a hand-driven
+// database, the kit's in-memory pump (tests/kit/pump.h), and a hand-driven
 // Noise initiator that can put arbitrary (hostile) plaintext on the wire.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sodium.h>
-#include <stdlib.h>
 
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -23,6 +21,8 @@
 #include "core/store/database.h"
 #include "core/sync/constants.h"
 #include "core/sync/frame.h"
+#include "tests/kit/pump.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::sync::test_util {
 
@@ -58,54 +58,21 @@ inline Bytes Prefix(ByteView envelope_bytes, size_t n = 8) {
 class TempDatabase {
  public:
   TempDatabase() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "wp-sync-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
     Secret key(store::Database::kRawKeySize);
     randombytes_buf(key.data(), key.size());
-    auto db = store::Database::Open(dir_ + "/relay.db", key);
+    auto db = store::Database::Open(dir_.File("relay.db"), key);
     if (!db.ok()) throw std::runtime_error(db.status().message());
     db_.emplace(std::move(db).value());
-  }
-  ~TempDatabase() {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
   store::Database& db() { return *db_; }
 
  private:
-  std::string dir_;
+  testing::TempDir dir_;  // outlives the database: declared first
   std::optional<store::Database> db_;
 };
 
-// What a pump run ended with.
-struct PumpResult {
-  Status a;  // the first error `a` returned, or Ok
-  Status b;
-};
-
-// Moves bytes between two Connections, in seeded random chunks of 1..700
-// bytes, until neither has anything to send or one returns an error (as
-// net/ would then close the socket). Time stands still at `now_ms`.
-inline PumpResult Pump(Connection& a, Connection& b, std::mt19937& rng, int64_t now_ms = 0) {
-  PumpResult result;
-  std::uniform_int_distribution<size_t> chunk(1, 700);
-  auto deliver = [&](Connection& from, Connection& to, Status& to_status) {
-    Bytes out = from.TakeOutgoing();
-    for (size_t i = 0; i < out.size() && to_status.ok();) {
-      const size_t n = std::min(chunk(rng), out.size() - i);
-      to_status = to.OnReceive(ByteView(out).subspan(i, n), now_ms);
-      i += n;
-    }
-    return !out.empty();
-  };
-  while (result.a.ok() && result.b.ok()) {
-    const bool moved_ab = deliver(a, b, result.b);
-    if (!result.b.ok()) break;
-    const bool moved_ba = deliver(b, a, result.a);
-    if (!moved_ab && !moved_ba) break;
-  }
-  return result;
-}
+using testing::Pump;
+using testing::PumpResult;
 
 // Plays the initiator of the transport by hand, so tests can send what a
 // well-behaved SecureChannel never would. Frames in, frames out.

@@ -1,13 +1,18 @@
-// Test peers for Node tests: nodes in temporary homes that pass envelopes
-// by hand (PlanSync().upload from one, Ingest on another), with fake clocks
-// so expiry, epochs and ratcheting can be driven.
+// Test peers: nodes in temporary homes, with fake clocks so that expiry,
+// epochs and ratcheting can be driven. They pass envelopes by hand
+// (PlanSync().upload from one, Ingest on another, filtered by tag as a relay
+// would), or through a real sync round with a relay in memory
+// (memory_relay.h, SyncVia).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,7 +20,12 @@
 #include "core/envelope/format.h"
 #include "core/envelope/keys.h"
 #include "core/node/node.h"
+#include "core/node/sync_round.h"
+#include "core/store/home.h"
+#include "tests/kit/memory_relay.h"
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
+#include "tests/kit/vocabulary_print.h"
 
 namespace waypost::node::peers {
 
@@ -29,21 +39,41 @@ inline Secret Passphrase() { return Secret::FromString("correct horse"); }
 
 // One participant: its own home, randomness and (possibly shared) clock.
 struct Peer {
-  Peer(std::string name, std::string role, FakeClock& clock, uint64_t seed)
+  Peer(std::string name, Role role, FakeClock& clock, uint64_t seed)
       : clock(&clock), random(seed) {
     home = dir.File("home");
     auto created = Node::Create(home, Passphrase(), store::KdfProfile::kInteractive, name, role,
                                 clock, random);
-    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    EXPECT_OK(created);
     if (created.ok()) node = std::move(created).value();
   }
 
-  // Closes and reopens the store, as a new process would (runs the ratchet).
-  void Reopen() {
+  // Closes whatever is open and opens the home with `pass`, as a new process
+  // would (an open runs the ratchet; opening the decoy marks it used).
+  Status OpenWith(const Secret& pass) {
     node.reset();
-    auto opened = Node::Open(home, Passphrase(), *clock, random);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    auto opened = Node::Open(home, pass, *clock, random);
+    if (!opened.ok()) return opened.status();
     node = std::move(opened).value();
+    if (!ConstantTimeEqual(pass.view(), passphrase.view()) || pass.size() != passphrase.size()) {
+      passphrase = pass.Clone();
+      raw_key.reset();
+    }
+    return Status::Ok();
+  }
+  void Reopen() { ASSERT_OK(OpenWith(passphrase.Clone())); }
+
+  // The database the current passphrase opens, on a connection of its own,
+  // as an examiner holding the passphrase would read it.
+  store::Database Raw() {
+    if (!raw_key) {
+      auto opened = store::OpenStore(home, passphrase);
+      if (!opened.ok()) throw std::runtime_error(opened.status().message());
+      raw_key.emplace(std::move(opened->key));
+    }
+    auto db = store::OpenDatabaseWithKey(home, *raw_key);
+    if (!db.ok()) throw std::runtime_error(db.status().message());
+    return std::move(db).value();
   }
 
   Node* operator->() { return node.get(); }
@@ -53,7 +83,31 @@ struct Peer {
   FakeClock* clock;
   SeededRandom random;
   std::unique_ptr<Node> node;
+  Secret passphrase = Passphrase();
+  std::optional<Secret> raw_key;
 };
+
+// One `SELECT count(*)` (or any one-integer query) on `p`'s database.
+inline int64_t CountOf(Peer& p, const std::string& sql) {
+  store::Database db = p.Raw();
+  auto st = db.Prepare(sql);
+  EXPECT_OK(st);
+  if (!st.ok()) return -1;
+  auto row = st->Step();
+  EXPECT_TRUE(row.ok() && *row);
+  return row.ok() && *row ? st->ColumnInt64(0) : -1;
+}
+
+// A real sync round (core/node/sync_round.h) between `p` and `relay`.
+inline SyncReport SyncVia(waypost::testing::MemoryRelay& relay, Peer& p) {
+  waypost::testing::MemoryDialer dialer;
+  dialer.Add(relay);
+  auto address = sync::ParseRelayAddress(relay.address());
+  EXPECT_OK(address);
+  auto report = SyncWithRelays(*p.node, {*address}, dialer, p.random);
+  EXPECT_OK(report);
+  return report.ok() ? *report : SyncReport{};
+}
 
 // Everything `from` would upload now; the relay is told it took them all.
 inline std::vector<Bytes> Upload(Peer& from) {
@@ -119,19 +173,17 @@ inline std::vector<ContactInfo> ContactsOf(Peer& p) {
 inline std::string Snapshot(Peer& p) {
   std::ostringstream out;
   for (const ContactInfo& c : ContactsOf(p)) {
-    out << "contact " << c.name << '|' << c.fingerprint << '|' << c.role << '|' << c.state << '|'
-        << c.last_seen.value_or(-1) << '\n';
+    out << "contact " << c.name << '|' << c.fingerprint << '|' << NameOf(c.role) << '|'
+        << NameOf(c.state) << '|' << c.last_seen.value_or(-1) << '\n';
   }
   for (const MessageInfo& m : InboxOf(p)) {
-    out << "message " << m.id << '|' << m.direction << '|' << m.kind << '|' << m.peer << '|'
-        << m.code << '|' << m.text << '|' << m.sent_at << '|' << m.received_at.value_or(-1) << '|'
-        << m.state << '\n';
+    out << "message " << m.id << '|' << NameOf(m.direction) << '|' << NameOf(m.kind) << '|'
+        << m.peer << '|' << m.code << '|' << m.text << '|' << m.sent_at << '|'
+        << m.received_at.value_or(-1) << '|' << NameOf(m.state) << '\n';
   }
   for (const char* sql : {"SELECT count(*) FROM seen", "SELECT count(*) FROM outbox",
                           "SELECT count(*) FROM invites"}) {
-    auto st = p->database().Prepare(sql);
-    EXPECT_TRUE(st.ok());
-    if (st.ok() && st->Step().value()) out << sql << " = " << st->ColumnInt64(0) << '\n';
+    out << sql << " = " << CountOf(p, sql) << '\n';
   }
   return out.str();
 }
@@ -143,7 +195,8 @@ struct Chain {
 
 // The stored pairwise chain of `p`'s contact named `name`.
 inline Chain ChainOf(Peer& p, const std::string& name) {
-  auto st = p->database().Prepare("SELECT chain_epoch, chain_key FROM contacts WHERE name = ?");
+  store::Database db = p.Raw();
+  auto st = db.Prepare("SELECT chain_epoch, chain_key FROM contacts WHERE name = ?");
   EXPECT_TRUE(st.ok());
   Chain c;
   if (!st.ok()) return c;
@@ -172,8 +225,8 @@ inline void Enroll(Peer& coordinator, Peer& helper, int64_t ttl = 3600) {
 class NodeTest : public ::testing::Test {
  protected:
   FakeClock clock_;
-  Peer coord_{"base", "coordinator", clock_, 1};
-  Peer alice_{"alice", "helper", clock_, 2};
+  Peer coord_{"base", Role::kCoordinator, clock_, 1};
+  Peer alice_{"alice", Role::kHelper, clock_, 2};
 };
 
 }  // namespace waypost::node::peers

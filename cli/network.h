@@ -1,0 +1,48 @@
+// Network: how the command line reaches relays and serves as one. TcpNetwork
+// is the real one (net/); the CLI tests use one in memory (tests/kit/).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/dialer.h"
+#include "core/status.h"
+#include "net/address.h"
+#include "net/server.h"
+
+namespace waypost::cli {
+
+struct DialOptions {
+  // One budget for connecting, for silence, and for the whole exchange.
+  int64_t timeout_ms = 30'000;
+  std::optional<HostPort> socks5;  // reach relays through this SOCKS5 proxy
+};
+
+class Network {
+ public:
+  virtual ~Network() = default;
+
+  virtual std::unique_ptr<Dialer> NewDialer(const DialOptions& options) = 0;
+  // Listens on host:port, tells `listening` the bound port, then serves a
+  // Connection from `factory` per peer until SIGINT or SIGTERM; `log` gets
+  // one line per connection that ends in an error.
+  virtual Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
+                       const std::function<void(uint16_t port)>& listening, NetLog log) = 0;
+};
+
+class TcpNetwork final : public Network {
+ public:
+  explicit TcpNetwork(const Clock& clock) : clock_(clock) {}
+  std::unique_ptr<Dialer> NewDialer(const DialOptions& options) override;
+  Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
+               const std::function<void(uint16_t port)>& listening, NetLog log) override;
+
+ private:
+  const Clock& clock_;
+};
+
+}  // namespace waypost::cli

@@ -1,0 +1,60 @@
+// What each kind of body does when it arrives from a contact
+// (docs/protocol.md §4.2): a check-in or a text becomes a received message
+// and is answered with a delivered receipt; a receipt moves a sent message
+// forward; a welcome completes enrollment; a coordinator's ack ends the
+// duress state (§4.3). One small handler per kind.
+//
+// Lifetime: borrows everything it is built from. Not thread-safe. Callers
+// run each call inside one transaction (Node::Mutate).
+#pragma once
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/envelope/format.h"
+#include "core/node/alert_book.h"
+#include "core/node/contact_book.h"
+#include "core/node/courier.h"
+#include "core/node/duress_state.h"
+#include "core/node/message_log.h"
+#include "core/node/outbox.h"
+#include "core/status.h"
+#include "core/store/database.h"
+
+namespace waypost::pb {
+class Ack;
+class Body;
+class Receipt;
+}  // namespace waypost::pb
+
+namespace waypost::node {
+
+struct HandlerParts {
+  store::Database& db;
+  DuressState& duress;
+  ContactBook& contacts;
+  MessageLog& messages;
+  Outbox& outbox;
+  AlertBook& alerts;
+  Courier& courier;
+  const Clock& clock;
+};
+
+class BodyHandlers {
+ public:
+  explicit BodyHandlers(const HandlerParts& parts) : p_(parts) {}
+
+  // Applies the opened body `body` of envelope `id` from `from`. AuthFailed,
+  // changing nothing, if it does not parse or is of a kind no contact sends
+  // (a join request, or nothing).
+  Status Apply(const Contact& from, const envelope::ContentId& id, ByteView body);
+
+ private:
+  Status OnAck(const Contact& from, const pb::Ack& ack);
+  Status OnWelcome(const Contact& from);
+  Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
+  Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body);
+
+  HandlerParts p_;
+};
+
+}  // namespace waypost::node

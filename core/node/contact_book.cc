@@ -1,0 +1,170 @@
+#include "core/node/contact_book.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace waypost::node {
+namespace {
+
+// Every query below reads these columns, in this order (ReadContact).
+#define WAYPOST_CONTACT_COLUMNS                                                            \
+  "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
+  "peer_epoch FROM contacts "
+
+Result<Contact> ReadContact(const store::Statement& row) {
+  Contact c;
+  c.id = ContactId{row.ColumnInt64(0)};
+  c.name = row.ColumnText(1);
+  WAYPOST_ASSIGN_OR_RETURN(c.public_key, PublicKey::From(row.ColumnBlob(2)));
+  WAYPOST_ASSIGN_OR_RETURN(c.role, ParseStored<Role>(row.ColumnText(3)));
+  WAYPOST_ASSIGN_OR_RETURN(c.state, ParseStored<ContactState>(row.ColumnText(4)));
+  c.tag_key = row.ColumnSecret(5);
+  c.chain_epoch = row.ColumnInt64(6);
+  c.chain_key = row.ColumnSecret(7);
+  c.last_seen = row.ColumnOptionalInt64(8);
+  c.peer_epoch = row.ColumnInt64(9);
+  return c;
+}
+
+}  // namespace
+
+ContactInfo Contact::Info() const {
+  return {name, envelope::Fingerprint(public_key.view()), role, state, last_seen};
+}
+
+template <typename... Args>
+Result<std::vector<Contact>> ContactBook::Load(std::string_view sql, const Args&... args) {
+  std::vector<Contact> out;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_->Query(sql, args...));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(Contact c, ReadContact(row));
+    out.push_back(std::move(c));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<Contact>> ContactBook::All() {
+  return Load(WAYPOST_CONTACT_COLUMNS "ORDER BY name");
+}
+
+Result<std::vector<Contact>> ContactBook::WithRole(Role role) {
+  return Load(WAYPOST_CONTACT_COLUMNS "WHERE role = ? ORDER BY name", NameOf(role));
+}
+
+Result<Contact> ContactBook::Get(ContactId id) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> found,
+                           Load(WAYPOST_CONTACT_COLUMNS "WHERE id = ?", id.value));
+  if (found.empty()) return Status::Corrupt("a contact the store refers to is missing");
+  return std::move(found.front());
+}
+
+Result<Contact> ContactBook::Named(std::string_view name) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> found,
+                           Load(WAYPOST_CONTACT_COLUMNS "WHERE name = ?", name));
+  if (found.empty()) {
+    return Status::NotFound("no contact named \"" + std::string(name) +
+                            "\" (see `waypost contacts`)");
+  }
+  return std::move(found.front());
+}
+
+Result<std::optional<Contact>> ContactBook::WithKey(const PublicKey& key) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> found,
+                           Load(WAYPOST_CONTACT_COLUMNS "WHERE public_key = ?", key.view()));
+  if (found.empty()) return std::optional<Contact>();
+  return std::optional<Contact>(std::move(found.front()));
+}
+
+Result<ContactId> ContactBook::Add(const NewContact& c, UnixTime now) {
+  std::string unique = c.name;
+  for (int n = 2;; ++n) {
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                             db_->Query("SELECT 1 FROM contacts WHERE name = ?", unique));
+    WAYPOST_ASSIGN_OR_RETURN(bool taken, st.Step());
+    if (!taken) break;
+    unique = c.name + "-" + std::to_string(n);
+  }
+  WAYPOST_RETURN_IF_ERROR(db_->Run(
+      "INSERT INTO contacts(name, public_key, role, state, tag_key, chain_epoch, chain_key, "
+      "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+      unique, c.public_key.view(), NameOf(c.role), NameOf(c.state), c.tag_key, c.chain_epoch,
+      *c.chain_key, now));
+  return ContactId{db_->LastInsertRowId()};
+}
+
+Status ContactBook::SetState(ContactId id, ContactState state) {
+  return db_->Run("UPDATE contacts SET state = ? WHERE id = ?", NameOf(state), id.value);
+}
+
+Status ContactBook::SetPeerEpoch(ContactId id, envelope::Epoch epoch) {
+  return db_->Run("UPDATE contacts SET peer_epoch = ? WHERE id = ?", epoch, id.value);
+}
+
+Status ContactBook::Touch(ContactId id, UnixTime now) {
+  return db_->Run("UPDATE contacts SET last_seen = ? WHERE id = ?", now, id.value);
+}
+
+Status ContactBook::RatchetTo(envelope::Epoch floor) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> old,
+                           Load(WAYPOST_CONTACT_COLUMNS "WHERE chain_epoch < ?", floor));
+  for (const Contact& c : old) {
+    const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, floor);
+    WAYPOST_RETURN_IF_ERROR(
+        db_->Run("UPDATE contacts SET chain_epoch = ?, chain_key = ? WHERE id = ?", floor, chain,
+                 c.id.value));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<ContactId, PublicKey>>> ContactBook::Keys() {
+  std::vector<std::pair<ContactId, PublicKey>> out;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_->Query("SELECT id, public_key FROM contacts"));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(PublicKey key, PublicKey::From(row.ColumnBlob(1)));
+    out.emplace_back(ContactId{row.ColumnInt64(0)}, key);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::optional<envelope::Epoch>> ContactBook::ChainEpochOf(const PublicKey& key) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT chain_epoch FROM contacts WHERE public_key = ?", key.view()));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<envelope::Epoch>();
+  return std::optional<envelope::Epoch>(st.ColumnInt64(0));
+}
+
+Status ContactBook::Mirror(const Contact& c, envelope::Epoch epoch, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<envelope::Epoch> have, ChainEpochOf(c.public_key));
+  // Never move a chain back: it ratchets one way.
+  const envelope::Epoch target = std::max(epoch, have.value_or(epoch));
+  const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, target);
+  if (!have) {
+    return db_->Run(
+        "INSERT INTO contacts(name, role, state, tag_key, last_seen, chain_epoch, chain_key, "
+        "public_key, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
+        c.public_key.view(), now);
+  }
+  // Matches only a row that differs, so an unchanged contact costs no write.
+  return db_->Run(
+      "UPDATE contacts SET name = ?1, role = ?2, state = ?3, tag_key = ?4, last_seen = ?5, "
+      "chain_epoch = ?6, chain_key = ?7 WHERE public_key = ?8 AND (name IS NOT ?1 OR "
+      "role IS NOT ?2 OR state IS NOT ?3 OR tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR "
+      "chain_epoch IS NOT ?6)",
+      c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
+      c.public_key.view());
+}
+
+Status ContactBook::Remove(ContactId id) {
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM alerts WHERE contact_id = ?", id.value));
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM messages WHERE contact_id = ?", id.value));
+  return db_->Run("DELETE FROM contacts WHERE id = ?", id.value);
+}
+
+#undef WAYPOST_CONTACT_COLUMNS
+
+}  // namespace waypost::node

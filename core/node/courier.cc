@@ -1,0 +1,52 @@
+#include "core/node/courier.h"
+
+#include <algorithm>
+
+#include "core/envelope/envelope.h"
+#include "core/envelope/keys.h"
+#include "proto/waypost.pb.h"
+
+namespace waypost::node {
+
+std::string Courier::Serialize(pb::Body& body) const {
+  body.set_flags(duress_.flagged() ? kFlagDuress : 0);
+  return body.SerializeAsString();
+}
+
+Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes,
+                                  std::optional<Shown> shown) {
+  const UnixTime now = clock_.Now();
+  const envelope::Epoch epoch = std::max({envelope::EpochOf(now), to.chain_epoch, to.peer_epoch});
+  const Secret chain = envelope::ChainAt(to.chain_key, to.chain_epoch, epoch);
+  const Secret psk = envelope::PskFrom(chain);
+
+  envelope::SealRequest req;
+  req.pattern = envelope::Pattern::kContact;
+  req.sender = &identity_.key_pair();
+  req.recipient_public = to.public_key.view();
+  req.psk = &psk;
+  req.tag = envelope::TagFor(to.tag_key, epoch);
+  req.hint_chain = &chain;
+  req.expires_at = uint32_t(now + settings_.delivery_window_epochs * envelope::kEpochSeconds);
+  req.body = AsBytes(body_bytes);
+  WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, envelope::Seal(req, random_));
+  const envelope::ContentId id = envelope::ComputeContentId(sealed);
+
+  WAYPOST_RETURN_IF_ERROR(
+      outbox_.Add(id, sealed, req.expires_at,
+                  shown ? Outbox::Keep::kUntilReceipt : Outbox::Keep::kUntilRelayed));
+  if (shown) {
+    WAYPOST_RETURN_IF_ERROR(messages_.Insert({.id = id,
+                                              .direction = Direction::kOut,
+                                              .kind = shown->kind,
+                                              .contact = to.id,
+                                              .code = shown->code,
+                                              .text = shown->text,
+                                              .sent_at = now,
+                                              .received_at = std::nullopt,
+                                              .duress = false}));
+  }
+  return DisplayId(id);
+}
+
+}  // namespace waypost::node

@@ -1,0 +1,68 @@
+// Courier: seals bodies to contacts and queues them (docs/protocol.md §3.3).
+//
+// A body is sealed under the pair's chain key for the sender's current
+// epoch, never below the epoch the contact last sealed under (a decoy's
+// chain keys start a day ahead, and it must read our replies), with the
+// contact's recipient tag for that epoch and a sender hint from the chain.
+// Lifetime: borrows everything it is built from. Not thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/node/contact_book.h"
+#include "core/node/duress_state.h"
+#include "core/node/identity.h"
+#include "core/node/message_log.h"
+#include "core/node/outbox.h"
+#include "core/node/records.h"
+#include "core/random.h"
+#include "core/status.h"
+
+namespace waypost::pb {
+class Body;
+}
+
+namespace waypost::node {
+
+class Courier {
+ public:
+  Courier(const Identity& identity, const DuressState& duress, const NodeSettings& settings,
+          Outbox& outbox, MessageLog& messages, const Clock& clock, Random& random)
+      : identity_(identity),
+        duress_(duress),
+        settings_(settings),
+        outbox_(outbox),
+        messages_(messages),
+        clock_(clock),
+        random_(random) {}
+
+  // Sets Body.flags, always present (kFlagDuress while DuressState::flagged()),
+  // and serialises. The caller wipes the result.
+  std::string Serialize(pb::Body& body) const;
+
+  // What a sent check-in or text leaves in the message log.
+  struct Shown {
+    MessageKind kind = MessageKind::kCheckIn;
+    std::string_view code;
+    std::string_view text;
+  };
+  // Seals `body_bytes` to `to` and queues it. With `shown` it also becomes
+  // an outgoing message in state queued and stays in the outbox until a
+  // receipt; without, it leaves once a relay took it. Returns the display id.
+  Result<std::string> Send(const Contact& to, std::string_view body_bytes,
+                           std::optional<Shown> shown = std::nullopt);
+
+ private:
+  const Identity& identity_;
+  const DuressState& duress_;
+  const NodeSettings& settings_;
+  Outbox& outbox_;
+  MessageLog& messages_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace waypost::node

@@ -1,0 +1,58 @@
+#include "core/node/decoy_writer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/envelope/keys.h"
+#include "core/node/internal/schema.h"
+
+namespace waypost::node {
+namespace {
+
+// The coordinators, and nobody else. A contact the main store no longer has
+// as a coordinator leaves the decoy with whatever the decoy said to it.
+Status MirrorCoordinators(ContactBook& main, ContactBook& decoy, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators, main.WithRole(Role::kCoordinator));
+  WAYPOST_ASSIGN_OR_RETURN(auto held, decoy.Keys());
+  for (const auto& [id, key] : held) {
+    const bool kept = std::any_of(coordinators.begin(), coordinators.end(),
+                                  [&](const Contact& c) { return c.public_key == key; });
+    if (!kept) WAYPOST_RETURN_IF_ERROR(decoy.Remove(id));
+  }
+  // Tomorrow's epoch at the earliest: the decoy cannot open what a
+  // coordinator sealed before this main-store session, from a relay or from
+  // a recording of the network. Its own envelopes go out under that epoch,
+  // which coordinators accept (kFutureSkewEpochs).
+  const envelope::Epoch floor = envelope::EpochOf(now) + 1;
+  for (const Contact& c : coordinators) {
+    WAYPOST_RETURN_IF_ERROR(decoy.Mirror(c, std::max(c.chain_epoch, floor), now));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now) {
+  WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(decoy));
+  WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(decoy));
+  // The same identity: the coordinators must know whom the flag is about.
+  WAYPOST_RETURN_IF_ERROR(main.identity.CopyTo(decoy));
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> duress_slot, main.duress.DuressSlot(main.db));
+  WAYPOST_RETURN_IF_ERROR(main.duress.DescribeTo(decoy, duress_slot));
+
+  RelayList relays(decoy);
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<RelayList::Row> relay_rows, main.relays.Rows());
+  WAYPOST_RETURN_IF_ERROR(relays.ReplaceWith(relay_rows));
+  SettingsTable settings(decoy);
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<SettingsTable::Row> setting_rows, main.settings.Rows());
+  WAYPOST_RETURN_IF_ERROR(settings.ReplaceWith(setting_rows));
+  // What we already have, the decoy's syncs neither fetch nor try to open.
+  ReplayCache seen(decoy);
+  WAYPOST_RETURN_IF_ERROR(main.seen.CopyInto(seen));
+
+  ContactBook contacts(decoy);
+  WAYPOST_RETURN_IF_ERROR(MirrorCoordinators(main.contacts, contacts, now));
+  return tx.Commit();
+}
+
+}  // namespace waypost::node

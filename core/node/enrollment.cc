@@ -1,0 +1,160 @@
+#include "core/node/enrollment.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/envelope/envelope.h"
+#include "core/envelope/keys.h"
+#include "core/node/internal/scrub.h"
+#include "core/node/invite.h"
+#include "proto/waypost.pb.h"
+
+namespace waypost::node {
+namespace {
+
+using internal::Scrubbed;
+
+std::string Str(const Secret& s) { return std::string(s.data(), s.data() + s.size()); }
+
+bool WellFormedJoin(const pb::Body& body) {
+  return body.has_join() && body.join().tag_key().size() == envelope::kKeySize &&
+         body.join().chain_seed().size() == envelope::kKeySize &&
+         CheckName(body.join().name()).ok();
+}
+
+}  // namespace
+
+Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t ttl_seconds) {
+  if (ttl_seconds <= 0 || ttl_seconds > kMaxInviteSeconds) {
+    return Status::InvalidArgument("an invite must expire within 30 days");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> relays, p_.relays.Addresses());
+  if (relays.empty()) {
+    return Status::InvalidArgument(
+        "add a relay first (`waypost relays add ADDRESS`): invites carry them");
+  }
+  Bytes id(InviteBook::kIdSize);
+  p_.random.Fill(id);
+  Secret secret(envelope::kKeySize);
+  p_.random.Fill(secret.span());
+  const UnixTime now = p_.clock.Now();
+  const UnixTime expires_at = now + ttl_seconds;
+  WAYPOST_RETURN_IF_ERROR(p_.invites.Add(id, secret, for_name, now, expires_at));
+
+  Scrubbed<pb::Invite> invite;
+  invite->set_inviter_key(AsString(p_.identity.self().public_key.view()));
+  invite->set_secret(Str(secret));
+  invite->set_expires_at(expires_at);
+  for (const std::string& r : relays) invite->add_relays(r);
+  invite->set_inviter_name(p_.identity.self().name);
+  invite->set_tag_key(Str(p_.identity.tag_key()));
+  // The invite names no id: the inviter finds its invite again by the join
+  // tag, which only the secret derives.
+  return EncodeInvite(*invite);
+}
+
+Result<std::string> Enrollment::Join(std::string_view code) {
+  WAYPOST_ASSIGN_OR_RETURN(pb::Invite decoded, DecodeInvite(code));
+  Scrubbed<pb::Invite> invite(std::move(decoded));
+  const UnixTime now = p_.clock.Now();
+  if (invite->expires_at() <= now) {
+    return Status::Expired("this invite has expired; ask for a new one");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(PublicKey inviter_key, PublicKey::From(AsBytes(invite->inviter_key())));
+  if (inviter_key == p_.identity.self().public_key) {
+    return Status::InvalidArgument("this is your own invite");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(inviter_key));
+  if (known) return Status::AlreadyExists("you are already enrolled with " + known->name);
+
+  Secret chain_seed(envelope::kKeySize);
+  p_.random.Fill(chain_seed.span());
+  const Secret invite_secret = Secret::FromString(invite->secret());
+  WAYPOST_RETURN_IF_ERROR(p_.contacts
+                              .Add({.name = invite->inviter_name(),
+                                    .public_key = inviter_key,
+                                    .role = Role::kCoordinator,
+                                    .state = ContactState::kPending,
+                                    .tag_key = AsBytes(invite->tag_key()),
+                                    .chain_epoch = envelope::EpochOf(now),
+                                    .chain_key = &chain_seed},
+                                   now)
+                              .status());
+  for (const std::string& relay : invite->relays()) {
+    WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now));
+  }
+  WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
+  WAYPOST_RETURN_IF_ERROR(
+      QueueJoinRequest(inviter_key.view(), invite_secret, invite->expires_at(), chain_seed));
+  return invite->inviter_name();
+}
+
+Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
+                                    int64_t expires_at, const Secret& chain_seed) {
+  Scrubbed<pb::Body> body;
+  pb::JoinRequest* join = body->mutable_join();
+  join->set_name(p_.identity.self().name);
+  join->set_tag_key(Str(p_.identity.tag_key()));
+  join->set_chain_seed(Str(chain_seed));
+  body->set_sent_at(p_.clock.Now());
+  std::string body_bytes = p_.courier.Serialize(*body);
+
+  envelope::SealRequest req;
+  req.pattern = envelope::Pattern::kJoin;
+  req.sender = &p_.identity.key_pair();
+  req.recipient_public = inviter_key;
+  req.psk = &invite_secret;
+  req.tag = envelope::JoinTagFor(invite_secret);
+  req.expires_at = uint32_t(expires_at);
+  req.body = AsBytes(body_bytes);
+  Result<Bytes> sealed = envelope::Seal(req, p_.random);
+  Wipe(body_bytes);
+  if (!sealed.ok()) return sealed.status();
+  const envelope::ContentId id = envelope::ComputeContentId(*sealed);
+  return p_.outbox.Add(id, *sealed, expires_at, Outbox::Keep::kUntilRelayed);
+}
+
+Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveInvite& invite) {
+  envelope::OpenRequest req;
+  req.pattern = envelope::Pattern::kJoin;
+  req.recipient = &p_.identity.key_pair();
+  req.psk = &invite.secret;
+  WAYPOST_ASSIGN_OR_RETURN(envelope::Opened opened, envelope::Open(req, envelope_bytes));
+  Scrubbed<pb::Body> body;
+  const bool parsed = body->ParseFromArray(opened.body.data(), int(opened.body.size()));
+  Wipe(opened.body);
+  if (!parsed || !WellFormedJoin(*body)) return Status::AuthFailed();
+  WAYPOST_ASSIGN_OR_RETURN(PublicKey joiner, PublicKey::From(opened.sender_public));
+
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<std::string> for_name, p_.invites.ForName(invite.id));
+  if (!for_name) return IngestOutcome::kNotOurs;
+  const std::string name = for_name->empty() ? body->join().name() : *for_name;
+
+  // The seed is the chain key of the epoch the joiner's clock was in when it
+  // joined, which may differ from ours: take it from the authenticated body.
+  const Secret chain = Secret::FromString(body->join().chain_seed());
+  const envelope::Epoch join_epoch = envelope::EpochOf(std::max<int64_t>(0, body->sent_at()));
+  const UnixTime now = p_.clock.Now();
+  WAYPOST_ASSIGN_OR_RETURN(ContactId id,
+                           p_.contacts.Add({.name = name,
+                                            .public_key = joiner,
+                                            .role = Role::kHelper,
+                                            .state = ContactState::kActive,
+                                            .tag_key = AsBytes(body->join().tag_key()),
+                                            .chain_epoch = join_epoch,
+                                            .chain_key = &chain},
+                                           now));
+  WAYPOST_RETURN_IF_ERROR(p_.invites.Remove(invite.id));
+
+  WAYPOST_ASSIGN_OR_RETURN(Contact joined, p_.contacts.Get(id));
+  Scrubbed<pb::Body> welcome;
+  welcome->mutable_welcome()->set_name(p_.identity.self().name);
+  welcome->set_sent_at(now);
+  std::string welcome_bytes = p_.courier.Serialize(*welcome);
+  Result<std::string> sent = p_.courier.Send(joined, welcome_bytes);
+  Wipe(welcome_bytes);
+  if (!sent.ok()) return sent.status();
+  return IngestOutcome::kAccepted;
+}
+
+}  // namespace waypost::node

@@ -1,0 +1,48 @@
+// InviteBook: the `invites` table (docs/storage.md §5): invites this node
+// handed out and that no join request has spent yet. Each holds the invite's
+// secret, from which the join tag and the join PSK derive (docs/protocol.md
+// §5.1).
+//
+// Lifetime: borrows the Database. Not thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/secret.h"
+#include "core/status.h"
+#include "core/store/database.h"
+
+namespace waypost::node {
+
+struct LiveInvite {
+  Bytes id;       // 16 random bytes; never leaves this node
+  Secret secret;  // the join PSK
+};
+
+class InviteBook {
+ public:
+  static constexpr size_t kIdSize = 16;
+
+  explicit InviteBook(store::Database& db) : db_(&db) {}
+
+  Status Add(ByteView id, const Secret& secret, std::string_view for_name, UnixTime now,
+             UnixTime expires_at);
+  // Invites not yet expired at `now`.
+  Result<std::vector<LiveInvite>> Live(UnixTime now);
+  // The name the new member is to be filed under ("" for the name it chose),
+  // or nullopt if the invite is gone.
+  Result<std::optional<std::string>> ForName(ByteView id);
+  // Spent by a join request.
+  Status Remove(ByteView id);
+  Status PurgeExpired(UnixTime now);
+
+ private:
+  store::Database* db_;
+};
+
+}  // namespace waypost::node

@@ -1,0 +1,131 @@
+#include "core/node/message_log.h"
+
+#include <utility>
+
+namespace waypost::node {
+namespace {
+
+Result<MessageInfo> ReadMessage(const store::Statement& row) {
+  MessageInfo m;
+  m.id = DisplayId(row.ColumnBlob(0));
+  WAYPOST_ASSIGN_OR_RETURN(m.direction, ParseStored<Direction>(row.ColumnText(1)));
+  WAYPOST_ASSIGN_OR_RETURN(m.kind, ParseStored<MessageKind>(row.ColumnText(2)));
+  m.peer = row.ColumnText(3);
+  m.code = row.ColumnText(4);
+  m.text = row.ColumnText(5);
+  m.sent_at = row.ColumnInt64(6);
+  m.received_at = row.ColumnOptionalInt64(7);
+  WAYPOST_ASSIGN_OR_RETURN(m.state, ParseStored<MessageState>(row.ColumnText(8)));
+  m.duress = row.ColumnInt64(9) != 0;
+  return m;
+}
+
+bool IsHex(std::string_view s) {
+  return FromHex(s.size() % 2 ? std::string(s) + "0" : std::string(s)).has_value();
+}
+
+}  // namespace
+
+Status MessageLog::Insert(const NewMessage& m) {
+  const MessageState state =
+      m.direction == Direction::kOut ? MessageState::kQueued : MessageState::kReceived;
+  return db_->Run(
+      "INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, received_at, "
+      "state, duress) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      m.id, NameOf(m.direction), NameOf(m.kind), m.contact.value, m.code, m.text, m.sent_at,
+      m.received_at, NameOf(state), m.duress ? 1 : 0);
+}
+
+Result<std::vector<MessageInfo>> MessageLog::List() {
+  std::vector<MessageInfo> out;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
+                 "m.received_at, m.state, m.duress FROM messages m JOIN contacts c "
+                 "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
+    out.push_back(std::move(m));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status MessageLog::MarkRelayed(ByteView id) {
+  return db_->Run("UPDATE messages SET state = 'relayed' WHERE id = ? AND state = 'queued'", id);
+}
+
+Result<std::vector<Bytes>> MessageLog::ApplyReceipt(ContactId from, ByteView of,
+                                                    MessageState state) {
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE messages SET state = ? WHERE direction = 'out' AND contact_id = ? AND "
+               "substr(id, 1, 16) = ? AND state != 'confirmed'",
+               NameOf(state), from.value, of));
+  std::vector<Bytes> ids;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id FROM messages WHERE direction = 'out' AND contact_id = ? AND "
+                 "substr(id, 1, 16) = ?",
+                 from.value, of));
+  WAYPOST_RETURN_IF_ERROR(
+      st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
+  return ids;
+}
+
+Result<MessageLog::Found> MessageLog::FindReceivedCheckIn(std::string_view id_prefix) {
+  if (id_prefix.size() < 4 || !IsHex(id_prefix)) {
+    return Status::InvalidArgument("an id is 4 or more hex digits, as `waypost inbox` shows");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id, contact_id FROM messages WHERE direction = 'in' AND "
+                 "kind = 'checkin' AND substr(hex(id), 1, ?) = upper(?)",
+                 int64_t(id_prefix.size()), id_prefix));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no received check-in with id " + std::string(id_prefix));
+  Found found{st.ColumnBlob(0), ContactId{st.ColumnInt64(1)}};
+  WAYPOST_ASSIGN_OR_RETURN(bool second, st.Step());
+  if (second) {
+    return Status::InvalidArgument("id " + std::string(id_prefix) +
+                                   " is ambiguous; give more digits");
+  }
+  return found;
+}
+
+Status MessageLog::SetState(ByteView id, MessageState state) {
+  return db_->Run("UPDATE messages SET state = ? WHERE id = ?", NameOf(state), id);
+}
+
+Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT code, sent_at, received_at FROM messages WHERE contact_id = ? AND "
+                 "direction = 'in' AND kind = 'checkin' "
+                 "ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
+                 contact.value));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<LastCheckIn>();
+  return std::optional<LastCheckIn>(
+      LastCheckIn{st.ColumnText(0), st.ColumnInt64(1), st.ColumnOptionalInt64(2)});
+}
+
+Result<std::vector<Bytes>> MessageLog::IdsOlderThan(UnixTime cutoff) {
+  std::vector<Bytes> ids;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id FROM messages WHERE (direction = 'in' AND "
+                 "coalesce(received_at, sent_at) < ?1) OR (direction = 'out' AND sent_at < ?1)",
+                 cutoff));
+  WAYPOST_RETURN_IF_ERROR(
+      st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
+  return ids;
+}
+
+Status MessageLog::DeleteOlderThan(UnixTime cutoff) {
+  return db_->Run(
+      "DELETE FROM messages WHERE (direction = 'in' AND coalesce(received_at, sent_at) < ?1) OR "
+      "(direction = 'out' AND sent_at < ?1)",
+      cutoff);
+}
+
+}  // namespace waypost::node

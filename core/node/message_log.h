@@ -1,0 +1,80 @@
+// MessageLog: the `messages` table (docs/storage.md §5): the check-ins and
+// text messages sent and received, and the state of each (docs/protocol.md
+// §4.5). Receipts, welcomes and acks are never rows here.
+//
+// Lifetime: borrows the Database. Not thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/node/records.h"
+#include "core/status.h"
+#include "core/store/database.h"
+
+namespace waypost::node {
+
+struct NewMessage {
+  ByteView id;  // the envelope's content id
+  Direction direction = Direction::kIn;
+  MessageKind kind = MessageKind::kCheckIn;
+  ContactId contact;
+  std::string_view code;
+  std::string_view text;
+  UnixTime sent_at = 0;
+  std::optional<UnixTime> received_at;  // in: by our clock
+  bool duress = false;                  // in: the sender was under duress
+};
+
+struct LastCheckIn {
+  std::string code;
+  UnixTime sent_at = 0;
+  std::optional<UnixTime> received_at;
+};
+
+class MessageLog {
+ public:
+  // A receipt names a message by this many leading bytes of its content id.
+  static constexpr size_t kReceiptIdSize = 16;
+
+  explicit MessageLog(store::Database& db) : db_(&db) {}
+
+  // Outgoing messages start queued, incoming ones received.
+  Status Insert(const NewMessage& message);
+  // Every message with its peer's name, oldest first (by arrival for
+  // incoming ones, by sending for outgoing ones).
+  Result<std::vector<MessageInfo>> List();
+
+  // A relay took it: queued becomes relayed.
+  Status MarkRelayed(ByteView id);
+  // A receipt from `from` for the outgoing message whose content id starts
+  // with `of`: its state moves to `state`, never back from confirmed. Only
+  // the contact a message went to can move it. Returns the ids it matched.
+  Result<std::vector<Bytes>> ApplyReceipt(ContactId from, ByteView of, MessageState state);
+
+  // The received check-in whose display id starts with `id_prefix` (4+ hex
+  // digits). NotFound, or InvalidArgument when the prefix is ambiguous.
+  struct Found {
+    Bytes id;
+    ContactId contact;
+  };
+  Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
+  Status SetState(ByteView id, MessageState state);
+
+  // The newest check-in received from `contact`, if any.
+  Result<std::optional<LastCheckIn>> LastCheckInFrom(ContactId contact);
+
+  // Retention (docs/storage.md §5): incoming messages that arrived (by our
+  // clock), and outgoing ones sent, before `cutoff`.
+  Result<std::vector<Bytes>> IdsOlderThan(UnixTime cutoff);
+  Status DeleteOlderThan(UnixTime cutoff);
+
+ private:
+  store::Database* db_;
+};
+
+}  // namespace waypost::node

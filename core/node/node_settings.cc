@@ -1,0 +1,54 @@
+// Settings, relays, and what ages out of the store: the retention of
+// messages and the delivery window of chain keys (docs/storage.md §5,
+// SECURITY.md "Epochs, chain keys and forward secrecy").
+#include <vector>
+
+#include "core/envelope/keys.h"
+#include "core/node/node.h"
+
+namespace waypost::node {
+
+Status Node::SetRetention(std::optional<int64_t> seconds) {
+  return Mutate([&]() -> Status {
+    WAYPOST_RETURN_IF_ERROR(settings_table_.PutRetention(seconds));
+    settings_.retention_seconds = seconds;
+    return AgeOut();
+  });
+}
+
+Status Node::SetDeliveryWindow(int64_t epochs) {
+  return Mutate([&]() -> Status {
+    WAYPOST_RETURN_IF_ERROR(settings_table_.PutDeliveryWindow(epochs));
+    settings_.delivery_window_epochs = epochs;
+    return AgeOut();
+  });
+}
+
+// Forward secrecy: a chain key older than the delivery window is ratcheted
+// forward and the old value overwritten (secure_delete is on), so envelopes
+// from before the window can never be opened again on this device.
+//
+// Retention: an outgoing message's outbox row goes with it once a relay
+// holds the envelope; one that no relay has taken yet stays until it is
+// uploaded or expires, so it still gets delivered.
+//
+// Both write nothing when nothing has aged out.
+Status Node::AgeOut() {
+  const UnixTime now = clock_.Now();
+  WAYPOST_RETURN_IF_ERROR(
+      contacts_.RatchetTo(envelope::EpochOf(now) - settings_.delivery_window_epochs));
+  if (!settings_.retention_seconds) return Status::Ok();
+  const UnixTime cutoff = now - *settings_.retention_seconds;
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Bytes> old, messages_.IdsOlderThan(cutoff));
+  if (old.empty()) return Status::Ok();
+  for (const Bytes& id : old) WAYPOST_RETURN_IF_ERROR(outbox_.RemoveIfRelayed(id));
+  return messages_.DeleteOlderThan(cutoff);
+}
+
+Status Node::AddRelay(std::string_view address) {
+  return Mutate([&] { return relays_.Add(address, clock_.Now()); });
+}
+
+Result<std::vector<std::string>> Node::Relays() { return relays_.Addresses(); }
+
+}  // namespace waypost::node

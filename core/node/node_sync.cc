@@ -1,0 +1,109 @@
+// Planning a sync and taking in what it brings (docs/protocol.md §6).
+#include <utility>
+#include <vector>
+
+#include "core/envelope/envelope.h"
+#include "core/envelope/keys.h"
+#include "core/node/node.h"
+#include "core/sync/relay_service.h"
+
+namespace waypost::node {
+
+Result<SyncPlan> Node::PlanSync() {
+  const UnixTime now = clock_.Now();
+  SyncPlan plan;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_RETURN_IF_ERROR(outbox_.PurgeExpired(now));
+    WAYPOST_RETURN_IF_ERROR(seen_.PurgeExpired(now));
+    WAYPOST_RETURN_IF_ERROR(invites_.PurgeExpired(now));
+    WAYPOST_ASSIGN_OR_RETURN(plan.upload, outbox_.Pending());
+    // Our own tag for every epoch a sender's clock may plausibly be in: a
+    // fixed count, however many contacts we have (docs/protocol.md §3.3).
+    for (envelope::Epoch e = receiver_.FirstEpoch(now); e <= receiver_.LastEpoch(now); ++e) {
+      plan.tags.push_back(envelope::TagFor(identity_.tag_key(), e));
+    }
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<LiveInvite> invites, invites_.Live(now));
+    for (const LiveInvite& invite : invites) {
+      plan.tags.push_back(envelope::JoinTagFor(invite.secret));
+    }
+    WAYPOST_ASSIGN_OR_RETURN(plan.have, seen_.HavePrefixes());
+    return Status::Ok();
+  }));
+  return plan;
+}
+
+Status Node::MarkRelayed(const std::vector<Bytes>& envelopes) {
+  return Mutate([&]() -> Status {
+    for (const Bytes& env : envelopes) {
+      const envelope::ContentId id = envelope::ComputeContentId(env);
+      WAYPOST_RETURN_IF_ERROR(messages_.MarkRelayed(id));
+      WAYPOST_RETURN_IF_ERROR(outbox_.MarkRelayed(id));
+    }
+    return outbox_.DropRelayedWithoutReceipt();
+  });
+}
+
+Result<IngestOutcome> Node::Ingest(ByteView envelope) {
+  IngestOutcome outcome = IngestOutcome::kNotOurs;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(outcome, receiver_.Take(envelope));
+    return Status::Ok();
+  }));
+  return outcome;
+}
+
+IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
+  IngestCounts counts;
+  std::vector<const Bytes*> pending;
+  for (const Bytes& e : envelopes) pending.push_back(&e);
+  auto one_pass = [&]() -> bool {
+    bool progress = false;
+    std::vector<const Bytes*> failed;
+    for (const Bytes* e : pending) {
+      Result<IngestOutcome> outcome = Ingest(*e);  // nested: a savepoint each
+      if (!outcome.ok()) {
+        failed.push_back(e);
+        continue;
+      }
+      switch (*outcome) {
+        case IngestOutcome::kAccepted:
+          ++counts.accepted;
+          progress = true;
+          break;
+        case IngestOutcome::kDuplicate:
+          ++counts.duplicate;
+          break;
+        case IngestOutcome::kNotOurs:
+          ++counts.not_ours;
+          break;
+      }
+    }
+    pending = std::move(failed);
+    return progress;
+  };
+  bool committed = false;
+  // A refresh of the decoy that fails loses nothing: every open of the main
+  // store refreshes it again.
+  (void)Mutate(
+      [&] {
+        while (!pending.empty() && one_pass()) {
+        }
+        return Status::Ok();
+      },
+      DecoyRefresh::kIfVisible, &committed);
+  if (!committed) {
+    return IngestCounts{.accepted = 0, .duplicate = 0, .not_ours = 0, .rejected = envelopes.size()};
+  }
+  counts.rejected = pending.size();
+  return counts;
+}
+
+Result<std::unique_ptr<sync::RelayService>> Node::ServeRelay(
+    std::function<void(const Status&)> warn) {
+  auto service = std::make_unique<sync::RelayService>(db_, identity_.key_pair(), clock_, random_,
+                                                      std::move(warn));
+  WAYPOST_RETURN_IF_ERROR(service->Start());
+  return service;
+}
+
+}  // namespace waypost::node

@@ -1,0 +1,122 @@
+// What a Node's queries return and its settings take: plain values, typed
+// with the node's vocabulary (vocabulary.h). Nothing here holds a secret.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/envelope/format.h"
+#include "core/envelope/keys.h"
+#include "core/node/vocabulary.h"
+#include "core/public_key.h"
+
+namespace waypost::node {
+
+// Body.flags bit 0 (proto/waypost.proto): sent from a device under duress.
+inline constexpr uint32_t kFlagDuress = 1;
+// What the coordinator is told to do about a helper under duress.
+inline constexpr char kDuressAdvice[] = "do not contact the device directly";
+
+// A row id in the contacts table, as a type of its own.
+struct ContactId {
+  int64_t value = 0;
+  bool operator==(const ContactId&) const = default;
+};
+
+struct SelfInfo {
+  std::string name;
+  std::string fingerprint;
+  Role role = Role::kCoordinator;
+  PublicKey public_key;
+};
+
+struct ContactInfo {
+  std::string name;
+  std::string fingerprint;
+  Role role = Role::kHelper;  // the contact's role in this node's eyes
+  ContactState state = ContactState::kPending;
+  std::optional<UnixTime> last_seen;
+};
+
+struct MessageInfo {
+  std::string id;  // 12 hex digits: the start of the content id
+  Direction direction = Direction::kIn;
+  MessageKind kind = MessageKind::kCheckIn;
+  std::string peer;
+  std::string code;
+  std::string text;
+  UnixTime sent_at = 0;
+  std::optional<UnixTime> received_at;
+  MessageState state = MessageState::kReceived;
+  bool duress = false;  // in: the sender's device was under duress
+  bool test = false;
+};
+
+// Something a coordinator must act on: raised by the first duress-flagged
+// check-in or message from a contact, open until `Ack`.
+struct AlertInfo {
+  int64_t id = 0;
+  AlertKind kind = AlertKind::kDuress;
+  std::string peer;
+  std::string fingerprint;
+  UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
+  std::optional<UnixTime> acked_at;
+  std::string note;
+};
+
+// One helper's line on the coordinator's board.
+struct BoardEntry {
+  std::string name;
+  std::string fingerprint;
+  std::string last_code;                     // of the newest check-in received, "" if none
+  std::optional<UnixTime> last_sent_at;      // its sent_at, by the helper's clock
+  std::optional<UnixTime> last_received_at;  // when it arrived, by ours
+  std::optional<UnixTime> due_at;            // none yet: no schedules
+  BoardState state = BoardState::kOk;
+  std::optional<int64_t> alert;  // the open duress alert
+};
+
+// What one sync with a relay should carry (docs/protocol.md §6, step 1).
+struct SyncPlan {
+  std::vector<Bytes> upload;  // queued envelopes no relay has taken yet
+  std::vector<envelope::RecipientTag> tags;
+  std::vector<Bytes> have;  // 8-byte content-id prefixes already held
+};
+
+enum class IngestOutcome {
+  kAccepted,   // new, opened and applied
+  kDuplicate,  // seen before (a replay or a second copy)
+  kNotOurs,    // addressed to someone else
+};
+
+struct IngestCounts {
+  size_t accepted = 0;
+  size_t duplicate = 0;
+  size_t not_ours = 0;
+  size_t rejected = 0;  // forged, damaged or expired; dropped
+};
+
+// Settings a user may change (`waypost settings`), kept in the store's
+// `settings` table (docs/storage.md §5). A missing row means the default.
+struct NodeSettings {
+  // Messages (both directions) older than this many seconds are deleted at
+  // every Open. nullopt: "keep", the history stays until the store is destroyed.
+  std::optional<int64_t> retention_seconds = kDefaultRetentionSeconds;
+  // Envelopes live, and chain keys are kept, for this many epochs.
+  int64_t delivery_window_epochs = envelope::kDeliveryWindowEpochs;
+
+  static constexpr int64_t kDefaultRetentionSeconds = 30 * envelope::kEpochSeconds;
+  static constexpr int64_t kMinRetentionSeconds = envelope::kEpochSeconds;
+  static constexpr int64_t kMinDeliveryWindowEpochs = 1;
+  // Below Briar's 29 days for removable drives (SECURITY.md).
+  static constexpr int64_t kMaxDeliveryWindowEpochs = 28;
+};
+
+// Display ids are the first 6 bytes of the content id, in hex.
+inline std::string DisplayId(ByteView content_id) { return ToHex(content_id.first(6)); }
+
+}  // namespace waypost::node

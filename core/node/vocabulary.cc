@@ -1,0 +1,20 @@
+#include "core/node/vocabulary.h"
+
+#include "core/text.h"
+
+namespace waypost::node {
+
+Status CheckName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameSize) {
+    return Status::InvalidArgument("a name must be 1 to 64 bytes");
+  }
+  if (!IsValidUtf8(name)) return Status::InvalidArgument("a name must be valid UTF-8");
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (ControlCharAt(name, i) != 0) {
+      return Status::InvalidArgument("a name cannot contain control characters");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace waypost::node

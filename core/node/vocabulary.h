@@ -1,0 +1,105 @@
+// The node's vocabulary: roles, contact states, directions, message kinds and
+// states, alert kinds. Inside the code each is an enum class; it becomes text
+// at exactly one boundary, here, and the same words are what the store keeps
+// (docs/storage.md §5) and what `--json` prints (README, "Global options").
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/status.h"
+
+namespace waypost::node {
+
+enum class Role { kCoordinator, kHelper, kRelay };
+// A contact is pending until enrollment completes (docs/protocol.md §5).
+enum class ContactState { kPending, kActive };
+enum class Direction { kIn, kOut };
+// What a message row holds; receipts, welcomes and acks are never messages.
+enum class MessageKind { kCheckIn, kText };
+// Outgoing: queued, relayed, delivered, confirmed. Incoming: received,
+// confirmed (docs/protocol.md §4.5).
+enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived };
+enum class AlertKind { kDuress };
+// One helper's state on the coordinator's board.
+enum class BoardState { kOk, kDuress };
+
+// Each enum's words, in one table per enum.
+template <typename E>
+struct Words;
+template <>
+struct Words<Role> {
+  static constexpr std::array<std::pair<Role, std::string_view>, 3> kAll = {
+      {{Role::kCoordinator, "coordinator"}, {Role::kHelper, "helper"}, {Role::kRelay, "relay"}}};
+};
+template <>
+struct Words<ContactState> {
+  static constexpr std::array<std::pair<ContactState, std::string_view>, 2> kAll = {
+      {{ContactState::kPending, "pending"}, {ContactState::kActive, "active"}}};
+};
+template <>
+struct Words<Direction> {
+  static constexpr std::array<std::pair<Direction, std::string_view>, 2> kAll = {
+      {{Direction::kIn, "in"}, {Direction::kOut, "out"}}};
+};
+template <>
+struct Words<MessageKind> {
+  static constexpr std::array<std::pair<MessageKind, std::string_view>, 2> kAll = {
+      {{MessageKind::kCheckIn, "checkin"}, {MessageKind::kText, "text"}}};
+};
+template <>
+struct Words<MessageState> {
+  static constexpr std::array<std::pair<MessageState, std::string_view>, 5> kAll = {
+      {{MessageState::kQueued, "queued"},
+       {MessageState::kRelayed, "relayed"},
+       {MessageState::kDelivered, "delivered"},
+       {MessageState::kConfirmed, "confirmed"},
+       {MessageState::kReceived, "received"}}};
+};
+template <>
+struct Words<AlertKind> {
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 1> kAll = {
+      {{AlertKind::kDuress, "duress"}}};
+};
+template <>
+struct Words<BoardState> {
+  static constexpr std::array<std::pair<BoardState, std::string_view>, 2> kAll = {
+      {{BoardState::kOk, "ok"}, {BoardState::kDuress, "duress"}}};
+};
+
+// The word for `value`, as stored and printed.
+template <typename E>
+constexpr std::string_view NameOf(E value) {
+  for (const auto& [v, word] : Words<E>::kAll) {
+    if (v == value) return word;
+  }
+  return "?";
+}
+
+// The value `word` names, or nullopt.
+template <typename E>
+constexpr std::optional<E> Parse(std::string_view word) {
+  for (const auto& [v, w] : Words<E>::kAll) {
+    if (w == word) return v;
+  }
+  return std::nullopt;
+}
+
+// Parse() for a word read back from the store: Corrupt if it names nothing.
+template <typename E>
+Result<E> ParseStored(std::string_view word) {
+  const std::optional<E> value = Parse<E>(word);
+  if (!value)
+    return Status::Corrupt("the store holds an unknown word \"" + std::string(word) + "\"");
+  return *value;
+}
+
+inline constexpr size_t kMaxNameSize = 64;
+// Ok for 1..64 bytes of UTF-8 with no control characters: names reach
+// terminals (docs/protocol.md §4.1).
+Status CheckName(std::string_view name);
+
+}  // namespace waypost::node
