@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/kit/status.h"
+
 namespace waypost {
 namespace {
 
@@ -19,7 +21,7 @@ TEST(ParseHostPort, AcceptsHostnamesAndLiterals) {
   };
   for (const Case& c : cases) {
     Result<HostPort> r = ParseHostPort(c.text);
-    ASSERT_TRUE(r.ok()) << c.text << ": " << r.status().message();
+    ASSERT_OK(r) << c.text << ": " << r.status().message();
     EXPECT_EQ(r->host, c.host);
     EXPECT_EQ(r->port, c.port);
     EXPECT_EQ(FormatHostPort(r->host, r->port), c.text);

@@ -5,6 +5,7 @@
 #include "net/client.h"
 #include "net/server.h"
 #include "tests/net/test_connections.h"
+#include "tests/kit/status.h"
 
 namespace waypost::testing {
 namespace {
@@ -30,10 +31,10 @@ TEST(ServerClient, EchoRoundTrip) {
   ServerThread server(log, {}, kClock);
   ScriptClient client("hello\nbye\n", "hello\n");
   Status s = RunClient("127.0.0.1", server.port(), client, kClock, {});
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_OK(s);
   EXPECT_EQ(client.received(), "hello\n");
   EXPECT_EQ(client.closed_count(), 1);
-  EXPECT_TRUE(client.closed().ok());
+  EXPECT_OK(client.closed());
   ASSERT_TRUE(WaitFor([&] { return log.ClosedTotal() == 1; }));
   EXPECT_EQ(log.CountClosed(Code::kOk), 1);
 }
@@ -43,7 +44,7 @@ TEST(ServerClient, ManySequentialClients) {
   ServerThread server(log, {}, kClock);
   for (int i = 0; i < 50; ++i) {
     Status s = Echo(server.port(), "client " + std::to_string(i));
-    ASSERT_TRUE(s.ok()) << i << ": " << s.message();
+    ASSERT_OK(s) << i << ": " << s.message();
   }
   ASSERT_TRUE(WaitFor([&] { return log.ClosedTotal() == 50; }));
   EXPECT_EQ(log.CountClosed(Code::kOk), 50);
@@ -71,7 +72,7 @@ TEST(ServerClient, LargeTransferBothWaysAtOnce) {
   for (int i = 0; i < 2048; ++i) lines += line + "\n";
   ScriptClient client(lines + "bye\n", lines);
   Status s = RunClient("127.0.0.1", server.port(), client, kClock, {});
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_OK(s);
   EXPECT_EQ(client.received(), lines);
 }
 
@@ -91,7 +92,7 @@ TEST(ServerClient, SilentClientTimesOutWhileOthersAreServed) {
   });
   ASSERT_TRUE(WaitFor([&] { return log.started == 1; }));
   Status s = Echo(server.port());
-  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_OK(s);
   EXPECT_FALSE(silent_done) << "the echo client should finish inside the idle window";
   silent.join();
   EXPECT_EQ(silent_status.code(), Code::kUnavailable) << silent_status.message();
@@ -115,7 +116,7 @@ TEST(ServerClient, GarbageIsDisconnectedAndOthersAreServed) {
   Status f = RunClient("127.0.0.1", server.port(), flood, kClock, {});
   EXPECT_EQ(f.code(), Code::kUnavailable) << f.message();
 
-  EXPECT_TRUE(Echo(server.port()).ok());
+  EXPECT_OK(Echo(server.port()));
   ASSERT_TRUE(WaitFor([&] { return log.ClosedTotal() == 3; }));
   EXPECT_EQ(log.CountClosed(Code::kProtocol), 1);
   EXPECT_EQ(log.CountClosed(Code::kLimitExceeded), 1);
@@ -144,7 +145,7 @@ TEST(ServerClient, ExcessConnectionsAreClosedAndStopClosesTheRest) {
 
   server.StopAndJoin();
   holder.join();
-  EXPECT_TRUE(server.run_status().ok());
+  EXPECT_OK(server.run_status());
   EXPECT_EQ(holder_status.code(), Code::kUnavailable);
   EXPECT_EQ(log.CountClosed(Code::kUnavailable), 1);  // OnClosed ran before Run() returned
   std::lock_guard lock(log.mu);
@@ -155,7 +156,7 @@ TEST(ServerClient, ExcessConnectionsAreClosedAndStopClosesTheRest) {
 TEST(ServerClient, StopBeforeRunReturnsAtOnce) {
   auto server = Server::Listen("127.0.0.1", 0, [] { return std::unique_ptr<Connection>(); }, kClock,
                                {.handle_signals = false});
-  ASSERT_TRUE(server.ok());
+  ASSERT_OK(server);
   (*server)->Stop();
   EXPECT_TRUE((*server)->Run().ok());
 }
@@ -176,7 +177,7 @@ TEST(Client, ClosedPortIsUnavailable) {
   {
     auto server =
         Server::Listen("127.0.0.1", 0, [] { return std::unique_ptr<Connection>(); }, kClock, {});
-    ASSERT_TRUE(server.ok());
+    ASSERT_OK(server);
     port = (*server)->port();
   }
   ScriptClient client("hello\n", "hello\n");
@@ -193,7 +194,7 @@ TEST(Client, SilentServerTimesOut) {
   // Listening but never Run(): the kernel accepts, nobody ever answers.
   auto server =
       Server::Listen("127.0.0.1", 0, [] { return std::unique_ptr<Connection>(); }, kClock, {});
-  ASSERT_TRUE(server.ok());
+  ASSERT_OK(server);
   ScriptClient client("hello\n", "hello\n");
   auto start = steady_clock::now();
   Status s = RunClient("127.0.0.1", (*server)->port(), client, kClock, {.idle_timeout_ms = 300});
@@ -242,7 +243,7 @@ TEST(Client, ConnectionDeadlinesDriveOnTimeout) {
   ServerThread server(log, {}, kClock);
   TickClient ticker(false);
   Status s = RunClient("127.0.0.1", server.port(), ticker, kClock, {});
-  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_OK(s);
 
   TickClient impatient(true);
   s = RunClient("127.0.0.1", server.port(), impatient, kClock, {});

@@ -10,6 +10,7 @@
 
 #include "net/client.h"
 #include "tests/net/test_connections.h"
+#include "tests/kit/status.h"
 
 namespace waypost::testing {
 namespace {
@@ -76,7 +77,7 @@ TEST_F(Socks5Proxy, EchoThroughIpv4Target) {
   ServerThread server(log, {}, kClock);
   ScriptClient client("hello\nbye\n", "hello\n");
   Status s = RunClient("127.0.0.1", server.port(), client, kClock, ViaProxy());
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_OK(s);
   EXPECT_EQ(client.received(), "hello\n");
 }
 
@@ -105,7 +106,7 @@ TEST_F(Socks5Proxy, EchoThroughDomainTarget) {
   ScriptClient client("hello\nbye\n", "hello\n");
   // "localhost" travels to the proxy as a name (ATYP 3) and resolves there.
   Status s = RunClient("localhost", server.port(), client, kClock, ViaProxy());
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_OK(s);
   EXPECT_EQ(client.received(), "hello\n");
 }
 

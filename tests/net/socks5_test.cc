@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/kit/status.h"
+
 namespace waypost::socks5 {
 namespace {
 
 TEST(Socks5, GreetingOffersOnlyNoAuth) { EXPECT_EQ(EncodeGreeting(), (Bytes{5, 1, 0})); }
 
 TEST(Socks5, MethodReply) {
-  EXPECT_TRUE(ParseMethodReply(Bytes{5, 0}).ok());
+  EXPECT_OK(ParseMethodReply(Bytes{5, 0}));
   EXPECT_EQ(ParseMethodReply(Bytes{5, 0xFF}).code(), Status::Code::kUnavailable);
   EXPECT_EQ(ParseMethodReply(Bytes{5, 2}).code(), Status::Code::kProtocol);  // not offered
   EXPECT_EQ(ParseMethodReply(Bytes{4, 0}).code(), Status::Code::kProtocol);
@@ -17,13 +19,13 @@ TEST(Socks5, MethodReply) {
 
 TEST(Socks5, ConnectRequestIpv4) {
   Result<Bytes> r = EncodeConnectRequest("10.1.2.3", 7400);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(*r, (Bytes{5, 1, 0, 1, 10, 1, 2, 3, 0x1C, 0xE8}));
 }
 
 TEST(Socks5, ConnectRequestIpv6) {
   Result<Bytes> r = EncodeConnectRequest("::1", 443);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   Bytes want{5, 1, 0, 4};
   want.insert(want.end(), 15, 0);
   want.push_back(1);
@@ -34,7 +36,7 @@ TEST(Socks5, ConnectRequestIpv6) {
 
 TEST(Socks5, ConnectRequestDomainIsNotResolvedLocally) {
   Result<Bytes> r = EncodeConnectRequest("abc.onion", 80);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   Bytes want{5, 1, 0, 3, 9};
   Append(want, AsBytes("abc.onion"));
   want.push_back(0);
@@ -43,7 +45,7 @@ TEST(Socks5, ConnectRequestDomainIsNotResolvedLocally) {
 }
 
 TEST(Socks5, ConnectRequestLimits) {
-  EXPECT_TRUE(EncodeConnectRequest(std::string(255, 'a'), 1).ok());
+  EXPECT_OK(EncodeConnectRequest(std::string(255, 'a'), 1));
   EXPECT_EQ(EncodeConnectRequest(std::string(256, 'a'), 1).status().code(),
             Status::Code::kInvalidArgument);
   EXPECT_EQ(EncodeConnectRequest("", 1).status().code(), Status::Code::kInvalidArgument);
@@ -52,18 +54,18 @@ TEST(Socks5, ConnectRequestLimits) {
 
 TEST(Socks5, ConnectReplySuccessLengths) {
   Bytes v4{5, 0, 0, 1, 127, 0, 0, 1, 0x12, 0x34};
-  ASSERT_TRUE(ConnectReplyLength(v4).ok());
+  ASSERT_OK(ConnectReplyLength(v4));
   EXPECT_EQ(*ConnectReplyLength(v4), 10u);
-  EXPECT_TRUE(ParseConnectReply(v4).ok());
+  EXPECT_OK(ParseConnectReply(v4));
 
   Bytes v6{5, 0, 0, 4};
   v6.insert(v6.end(), 18, 0);
   EXPECT_EQ(*ConnectReplyLength(v6), 22u);
-  EXPECT_TRUE(ParseConnectReply(v6).ok());
+  EXPECT_OK(ParseConnectReply(v6));
 
   Bytes domain{5, 0, 0, 3, 3, 'a', 'b', 'c', 0, 80};
   EXPECT_EQ(*ConnectReplyLength(domain), 10u);
-  EXPECT_TRUE(ParseConnectReply(domain).ok());
+  EXPECT_OK(ParseConnectReply(domain));
 }
 
 TEST(Socks5, ConnectReplyFailureCodes) {

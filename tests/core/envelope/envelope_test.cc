@@ -12,6 +12,7 @@
 #include "core/noise/key_pair.h"
 #include "core/random.h"
 #include "proto/waypost.pb.h"
+#include "tests/kit/status.h"
 
 namespace waypost::envelope {
 namespace {
@@ -74,7 +75,7 @@ class EnvelopeTest : public ::testing::Test {
   }
   Bytes MustSeal(ByteView body) {
     Result<Bytes> env = SealContact(body);
-    EXPECT_TRUE(env.ok()) << env.status().ToString();
+    EXPECT_OK(env);
     return env.ok() ? *env : Bytes();
   }
 
@@ -97,7 +98,7 @@ TEST_F(EnvelopeTest, ContactRoundTrip) {
   const std::string body = CheckInBody("crossed", "at the border");
   const Bytes env = MustSeal(AsBytes(body));
   Result<Opened> opened = OpenContact(env);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   EXPECT_EQ(AsString(opened->body), body);
   EXPECT_EQ(opened->sender_public, sender_.public_key);
 }
@@ -105,9 +106,9 @@ TEST_F(EnvelopeTest, ContactRoundTrip) {
 TEST_F(EnvelopeTest, JoinRoundTripRevealsSenderStaticKey) {
   const std::string body = "join request body";
   Result<Bytes> env = SealJoin(AsBytes(body));
-  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  ASSERT_OK(env);
   Result<Opened> opened = OpenJoin(*env, invite_secret_);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   EXPECT_EQ(AsString(opened->body), body);
   EXPECT_EQ(opened->sender_public, sender_.public_key);
   // The static key travels encrypted: it is nowhere in the clear.
@@ -117,7 +118,7 @@ TEST_F(EnvelopeTest, JoinRoundTripRevealsSenderStaticKey) {
 
 TEST_F(EnvelopeTest, JoinWithWrongInviteSecretFails) {
   Result<Bytes> env = SealJoin(AsBytes(std::string("hello")));
-  ASSERT_TRUE(env.ok());
+  ASSERT_OK(env);
   ExpectAuthFailed(OpenJoin(*env, Secret::From(Bytes(kKeySize, 0x24))), "wrong invite secret");
 }
 
@@ -125,14 +126,14 @@ TEST_F(EnvelopeTest, PatternsDoNotCrossOpen) {
   const Bytes contact = MustSeal(AsBytes(std::string("x")));
   ExpectAuthFailed(OpenJoin(contact, psk_), "contact envelope as join");
   Result<Bytes> join = SealJoin(AsBytes(std::string("x")));
-  ASSERT_TRUE(join.ok());
+  ASSERT_OK(join);
   ExpectAuthFailed(OpenContact(*join), "join envelope as contact");
 }
 
 TEST_F(EnvelopeTest, HeaderCarriesTagHintAndExpiry) {
   const Bytes env = MustSeal(AsBytes(std::string("x")));
   Result<Header> h = ParseHeader(env);
-  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_OK(h);
   EXPECT_EQ(env[0], kVersion);
   EXPECT_EQ(h->tag, TagFor(tag_key_, 20'000));
   EXPECT_EQ(h->hint, HintFor(chain_, EphemeralOf(env)));
@@ -168,7 +169,7 @@ TEST_F(EnvelopeTest, BucketBoundaries) {
     EXPECT_EQ(MustSeal(Bytes(max_body, 1)).size(), kBucketSizes[i]);
     const size_t join_max = kBucketSizes[i] - kHeaderSize - kJoinNoiseOverhead - 1;
     Result<Bytes> join = SealJoin(Bytes(join_max, 1));
-    ASSERT_TRUE(join.ok());
+    ASSERT_OK(join);
     EXPECT_EQ(join->size(), kBucketSizes[i]);
     if (i + 1 < kBucketSizes.size()) {
       EXPECT_EQ(MustSeal(Bytes(max_body + 1, 1)).size(), kBucketSizes[i + 1]);
@@ -185,7 +186,7 @@ TEST_F(EnvelopeTest, TooLargeIsLimitExceeded) {
   EXPECT_EQ(huge.status().code(), Status::Code::kLimitExceeded);
   const size_t join_max = kMaxEnvelopeSize - kHeaderSize - kJoinNoiseOverhead - 1;
   EXPECT_EQ(SealJoin(Bytes(join_max + 1, 1)).status().code(), Status::Code::kLimitExceeded);
-  EXPECT_TRUE(SealJoin(Bytes(join_max, 1)).ok());
+  EXPECT_OK(SealJoin(Bytes(join_max, 1)));
 }
 
 TEST_F(EnvelopeTest, PaddingHidesLengthWithinBucket) {
@@ -195,7 +196,7 @@ TEST_F(EnvelopeTest, PaddingHidesLengthWithinBucket) {
     const Bytes env = MustSeal(body);
     EXPECT_EQ(env.size(), kBucketSizes[0]) << n;
     Result<Opened> opened = OpenContact(env);
-    ASSERT_TRUE(opened.ok()) << n;
+    ASSERT_OK(opened) << n;
     EXPECT_EQ(opened->body, body) << n;
   }
 }
@@ -207,7 +208,7 @@ TEST_F(EnvelopeTest, PaddingLookalikeBodiesRoundTrip) {
                             Bytes{0x01, 0x80, 0x00, 0x00}, Bytes(51, 0x00), Bytes(51, 0x80)}) {
     const Bytes env = MustSeal(body);
     Result<Opened> opened = OpenContact(env);
-    ASSERT_TRUE(opened.ok());
+    ASSERT_OK(opened);
     EXPECT_EQ(opened->body, body) << ToHex(body);
   }
 }
@@ -215,7 +216,7 @@ TEST_F(EnvelopeTest, PaddingLookalikeBodiesRoundTrip) {
 TEST_F(EnvelopeTest, EveryFlippedBitFails) {
   const Bytes env = MustSeal(AsBytes(CheckInBody("crossed")));
   ASSERT_EQ(env.size(), 117u);
-  ASSERT_TRUE(OpenContact(env).ok());
+  ASSERT_OK(OpenContact(env));
   for (size_t i = 0; i < env.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       Bytes bad = env;
@@ -231,7 +232,7 @@ TEST_F(EnvelopeTest, EveryFlippedBitFails) {
 
 TEST_F(EnvelopeTest, JoinEnvelopeEveryFlippedByteFails) {
   Result<Bytes> env = SealJoin(AsBytes(std::string("join")));
-  ASSERT_TRUE(env.ok());
+  ASSERT_OK(env);
   for (size_t i = 0; i < env->size(); ++i) {
     Bytes bad = *env;
     bad[i] ^= 0x01;
@@ -278,7 +279,7 @@ TEST_F(EnvelopeTest, WrongExpectedSenderFails) {
   const std::string body = CheckInBody("crossed");
   req.body = AsBytes(body);
   Result<Bytes> forged = Seal(req, random_);
-  ASSERT_TRUE(forged.ok());
+  ASSERT_OK(forged);
   ExpectAuthFailed(OpenContact(*forged), "forged by a stranger with the psk");
 }
 

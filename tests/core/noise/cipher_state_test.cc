@@ -5,6 +5,7 @@
 
 #include "core/noise/crypto_primitives.h"
 #include "core/noise/noise_constants.h"
+#include "tests/kit/status.h"
 
 namespace waypost::noise {
 namespace {
@@ -16,12 +17,12 @@ const Bytes kAd = {1, 2, 3};
 class CipherStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(sender_.InitializeKey(kKey).ok());
-    ASSERT_TRUE(receiver_.InitializeKey(kKey).ok());
+    ASSERT_OK(sender_.InitializeKey(kKey));
+    ASSERT_OK(receiver_.InitializeKey(kKey));
   }
   Bytes Seal(std::string_view text) {
     auto sealed = sender_.EncryptWithAd(kAd, AsBytes(text));
-    EXPECT_TRUE(sealed.ok());
+    EXPECT_OK(sealed);
     return sealed.ok() ? *sealed : Bytes();
   }
   CipherState sender_, receiver_;
@@ -31,7 +32,7 @@ TEST_F(CipherStateTest, RoundTripAdvancesBothNonces) {
   Bytes sealed = Seal("hello");
   EXPECT_EQ(sealed.size(), 5 + kTagLen);
   auto opened = receiver_.DecryptWithAd(kAd, sealed);
-  ASSERT_TRUE(opened.ok());
+  ASSERT_OK(opened);
   EXPECT_EQ(AsString(*opened), "hello");
   EXPECT_EQ(sender_.nonce(), 1u);
   EXPECT_EQ(receiver_.nonce(), 1u);
@@ -49,17 +50,17 @@ TEST_F(CipherStateTest, FailedDecryptDoesNotAdvanceNonce) {
   EXPECT_EQ(receiver_.DecryptWithAd(kAd, ByteView(sealed).first(kTagLen - 1)).status().code(),
             Status::Code::kAuthFailed);  // shorter than a tag
   auto good = receiver_.DecryptWithAd(kAd, sealed);
-  ASSERT_TRUE(good.ok());
+  ASSERT_OK(good);
   EXPECT_EQ(AsString(*good), "hello");
 }
 
 TEST_F(CipherStateTest, RekeyAgreesAndOldKeyFails) {
-  ASSERT_TRUE(sender_.Rekey().ok());
+  ASSERT_OK(sender_.Rekey());
   Bytes sealed = Seal("after rekey");
   EXPECT_FALSE(receiver_.DecryptWithAd(kAd, sealed).ok());  // still the old key
-  ASSERT_TRUE(receiver_.Rekey().ok());
+  ASSERT_OK(receiver_.Rekey());
   auto opened = receiver_.DecryptWithAd(kAd, sealed);
-  ASSERT_TRUE(opened.ok());
+  ASSERT_OK(opened);
   EXPECT_EQ(AsString(*opened), "after rekey");
 }
 
@@ -67,9 +68,9 @@ TEST_F(CipherStateTest, RekeyFollowsSpecDefinition) {
   // §4.2: REKEY(k) = ENCRYPT(k, 2^64-1, zerolen, zeros)[:32]; n is unchanged.
   Bytes block = AeadEncrypt(kKey, kMaxNonce, {}, Bytes(kKeyLen, 0));
   CipherState expected;
-  ASSERT_TRUE(expected.InitializeKey(ByteView(block).first(kKeyLen)).ok());
+  ASSERT_OK(expected.InitializeKey(ByteView(block).first(kKeyLen)));
   Seal("advance n");
-  ASSERT_TRUE(sender_.Rekey().ok());
+  ASSERT_OK(sender_.Rekey());
   EXPECT_EQ(sender_.nonce(), 1u);
   expected.SetNonce(1);
   EXPECT_EQ(Seal("x"), *expected.EncryptWithAd(kAd, AsBytes("x")));
@@ -79,7 +80,7 @@ TEST_F(CipherStateTest, NonceExhaustionIsAnError) {
   sender_.SetNonce(kMaxNonce - 1);
   receiver_.SetNonce(kMaxNonce - 1);
   Bytes last = Seal("last");
-  ASSERT_TRUE(receiver_.DecryptWithAd(kAd, last).ok());
+  ASSERT_OK(receiver_.DecryptWithAd(kAd, last));
   EXPECT_EQ(sender_.EncryptWithAd(kAd, AsBytes("x")).status().code(), Status::Code::kLimitExceeded);
   EXPECT_EQ(receiver_.DecryptWithAd(kAd, last).status().code(), Status::Code::kLimitExceeded);
   EXPECT_EQ(sender_.nonce(), kMaxNonce);
@@ -89,14 +90,14 @@ TEST_F(CipherStateTest, SetNonceAllowsOutOfOrderDelivery) {
   Bytes first = Seal("one");
   Bytes second = Seal("two");
   receiver_.SetNonce(1);
-  ASSERT_TRUE(receiver_.DecryptWithAd(kAd, second).ok());
+  ASSERT_OK(receiver_.DecryptWithAd(kAd, second));
   receiver_.SetNonce(0);
-  ASSERT_TRUE(receiver_.DecryptWithAd(kAd, first).ok());
+  ASSERT_OK(receiver_.DecryptWithAd(kAd, first));
 }
 
 TEST_F(CipherStateTest, MessageSizeLimit) {
   Bytes max_plain(kMaxMessageLen - kTagLen, 0);
-  EXPECT_TRUE(sender_.EncryptWithAd({}, max_plain).ok());
+  EXPECT_OK(sender_.EncryptWithAd({}, max_plain));
   max_plain.push_back(0);
   EXPECT_EQ(sender_.EncryptWithAd({}, max_plain).status().code(), Status::Code::kLimitExceeded);
   EXPECT_EQ(receiver_.DecryptWithAd({}, Bytes(kMaxMessageLen + 1)).status().code(),
@@ -107,7 +108,7 @@ TEST(CipherStateNoKeyTest, PassesThroughWithoutKey) {
   CipherState cipher;
   EXPECT_FALSE(cipher.HasKey());
   auto out = cipher.EncryptWithAd(kAd, AsBytes("clear"));
-  ASSERT_TRUE(out.ok());
+  ASSERT_OK(out);
   EXPECT_EQ(AsString(*out), "clear");
   EXPECT_EQ(cipher.nonce(), 0u);
   EXPECT_FALSE(cipher.Rekey().ok());

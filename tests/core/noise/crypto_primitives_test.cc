@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/core/noise/noise_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::noise {
 namespace {
@@ -47,7 +48,7 @@ TEST(CryptoPrimitivesTest, X25519Rfc7748) {
   EXPECT_EQ(ToHex(DhPublicKey(alice)),
             "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
   auto shared = Dh(alice, bob_pub);
-  ASSERT_TRUE(shared.ok());
+  ASSERT_OK(shared);
   EXPECT_EQ(ToHex(shared->view()),
             "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 }
@@ -62,7 +63,7 @@ TEST(CryptoPrimitivesTest, NonceIsLittleEndianAfterFourZeroBytes) {
   // 00000000 01000000 00000000; check by decrypting with n = 1 only.
   const Bytes key(kKeyLen, 7);
   Bytes sealed = AeadEncrypt(key, 1, {}, AsBytes("n"));
-  EXPECT_TRUE(AeadDecrypt(key, 1, {}, sealed).ok());
+  EXPECT_OK(AeadDecrypt(key, 1, {}, sealed));
   EXPECT_FALSE(AeadDecrypt(key, uint64_t{1} << 56, {}, sealed).ok());
 }
 

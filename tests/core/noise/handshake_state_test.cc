@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/noise/noise_constants.h"
+#include "tests/kit/status.h"
 
 namespace waypost::noise {
 namespace {
@@ -29,7 +30,7 @@ class HandshakeStateTest : public ::testing::Test {
   }
   static HandshakeState Make(HandshakeConfig config) {
     auto state = HandshakeState::Create(std::move(config));
-    EXPECT_TRUE(state.ok()) << state.status().ToString();
+    EXPECT_OK(state);
     return std::move(state).value();
   }
   // Sends one message from `from` to `to`, returning the reader's result.
@@ -69,7 +70,7 @@ TEST_F(HandshakeStateTest, FlippedBitIsRejectedAndKillsTheHandshake) {
   for (size_t position : {size_t{0}, size_t{40}, size_t{95}, size_t{97}}) {
     HandshakeState init = Make(Config(kXX, true));
     HandshakeState resp = Make(Config(kXX, false));
-    ASSERT_TRUE(Relay(init, resp, "m0").ok());
+    ASSERT_OK(Relay(init, resp, "m0"));
     Bytes m1 = *resp.WriteMessage(AsBytes("m1"));
     m1[position] ^= 0x01;
     EXPECT_EQ(init.ReadMessage(m1).status().code(), Status::Code::kAuthFailed) << position;
@@ -87,13 +88,13 @@ TEST_F(HandshakeStateTest, TruncatedOrPaddedMessageIsRejected) {
   for (size_t cut : {size_t{1}, size_t{16}, size_t{40}, size_t{70}}) {
     HandshakeState i2 = Make(Config(kXX, true));
     HandshakeState r2 = Make(Config(kXX, false));
-    ASSERT_TRUE(Relay(i2, r2, "m0").ok());
+    ASSERT_OK(Relay(i2, r2, "m0"));
     Bytes m1 = *r2.WriteMessage(AsBytes("m1"));
     EXPECT_FALSE(i2.ReadMessage(ByteView(m1).first(m1.size() - cut)).ok()) << cut;
   }
   HandshakeState i3 = Make(Config(kXX, true));
   HandshakeState r3 = Make(Config(kXX, false));
-  ASSERT_TRUE(Relay(i3, r3, "m0").ok());
+  ASSERT_OK(Relay(i3, r3, "m0"));
   Bytes m1 = *r3.WriteMessage(AsBytes("m1"));
   m1.push_back(0);  // one trailing byte: the whole message must be consumed
   EXPECT_EQ(i3.ReadMessage(m1).status().code(), Status::Code::kAuthFailed);
@@ -106,8 +107,8 @@ TEST_F(HandshakeStateTest, XXpsk3WithWrongPskFails) {
   rc.psks.push_back(Psk(2));
   HandshakeState init = Make(std::move(ic));
   HandshakeState resp = Make(std::move(rc));
-  ASSERT_TRUE(Relay(init, resp, "").ok());
-  ASSERT_TRUE(Relay(resp, init, "").ok());
+  ASSERT_OK(Relay(init, resp, ""));
+  ASSERT_OK(Relay(resp, init, ""));
   EXPECT_EQ(Relay(init, resp, "").status().code(), Status::Code::kAuthFailed);
 }
 
@@ -127,14 +128,14 @@ TEST_F(OneWayTest, Kpsk0WithGeneratedKeysWorks) {
   Bytes envelope = *sender.WriteMessage(AsBytes("sealed"));
   EXPECT_EQ(envelope.size(), kDhLen + 6 + kTagLen);
   auto payload = receiver.ReadMessage(envelope);
-  ASSERT_TRUE(payload.ok());
+  ASSERT_OK(payload);
   EXPECT_EQ(AsString(*payload), "sealed");
   ASSERT_TRUE(sender.IsComplete() && receiver.IsComplete());
   EXPECT_FALSE(receiver.IsMyTurn());
   auto [s_send, s_unused] = std::move(sender.Split()).value();
   auto [r_recv, r_unused] = std::move(receiver.Split()).value();
   auto more = r_recv.DecryptWithAd({}, *s_send.EncryptWithAd({}, AsBytes("more")));
-  ASSERT_TRUE(more.ok());
+  ASSERT_OK(more);
   EXPECT_EQ(AsString(*more), "more");
 }
 
@@ -155,7 +156,7 @@ TEST_F(HandshakeStateTest, LowOrderEphemeralIsAuthFailure) {
   rc.protocol_name = "Noise_NN_25519_ChaChaPoly_BLAKE2b";
   rc.random = &random_;
   HandshakeState resp = Make(std::move(rc));
-  ASSERT_TRUE(resp.ReadMessage(Bytes(kDhLen, 0)).ok());  // NN message 0 is unauthenticated
+  ASSERT_OK(resp.ReadMessage(Bytes(kDhLen, 0)));  // NN message 0 is unauthenticated
   EXPECT_EQ(resp.WriteMessage({}).status().code(), Status::Code::kAuthFailed);  // ee is zero
 }
 

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "tests/kit/status.h"
+
 namespace waypost::noise::testing {
 
 Bytes Hex(std::string_view hex) {
@@ -33,7 +35,7 @@ HandshakeConfig ConfigFromVector(const nlohmann::json& v, bool initiator) {
   config.prologue = field("prologue").value_or(Bytes());
   if (auto s = field("static")) {
     auto pair = KeyPair::FromPrivate(*s);
-    EXPECT_TRUE(pair.ok());
+    EXPECT_OK(pair);
     if (pair.ok()) config.local_static = std::move(pair).value();
   }
   if (auto e = field("ephemeral")) config.fixed_ephemeral_private = Secret::From(*e);

@@ -8,6 +8,7 @@
 #include "core/noise/handshake_state.h"
 #include "core/noise/symmetric_state.h"
 #include "tests/core/noise/noise_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::noise {
 namespace {
@@ -55,13 +56,13 @@ TEST(NoiseTraceTest, IntermediateHashesAndSplitKeysMatch) {
       HandshakeState& reader = msg % 2 == 0 ? *resp : *init;
       auto written =
           writer.WriteMessage(Hex(v.at("messages")[msg].at("payload").get<std::string>()));
-      ASSERT_TRUE(written.ok());
-      ASSERT_TRUE(reader.ReadMessage(*written).ok());
+      ASSERT_OK(written);
+      ASSERT_OK(reader.ReadMessage(*written));
       EXPECT_EQ(ToHex(writer.HandshakeHash()), h) << "after message " << msg;
     }
     const json& split = steps.back();
     auto pair = init->Split();
-    ASSERT_TRUE(pair.ok());
+    ASSERT_OK(pair);
     EXPECT_TRUE(SameKey(pair->first, split.at("k1_initiator_to_responder").get<std::string>()));
     EXPECT_TRUE(SameKey(pair->second, split.at("k2_responder_to_initiator").get<std::string>()));
     EXPECT_EQ(ToHex(init->HandshakeHash()), split.at("handshake_hash").get<std::string>());

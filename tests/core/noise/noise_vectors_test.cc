@@ -10,6 +10,7 @@
 
 #include "core/noise/handshake_state.h"
 #include "tests/core/noise/noise_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::noise {
 namespace {
@@ -56,8 +57,8 @@ TEST_P(NoiseVectorTest, MatchesByteForByte) {
   }
   auto init = HandshakeState::Create(ConfigFromVector(v, true));
   auto resp = HandshakeState::Create(ConfigFromVector(v, false));
-  ASSERT_TRUE(init.ok()) << init.status().ToString();
-  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  ASSERT_OK(init);
+  ASSERT_OK(resp);
   const bool one_way = init->pattern().one_way;
   const size_t handshake_len = init->pattern().messages.size();
   const json& messages = v.at("messages");
@@ -70,10 +71,10 @@ TEST_P(NoiseVectorTest, MatchesByteForByte) {
     const Bytes payload = Hex(messages[i].at("payload").get<std::string>());
     const Bytes expected = Hex(messages[i].at("ciphertext").get<std::string>());
     auto written = writer.WriteMessage(payload);
-    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    ASSERT_OK(written);
     ASSERT_EQ(ToHex(*written), ToHex(expected));
     auto read = reader.ReadMessage(expected);
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    ASSERT_OK(read);
     ASSERT_EQ(ToHex(*read), ToHex(payload));
   }
   ASSERT_TRUE(init->IsComplete());
@@ -94,10 +95,10 @@ TEST_P(NoiseVectorTest, MatchesByteForByte) {
     const Bytes payload = Hex(messages[i].at("payload").get<std::string>());
     const Bytes expected = Hex(messages[i].at("ciphertext").get<std::string>());
     auto sealed = sender.EncryptWithAd({}, payload);
-    ASSERT_TRUE(sealed.ok());
+    ASSERT_OK(sealed);
     ASSERT_EQ(ToHex(*sealed), ToHex(expected));
     auto opened = receiver.DecryptWithAd({}, expected);
-    ASSERT_TRUE(opened.ok());
+    ASSERT_OK(opened);
     ASSERT_EQ(ToHex(*opened), ToHex(payload));
   }
 }

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/sync/constants.h"
+#include "tests/kit/status.h"
 
 namespace waypost::sync {
 namespace {
@@ -21,7 +22,7 @@ std::vector<Bytes> ReadAll(ByteView stream, uint32_t seed, size_t max_chunk) {
     i += n;
     while (true) {
       auto next = reader.Next();
-      EXPECT_TRUE(next.ok());
+      EXPECT_OK(next);
       if (!next.ok() || !next->has_value()) break;
       frames.push_back(std::move(**next));
     }
@@ -39,7 +40,7 @@ TEST(FrameTest, RoundTripsUnderAnyChunking) {
     messages.push_back(m);
   }
   Bytes stream;
-  for (const Bytes& m : messages) ASSERT_TRUE(AppendFrame(stream, m).ok());
+  for (const Bytes& m : messages) ASSERT_OK(AppendFrame(stream, m));
   for (uint32_t seed = 0; seed < 20; ++seed) {
     for (size_t max_chunk : {size_t{1}, size_t{3}, size_t{700}, size_t{70000}}) {
       if (max_chunk == 1 && seed > 0) continue;  // byte by byte once is enough
@@ -50,7 +51,7 @@ TEST(FrameTest, RoundTripsUnderAnyChunking) {
 
 TEST(FrameTest, WaitsForWholeFrame) {
   Bytes stream;
-  ASSERT_TRUE(AppendFrame(stream, Bytes{1, 2, 3}).ok());
+  ASSERT_OK(AppendFrame(stream, Bytes{1, 2, 3}));
   EXPECT_EQ(stream, (Bytes{0, 3, 1, 2, 3}));
   FrameReader reader;
   reader.Append(ByteView(stream).first(1));

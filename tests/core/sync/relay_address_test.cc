@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/kit/status.h"
+
 namespace waypost::sync {
 namespace {
 
@@ -18,13 +20,13 @@ TEST(RelayAddressTest, ParsesNamesAndAddresses) {
         Case{"[::1]:8443", "::1", 8443}, Case{"[2001:db8::42]:7000", "2001:db8::42", 7000},
         Case{"abcdefghij.onion:9000", "abcdefghij.onion", 9000}}) {
     auto a = ParseRelayAddress("wpr1:" + kKey + "@" + c.text);
-    ASSERT_TRUE(a.ok()) << c.text << ": " << a.status().message();
+    ASSERT_OK(a) << c.text << ": " << a.status().message();
     EXPECT_EQ(ToHex(a->public_key), kKey);
     EXPECT_EQ(a->host, c.host);
     EXPECT_EQ(a->port, c.port);
     EXPECT_EQ(FormatRelayAddress(*a), "wpr1:" + kKey + "@" + c.text);
     auto again = ParseRelayAddress(FormatRelayAddress(*a));
-    ASSERT_TRUE(again.ok());
+    ASSERT_OK(again);
     EXPECT_EQ(*again, *a);
   }
 }

@@ -11,6 +11,7 @@
 #include "core/sync/sync_client.h"
 #include "proto/waypost.pb.h"
 #include "tests/core/sync/sync_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::sync {
 namespace {
@@ -31,7 +32,7 @@ std::vector<Bytes> Sorted(std::vector<Bytes> v) {
 
 class RelaySessionTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(store_.EnsureSchema().ok()); }
+  void SetUp() override { ASSERT_OK(store_.EnsureSchema()); }
 
   RelaySession NewRelay() { return RelaySession(store_, relay_key_, clock_, random_); }
   SyncClient NewClient(std::vector<Bytes> uploads, std::vector<envelope::RecipientTag> tags,
@@ -43,11 +44,11 @@ class RelaySessionTest : public ::testing::Test {
   // Runs one exchange to the end; both sides must succeed.
   void Sync(SyncClient& client) {
     RelaySession relay = NewRelay();
-    ASSERT_TRUE(relay.OnStart(0).ok());
-    ASSERT_TRUE(client.OnStart(0).ok());
+    ASSERT_OK(relay.OnStart(0));
+    ASSERT_OK(client.OnStart(0));
     test_util::PumpResult r = Pump(client, relay, rng_, 5);
-    ASSERT_TRUE(r.a.ok()) << r.a.message();
-    ASSERT_TRUE(r.b.ok()) << r.b.message();
+    ASSERT_OK(r.a);
+    ASSERT_OK(r.b);
     ASSERT_TRUE(client.IsDone());
     ASSERT_TRUE(relay.IsDone());
     EXPECT_FALSE(relay.Deadline());
@@ -119,8 +120,8 @@ TEST_F(RelaySessionTest, WrongRelayKeyFailsClosed) {
   SyncClient client(other.public_key, {MakeEnvelope(Tag(1), kNow + kDay, 1)}, {Tag(1)}, {},
                     random_);
   RelaySession relay = NewRelay();
-  ASSERT_TRUE(relay.OnStart(0).ok());
-  ASSERT_TRUE(client.OnStart(0).ok());
+  ASSERT_OK(relay.OnStart(0));
+  ASSERT_OK(client.OnStart(0));
   test_util::PumpResult r = Pump(client, relay, rng_);
   EXPECT_EQ(r.a.code(), Status::Code::kAuthFailed);
   EXPECT_EQ(client.status().code(), Status::Code::kAuthFailed);
@@ -131,10 +132,10 @@ TEST_F(RelaySessionTest, WrongRelayKeyFailsClosed) {
 TEST_F(RelaySessionTest, FlippedBitInRequestIsAuthFailedAndStoresNothing) {
   SyncClient client = NewClient({MakeEnvelope(Tag(1), kNow + kDay, 1)}, {Tag(1)});
   RelaySession relay = NewRelay();
-  ASSERT_TRUE(relay.OnStart(0).ok());
-  ASSERT_TRUE(client.OnStart(0).ok());
-  ASSERT_TRUE(relay.OnReceive(client.TakeOutgoing(), 1).ok());
-  ASSERT_TRUE(client.OnReceive(relay.TakeOutgoing(), 2).ok());
+  ASSERT_OK(relay.OnStart(0));
+  ASSERT_OK(client.OnStart(0));
+  ASSERT_OK(relay.OnReceive(client.TakeOutgoing(), 1));
+  ASSERT_OK(client.OnReceive(relay.TakeOutgoing(), 2));
   Bytes wire = client.TakeOutgoing();  // message 2, then the request
   ASSERT_GT(wire.size(), 64u + 2 + 100);
   wire[wire.size() - 100] ^= 0x04;
@@ -145,13 +146,13 @@ TEST_F(RelaySessionTest, FlippedBitInRequestIsAuthFailedAndStoresNothing) {
 }
 
 TEST_F(RelaySessionTest, GarbageIsAnErrorAndLeavesStoreUnchanged) {
-  ASSERT_TRUE(store_.Put(MakeEnvelope(Tag(1), kNow + kDay, 1), kNow).ok());
+  ASSERT_OK(store_.Put(MakeEnvelope(Tag(1), kNow + kDay, 1), kNow));
   for (uint64_t seed = 0; seed < 50; ++seed) {
     SeededRandom g(seed);
     Bytes garbage(1 + seed * 37);
     g.Fill(garbage);
     RelaySession relay = NewRelay();
-    ASSERT_TRUE(relay.OnStart(0).ok());
+    ASSERT_OK(relay.OnStart(0));
     Status s;
     for (size_t i = 0; i < garbage.size() && s.ok(); i += 13) {
       s = relay.OnReceive(ByteView(garbage).subspan(i, std::min<size_t>(13, garbage.size() - i)),
@@ -168,7 +169,7 @@ TEST_F(RelaySessionTest, GarbageIsAnErrorAndLeavesStoreUnchanged) {
 TEST_F(RelaySessionTest, MalformedRequestIsProtocolErrorAndStoresNothing) {
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(HandshakeRaw(relay, raw).ok());
+  ASSERT_OK(HandshakeRaw(relay, raw));
   const Bytes not_protobuf{0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
   Status s = relay.OnReceive(raw.AppMessage(5, not_protobuf, 512), 3);
   EXPECT_EQ(s.code(), Status::Code::kProtocol);
@@ -182,7 +183,7 @@ TEST_F(RelaySessionTest, OverLimitRequestIsRejectedBeforeStoring) {
   const std::string encoded = request.SerializeAsString();
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(HandshakeRaw(relay, raw).ok());
+  ASSERT_OK(HandshakeRaw(relay, raw));
   Status s = relay.OnReceive(raw.AppMessage(static_cast<uint32_t>(encoded.size()), AsBytes(encoded),
                                             SecureChannel::PaddedSize(encoded.size())),
                              3);
@@ -197,7 +198,7 @@ TEST_F(RelaySessionTest, BadTagLengthIsRejectedBeforeStoring) {
   const std::string encoded = request.SerializeAsString();
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(HandshakeRaw(relay, raw).ok());
+  ASSERT_OK(HandshakeRaw(relay, raw));
   Status s = relay.OnReceive(raw.AppMessage(static_cast<uint32_t>(encoded.size()), AsBytes(encoded),
                                             SecureChannel::PaddedSize(encoded.size())),
                              3);
@@ -208,7 +209,7 @@ TEST_F(RelaySessionTest, BadTagLengthIsRejectedBeforeStoring) {
 TEST_F(RelaySessionTest, OversizedAnnouncedMessageIsAnError) {
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(HandshakeRaw(relay, raw).ok());
+  ASSERT_OK(HandshakeRaw(relay, raw));
   Bytes header;
   PutU32(header, static_cast<uint32_t>(kMaxAppMessage + 1));
   header.resize(kMaxChunkPlaintext, 0);
@@ -222,12 +223,12 @@ TEST_F(RelaySessionTest, RandomFramesAfterHandshakeAreErrors) {
   for (uint64_t seed = 0; seed < 30; ++seed) {
     RelaySession relay = NewRelay();
     RawInitiator raw(random_);
-    ASSERT_TRUE(HandshakeRaw(relay, raw).ok());
+    ASSERT_OK(HandshakeRaw(relay, raw));
     SeededRandom g(seed);
     Bytes body(1 + seed * 61);
     g.Fill(body);
     Bytes wire;
-    ASSERT_TRUE(AppendFrame(wire, body).ok());
+    ASSERT_OK(AppendFrame(wire, body));
     EXPECT_EQ(relay.OnReceive(wire, 3).code(), Status::Code::kAuthFailed) << seed;
   }
   EXPECT_EQ(Count(), 0);
@@ -235,7 +236,7 @@ TEST_F(RelaySessionTest, RandomFramesAfterHandshakeAreErrors) {
 
 TEST_F(RelaySessionTest, ClientRejectsGarbageFromRelay) {
   SyncClient client = NewClient({}, {Tag(1)});
-  ASSERT_TRUE(client.OnStart(0).ok());
+  ASSERT_OK(client.OnStart(0));
   Bytes garbage(300);
   SeededRandom(11).Fill(garbage);
   garbage[0] = 0;
@@ -246,37 +247,37 @@ TEST_F(RelaySessionTest, ClientRejectsGarbageFromRelay) {
 
 TEST_F(RelaySessionTest, StalledHandshakeTimesOutAfter10Seconds) {
   RelaySession relay = NewRelay();
-  ASSERT_TRUE(relay.OnStart(1000).ok());
+  ASSERT_OK(relay.OnStart(1000));
   EXPECT_EQ(relay.Deadline(), 1000 + kHandshakeDeadlineMs);
-  EXPECT_TRUE(relay.OnTimeout(1000 + kHandshakeDeadlineMs - 1).ok()) << "early wake-up";
+  EXPECT_OK(relay.OnTimeout(1000 + kHandshakeDeadlineMs - 1)) << "early wake-up";
   EXPECT_EQ(relay.OnTimeout(1000 + kHandshakeDeadlineMs).code(), Status::Code::kTimeout);
 }
 
 TEST_F(RelaySessionTest, StalledRequestTimesOutAfter30Seconds) {
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(HandshakeRaw(relay, raw).ok());  // started at 0
+  ASSERT_OK(HandshakeRaw(relay, raw));  // started at 0
   EXPECT_EQ(relay.Deadline(), kRequestDeadlineMs);
-  EXPECT_TRUE(relay.OnTimeout(kHandshakeDeadlineMs + 1).ok());
+  EXPECT_OK(relay.OnTimeout(kHandshakeDeadlineMs + 1));
   // Half a request arrives in time, the rest never does.
-  EXPECT_TRUE(relay.OnReceive(raw.Transport(Bytes(100, 0)), 20'000).ok());
+  EXPECT_OK(relay.OnReceive(raw.Transport(Bytes(100, 0)), 20'000));
   EXPECT_EQ(relay.OnTimeout(kRequestDeadlineMs).code(), Status::Code::kTimeout);
 }
 
 TEST_F(RelaySessionTest, BytesAfterTheDeadlineAreTooLate) {
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_TRUE(relay.OnStart(0).ok());
+  ASSERT_OK(relay.OnStart(0));
   EXPECT_EQ(relay.OnReceive(raw.Message0(), kHandshakeDeadlineMs + 1).code(),
             Status::Code::kTimeout);
 }
 
 TEST_F(RelaySessionTest, StalledRelayTimesOutClientAfter30Seconds) {
   SyncClient client = NewClient({}, {Tag(1)});
-  ASSERT_TRUE(client.OnStart(500).ok());
+  ASSERT_OK(client.OnStart(500));
   EXPECT_FALSE(client.TakeOutgoing().empty());
   EXPECT_EQ(client.Deadline(), 500 + kClientDeadlineMs);
-  EXPECT_TRUE(client.OnTimeout(500 + kClientDeadlineMs - 1).ok());
+  EXPECT_OK(client.OnTimeout(500 + kClientDeadlineMs - 1));
   EXPECT_EQ(client.OnTimeout(500 + kClientDeadlineMs).code(), Status::Code::kTimeout);
   EXPECT_EQ(client.status().code(), Status::Code::kTimeout);
   EXPECT_FALSE(client.succeeded());
@@ -293,7 +294,7 @@ TEST_F(RelaySessionTest, ClientRefusesRequestsOverTheLimits) {
 
 TEST_F(RelaySessionTest, ClientReportsEarlyClose) {
   SyncClient client = NewClient({}, {Tag(1)});
-  ASSERT_TRUE(client.OnStart(0).ok());
+  ASSERT_OK(client.OnStart(0));
   client.OnClosed(Status::Unavailable("connection reset"));
   EXPECT_EQ(client.status().code(), Status::Code::kUnavailable);
   EXPECT_FALSE(client.succeeded());

@@ -4,6 +4,7 @@
 
 #include "core/sync/constants.h"
 #include "tests/core/sync/sync_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::sync {
 namespace {
@@ -18,7 +19,7 @@ constexpr size_t kNoLimit = size_t{1} << 30;
 
 class RelayStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(store_.EnsureSchema().ok()); }
+  void SetUp() override { ASSERT_OK(store_.EnsureSchema()); }
 
   int64_t Count() { return store_.Count().value(); }
 
@@ -29,13 +30,13 @@ class RelayStoreTest : public ::testing::Test {
 TEST_F(RelayStoreTest, StoresOnceAndDedupesByContentId) {
   const Bytes e = MakeEnvelope(Tag(1), kNow + kDay, 1);
   auto first = store_.Put(e, kNow);
-  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_OK(first);
   EXPECT_TRUE(*first);
   auto second = store_.Put(e, kNow + 5);
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_FALSE(*second);
   EXPECT_EQ(Count(), 1);
-  EXPECT_TRUE(store_.EnsureSchema().ok()) << "idempotent";
+  EXPECT_OK(store_.EnsureSchema()) << "idempotent";
 }
 
 TEST_F(RelayStoreTest, RejectsBadEnvelopesWithClearErrors) {
@@ -57,8 +58,8 @@ TEST_F(RelayStoreTest, RejectsBadEnvelopesWithClearErrors) {
   EXPECT_NE(far.status().message().find("60 days"), std::string::npos);
   EXPECT_EQ(Count(), 0);
 
-  EXPECT_TRUE(store_.Put(MakeEnvelope(Tag(1), limit, 5), kNow).ok()) << "exactly 60 days is fine";
-  EXPECT_TRUE(store_.Put(MakeEnvelope(Tag(1), kNow + 1, 6, 16384), kNow).ok());
+  EXPECT_OK(store_.Put(MakeEnvelope(Tag(1), limit, 5), kNow)) << "exactly 60 days is fine";
+  EXPECT_OK(store_.Put(MakeEnvelope(Tag(1), kNow + 1, 6, 16384), kNow));
   EXPECT_EQ(Count(), 2);
 }
 
@@ -67,13 +68,13 @@ TEST_F(RelayStoreTest, FetchesByTagExceptHeldAndExpired) {
   const Bytes a2 = MakeEnvelope(Tag(0xA), kNow + 2 * kDay, 2, 1024);
   const Bytes a3 = MakeEnvelope(Tag(0xA), kNow + 100, 3);
   const Bytes b1 = MakeEnvelope(Tag(0xB), kNow + kDay, 4);
-  ASSERT_TRUE(store_.Put(a1, kNow).ok());
-  ASSERT_TRUE(store_.Put(a2, kNow + 1).ok());
-  ASSERT_TRUE(store_.Put(a3, kNow + 2).ok());
-  ASSERT_TRUE(store_.Put(b1, kNow + 3).ok());
+  ASSERT_OK(store_.Put(a1, kNow));
+  ASSERT_OK(store_.Put(a2, kNow + 1));
+  ASSERT_OK(store_.Put(a3, kNow + 2));
+  ASSERT_OK(store_.Put(b1, kNow + 3));
 
   auto all_a = store_.Fetch({Tag(0xA), Tag(0xA)}, {}, kNow + 10, kNoLimit);
-  ASSERT_TRUE(all_a.ok());
+  ASSERT_OK(all_a);
   EXPECT_EQ(*all_a, (std::vector<Bytes>{a1, a2, a3})) << "oldest arrival first, no duplicates";
 
   auto lacking =
@@ -90,22 +91,22 @@ TEST_F(RelayStoreTest, FetchesByTagExceptHeldAndExpired) {
 }
 
 TEST_F(RelayStoreTest, PurgesExpired) {
-  ASSERT_TRUE(store_.Put(MakeEnvelope(Tag(1), kNow + 10, 1), kNow).ok());
-  ASSERT_TRUE(store_.Put(MakeEnvelope(Tag(1), kNow + 20, 2), kNow).ok());
-  ASSERT_TRUE(store_.PurgeExpired(kNow + 10).ok());
+  ASSERT_OK(store_.Put(MakeEnvelope(Tag(1), kNow + 10, 1), kNow));
+  ASSERT_OK(store_.Put(MakeEnvelope(Tag(1), kNow + 20, 2), kNow));
+  ASSERT_OK(store_.PurgeExpired(kNow + 10));
   EXPECT_EQ(Count(), 1);
-  ASSERT_TRUE(store_.PurgeExpired(kNow + 20).ok());
+  ASSERT_OK(store_.PurgeExpired(kNow + 20));
   EXPECT_EQ(Count(), 0);
 }
 
 TEST_F(RelayStoreTest, BatchCountsEachOutcome) {
   const Bytes good = MakeEnvelope(Tag(1), kNow + kDay, 1);
   const Bytes held = MakeEnvelope(Tag(1), kNow + kDay, 2);
-  ASSERT_TRUE(store_.Put(held, kNow).ok());
+  ASSERT_OK(store_.Put(held, kNow));
   const Bytes expired = MakeEnvelope(Tag(1), kNow - 1, 3);
   const Bytes garbage(50, 0x01);
   auto r = store_.PutBatch({good, held, expired, garbage, good}, kNow);
-  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_OK(r);
   EXPECT_EQ(r->accepted, 1u);
   EXPECT_EQ(r->duplicate, 2u);
   EXPECT_EQ(r->rejected, 2u);
@@ -115,7 +116,7 @@ TEST_F(RelayStoreTest, BatchCountsEachOutcome) {
 // The relay keeps nothing but the five columns the header already shows.
 TEST_F(RelayStoreTest, SchemaHoldsOnlyEnvelopeFacts) {
   auto stmt = temp_.db().Prepare("SELECT name FROM pragma_table_info('envelopes') ORDER BY cid");
-  ASSERT_TRUE(stmt.ok());
+  ASSERT_OK(stmt);
   std::vector<std::string> columns;
   while (*stmt->Step()) columns.push_back(stmt->ColumnText(0));
   EXPECT_EQ(columns, (std::vector<std::string>{"id", "tag", "expires_at", "arrived_at", "data"}));

@@ -6,6 +6,7 @@
 
 #include "core/sync/constants.h"
 #include "tests/core/sync/sync_test_util.h"
+#include "tests/kit/status.h"
 
 namespace waypost::sync {
 namespace {
@@ -58,17 +59,17 @@ class ChannelPair {
 
 TEST(SecureChannelTest, HandshakeThenMessagesBothWays) {
   ChannelPair p;
-  ASSERT_TRUE(p.Handshake().ok());
+  ASSERT_OK(p.Handshake());
   ASSERT_TRUE(p.client_.established());
   ASSERT_TRUE(p.relay_.established());
   std::vector<Bytes> sent;
   for (size_t size :
        {size_t{0}, size_t{1}, size_t{508}, size_t{509}, size_t{70000}, size_t{200000}}) {
     sent.push_back(Bytes(size, static_cast<uint8_t>(size)));
-    ASSERT_TRUE(p.client_.Send(sent.back()).ok());
-    ASSERT_TRUE(p.relay_.Send(sent.back()).ok());
+    ASSERT_OK(p.client_.Send(sent.back()));
+    ASSERT_OK(p.relay_.Send(sent.back()));
   }
-  ASSERT_TRUE(p.Flush().ok());
+  ASSERT_OK(p.Flush());
   for (const Bytes& m : sent) {
     EXPECT_EQ(p.relay_.NextMessage(), m);
     EXPECT_EQ(p.client_.NextMessage(), m);
@@ -84,10 +85,10 @@ TEST(SecureChannelTest, PadsToUniformSizes) {
   EXPECT_EQ(SecureChannel::PaddedSize(509), 1024u);
   EXPECT_EQ(SecureChannel::PaddedSize(kMaxAppMessage), 2 * kMaxAppMessage);
   ChannelPair p;
-  ASSERT_TRUE(p.Handshake().ok());
-  ASSERT_TRUE(p.client_.Send(Bytes(3, 1)).ok());
+  ASSERT_OK(p.Handshake());
+  ASSERT_OK(p.client_.Send(Bytes(3, 1)));
   const size_t small = p.client_.TakeOutput().size();
-  ASSERT_TRUE(p.client_.Send(Bytes(400, 1)).ok());
+  ASSERT_OK(p.client_.Send(Bytes(400, 1)));
   EXPECT_EQ(p.client_.TakeOutput().size(), small);
   EXPECT_EQ(small, kFrameHeaderSize + 512 + kNoiseTagSize);
 }
@@ -98,9 +99,9 @@ TEST(SecureChannelTest, PinningRejectsAnotherRelayKey) {
   noise::KeyPair expected = noise::KeyPair::Generate(random);
   SecureChannel client = SecureChannel::Initiator(expected.public_key, random);
   SecureChannel relay = SecureChannel::Responder(real, random);
-  ASSERT_TRUE(relay.Start().ok());
-  ASSERT_TRUE(client.Start().ok());
-  ASSERT_TRUE(relay.Feed(client.TakeOutput()).ok());
+  ASSERT_OK(relay.Start());
+  ASSERT_OK(client.Start());
+  ASSERT_OK(relay.Feed(client.TakeOutput()));
   Status s = client.Feed(relay.TakeOutput());
   EXPECT_EQ(s.code(), Status::Code::kAuthFailed);
   EXPECT_FALSE(client.established());
@@ -113,9 +114,9 @@ TEST(SecureChannelTest, FlippedBitInHandshakeIsAuthFailed) {
   noise::KeyPair key = noise::KeyPair::Generate(random);
   SecureChannel client = SecureChannel::Initiator(key.public_key, random);
   SecureChannel relay = SecureChannel::Responder(key, random);
-  ASSERT_TRUE(relay.Start().ok());
-  ASSERT_TRUE(client.Start().ok());
-  ASSERT_TRUE(relay.Feed(client.TakeOutput()).ok());
+  ASSERT_OK(relay.Start());
+  ASSERT_OK(client.Start());
+  ASSERT_OK(relay.Feed(client.TakeOutput()));
   Bytes message1 = relay.TakeOutput();
   message1[40] ^= 0x01;  // inside the encrypted static key
   EXPECT_EQ(client.Feed(message1).code(), Status::Code::kAuthFailed);
@@ -124,8 +125,8 @@ TEST(SecureChannelTest, FlippedBitInHandshakeIsAuthFailed) {
 TEST(SecureChannelTest, FlippedBitInTransportFrameIsAuthFailed) {
   for (size_t position : {size_t{2}, size_t{100}, size_t{2 + 512 + 15}}) {
     ChannelPair p(4);
-    ASSERT_TRUE(p.Handshake().ok());
-    ASSERT_TRUE(p.client_.Send(Bytes(10, 7)).ok());
+    ASSERT_OK(p.Handshake());
+    ASSERT_OK(p.client_.Send(Bytes(10, 7)));
     Bytes wire = p.client_.TakeOutput();
     wire[position] ^= 0x80;
     Status s = p.Deliver(wire, p.relay_);
@@ -137,7 +138,7 @@ TEST(SecureChannelTest, FlippedBitInTransportFrameIsAuthFailed) {
 
 TEST(SecureChannelTest, RefusesToSendOverLimit) {
   ChannelPair p;
-  ASSERT_TRUE(p.Handshake().ok());
+  ASSERT_OK(p.Handshake());
   EXPECT_EQ(p.client_.Send(Bytes(kMaxAppMessage + 1)).code(), Status::Code::kLimitExceeded);
 }
 
@@ -145,7 +146,7 @@ TEST(SecureChannelTest, GarbageBeforeHandshakeFails) {
   SeededRandom random(5);
   noise::KeyPair key = noise::KeyPair::Generate(random);
   SecureChannel relay = SecureChannel::Responder(key, random);
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   Bytes garbage(200);
   random.Fill(garbage);
   garbage[0] = 0;
@@ -158,9 +159,9 @@ TEST(SecureChannelTest, GarbageBeforeHandshakeFails) {
 class RawPeerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(relay_.Start().ok());
-    ASSERT_TRUE(relay_.Feed(raw_.Message0()).ok());
-    ASSERT_TRUE(relay_.Feed(raw_.Message2(relay_.TakeOutput())).ok());
+    ASSERT_OK(relay_.Start());
+    ASSERT_OK(relay_.Feed(raw_.Message0()));
+    ASSERT_OK(relay_.Feed(raw_.Message2(relay_.TakeOutput())));
     ASSERT_TRUE(relay_.established());
   }
 
@@ -184,7 +185,7 @@ TEST_F(RawPeerTest, NonZeroPaddingIsProtocolError) {
 
 TEST_F(RawPeerTest, ReassemblesAcrossTransportMessages) {
   Bytes body(100000, 0x5A);
-  ASSERT_TRUE(relay_.Feed(raw_.AppMessage(100000, body, 131072)).ok());
+  ASSERT_OK(relay_.Feed(raw_.AppMessage(100000, body, 131072)));
   EXPECT_EQ(relay_.NextMessage(), body);
 }
 
@@ -192,7 +193,7 @@ TEST_F(RawPeerTest, ReassemblesAcrossTransportMessages) {
 // stays in step with us, and a peer that never rekeys falls out at 1025.
 TEST_F(RawPeerTest, FollowsPeerRekeyEvery1024Messages) {
   for (int i = 0; i < 1100; ++i) {
-    ASSERT_TRUE(relay_.Feed(raw_.AppMessage(1, Bytes{uint8_t(i)}, 512)).ok()) << i;
+    ASSERT_OK(relay_.Feed(raw_.AppMessage(1, Bytes{uint8_t(i)}, 512))) << i;
     ASSERT_EQ(relay_.NextMessage(), Bytes{uint8_t(i)});
   }
   EXPECT_EQ(relay_.transport_received(), 1100u);
@@ -202,21 +203,21 @@ TEST_F(RawPeerTest, PeerThatSkipsRekeyFailsAt1025) {
   Bytes plain(512, 0);
   plain[3] = 1;
   for (uint64_t i = 0; i < kRekeyInterval; ++i) {
-    ASSERT_TRUE(relay_.Feed(raw_.Transport(plain, /*rekey=*/false)).ok()) << i;
+    ASSERT_OK(relay_.Feed(raw_.Transport(plain, /*rekey=*/false))) << i;
   }
   EXPECT_EQ(relay_.Feed(raw_.Transport(plain, /*rekey=*/false)).code(), Status::Code::kAuthFailed);
 }
 
 TEST(SecureChannelTest, ManyMessagesBothWaysAcrossRekeys) {
   ChannelPair p(7);
-  ASSERT_TRUE(p.Handshake().ok());
+  ASSERT_OK(p.Handshake());
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 1000; ++i) {
       Bytes m{uint8_t(i), uint8_t(i >> 8), uint8_t(round)};
-      ASSERT_TRUE(p.client_.Send(m).ok());
-      ASSERT_TRUE(p.relay_.Send(m).ok());
+      ASSERT_OK(p.client_.Send(m));
+      ASSERT_OK(p.relay_.Send(m));
     }
-    ASSERT_TRUE(p.Flush().ok());
+    ASSERT_OK(p.Flush());
     for (int i = 0; i < 1000; ++i) {
       Bytes m{uint8_t(i), uint8_t(i >> 8), uint8_t(round)};
       ASSERT_EQ(p.relay_.NextMessage(), m);
