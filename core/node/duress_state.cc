@@ -114,19 +114,21 @@ Status DuressState::DescribeTo(store::Database& decoy, std::optional<int64_t> du
 Result<int> DuressState::SlotForNewPassphrase(store::Database& db, Random& random) const {
   WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> slot,
                            FindMetaInt(db, decoy_ ? kExtraSlotKey : kDuressSlotKey));
-  if (!slot || *slot == slot_) {
-    std::vector<int> taken = {slot_};
-    if (decoy_) {
-      WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> main_slot,
-                               FindMetaInt(db, kProtectedSlotKey));
-      if (!main_slot) return Status::Corrupt("the store's slot record is missing");
-      taken.push_back(int(*main_slot));
-      WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> duress_slot, DuressSlot(db));
-      if (duress_slot) taken.push_back(int(*duress_slot));
-    }
-    slot = PickSlot(random, taken);
+  // The slots that must never be written: our own, and in a decoy the main
+  // store's and the one the captor was given.
+  std::vector<int> taken = {slot_};
+  if (decoy_) {
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> main_slot, FindMetaInt(db, kProtectedSlotKey));
+    if (!main_slot) return Status::Corrupt("the store's slot record is missing");
+    taken.push_back(int(*main_slot));
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<int64_t> duress_slot, DuressSlot(db));
+    if (duress_slot) taken.push_back(int(*duress_slot));
   }
-  if (*slot < 0 || *slot >= store::KeyFile::kSlots || *slot == slot_) {
+  if (!slot || *slot == slot_) slot = PickSlot(random, taken);
+  // A recorded slot out of range, or naming one of those, is damage: never
+  // a slot to overwrite.
+  if (*slot < 0 || *slot >= store::KeyFile::kSlots ||
+      std::find(taken.begin(), taken.end(), int(*slot)) != taken.end()) {
     return Status::Corrupt("the store's slot record is damaged");
   }
   return int(*slot);
