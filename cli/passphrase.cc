@@ -3,13 +3,8 @@
 //   on the terminal. A new passphrase comes from $WAYPOST_NEW_PASSPHRASE
 //   (init falls back to the sources above) or is asked for twice.
 // Passphrases go straight into guarded memory and are never printed.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "cli/context.h"
+#include "core/env.h"
 
 namespace waypost::cli {
 namespace {
@@ -28,21 +23,13 @@ Secret Trimmed(ByteView bytes) {
 }
 
 Result<Secret> FromFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::IoError("cannot read passphrase file " + path + ": " + std::strerror(errno));
+  Result<Secret> read = Env::Default().ReadSecretFile(path, kMaxPassphrase);
+  if (read.ok()) return Trimmed(read->view());
+  if (read.status().code() == Status::Code::kCorrupt) {
+    return Status::InvalidArgument("passphrase file is too long");
   }
-  Secret buf(kMaxPassphrase + 1);
-  size_t len = 0;
-  while (len < buf.size()) {
-    ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    len += size_t(n);
-  }
-  ::close(fd);
-  if (len > kMaxPassphrase) return Status::InvalidArgument("passphrase file is too long");
-  return Trimmed(ByteView(buf.data(), len));
+  return Status::Error(read.status().code(),
+                       "cannot read the passphrase file: " + read.status().message());
 }
 
 Result<Secret> FromEnvironment(std::string value) {

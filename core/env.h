@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/secret.h"
 #include "core/status.h"
 
 namespace waypost {
@@ -66,6 +67,11 @@ class Env {
   // Errors: NotFound "no file at <path>"; Corrupt "<path> is larger than
   // expected"; IoError. Reads only; changes nothing.
   virtual Result<Bytes> ReadSmallFile(const std::string& path, size_t max_size) = 0;
+
+  // ReadSmallFile() for a secret (a passphrase file): read straight into
+  // guarded memory, with no copy in ordinary memory on the way. Errors as
+  // ReadSmallFile().
+  virtual Result<Secret> ReadSecretFile(const std::string& path, size_t max_size) = 0;
 
   // Creates a new, empty file "<path>.tmp-XXXXXX" (six random characters,
   // mkostemp(3)) with mode 0600, open for writing; its name is path().

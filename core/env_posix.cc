@@ -91,6 +91,25 @@ class PosixEnv final : public Env {
     return out;
   }
 
+  Result<Secret> ReadSecretFile(const std::string& path, size_t max_size) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path, kMissingIsNotFound);
+    Secret buf(max_size + 1);  // one more, to tell "too large" from "full"
+    size_t len = 0;
+    Status status = Status::Ok();
+    while (len < buf.size()) {
+      const ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) status = ErrnoStatus(errno, "cannot read", path);
+      if (n <= 0) break;
+      len += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    WAYPOST_RETURN_IF_ERROR(status);
+    if (len > max_size) return Status::Corrupt(path + " is larger than expected");
+    return Secret::From(ByteView(buf.data(), len));
+  }
+
   Result<std::unique_ptr<WritableFile>> NewTempFile(const std::string& path) override {
     std::string tmp = path + ".tmp-XXXXXX";
     const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);

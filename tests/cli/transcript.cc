@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -88,6 +89,7 @@ class Session {
     if (word == "tty") return terminal_.answers.push_back(Expand(rest));
     if (word == "stdin") return (void)(stdin_ += Expand(rest) + "\n");
     if (word == "save") return Save(rest);
+    if (word == "write") return Write(rest);
     throw std::runtime_error("unknown transcript line: " + line);
   }
 
@@ -125,6 +127,12 @@ class Session {
     std::string err;
     int code = 0;
   };
+
+  void Write(const std::string& rest) {
+    const size_t space = rest.find(' ');
+    if (space == std::string::npos) throw std::runtime_error("write needs PATH TEXT: " + rest);
+    std::ofstream(Expand(rest.substr(0, space))) << Expand(rest.substr(space + 1)) << "\n";
+  }
 
   void Command(const std::string& args_text);
   void Flush();

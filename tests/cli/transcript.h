@@ -13,6 +13,7 @@
 //   relay NAME          start a relay in memory; $NAME is its address
 //   tty TEXT            one answer the terminal gives to the next prompt
 //   stdin TEXT          one line of standard input for the next command
+//   write PATH TEXT     write TEXT and a newline to the file PATH
 //   $ waypost ARGS      run a command: ARGS split on spaces, "..." quotes,
 //                       $VARIABLES expanded
 //   save NAME           right after a command: $NAME becomes its stdout

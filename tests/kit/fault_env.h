@@ -169,6 +169,9 @@ class FaultEnv final : public Env {
   Result<Bytes> ReadSmallFile(const std::string& path, size_t max_size) override {
     return base_.ReadSmallFile(path, max_size);
   }
+  Result<Secret> ReadSecretFile(const std::string& path, size_t max_size) override {
+    return base_.ReadSecretFile(path, max_size);
+  }
   Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
     return base_.GetChildren(dir);
   }
