@@ -28,25 +28,35 @@ Node::Node(store::Database db, std::string home, const Clock& clock, Random& ran
 
 Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret& passphrase,
                                            store::KdfProfile profile, std::string_view name,
-                                           Role role, const Clock& clock, Random& random) {
+                                           Role role, const Clock& clock, Random& random,
+                                           Env& env) {
   WAYPOST_RETURN_IF_ERROR(CheckName(name));
-  WAYPOST_ASSIGN_OR_RETURN(store::CreatedStore created,
-                           store::CreateStore(home, passphrase, profile, random));
-  std::unique_ptr<Node> node(new Node(std::move(created.main), home, clock, random));
-  node->decoy_db_.emplace(std::move(created.decoy));
-  WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(node->db_));
-  // The decoy exists, filled alike, whether or not a duress passphrase is
-  // ever set: its presence says nothing.
-  WAYPOST_RETURN_IF_ERROR(node->Mutate(
+  std::unique_ptr<Node> node;
+  // Both databases are filled before the key file is written: a store is
+  // whole or absent (store::CreateStore).
+  WAYPOST_RETURN_IF_ERROR(store::CreateStore(
+      home, passphrase, profile, random,
+      [&](store::CreatedStore& created) -> Status {
+        node.reset(new Node(std::move(created.main), home, clock, random));
+        node->decoy_db_.emplace(std::move(created.decoy));
+        return node->Fill(name, role, std::move(created.decoy_key));
+      },
+      env));
+  return node;
+}
+
+// A new identity in a new store. The decoy is written too, filled alike
+// whether or not a duress passphrase is ever set: its presence says nothing.
+Status Node::Fill(std::string_view name, Role role, Secret decoy_key) {
+  WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(db_));
+  return Mutate(
       [&]() -> Status {
-        WAYPOST_ASSIGN_OR_RETURN(node->identity_, Identity::Create(node->db_, name, role, random));
-        WAYPOST_ASSIGN_OR_RETURN(node->duress_,
-                                 DuressState::Create(node->db_, std::move(created.decoy_key)));
-        WAYPOST_ASSIGN_OR_RETURN(node->settings_, node->settings_table_.Load());
+        WAYPOST_ASSIGN_OR_RETURN(identity_, Identity::Create(db_, name, role, random_));
+        WAYPOST_ASSIGN_OR_RETURN(duress_, DuressState::Create(db_, std::move(decoy_key)));
+        WAYPOST_ASSIGN_OR_RETURN(settings_, settings_table_.Load());
         return Status::Ok();
       },
-      DecoyRefresh::kAlways));
-  return node;
+      DecoyRefresh::kAlways);
 }
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& home, const Secret& passphrase,
@@ -113,15 +123,18 @@ Status Node::OpenDecoy(UnixTime now) {
   return Mutate([&] { return AgeOut(); });
 }
 
-Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh, bool* committed) {
+Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh,
+                    bool* committed) {
   if (committed != nullptr) *committed = false;
-  if (db_.InTransaction()) return MutateNested(change);
+  if (depth_ > 0) return MutateNested(change);
   (void)db_.TakeWrittenTables();
+  ++depth_;
   Status status = [&]() -> Status {
     WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
     WAYPOST_RETURN_IF_ERROR(change());
     return tx.Commit();
   }();
+  --depth_;
   if (!status.ok()) {
     (void)Reload();
     return status;
@@ -135,8 +148,16 @@ Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh,
 }
 
 Status Node::MutateNested(const std::function<Status()>& change) {
+  // After some I/O errors SQLite rolls back the whole transaction by itself.
+  // Then nothing of the outer change can be saved any more, and this one
+  // must not quietly become a transaction of its own.
+  if (!db_.InTransaction()) {
+    return Status::IoError("a write to the store failed and its transaction was rolled back");
+  }
   WAYPOST_ASSIGN_OR_RETURN(store::Savepoint savepoint, store::Savepoint::Begin(db_));
+  ++depth_;
   Status status = change();
+  --depth_;
   if (status.ok()) return savepoint.Release();
   { store::Savepoint undo = std::move(savepoint); }  // rolls back to it
   (void)Reload();

@@ -27,6 +27,7 @@
 
 #include "core/bytes.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/node/alert_book.h"
 #include "core/node/body_handlers.h"
 #include "core/node/contact_book.h"
@@ -57,9 +58,11 @@ namespace waypost::node {
 class Node {
  public:
   // Creates the home, its key file and both databases, and a fresh identity.
+  // All or nothing: a failure, or a crash, leaves no store (store::CreateStore).
   static Result<std::unique_ptr<Node>> Create(const std::string& home, const Secret& passphrase,
                                               store::KdfProfile profile, std::string_view name,
-                                              Role role, const Clock& clock, Random& random);
+                                              Role role, const Clock& clock, Random& random,
+                                              Env& env = Env::Default());
   // Opens an existing home. WrongPassphrase leaves every file untouched.
   // On success it has also erased what has aged out (settings()): chain keys
   // older than the delivery window are ratcheted forward and messages older
@@ -176,6 +179,7 @@ class Node {
   Status RefreshDecoy();
   // Reads what this Node keeps in memory again (after a rollback).
   Status Reload();
+  Status Fill(std::string_view name, Role role, Secret decoy_key);
   Status Load(int slot, Secret own_key);
   Status OpenMain(UnixTime now);
   Status OpenDecoy(UnixTime now);
@@ -191,6 +195,7 @@ class Node {
   NodeSettings settings_;
   // Main store only: the decoy, once opened (RefreshDecoy).
   std::optional<store::Database> decoy_db_;
+  int depth_ = 0;  // how many Mutate calls are running, one inside another
 
   RelayList relays_{db_};
   SettingsTable settings_table_{db_};

@@ -91,8 +91,8 @@ bool StoreExists(const std::string& home, Env& env) { return env.FileExists(KeyF
 
 Status CreateHome(const std::string& home, Env& env) { return env.CreateDirs(home, 0700); }
 
-Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
-                                 KdfProfile profile, Random& random, Env& env) {
+Status CreateStore(const std::string& home, const Secret& passphrase, KdfProfile profile,
+                   Random& random, const FillStore& fill, Env& env) {
   WAYPOST_RETURN_IF_ERROR(CheckNoStoreFiles(home, env));
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase must not be empty");
   WAYPOST_RETURN_IF_ERROR(CreateHome(home, env));
@@ -107,16 +107,35 @@ Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphra
 
   Result<Databases> databases = CreateDatabases(home, main_index, main_key, decoy_key, env);
   if (!databases.ok()) return databases.status();
+  Result<Bytes> image = KeyFile::NewImage(passphrase, profile, main_key, random);
+  Status status = image.status();
+  if (status.ok()) {
+    CreatedStore created{std::move(databases->main), std::move(databases->decoy),
+                         std::move(decoy_key)};
+    databases = Status::Internal("moved");
+    status = fill(created);
+  }
   // The commit point (home.h). Its directory sync also makes the databases'
   // names durable, which SQLite does not do for a new database file.
-  Status written = KeyFile::Create(KeyFilePath(home), passphrase, profile, main_key, random, env);
-  if (!written.ok()) {
-    databases = written;  // closes both before their files go
+  if (status.ok()) status = KeyFile::Install(KeyFilePath(home), *image, env);
+  if (!status.ok()) {
+    databases = status;  // closes both, if still here, before their files go
     RemoveDatabases(home, env);
-    return written;
   }
-  return CreatedStore{std::move(databases->main), std::move(databases->decoy),
-                      std::move(decoy_key)};
+  return status;
+}
+
+Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
+                                 KdfProfile profile, Random& random, Env& env) {
+  std::optional<CreatedStore> out;
+  WAYPOST_RETURN_IF_ERROR(CreateStore(
+      home, passphrase, profile, random,
+      [&](CreatedStore& created) {
+        out.emplace(std::move(created));
+        return Status::Ok();
+      },
+      env));
+  return std::move(*out);
 }
 
 Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase, Env& env) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <string>
 
 #include "core/env.h"
@@ -62,6 +63,16 @@ struct CreatedStore {
 // file this call made is removed again (the home directory stays).
 Result<CreatedStore> CreateStore(const std::string& home, const Secret& passphrase,
                                  KdfProfile profile, Random& random, Env& env = Env::Default());
+
+// CreateStore for a caller that fills the databases before the store exists:
+// `fill` gets both new databases (it may move them out) once the key file is
+// drawn, and only if it succeeds is the key file written. So a store is
+// whole or absent: a crash or a failure inside `fill` leaves no key file,
+// and a failure removes the databases again. Random bytes are drawn in the
+// same order as by the overload above, the key file's before `fill`'s.
+using FillStore = std::function<Status(CreatedStore& created)>;
+Status CreateStore(const std::string& home, const Secret& passphrase, KdfProfile profile,
+                   Random& random, const FillStore& fill, Env& env = Env::Default());
 
 struct OpenedStore {
   Database db;

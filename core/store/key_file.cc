@@ -68,12 +68,18 @@ Status CheckSlotArgs(int slot, const Secret& passphrase, const Secret& db_key) {
 
 Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random, Env& env) {
+  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(0, passphrase, db_key));
+  // Fail before the expensive derivation; WriteFileAtomically re-checks.
+  if (env.FileExists(path)) return Status::AlreadyExists(path + " already exists");
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, NewImage(passphrase, profile, db_key, random));
+  return Install(path, image, env);
+}
+
+Result<Bytes> KeyFile::NewImage(const Secret& passphrase, KdfProfile profile,
+                                const Secret& db_key, Random& random) {
   constexpr int kSlot = 0;
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(kSlot, passphrase, db_key));
   const KdfParams params = ParamsFor(profile);
-  // Fail before the expensive derivation; WriteFileAtomically re-checks.
-  if (env.FileExists(path)) return Status::AlreadyExists(path + " already exists");
-
   Bytes image(kFileSize);
   random.Fill(image);  // salt and every slot start out random
   std::memcpy(image.data(), kMagic, sizeof kMagic);
@@ -88,6 +94,11 @@ Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfPro
 
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key, DeriveWrapKey(passphrase, SaltOf(image), params));
   SealSlot(SlotAt(image, kSlot), wrap_key, db_key, random);
+  return image;
+}
+
+Status KeyFile::Install(const std::string& path, ByteView image, Env& env) {
+  if (image.size() != kFileSize) return Status::InvalidArgument("a key file is 332 bytes");
   return internal::WriteFileAtomically(env, path, image, internal::WriteMode::kCreateNew);
 }
 

@@ -2,7 +2,7 @@
 //
 // Destroying this one small file makes the database unreadable at once, even on
 // flash storage where overwriting the much larger database is unreliable
-// (DESIGN.md §4.1). It holds only random bytes and ciphertext.
+// (SECURITY.md, "A seized device"). It holds only random bytes and ciphertext.
 //
 // Byte layout, version 1 (all integers big-endian; kFileSize = 332 bytes):
 //
@@ -69,6 +69,14 @@ class KeyFile {
   // (after a crash one may be: docs/storage.md §2).
   static Status Create(const std::string& path, const Secret& passphrase, KdfProfile profile,
                        const Secret& db_key, Random& random, Env& env = Env::Default());
+
+  // Create() in two steps, for a caller that has more to do between drawing
+  // the file and putting it in place (CreateStore fills both databases
+  // first): NewImage draws every random byte of the file and derives the
+  // wrap key; Install writes the image as Create() does.
+  static Result<Bytes> NewImage(const Secret& passphrase, KdfProfile profile,
+                                const Secret& db_key, Random& random);
+  static Status Install(const std::string& path, ByteView image, Env& env = Env::Default());
 
   // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.
   static Result<KdfParams> ReadParams(const std::string& path, Env& env = Env::Default());

@@ -9,7 +9,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/envelope/keys.h"
+#include "core/node/contact_book.h"
 #include "core/node/internal/schema.h"
+#include "core/random.h"
 #include "core/secret.h"
 #include "core/store/database.h"
 #include "tests/kit/temp_dir.h"
@@ -31,6 +34,24 @@ class NodeDatabase {
 
   store::Database& db() { return *db_; }
   store::Database* operator->() { return &*db_; }
+
+  // An active contact named `name` with a key drawn from `random` (zero tag
+  // and chain keys at epoch 0), for tests of tables that refer to contacts.
+  node::ContactId AddContact(const std::string& name, Random& random, UnixTime now,
+                             node::Role role = node::Role::kHelper) {
+    Secret tag(envelope::kKeySize), chain(envelope::kKeySize), key(PublicKey::kSize);
+    random.Fill(key.span());
+    auto id = node::ContactBook(*db_).Add({.name = name,
+                                           .public_key = PublicKey::From(key.view()).value(),
+                                           .role = role,
+                                           .state = node::ContactState::kActive,
+                                           .tag_key = tag.view(),
+                                           .chain_epoch = 0,
+                                           .chain_key = &chain},
+                                          now);
+    if (!id.ok()) throw std::runtime_error(id.status().message());
+    return *id;
+  }
 
   // One integer from `sql` (a count, say); -1 if it returns no row.
   int64_t Int(const std::string& sql) {

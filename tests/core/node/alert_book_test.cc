@@ -29,20 +29,7 @@ class AlertBookTest : public ::testing::Test {
     bob_ = AddContact("bob");
     carol_ = AddContact("carol");
   }
-  ContactId AddContact(const std::string& name) {
-    Secret tag(envelope::kKeySize), chain(envelope::kKeySize), key(PublicKey::kSize);
-    random_.Fill(key.span());
-    auto id = contacts_.Add({.name = name,
-                             .public_key = PublicKey::From(key.view()).value(),
-                             .role = Role::kHelper,
-                             .state = ContactState::kActive,
-                             .tag_key = tag.view(),
-                             .chain_epoch = 0,
-                             .chain_key = &chain},
-                            kNow);
-    EXPECT_OK(id);
-    return id.ok() ? *id : ContactId{};
-  }
+  ContactId AddContact(const std::string& name) { return db_.AddContact(name, random_, kNow); }
   void Raise(ContactId who, UnixTime at) {
     ASSERT_OK(alerts_.Raise(who, AlertKind::kDuress, MessageId(static_cast<uint8_t>(at)), at));
   }

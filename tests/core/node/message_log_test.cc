@@ -34,20 +34,7 @@ class MessageLogTest : public ::testing::Test {
     bob_ = AddContact("bob");
     carol_ = AddContact("carol");
   }
-  ContactId AddContact(const std::string& name) {
-    Secret tag(envelope::kKeySize), chain(envelope::kKeySize), key(PublicKey::kSize);
-    random_.Fill(key.span());
-    auto id = ContactBook(db_.db()).Add({.name = name,
-                                         .public_key = PublicKey::From(key.view()).value(),
-                                         .role = Role::kHelper,
-                                         .state = ContactState::kActive,
-                                         .tag_key = tag.view(),
-                                         .chain_epoch = 0,
-                                         .chain_key = &chain},
-                                        kNow);
-    EXPECT_OK(id);
-    return id.ok() ? *id : ContactId{};
-  }
+  ContactId AddContact(const std::string& name) { return db_.AddContact(name, random_, kNow); }
   void In(const Bytes& id, ContactId from, UnixTime sent, UnixTime received,
           MessageKind kind = MessageKind::kCheckIn, std::string_view code = "ok") {
     ASSERT_OK(log_.Insert({.id = id,

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/store/database.h"
-#include "tests/core/store/fault_util.h"
+#include "tests/kit/fault_util.h"
 #include "tests/kit/fault_vfs.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"

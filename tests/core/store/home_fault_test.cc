@@ -11,7 +11,7 @@
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "core/store/panic.h"
-#include "tests/core/store/fault_util.h"
+#include "tests/kit/fault_util.h"
 #include "tests/core/store/notes.h"
 #include "tests/kit/fault_env.h"
 #include "tests/kit/fault_vfs.h"

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/store/key_file.h"
-#include "tests/core/store/fault_util.h"
+#include "tests/kit/fault_util.h"
 #include "tests/kit/fault_env.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"

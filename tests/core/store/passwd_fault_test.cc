@@ -13,7 +13,7 @@
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "core/store/passwd.h"
-#include "tests/core/store/fault_util.h"
+#include "tests/kit/fault_util.h"
 #include "tests/kit/fault_env.h"
 #include "tests/kit/fault_vfs.h"
 #include "tests/kit/status.h"

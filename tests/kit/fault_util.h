@@ -1,4 +1,4 @@
-// Helpers for the store's fault tests: run an operation once per fault
+// Helpers for fault tests: run an operation once per fault
 // point, and save and restore a home between runs.
 #pragma once
 
