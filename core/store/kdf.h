@@ -3,7 +3,7 @@
 // The cost comes from a named profile and is stored in the key file. It never
 // depends on how fast this machine is: we never calibrate downward, because a
 // slow phone-class device would otherwise hand an attacker with a GPU a cheap
-// passphrase to guess (DESIGN.md §4.1).
+// passphrase to guess (SECURITY.md, "The local store").
 #pragma once
 
 #include <cstddef>
@@ -19,7 +19,7 @@ namespace waypost::store {
 
 enum class KdfProfile {
   kInteractive,  // 64 MiB, 2 passes: crypto_pwhash_argon2id_*_INTERACTIVE. Tests.
-  kModerate,     // 256 MiB, 3 passes: the default, DESIGN.md's floor for users.
+  kModerate,     // 256 MiB, 3 passes: the default, and the floor for users.
   kSensitive,    // 1 GiB, 4 passes.
 };
 

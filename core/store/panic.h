@@ -1,4 +1,4 @@
-// Crypto-shredding: `waypost panic --yes` (DESIGN.md §2 threat 1, §4.1).
+// Crypto-shredding: `waypost panic --yes` (SECURITY.md, "A seized device"; docs/storage.md §2.2).
 //
 // The database is ciphertext under a random 256-bit key that exists only in
 // the key file (key_file.h), wrapped under the passphrases. Destroying every

@@ -1,6 +1,6 @@
-// DESIGN §4.4 exit codes and error lines, and §5 "bad input loses nothing":
-// wrong passphrases, usage errors, malformed invites, missing stores, and a
-// relay that is down.
+// Exit codes and error lines (README, "Global options"), and "bad input loses
+// nothing" (docs/design.md §2): wrong passphrases, usage errors, malformed
+// invites, missing stores, and a relay that is down.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -259,7 +259,7 @@ TEST_F(ErrorsTest, SyncWithWrongRelayKeyFails) {
   EXPECT_GE(Json(r).value("uploaded", 0), 1) << "the join request was still queued";
 }
 
-// DESIGN §4.4: a failure prints ONE line on stderr. A sync whose only relay
+// README, "Exit codes": a failure prints ONE line on stderr. A sync whose only relay
 // is unreachable, or is not who its address says, is such a failure.
 TEST_F(ErrorsTest, SyncFailureIsOneStderrLine) {
   const std::string H = Home("helper");

@@ -29,7 +29,7 @@ constexpr const char* kReplyText = "MarkerReplyText: understood, stay put";
 
 class FlowTest : public IntegrationTest {};
 
-// DESIGN §4.4 end to end, then every file under every home is scanned for
+// The README's walk-through end to end, then every file under every home is scanned for
 // the plaintext it must never hold.
 TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
@@ -204,7 +204,7 @@ TEST_F(FlowTest, ResyncDoesNotDuplicate) {
   EXPECT_EQ(checkins, 1u) << r.out;
 }
 
-// The flow exactly as DESIGN §4.4 scripts it: the helper joins and checks in
+// The flow exactly as the README's walk-through runs it: the helper joins and checks in
 // before anyone syncs, so the join request and the check-in reach the
 // coordinator in the same sync. That one sync must show the check-in.
 // Which of the two the relay returns first depends on their content ids, so

@@ -1,4 +1,4 @@
-// `waypost panic --yes` across real processes (DESIGN §2 threat 1): it needs
+// `waypost panic --yes` across real processes (SECURITY.md, "A seized device"): it needs
 // no passphrase, works while a relay holds the database open, leaves nothing
 // under the home, and afterwards every command says there is no store.
 #include <gtest/gtest.h>

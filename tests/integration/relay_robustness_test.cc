@@ -1,5 +1,5 @@
-// A real relay process facing hostile or broken raw TCP clients (DESIGN §5:
-// garbage, oversize, slow or vanishing peers) keeps serving normal syncs.
+// A real relay process facing hostile or broken raw TCP clients (garbage,
+// oversize, slow or vanishing peers: README, "Exit codes"; SECURITY.md) keeps serving normal syncs.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

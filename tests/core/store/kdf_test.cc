@@ -11,7 +11,7 @@ TEST(KdfTest, ProfilesMatchLibsodiumAndDesignFloor) {
   EXPECT_EQ(interactive.opslimit, 2u);
   EXPECT_EQ(interactive.memlimit, uint64_t{64} << 20);
   KdfParams moderate = ParamsFor(KdfProfile::kModerate);
-  EXPECT_EQ(moderate.opslimit, 3u);                   // DESIGN.md §4.1: at least 3 passes
+  EXPECT_EQ(moderate.opslimit, 3u);                   // SECURITY.md: at least 3 passes
   EXPECT_EQ(moderate.memlimit, uint64_t{256} << 20);  // and 256 MiB
   KdfParams sensitive = ParamsFor(KdfProfile::kSensitive);
   EXPECT_EQ(sensitive.opslimit, 4u);

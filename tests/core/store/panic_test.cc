@@ -73,7 +73,7 @@ class PanicTest : public ::testing::Test {
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
     std::cout << "[ panic    ] " << elapsed.count() / 1000.0 << " ms\n";
-    // Not a benchmark (DESIGN §5): only a sanity bound far above the 2 s goal.
+    // Not a benchmark (tests never assert timings, README "Benchmarks"): only a sanity bound far above the 2 s goal.
     EXPECT_LT(elapsed, std::chrono::seconds(10));
     return status;
   }
