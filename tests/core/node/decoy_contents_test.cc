@@ -1,0 +1,236 @@
+// What the decoy holds (docs/storage.md §3, SECURITY.md "Coercion"): only
+// what a captor may see (the same self, the coordinators, relays and
+// settings, no history); old traffic stays unreadable while replies to its
+// own messages arrive; and what it copied from the main store behaves as the
+// main store's own rows do.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/envelope/format.h"
+#include "core/node/node.h"
+#include "tests/core/node/duress_fixture.h"
+#include "tests/kit/peers.h"
+#include "tests/kit/status.h"
+
+namespace waypost::node {
+namespace {
+
+using namespace peers;           // NOLINT: the fixture language
+using namespace duress_fixture;  // NOLINT: the fixture language
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAreArray;
+
+int64_t Count(Peer& p, const std::string& table) {
+  return CountOf(p, "SELECT count(*) FROM " + table);
+}
+
+std::vector<Bytes> HaveOf(Peer& p) {
+  auto plan = p->PlanSync();
+  EXPECT_OK(plan);
+  return plan.ok() ? plan->have : std::vector<Bytes>{};
+}
+
+TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
+  Peer hq{"hq", Role::kCoordinator, clock_, 3};
+  Peer bob{"bob", Role::kHelper, clock_, 4};
+  ASSERT_TRUE(hq->AddRelay(kRelay2).ok());
+  Enroll(hq, alice_);  // a second coordinator, with a second relay
+  // A helper alice invited herself: a contact that is not a coordinator.
+  auto code = alice_->CreateInvite("", 3600);
+  ASSERT_OK(code);
+  ASSERT_TRUE(bob->Join(*code).ok());
+  EXPECT_EQ(Sync(bob, alice_).accepted, 1);
+  EXPECT_EQ(Sync(alice_, bob).accepted, 1);
+  ASSERT_TRUE(alice_->CreateInvite("carol", 3600).ok());  // still open
+
+  // History both ways.
+  Relay relay;
+  ASSERT_TRUE(alice_->CheckIn("crossed", "secret route", "").ok());
+  relay.Take(alice_);
+  EXPECT_EQ(relay.Give(coord_).accepted, 1u);
+  EXPECT_EQ(relay.Give(hq).accepted, 1u);
+  clock_.Advance(600);
+  ASSERT_TRUE(coord_->SendText("alice", "stay at the safe house").ok());
+  relay.Take(coord_);
+  relay.Take(hq);
+  EXPECT_EQ(relay.Give(alice_).accepted, 3u);  // a text and two receipts
+  ASSERT_TRUE(alice_->SendText("bob", "meet at noon").ok());
+  relay.Take(alice_);
+  EXPECT_GE(relay.Give(bob).accepted, 1u);
+  ASSERT_TRUE(alice_->SetRetention(7 * kDay).ok());
+  ASSERT_TRUE(alice_->SetDeliveryWindow(10).ok());
+
+  const SelfInfo self = alice_->self();
+  const std::vector<ContactInfo> contacts = ContactsOf(alice_);
+  ASSERT_EQ(contacts.size(), 3u);
+  const std::vector<std::string> relays = alice_->Relays().value();
+  EXPECT_EQ(relays.size(), 2u);
+  const NodeSettings settings = alice_->settings();
+  const std::vector<Bytes> have = HaveOf(alice_);
+  EXPECT_FALSE(have.empty());
+  EXPECT_GE(InboxOf(alice_).size(), 4u);
+  EXPECT_EQ(Count(alice_, "invites"), 1);
+
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  ASSERT_EQ(Kind(alice_), "decoy");
+  EXPECT_EQ(alice_->self().name, self.name);
+  EXPECT_EQ(alice_->self().fingerprint, self.fingerprint);
+  EXPECT_EQ(alice_->self().role, self.role);
+  EXPECT_EQ(alice_->self().public_key, self.public_key);
+
+  std::vector<ContactInfo> coordinators;
+  for (const ContactInfo& c : contacts) {
+    if (c.role == Role::kCoordinator) coordinators.push_back(c);
+  }
+  ASSERT_EQ(coordinators.size(), 2u);
+  const std::vector<ContactInfo> seen = ContactsOf(alice_);
+  ASSERT_EQ(seen.size(), 2u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].name, coordinators[i].name);
+    EXPECT_EQ(seen[i].fingerprint, coordinators[i].fingerprint);
+    EXPECT_EQ(seen[i].role, Role::kCoordinator);
+    EXPECT_EQ(seen[i].state, coordinators[i].state);
+    EXPECT_EQ(seen[i].last_seen, coordinators[i].last_seen) << seen[i].name;
+  }
+  EXPECT_TRUE(InboxOf(alice_).empty());
+  EXPECT_EQ(alice_->Relays().value(), relays);
+  EXPECT_EQ(alice_->settings().retention_seconds, settings.retention_seconds);
+  EXPECT_EQ(alice_->settings().delivery_window_epochs, settings.delivery_window_epochs);
+  EXPECT_THAT(HaveOf(alice_), UnorderedElementsAreArray(have));
+  EXPECT_EQ(Count(alice_, "messages"), 0);
+  EXPECT_EQ(Count(alice_, "invites"), 0);
+  EXPECT_EQ(Count(alice_, "outbox"), 0);
+  EXPECT_EQ(Count(alice_, "alerts"), 0);
+  EXPECT_EQ(alice_->SendText("bob", "hello?").status().code(), Status::Code::kNotFound);
+  // It still works like a store: a check-in goes to both coordinators.
+  auto ids = alice_->CheckIn("crossed", "", "");
+  ASSERT_OK(ids);
+  EXPECT_EQ(ids->size(), 2u);
+}
+
+TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
+  Relay relay;
+  // Before the captor: a text the main store took in ...
+  ASSERT_TRUE(coord_->SendText("alice", "read before").ok());
+  const std::vector<Bytes> read_before = relay.Take(coord_);
+  ASSERT_EQ(read_before.size(), 1u);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  // ... a check-in, whose receipt and a later text stay on the relay.
+  const std::string old_id = CheckInVia(alice_, coord_, relay, "crossed", "before");
+  ASSERT_TRUE(coord_->SendText("alice", "never fetched").ok());
+  const std::vector<Bytes> held = relay.Take(coord_);
+  ASSERT_EQ(held.size(), 2u);  // the receipt and the text
+
+  clock_.Advance(3600);
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  ASSERT_EQ(Kind(alice_), "decoy");
+  // The relay would hand all of them over: they carry today's tag.
+  EXPECT_EQ(Fetch(alice_, relay.pool).size(), read_before.size() + held.size());
+  for (const Bytes& env : read_before) {
+    auto r = alice_->Ingest(env);
+    ASSERT_OK(r);
+    EXPECT_EQ(*r, IngestOutcome::kDuplicate);
+  }
+  for (const Bytes& env : held) {
+    auto r = alice_->Ingest(env);
+    ASSERT_OK(r);
+    EXPECT_EQ(*r, IngestOutcome::kNotOurs);  // sealed under a chain key the decoy lacks
+  }
+  IngestCounts counts = relay.Give(alice_);
+  EXPECT_EQ(counts.accepted, 0u);
+  EXPECT_EQ(counts.rejected, 0u);
+  EXPECT_TRUE(InboxOf(alice_).empty());
+
+  // The decoy's own check-in: delivered, then confirmed.
+  auto ids = alice_->CheckIn("crossed", "decoy", "");
+  ASSERT_OK(ids);
+  ASSERT_EQ(ids->size(), 1u);
+  const std::string id = ids->front();
+  relay.Take(alice_);
+  EXPECT_EQ(relay.Give(coord_).accepted, 1u);
+  EXPECT_TRUE(ArrivedFlagged(coord_, id));
+  relay.Take(coord_);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  ASSERT_TRUE(FindMessage(alice_, id).has_value());
+  EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kDelivered);
+  ASSERT_TRUE(coord_->Confirm(id).ok());
+  relay.Take(coord_);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kConfirmed);
+  // And a text the coordinator sends now.
+  ASSERT_TRUE(coord_->SendText("alice", "where are you?").ok());
+  relay.Take(coord_);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  std::vector<std::string> texts;
+  for (const MessageInfo& m : InboxOf(alice_)) texts.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
+  EXPECT_THAT(texts, ElementsAre("out:decoy", "in:where are you?"));
+
+  // The main store still reads what the decoy could not.
+  ASSERT_TRUE(OpenAs(alice_, Passphrase()));
+  EXPECT_EQ(FindMessage(alice_, old_id)->state, MessageState::kRelayed);
+  IngestCounts main_counts = relay.Give(alice_);
+  EXPECT_EQ(main_counts.rejected, 0u);
+  EXPECT_EQ(FindMessage(alice_, old_id)->state, MessageState::kDelivered);
+  bool never_fetched = false;
+  for (const MessageInfo& m : InboxOf(alice_)) never_fetched |= m.text == "never fetched";
+  EXPECT_TRUE(never_fetched);
+}
+
+// ------------------------------------------- the decoy behaves like a store
+
+// What the decoy copied from the main store must behave as the main store's
+// own rows do: adding a relay it already lists changes nothing.
+TEST_F(NodeDuressTest, DecoyRelaysBehaveLikeTheMainStores) {
+  ASSERT_TRUE(alice_->AddRelay(kRelay).ok());
+  EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
+  ASSERT_TRUE(alice_->AddRelay(kRelay).ok());
+  EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
+  ASSERT_TRUE(alice_->AddRelay(kRelay2).ok());
+  EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
+}
+
+// The content ids the decoy inherited expire as the main store's do, so the
+// decoy's syncs do not keep offering ids the main store has long forgotten.
+TEST_F(NodeDuressTest, DecoySeenIdsExpireLikeTheMainStores) {
+  Relay relay;
+  ASSERT_TRUE(coord_->SendText("alice", "hello").ok());
+  relay.Take(coord_);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  const std::vector<Bytes> have = HaveOf(alice_);
+  ASSERT_GE(have.size(), 2u);                 // the welcome and the text
+  ASSERT_TRUE(OpenAs(alice_, Passphrase()));  // the decoy has the ids too
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_THAT(HaveOf(alice_), UnorderedElementsAreArray(have));
+
+  clock_.Advance(envelope::kDeliveryWindowEpochs * kDay + 3600);
+  ASSERT_TRUE(OpenAs(alice_, Passphrase()));
+  EXPECT_TRUE(HaveOf(alice_).empty());
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_TRUE(HaveOf(alice_).empty());
+}
+
+// Settings the decoy changes itself hold in the decoy (until the main store
+// next rewrites it), as they would in any store.
+TEST_F(NodeDuressTest, DecoySettingsBehaveLikeTheMainStores) {
+  ASSERT_TRUE(alice_->SetRetention(7 * kDay).ok());
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_EQ(alice_->settings().retention_seconds, std::optional<int64_t>(7 * kDay));
+  ASSERT_TRUE(alice_->SetRetention(std::nullopt).ok());
+  ASSERT_TRUE(alice_->SetDeliveryWindow(3).ok());
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_FALSE(alice_->settings().retention_seconds.has_value());
+  EXPECT_EQ(alice_->settings().delivery_window_epochs, 3);
+  ASSERT_TRUE(alice_->SetRetention(2 * kDay).ok());
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  EXPECT_EQ(alice_->settings().retention_seconds, std::optional<int64_t>(2 * kDay));
+}
+
+}  // namespace
+}  // namespace waypost::node
