@@ -145,8 +145,10 @@ class Node {
   // Step 4: takes in a batch in any order, in one transaction. Envelopes that
   // fail are retried while the batch still makes progress, so a check-in that
   // arrives beside the join request it depends on is not lost to ordering;
-  // each failure alone is rolled back.
-  IngestCounts IngestAll(const std::vector<Bytes>& envelopes);
+  // each failure alone is rolled back and counted as rejected. An error means
+  // the batch itself could not be saved (a failed write): nothing of it was
+  // kept, and the next sync fetches it again.
+  Result<IngestCounts> IngestAll(const std::vector<Bytes>& envelopes);
 
   // A relay's home is a node home with role relay; this serves its
   // envelopes table (core/sync/relay_service.h), after dropping what

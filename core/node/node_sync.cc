@@ -52,7 +52,7 @@ Result<IngestOutcome> Node::Ingest(ByteView envelope) {
   return outcome;
 }
 
-IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
+Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes) {
   IngestCounts counts;
   std::vector<const Bytes*> pending;
   for (const Bytes& e : envelopes) pending.push_back(&e);
@@ -82,18 +82,16 @@ IngestCounts Node::IngestAll(const std::vector<Bytes>& envelopes) {
     return progress;
   };
   bool committed = false;
-  // A refresh of the decoy that fails loses nothing: every open of the main
-  // store refreshes it again.
-  (void)Mutate(
+  const Status status = Mutate(
       [&] {
         while (!pending.empty() && one_pass()) {
         }
         return Status::Ok();
       },
       DecoyRefresh::kIfVisible, &committed);
-  if (!committed) {
-    return IngestCounts{.accepted = 0, .duplicate = 0, .not_ours = 0, .rejected = envelopes.size()};
-  }
+  // A refresh of the decoy that fails loses nothing: every open of the main
+  // store refreshes it again.
+  if (!committed) return status;
   counts.rejected = pending.size();
   return counts;
 }

@@ -24,7 +24,7 @@ Status ExchangeOnce(Node& node, const SyncPlan& plan, const sync::RelayAddress& 
   report.bytes_sent += client.bytes_sent();
   report.bytes_received += client.bytes_received();
   report.round_trips += client.round_trips();
-  const IngestCounts counts = node.IngestAll(client.TakeEnvelopes());
+  WAYPOST_ASSIGN_OR_RETURN(const IngestCounts counts, node.IngestAll(client.TakeEnvelopes()));
   report.downloaded += counts.accepted;
   report.rejected += counts.rejected;
   return Status::Ok();

@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 using namespace duress_fixture;  // NOLINT: the fixture language
 
-// 3. The main store stays under duress after the decoy was used, until the
+// The main store stays under duress after the decoy was used, until the
 // coordinator's ack reaches it.
 TEST_F(DuressFlowTest, NormalUnlockKeepsFlaggingUntilTheAckArrives) {
   ASSERT_NO_FATAL_FAILURE(Enroll());

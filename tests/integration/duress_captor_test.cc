@@ -25,7 +25,7 @@ EnvChanges AsWithNew(const std::string& current, const std::string& next) {
   return {{"WAYPOST_PASSPHRASE", current}, {"WAYPOST_NEW_PASSPHRASE", next}};
 }
 
-// 4. What a captor can do from the decoy says the same as it would from the
+// What a captor can do from the decoy says the same as it would from the
 // main store, and changes nothing the helper relies on.
 TEST_F(DuressFlowTest, CaptorActionsFromTheDecoyLookNormalAndKeepTheMainStore) {
   ASSERT_NO_FATAL_FAILURE(Enroll());

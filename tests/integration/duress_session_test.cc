@@ -30,7 +30,7 @@ std::vector<std::string> EntryKeys(const json& arr) {
   return keys;
 }
 
-// 1. The whole story: a normal check-in, then a session under the duress
+// The whole story: a normal check-in, then a session under the duress
 // passphrase that looks like a normal one to the captor, and the
 // coordinator who learns about it.
 TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinator) {
@@ -223,7 +223,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   ASSERT_NO_FATAL_FAILURE(StopRelay());
 }
 
-// 2. A duress check-in and a normal one with the same code and note are the
+// A duress check-in and a normal one with the same code and note are the
 // same size on the wire: what the helper sends, and what the relay hands the
 // coordinator.
 TEST_F(DuressFlowTest, DuressCheckinIsTheSameSizeOnTheWire) {

@@ -57,7 +57,11 @@ struct Relay {
     pool.insert(pool.end(), sent.begin(), sent.end());
     return sent;
   }
-  IngestCounts Give(peers::Peer& to) { return to->IngestAll(peers::Fetch(to, pool)); }
+  IngestCounts Give(peers::Peer& to) {
+    auto counts = to->IngestAll(peers::Fetch(to, pool));
+    EXPECT_OK(counts);
+    return counts.ok() ? *counts : IngestCounts{};
+  }
 };
 
 inline std::optional<MessageInfo> FindMessage(peers::Peer& p, const std::string& id) {

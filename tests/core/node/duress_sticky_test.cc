@@ -88,7 +88,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   ASSERT_OK(bob_ack);
   const std::vector<Bytes> from_bob = relay.Take(bob);
   ASSERT_EQ(from_bob.size(), 2u);  // the receipt for the text, and the Ack
-  EXPECT_EQ(alice_->IngestAll(from_bob).accepted, 2u);
+  EXPECT_EQ(alice_->IngestAll(from_bob)->accepted, 2u);
   const std::string after_bob = CheckInVia(alice_, coord_, relay, "ok", "after bob's ack");
   EXPECT_TRUE(ArrivedFlagged(coord_, after_bob));
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
@@ -108,7 +108,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   const std::vector<MessageInfo> decoy_inbox = InboxOf(alice_);
   const std::vector<ContactInfo> decoy_contacts = ContactsOf(alice_);
-  IngestCounts in_decoy = alice_->IngestAll(ack);
+  ASSERT_OK_AND_ASSIGN(IngestCounts in_decoy, alice_->IngestAll(ack));
   EXPECT_EQ(in_decoy.rejected, 0u);
   EXPECT_EQ(in_decoy.accepted, 1u);  // sealed under the decoy's epoch
   const std::vector<MessageInfo> decoy_after = InboxOf(alice_);
@@ -127,7 +127,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   EXPECT_TRUE(ArrivedFlagged(coord_, still));
 
   // Only the main store taking the Ack in ends the state, for good.
-  IngestCounts in_main = alice_->IngestAll(ack);
+  ASSERT_OK_AND_ASSIGN(IngestCounts in_main, alice_->IngestAll(ack));
   EXPECT_EQ(in_main.accepted, 1u);
   const std::string clear = CheckInVia(alice_, coord_, relay, "ok", "safe");
   auto m = FindMessage(coord_, clear);

@@ -149,14 +149,14 @@ TEST_P(NodeFaultTest, ABatchIsNeverHalfTakenIn) {
     if (GetParam() == FaultMode::kCrash) faults.Crash(FaultOp::kAny, n);
     IngestCounts first;
     (void)WithFaults(faults, coord.home, [&](Node& node) {
-      first = node.IngestAll(batch);
+      WAYPOST_ASSIGN_OR_RETURN(first, node.IngestAll(batch));
       return Status::Ok();
     });
     auto node = Node::Open(coord.home, Passphrase(), clock_, random_);
     ASSERT_OK(node);
     const size_t kept = (*node)->Inbox().value().size();
     EXPECT_LE(kept, first.accepted);  // nothing counted as taken in is missing ...
-    const IngestCounts again = (*node)->IngestAll(batch);
+    ASSERT_OK_AND_ASSIGN(const IngestCounts again, (*node)->IngestAll(batch));
     EXPECT_EQ(again.accepted + again.duplicate, batch.size());
     EXPECT_EQ(again.duplicate, kept);  // ... and what is there is there once
     EXPECT_EQ((*node)->Inbox().value().size(), batch.size());
