@@ -91,7 +91,7 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
 
 Status RunJoin(Context& ctx, const std::string& code) {
   // A mistyped code is reported before anyone is asked for a passphrase.
-  WAYPOST_RETURN_IF_ERROR(node::DecodeInvite(code).status());
+  WAYPOST_RETURN_IF_ERROR(node::CheckInviteCode(code));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(code));
   ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +

@@ -5,7 +5,8 @@
 #include <array>
 
 #include "core/bytes.h"
-#include "core/node/node.h"
+#include "core/node/internal/scrub.h"
+#include "core/node/vocabulary.h"
 #include "core/secret.h"
 #include "core/sync/relay_address.h"
 
@@ -34,6 +35,12 @@ std::string EncodeInvite(const pb::Invite& invite) {
   return code;
 }
 
+Status CheckInviteCode(std::string_view code) {
+  Result<pb::Invite> invite = DecodeInvite(code);
+  if (invite.ok()) internal::WipeMessage(*invite);
+  return invite.status();
+}
+
 Result<pb::Invite> DecodeInvite(std::string_view code) {
   const Status malformed = Status::InvalidArgument(
       "malformed invite code (expected one line starting with \"wpi1:\", copied whole)");
@@ -51,18 +58,21 @@ Result<pb::Invite> DecodeInvite(std::string_view code) {
     return Status::InvalidArgument(
         "malformed invite code: a character is wrong or missing (copy it whole, as one line)");
   }
-  pb::Invite invite;
-  const bool parsed = invite.ParseFromArray(body.data(), int(body.size()));
+  // Wiped on every way out but the one that hands it to the caller.
+  internal::Scrubbed<pb::Invite> invite;
+  const bool parsed = invite->ParseFromArray(body.data(), int(body.size()));
   Wipe(*raw);
-  if (!parsed || invite.inviter_key().size() != 32 || invite.secret().size() != 32 ||
-      invite.tag_key().size() != 32 || invite.expires_at() <= 0 ||
-      !CheckName(invite.inviter_name()).ok()) {
+  if (!parsed || invite->inviter_key().size() != 32 || invite->secret().size() != 32 ||
+      invite->tag_key().size() != 32 || invite->expires_at() <= 0 ||
+      !CheckName(invite->inviter_name()).ok()) {
     return malformed;
   }
-  for (const std::string& relay : invite.relays()) {
+  for (const std::string& relay : invite->relays()) {
     if (!sync::ParseRelayAddress(relay).ok()) return malformed;
   }
-  return invite;
+  pb::Invite out;
+  out.Swap(&*invite);
+  return out;
 }
 
 }  // namespace waypost::node

@@ -16,7 +16,11 @@ inline constexpr size_t kMaxInviteChars = 4096;
 
 std::string EncodeInvite(const pb::Invite& invite);
 // Checks the prefix, the encoding and every field's size. Does not check
-// expiry (that needs a clock).
+// expiry (that needs a clock). The invite holds its secret: the caller wipes
+// it (internal::Scrubbed, internal/scrub.h).
 Result<pb::Invite> DecodeInvite(std::string_view code);
+// DecodeInvite() for a code that is only checked, before anyone is asked for
+// a passphrase: what it decoded is wiped at once.
+Status CheckInviteCode(std::string_view code);
 
 }  // namespace waypost::node

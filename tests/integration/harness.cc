@@ -52,17 +52,9 @@ std::vector<std::string> FilesContaining(const std::string& root, const std::str
   return hits;
 }
 
-void IntegrationTest::SetUp() {
-  std::string tmpl = (fs::temp_directory_path() / "waypost-it.XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  dir_ = tmpl;
-}
+void IntegrationTest::SetUp() { ASSERT_FALSE(dir_.path().empty()) << "no temporary directory"; }
 
-void IntegrationTest::TearDown() {
-  relay_.Stop();
-  std::error_code ec;
-  if (!dir_.empty()) fs::remove_all(dir_, ec);
-}
+void IntegrationTest::TearDown() { relay_.Stop(); }
 
 RunResult IntegrationTest::WpRaw(const std::vector<std::string>& args, const EnvChanges& extra,
                                  std::chrono::milliseconds timeout) {
@@ -70,7 +62,7 @@ RunResult IntegrationTest::WpRaw(const std::vector<std::string>& args, const Env
       {"WAYPOST_PASSPHRASE", kPassphrase},
       {"WAYPOST_NEW_PASSPHRASE", std::nullopt},
       {"WAYPOST_HOME", std::nullopt},
-      {"XDG_DATA_HOME", dir_ + "/xdg"},  // never the real default home
+      {"XDG_DATA_HOME", dir_.File("xdg")},  // never the real default home
       {"NO_COLOR", "1"},
   };
   for (const auto& [k, v] : extra) env[k] = v;
@@ -96,11 +88,11 @@ void IntegrationTest::StartRelay(const std::string& home, const std::string& lis
   };
   ASSERT_TRUE(relay_.Start({WAYPOST_BINARY, "--home", home, "relay", "--listen", listen, "--kdf",
                             "interactive"},
-                           env, dir_ + "/relay.err", &error))
+                           env, dir_.File("relay.err"), &error))
       << error;
   std::optional<std::string> line = relay_.ReadLine(std::chrono::seconds(15));
   if (!line) {
-    std::ifstream err(dir_ + "/relay.err");
+    std::ifstream err(dir_.File("relay.err"));
     std::ostringstream s;
     s << err.rdbuf();
     FAIL() << "the relay printed no address; stderr:\n" << s.str();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/integration/process.h"
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::testing {
 
@@ -36,8 +37,8 @@ class IntegrationTest : public ::testing::Test {
   void TearDown() override;
 
   // <tempdir>/<name>
-  std::string Home(const std::string& name) const { return dir_ + "/" + name; }
-  const std::string& dir() const { return dir_; }
+  std::string Home(const std::string& name) const { return dir_.File(name); }
+  const std::string& dir() const { return dir_.path(); }
 
   // Runs `waypost --home <home> args...` with the test passphrase.
   RunResult Wp(const std::string& home, const std::vector<std::string>& args,
@@ -74,7 +75,7 @@ class IntegrationTest : public ::testing::Test {
   int relay_port_ = 0;
 
  private:
-  std::string dir_;
+  TempDir dir_;
 };
 
 }  // namespace waypost::testing

@@ -14,11 +14,12 @@
 
 namespace waypost::testing {
 
-// mkdtemp under /tmp; removed with everything in it on destruction.
+// A fresh private directory (mkdtemp under $TMPDIR, else /tmp), removed with
+// everything in it on destruction. Every test that needs files uses one.
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = "/tmp/waypost-store-test-XXXXXX";
+    std::string tmpl = (std::filesystem::temp_directory_path() / "waypost-test-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
   }
   ~TempDir() {
