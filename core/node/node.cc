@@ -123,8 +123,7 @@ Status Node::OpenDecoy(UnixTime now) {
   return Mutate([&] { return AgeOut(); });
 }
 
-Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh,
-                    bool* committed) {
+Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh, bool* committed) {
   if (committed != nullptr) *committed = false;
   if (depth_ > 0) return MutateNested(change);
   (void)db_.TakeWrittenTables();

@@ -75,8 +75,8 @@ Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfPro
   return Install(path, image, env);
 }
 
-Result<Bytes> KeyFile::NewImage(const Secret& passphrase, KdfProfile profile,
-                                const Secret& db_key, Random& random) {
+Result<Bytes> KeyFile::NewImage(const Secret& passphrase, KdfProfile profile, const Secret& db_key,
+                                Random& random) {
   constexpr int kSlot = 0;
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(kSlot, passphrase, db_key));
   const KdfParams params = ParamsFor(profile);

@@ -74,8 +74,8 @@ class KeyFile {
   // the file and putting it in place (CreateStore fills both databases
   // first): NewImage draws every random byte of the file and derives the
   // wrap key; Install writes the image as Create() does.
-  static Result<Bytes> NewImage(const Secret& passphrase, KdfProfile profile,
-                                const Secret& db_key, Random& random);
+  static Result<Bytes> NewImage(const Secret& passphrase, KdfProfile profile, const Secret& db_key,
+                                Random& random);
   static Status Install(const std::string& path, ByteView image, Env& env = Env::Default());
 
   // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.

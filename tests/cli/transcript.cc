@@ -160,7 +160,13 @@ void Session::Command(const std::string& args_text) {
   std::ostringstream out, err;
   stdin_.clear();
   terminal_.prompts.clear();
-  cli::Io io{in,       out,       err,      clock_, random_, terminal_, network_,
+  cli::Io io{in,
+             out,
+             err,
+             clock_,
+             random_,
+             terminal_,
+             network_,
              [this](std::string_view name) -> std::optional<std::string> {
                const auto it = env_.find(std::string(name));
                if (it == env_.end()) return std::nullopt;
@@ -169,7 +175,8 @@ void Session::Command(const std::string& args_text) {
   const int code = cli::RunCli(Split(args_text), io);
   pending_ = Ran{terminal_.prompts, out.str(), err.str(), code};
   last_stdout_ = pending_->out;
-  if (!terminal_.answers.empty()) throw std::runtime_error("unused tty answers after: " + args_text);
+  if (!terminal_.answers.empty())
+    throw std::runtime_error("unused tty answers after: " + args_text);
 }
 
 void Session::Flush() {
@@ -177,8 +184,10 @@ void Session::Flush() {
   const Ran ran = std::move(*pending_);
   pending_.reset();
   for (const std::string& p : ran.prompts) out_ << "tty> " << Unexpand(p) << "\n";
-  for (const std::string& l : Lines(ran.out)) out_ << (l.empty() ? ">" : "> " + Unexpand(l)) << "\n";
-  for (const std::string& l : Lines(ran.err)) out_ << (l.empty() ? "2>" : "2> " + Unexpand(l)) << "\n";
+  for (const std::string& l : Lines(ran.out))
+    out_ << (l.empty() ? ">" : "> " + Unexpand(l)) << "\n";
+  for (const std::string& l : Lines(ran.err))
+    out_ << (l.empty() ? "2>" : "2> " + Unexpand(l)) << "\n";
   if (ran.code != 0) out_ << "? " << ran.code << "\n";
 }
 

@@ -1,5 +1,7 @@
 // Runs every transcript under tests/cli/testdata/ (format: transcript.h) and
 // compares what happened with what the file says, line by line.
+#include "tests/cli/transcript.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "tests/cli/transcript.h"
 
 namespace waypost::testing {
 namespace {

@@ -60,7 +60,9 @@ class MemoryDialer final : public Dialer {
  public:
   explicit MemoryDialer(uint32_t seed = 1) : rng_(seed) {}
 
-  void Add(MemoryRelay& relay) { relays_[sync::FormatHostPort(relay.host(), relay.port())] = &relay; }
+  void Add(MemoryRelay& relay) {
+    relays_[sync::FormatHostPort(relay.host(), relay.port())] = &relay;
+  }
   void Remove(const MemoryRelay& relay) {
     relays_.erase(sync::FormatHostPort(relay.host(), relay.port()));
   }

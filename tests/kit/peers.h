@@ -39,8 +39,7 @@ inline Secret Passphrase() { return Secret::FromString("correct horse"); }
 
 // One participant: its own home, randomness and (possibly shared) clock.
 struct Peer {
-  Peer(std::string name, Role role, FakeClock& clock, uint64_t seed)
-      : clock(&clock), random(seed) {
+  Peer(std::string name, Role role, FakeClock& clock, uint64_t seed) : clock(&clock), random(seed) {
     home = dir.File("home");
     auto created = Node::Create(home, Passphrase(), store::KdfProfile::kInteractive, name, role,
                                 clock, random);

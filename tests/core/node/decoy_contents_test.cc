@@ -167,7 +167,8 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   std::vector<std::string> texts;
-  for (const MessageInfo& m : InboxOf(alice_)) texts.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
+  for (const MessageInfo& m : InboxOf(alice_))
+    texts.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
   EXPECT_THAT(texts, ElementsAre("out:decoy", "in:where are you?"));
 
   // The main store still reads what the decoy could not.

@@ -39,7 +39,8 @@ std::string DecoyDump(Peer& p, const Secret& duress) {
   for (const char* sql :
        {"SELECT key, hex(value) FROM meta ORDER BY key",
         "SELECT address, added_at FROM relays ORDER BY address",
-        "SELECT key, value FROM settings ORDER BY key", "SELECT hex(id), expires_at FROM seen ORDER BY id",
+        "SELECT key, value FROM settings ORDER BY key",
+        "SELECT hex(id), expires_at FROM seen ORDER BY id",
         "SELECT name, hex(public_key), role, state, hex(tag_key), chain_epoch, hex(chain_key), "
         "last_seen FROM contacts ORDER BY public_key",
         "SELECT count(*) FROM messages", "SELECT count(*) FROM invites",

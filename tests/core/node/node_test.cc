@@ -37,9 +37,10 @@ TEST_F(NodeTest, InviteJoinWelcome) {
   auto relays = alice_->Relays();
   ASSERT_OK(relays);
   EXPECT_THAT(*relays, ElementsAre(kRelay));
-  EXPECT_THAT(ContactsOf(alice_), ElementsAre(AllOf(Field(&ContactInfo::name, "base"),
-                                                    Field(&ContactInfo::role, Role::kCoordinator),
-                                                    Field(&ContactInfo::state, ContactState::kPending))));
+  EXPECT_THAT(ContactsOf(alice_),
+              ElementsAre(AllOf(Field(&ContactInfo::name, "base"),
+                                Field(&ContactInfo::role, Role::kCoordinator),
+                                Field(&ContactInfo::state, ContactState::kPending))));
   EXPECT_TRUE(ContactsOf(coord_).empty());
 
   // The join request reaches the coordinator: alice is an active helper.

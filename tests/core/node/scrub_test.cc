@@ -12,9 +12,7 @@
 namespace waypost::node::internal {
 namespace {
 
-bool AllZero(const std::string& s) {
-  return s.find_first_not_of('\0') == std::string::npos;
-}
+bool AllZero(const std::string& s) { return s.find_first_not_of('\0') == std::string::npos; }
 
 TEST(ScrubTest, WipesEveryStringOfAnInvite) {
   pb::Invite invite;

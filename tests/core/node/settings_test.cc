@@ -22,7 +22,8 @@ int64_t CountRows(Peer& p, const std::string& sql) { return CountOf(p, sql); }
 
 std::vector<std::string> Texts(Peer& p) {
   std::vector<std::string> out;
-  for (const MessageInfo& m : InboxOf(p)) out.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
+  for (const MessageInfo& m : InboxOf(p))
+    out.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
   return out;
 }
 
@@ -156,11 +157,10 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_TRUE(alice_->CheckIn("crossed", "before-upgrade", "").ok());
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
-  ASSERT_OK(coord_.Raw()
-                  .Exec("DROP TABLE settings; DROP TABLE alerts; "
+  ASSERT_OK(
+      coord_.Raw().Exec("DROP TABLE settings; DROP TABLE alerts; "
                         "ALTER TABLE messages DROP COLUMN duress; "
-                        "ALTER TABLE contacts DROP COLUMN peer_epoch; PRAGMA user_version = 1")
-                  );
+                        "ALTER TABLE contacts DROP COLUMN peer_epoch; PRAGMA user_version = 1"));
   coord_.Reopen();
   EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 3);
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
@@ -179,9 +179,7 @@ TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
 }
 
 TEST_F(SettingsTest, DamagedSettingIsReportedNotGuessed) {
-  ASSERT_OK(coord_.Raw()
-                  .Exec("INSERT INTO settings(key, value) VALUES('delivery-window', '90')")
-                  );
+  ASSERT_OK(coord_.Raw().Exec("INSERT INTO settings(key, value) VALUES('delivery-window', '90')"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

@@ -113,9 +113,10 @@ TEST_F(SyncRoundTest, OneFailingRelayAmongWorkingOnesIsAWarning) {
   Enroll();
   MemoryRelay gone("gone.test", clock_, random_);  // never added to the dialer
   ASSERT_OK(alice_->CheckIn("crossed", "", ""));
-  ASSERT_OK_AND_ASSIGN(SyncReport report,
-                       SyncWithRelays(*alice_.node, {Address(gone.address()), Address(relay_.address())},
-                                      dialer_, alice_.random));
+  ASSERT_OK_AND_ASSIGN(
+      SyncReport report,
+      SyncWithRelays(*alice_.node, {Address(gone.address()), Address(relay_.address())}, dialer_,
+                     alice_.random));
   EXPECT_EQ(report.uploaded, 1u);
   ASSERT_EQ(report.failures.size(), 1u);
   EXPECT_EQ(report.failures[0].relay, "gone.test:7447");
