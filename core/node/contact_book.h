@@ -76,6 +76,7 @@ class ContactBook {
   // The decoy's side (docs/storage.md §3): its contacts' keys and ids, and
   // one contact written as the main store sees it but with its chain at
   // `epoch` (never moved back), changing nothing when nothing differs.
+  // `epoch` is at least main.chain_epoch: a chain only ratchets forward.
   Result<std::vector<std::pair<ContactId, PublicKey>>> Keys();
   Status Mirror(const Contact& main, envelope::Epoch epoch, UnixTime now);
   // Removes the contact and its messages and alerts.

@@ -28,7 +28,8 @@ class RelayList {
   Result<std::vector<std::string>> Addresses();
   // Every row, by address: for comparing two stores.
   Result<std::vector<Row>> Rows();
-  // Makes this table hold exactly `rows`, writing nothing if it already does.
+  // Makes this table hold exactly `rows` (in Rows() order), writing nothing
+  // if it already does.
   Status ReplaceWith(const std::vector<Row>& rows);
 
  private:

@@ -30,7 +30,8 @@ class SettingsTable {
   Status PutRetention(std::optional<int64_t> seconds);
   Status PutDeliveryWindow(int64_t epochs);
 
-  // Every row, by key, and its replacement: for the decoy.
+  // Every row, by key, and its replacement (rows in Rows() order, writing
+  // nothing if they are already there): for the decoy.
   Result<std::vector<Row>> Rows();
   Status ReplaceWith(const std::vector<Row>& rows);
 
