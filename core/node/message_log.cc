@@ -52,21 +52,23 @@ Result<std::vector<MessageInfo>> MessageLog::List() {
 }
 
 Status MessageLog::MarkRelayed(ByteView id) {
-  return db_->Run("UPDATE messages SET state = 'relayed' WHERE id = ? AND state = 'queued'", id);
+  return db_->Run("UPDATE messages SET state = ? WHERE id = ? AND state = ?",
+                  NameOf(MessageState::kRelayed), id, NameOf(MessageState::kQueued));
 }
 
 Result<std::vector<Bytes>> MessageLog::ApplyReceipt(ContactId from, ByteView of,
                                                     MessageState state) {
   WAYPOST_RETURN_IF_ERROR(
-      db_->Run("UPDATE messages SET state = ? WHERE direction = 'out' AND contact_id = ? AND "
-               "substr(id, 1, 16) = ? AND state != 'confirmed'",
-               NameOf(state), from.value, of));
+      db_->Run("UPDATE messages SET state = ? WHERE direction = ? AND contact_id = ? AND "
+               "substr(id, 1, 16) = ? AND state != ?",
+               NameOf(state), NameOf(Direction::kOut), from.value, of,
+               NameOf(MessageState::kConfirmed)));
   std::vector<Bytes> ids;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id FROM messages WHERE direction = 'out' AND contact_id = ? AND "
+      db_->Query("SELECT id FROM messages WHERE direction = ? AND contact_id = ? AND "
                  "substr(id, 1, 16) = ?",
-                 from.value, of));
+                 NameOf(Direction::kOut), from.value, of));
   WAYPOST_RETURN_IF_ERROR(
       st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
   return ids;
@@ -78,8 +80,9 @@ Result<MessageLog::Found> MessageLog::FindReceivedCheckIn(std::string_view id_pr
   }
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id, contact_id FROM messages WHERE direction = 'in' AND "
-                 "kind = 'checkin' AND substr(hex(id), 1, ?) = upper(?)",
+      db_->Query("SELECT id, contact_id FROM messages WHERE direction = ? AND kind = ? AND "
+                 "substr(hex(id), 1, ?) = upper(?)",
+                 NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn),
                  int64_t(id_prefix.size()), id_prefix));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return Status::NotFound("no received check-in with id " + std::string(id_prefix));
@@ -100,9 +103,9 @@ Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_->Query("SELECT code, sent_at, received_at FROM messages WHERE contact_id = ? AND "
-                 "direction = 'in' AND kind = 'checkin' "
+                 "direction = ? AND kind = ? "
                  "ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
-                 contact.value));
+                 contact.value, NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn)));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<LastCheckIn>();
   return std::optional<LastCheckIn>(
@@ -113,9 +116,9 @@ Result<std::vector<Bytes>> MessageLog::IdsOlderThan(UnixTime cutoff) {
   std::vector<Bytes> ids;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id FROM messages WHERE (direction = 'in' AND "
-                 "coalesce(received_at, sent_at) < ?1) OR (direction = 'out' AND sent_at < ?1)",
-                 cutoff));
+      db_->Query("SELECT id FROM messages WHERE (direction = ?2 AND "
+                 "coalesce(received_at, sent_at) < ?1) OR (direction = ?3 AND sent_at < ?1)",
+                 cutoff, NameOf(Direction::kIn), NameOf(Direction::kOut)));
   WAYPOST_RETURN_IF_ERROR(
       st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
   return ids;
@@ -123,9 +126,9 @@ Result<std::vector<Bytes>> MessageLog::IdsOlderThan(UnixTime cutoff) {
 
 Status MessageLog::DeleteOlderThan(UnixTime cutoff) {
   return db_->Run(
-      "DELETE FROM messages WHERE (direction = 'in' AND coalesce(received_at, sent_at) < ?1) OR "
-      "(direction = 'out' AND sent_at < ?1)",
-      cutoff);
+      "DELETE FROM messages WHERE (direction = ?2 AND coalesce(received_at, sent_at) < ?1) OR "
+      "(direction = ?3 AND sent_at < ?1)",
+      cutoff, NameOf(Direction::kIn), NameOf(Direction::kOut));
 }
 
 }  // namespace waypost::node
