@@ -21,6 +21,11 @@ bool DecoyMirrors(const std::set<std::string>& tables) {
   return false;
 }
 
+// After some I/O errors SQLite rolls back the whole transaction by itself.
+Status RolledBack() {
+  return Status::IoError("a write to the store failed, and nothing of this change was saved");
+}
+
 }  // namespace
 
 Node::Node(store::Database db, std::string home, const Clock& clock, Random& random)
@@ -131,6 +136,7 @@ Status Node::Mutate(const std::function<Status()>& change, DecoyRefresh refresh,
   Status status = [&]() -> Status {
     WAYPOST_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db_));
     WAYPOST_RETURN_IF_ERROR(change());
+    if (!db_.InTransaction()) return RolledBack();  // a nested change's write failed
     return tx.Commit();
   }();
   --depth_;
@@ -150,9 +156,7 @@ Status Node::MutateNested(const std::function<Status()>& change) {
   // After some I/O errors SQLite rolls back the whole transaction by itself.
   // Then nothing of the outer change can be saved any more, and this one
   // must not quietly become a transaction of its own.
-  if (!db_.InTransaction()) {
-    return Status::IoError("a write to the store failed and its transaction was rolled back");
-  }
+  if (!db_.InTransaction()) return RolledBack();
   WAYPOST_ASSIGN_OR_RETURN(store::Savepoint savepoint, store::Savepoint::Begin(db_));
   ++depth_;
   Status status = change();
