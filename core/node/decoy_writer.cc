@@ -15,8 +15,9 @@ Status MirrorCoordinators(ContactBook& main, ContactBook& decoy, UnixTime now) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators, main.WithRole(Role::kCoordinator));
   WAYPOST_ASSIGN_OR_RETURN(auto held, decoy.Keys());
   for (const auto& [id, key] : held) {
+    const PublicKey& held_key = key;  // a lambda may not capture a binding (clang 14)
     const bool kept = std::any_of(coordinators.begin(), coordinators.end(),
-                                  [&](const Contact& c) { return c.public_key == key; });
+                                  [&](const Contact& c) { return c.public_key == held_key; });
     if (!kept) WAYPOST_RETURN_IF_ERROR(decoy.Remove(id));
   }
   // Tomorrow's epoch at the earliest: the decoy cannot open what a
