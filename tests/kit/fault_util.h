@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "tests/kit/fault_env.h"
+#include "tests/kit/status.h"
 
 namespace waypost::testing {
 
@@ -39,7 +40,7 @@ inline void ForEachFault(FaultMode mode, const std::function<void()>& reset,
                  "; status: " + status.ToString() + "; operations:\n" + faults.LogText());
     ASSERT_NO_FATAL_FAILURE(check(status, faults));
     if (!faults.hit()) {
-      EXPECT_TRUE(status.ok()) << "a run without a fault failed";
+      EXPECT_OK(status) << "a run without a fault failed";
       EXPECT_GT(n, 1) << "the operation changed no file";
       return;
     }

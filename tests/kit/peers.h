@@ -111,16 +111,16 @@ inline SyncReport SyncVia(waypost::testing::MemoryRelay& relay, Peer& p) {
 // Everything `from` would upload now; the relay is told it took them all.
 inline std::vector<Bytes> Upload(Peer& from) {
   auto plan = from->PlanSync();
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_OK(plan);
   if (!plan.ok()) return {};
-  EXPECT_TRUE(from->MarkRelayed(plan->upload).ok());
+  EXPECT_OK(from->MarkRelayed(plan->upload));
   return plan->upload;
 }
 
 // What a relay would hand `to`: the envelopes whose tag it asks for.
 inline std::vector<Bytes> Fetch(Peer& to, const std::vector<Bytes>& pool) {
   auto plan = to->PlanSync();
-  EXPECT_TRUE(plan.ok());
+  EXPECT_OK(plan);
   std::vector<Bytes> out;
   for (const Bytes& env : pool) {
     auto header = envelope::ParseHeader(env);
@@ -158,13 +158,13 @@ inline Tally Sync(Peer& from, Peer& to) { return IngestAll(to, Fetch(to, Upload(
 
 inline std::vector<MessageInfo> InboxOf(Peer& p) {
   auto inbox = p->Inbox();
-  EXPECT_TRUE(inbox.ok()) << inbox.status().ToString();
+  EXPECT_OK(inbox);
   return inbox.ok() ? *inbox : std::vector<MessageInfo>{};
 }
 
 inline std::vector<ContactInfo> ContactsOf(Peer& p) {
   auto contacts = p->Contacts();
-  EXPECT_TRUE(contacts.ok()) << contacts.status().ToString();
+  EXPECT_OK(contacts);
   return contacts.ok() ? *contacts : std::vector<ContactInfo>{};
 }
 
@@ -196,18 +196,18 @@ struct Chain {
 inline Chain ChainOf(Peer& p, const std::string& name) {
   store::Database db = p.Raw();
   auto st = db.Prepare("SELECT chain_epoch, chain_key FROM contacts WHERE name = ?");
-  EXPECT_TRUE(st.ok());
+  EXPECT_OK(st);
   Chain c;
   if (!st.ok()) return c;
-  EXPECT_TRUE(st->BindText(1, name).ok());
+  EXPECT_OK(st->BindText(1, name));
   if (st->Step().value()) c = {st->ColumnInt64(0), st->ColumnBlob(1)};
   return c;
 }
 
 inline std::string InviteFrom(Peer& coordinator, int64_t ttl = 3600) {
-  EXPECT_TRUE(coordinator->AddRelay(kRelay).ok());
+  EXPECT_OK(coordinator->AddRelay(kRelay));
   auto code = coordinator->CreateInvite("", ttl);
-  EXPECT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_OK(code);
   return code.ok() ? *code : std::string();
 }
 
@@ -215,7 +215,7 @@ inline std::string InviteFrom(Peer& coordinator, int64_t ttl = 3600) {
 inline void Enroll(Peer& coordinator, Peer& helper, int64_t ttl = 3600) {
   const std::string code = InviteFrom(coordinator, ttl);
   auto joined = helper->Join(code);
-  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  ASSERT_OK(joined);
   EXPECT_EQ(*joined, coordinator->self().name);
   EXPECT_EQ(Sync(helper, coordinator).accepted, 1);
   EXPECT_EQ(Sync(coordinator, helper).accepted, 1);

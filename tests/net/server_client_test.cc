@@ -4,8 +4,8 @@
 
 #include "net/client.h"
 #include "net/server.h"
-#include "tests/net/test_connections.h"
 #include "tests/kit/status.h"
+#include "tests/net/test_connections.h"
 
 namespace waypost::testing {
 namespace {
@@ -158,7 +158,7 @@ TEST(ServerClient, StopBeforeRunReturnsAtOnce) {
                                {.handle_signals = false});
   ASSERT_OK(server);
   (*server)->Stop();
-  EXPECT_TRUE((*server)->Run().ok());
+  EXPECT_OK((*server)->Run());
 }
 
 TEST(ServerClient, ListenErrors) {

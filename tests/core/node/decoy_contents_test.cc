@@ -38,32 +38,32 @@ std::vector<Bytes> HaveOf(Peer& p) {
 TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   Peer hq{"hq", Role::kCoordinator, clock_, 3};
   Peer bob{"bob", Role::kHelper, clock_, 4};
-  ASSERT_TRUE(hq->AddRelay(kRelay2).ok());
+  ASSERT_OK(hq->AddRelay(kRelay2));
   Enroll(hq, alice_);  // a second coordinator, with a second relay
   // A helper alice invited herself: a contact that is not a coordinator.
   auto code = alice_->CreateInvite("", 3600);
   ASSERT_OK(code);
-  ASSERT_TRUE(bob->Join(*code).ok());
+  ASSERT_OK(bob->Join(*code));
   EXPECT_EQ(Sync(bob, alice_).accepted, 1);
   EXPECT_EQ(Sync(alice_, bob).accepted, 1);
-  ASSERT_TRUE(alice_->CreateInvite("carol", 3600).ok());  // still open
+  ASSERT_OK(alice_->CreateInvite("carol", 3600));  // still open
 
   // History both ways.
   Relay relay;
-  ASSERT_TRUE(alice_->CheckIn("crossed", "secret route", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "secret route", ""));
   relay.Take(alice_);
   EXPECT_EQ(relay.Give(coord_).accepted, 1u);
   EXPECT_EQ(relay.Give(hq).accepted, 1u);
   clock_.Advance(600);
-  ASSERT_TRUE(coord_->SendText("alice", "stay at the safe house").ok());
+  ASSERT_OK(coord_->SendText("alice", "stay at the safe house"));
   relay.Take(coord_);
   relay.Take(hq);
   EXPECT_EQ(relay.Give(alice_).accepted, 3u);  // a text and two receipts
-  ASSERT_TRUE(alice_->SendText("bob", "meet at noon").ok());
+  ASSERT_OK(alice_->SendText("bob", "meet at noon"));
   relay.Take(alice_);
   EXPECT_GE(relay.Give(bob).accepted, 1u);
-  ASSERT_TRUE(alice_->SetRetention(7 * kDay).ok());
-  ASSERT_TRUE(alice_->SetDeliveryWindow(10).ok());
+  ASSERT_OK(alice_->SetRetention(7 * kDay));
+  ASSERT_OK(alice_->SetDeliveryWindow(10));
 
   const SelfInfo self = alice_->self();
   const std::vector<ContactInfo> contacts = ContactsOf(alice_);
@@ -116,13 +116,13 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
 TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   Relay relay;
   // Before the captor: a text the main store took in ...
-  ASSERT_TRUE(coord_->SendText("alice", "read before").ok());
+  ASSERT_OK(coord_->SendText("alice", "read before"));
   const std::vector<Bytes> read_before = relay.Take(coord_);
   ASSERT_EQ(read_before.size(), 1u);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   // ... a check-in, whose receipt and a later text stay on the relay.
   const std::string old_id = CheckInVia(alice_, coord_, relay, "crossed", "before");
-  ASSERT_TRUE(coord_->SendText("alice", "never fetched").ok());
+  ASSERT_OK(coord_->SendText("alice", "never fetched"));
   const std::vector<Bytes> held = relay.Take(coord_);
   ASSERT_EQ(held.size(), 2u);  // the receipt and the text
 
@@ -158,12 +158,12 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   ASSERT_TRUE(FindMessage(alice_, id).has_value());
   EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kDelivered);
-  ASSERT_TRUE(coord_->Confirm(id).ok());
+  ASSERT_OK(coord_->Confirm(id));
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kConfirmed);
   // And a text the coordinator sends now.
-  ASSERT_TRUE(coord_->SendText("alice", "where are you?").ok());
+  ASSERT_OK(coord_->SendText("alice", "where are you?"));
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   std::vector<std::string> texts;
@@ -187,13 +187,13 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
 // What the decoy copied from the main store must behave as the main store's
 // own rows do: adding a relay it already lists changes nothing.
 TEST_F(NodeDuressTest, DecoyRelaysBehaveLikeTheMainStores) {
-  ASSERT_TRUE(alice_->AddRelay(kRelay).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay));
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
-  ASSERT_TRUE(alice_->AddRelay(kRelay).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay));
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
-  ASSERT_TRUE(alice_->AddRelay(kRelay2).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay2));
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
 }
 
@@ -201,7 +201,7 @@ TEST_F(NodeDuressTest, DecoyRelaysBehaveLikeTheMainStores) {
 // decoy's syncs do not keep offering ids the main store has long forgotten.
 TEST_F(NodeDuressTest, DecoySeenIdsExpireLikeTheMainStores) {
   Relay relay;
-  ASSERT_TRUE(coord_->SendText("alice", "hello").ok());
+  ASSERT_OK(coord_->SendText("alice", "hello"));
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   const std::vector<Bytes> have = HaveOf(alice_);
@@ -220,15 +220,15 @@ TEST_F(NodeDuressTest, DecoySeenIdsExpireLikeTheMainStores) {
 // Settings the decoy changes itself hold in the decoy (until the main store
 // next rewrites it), as they would in any store.
 TEST_F(NodeDuressTest, DecoySettingsBehaveLikeTheMainStores) {
-  ASSERT_TRUE(alice_->SetRetention(7 * kDay).ok());
+  ASSERT_OK(alice_->SetRetention(7 * kDay));
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   EXPECT_EQ(alice_->settings().retention_seconds, std::optional<int64_t>(7 * kDay));
-  ASSERT_TRUE(alice_->SetRetention(std::nullopt).ok());
-  ASSERT_TRUE(alice_->SetDeliveryWindow(3).ok());
+  ASSERT_OK(alice_->SetRetention(std::nullopt));
+  ASSERT_OK(alice_->SetDeliveryWindow(3));
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   EXPECT_FALSE(alice_->settings().retention_seconds.has_value());
   EXPECT_EQ(alice_->settings().delivery_window_epochs, 3);
-  ASSERT_TRUE(alice_->SetRetention(2 * kDay).ok());
+  ASSERT_OK(alice_->SetRetention(2 * kDay));
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   EXPECT_EQ(alice_->settings().retention_seconds, std::optional<int64_t>(2 * kDay));
 }

@@ -96,7 +96,7 @@ TEST_F(NodeDuressTest, CoordinatorSeesTheFlagAndOneOpenAlert) {
 TEST_F(NodeDuressTest, AckByNameAcksThatContactsAlertsAndAckByIdOne) {
   Peer bob{"bob", Role::kHelper, clock_, 3};
   Enroll(coord_, bob);
-  ASSERT_TRUE(bob->SetDuressPassphrase(Passphrase(), Duress()).ok());
+  ASSERT_OK(bob->SetDuressPassphrase(Passphrase(), Duress()));
   Relay relay;
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   ASSERT_TRUE(OpenAs(bob, Duress()));

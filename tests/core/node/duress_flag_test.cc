@@ -117,7 +117,7 @@ TEST_F(NodeDuressTest, DuressCheckInIsExactlyAsLongAsANormalOne) {
   auto send_all = [&]() {
     Sent sent;
     for (const std::string& note : notes) {
-      EXPECT_TRUE(alice_->CheckIn("crossed", note, "base").ok());
+      EXPECT_OK(alice_->CheckIn("crossed", note, "base"));
       std::vector<Bytes> envs = Upload(alice_);
       EXPECT_EQ(envs.size(), 1u);
       if (envs.size() != 1) continue;

@@ -26,7 +26,7 @@ Secret NewMain() { return Secret::FromString("battery staple"); }
 Status::Code OpenCode(Peer& p, const Secret& pass) { return p.OpenWith(pass).code(); }
 
 TEST_F(NodeDuressTest, DecoyCanAddItsOwnDuressPassphrase) {
-  ASSERT_TRUE(alice_->CheckIn("crossed", "history", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "history", ""));
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   Status set = alice_->SetDuressPassphrase(Duress(), Third());
   ASSERT_OK(set);
@@ -35,7 +35,7 @@ TEST_F(NodeDuressTest, DecoyCanAddItsOwnDuressPassphrase) {
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
   EXPECT_EQ(InboxOf(alice_).size(), 1u);
   // The main store refreshes the decoy as before; all three still work.
-  ASSERT_TRUE(alice_->AddRelay(kRelay2).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay2));
   EXPECT_EQ(Which(alice_, Third()), "decoy");
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
@@ -55,7 +55,7 @@ TEST_F(NodeDuressTest, DecoyCanAddItsOwnDuressPassphrase) {
 // work as usual"), without touching the main or the first duress slot.
 TEST_F(NodeDuressTest, DecoyOpenedWithItsOwnAddedPassphraseCanSetAnother) {
   ASSERT_TRUE(OpenAs(alice_, Duress()));
-  ASSERT_TRUE(alice_->SetDuressPassphrase(Duress(), Third()).ok());
+  ASSERT_OK(alice_->SetDuressPassphrase(Duress(), Third()));
   ASSERT_EQ(Which(alice_, Third()), "decoy");
   Status set = alice_->SetDuressPassphrase(Third(), Fourth());
   EXPECT_OK(set);
@@ -96,7 +96,7 @@ TEST_F(NodeDuressTest, RefusesADuressPassphraseThatAlreadyOpensASlot) {
             Status::Code::kInvalidArgument);
   EXPECT_EQ(code_of(alice_->SetDuressPassphrase(Duress(), Passphrase())),
             Status::Code::kInvalidArgument);
-  ASSERT_TRUE(alice_->SetDuressPassphrase(Duress(), Third()).ok());
+  ASSERT_OK(alice_->SetDuressPassphrase(Duress(), Third()));
   EXPECT_EQ(code_of(alice_->SetDuressPassphrase(Duress(), Third())),
             Status::Code::kInvalidArgument);
   // The decoy's extra passphrase opens a slot too.
@@ -110,7 +110,7 @@ TEST_F(NodeDuressTest, RefusesADuressPassphraseThatAlreadyOpensASlot) {
 }
 
 TEST_F(NodeDuressTest, RotatingTheMainKeyKeepsTheDuressPassphrase) {
-  ASSERT_TRUE(alice_->CheckIn("crossed", "history", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "history", ""));
   alice_.node.reset();
   Status changed =
       Node::ChangePassphrase(alice_.home, Passphrase(), NewMain(), true, clock_, alice_.random);
@@ -118,7 +118,7 @@ TEST_F(NodeDuressTest, RotatingTheMainKeyKeepsTheDuressPassphrase) {
   EXPECT_EQ(OpenCode(alice_, Passphrase()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, NewMain()), "main");
   EXPECT_EQ(InboxOf(alice_).size(), 1u);
-  ASSERT_TRUE(alice_->AddRelay(kRelay2).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay2));
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_TRUE(InboxOf(alice_).empty());
   // The main store still holds the decoy's key: its changes reach the decoy.
@@ -134,7 +134,7 @@ TEST_F(NodeDuressTest, RotatingTheMainKeyKeepsTheDuressPassphrase) {
 }
 
 TEST_F(NodeDuressTest, RotatingFromTheDecoyOnlyRewrapsAndKeepsTheMainPassphrase) {
-  ASSERT_TRUE(alice_->CheckIn("crossed", "history", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "history", ""));
   alice_.node.reset();
   Status changed =
       Node::ChangePassphrase(alice_.home, Duress(), Duress2(), true, clock_, alice_.random);
@@ -144,12 +144,12 @@ TEST_F(NodeDuressTest, RotatingFromTheDecoyOnlyRewrapsAndKeepsTheMainPassphrase)
   EXPECT_EQ(Which(alice_, Passphrase()), "main");
   EXPECT_EQ(InboxOf(alice_).size(), 1u);
   // The main store can still open and rewrite the decoy.
-  ASSERT_TRUE(alice_->AddRelay(kRelay2).ok());
+  ASSERT_OK(alice_->AddRelay(kRelay2));
   EXPECT_EQ(Which(alice_, Duress2()), "decoy");
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
   // The main store can still replace the duress passphrase.
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
-  ASSERT_TRUE(alice_->SetDuressPassphrase(Passphrase(), Duress()).ok());
+  ASSERT_OK(alice_->SetDuressPassphrase(Passphrase(), Duress()));
   EXPECT_EQ(OpenCode(alice_, Duress2()), Status::Code::kWrongPassphrase);
   EXPECT_EQ(Which(alice_, Duress()), "decoy");
   EXPECT_EQ(Which(alice_, Passphrase()), "main");

@@ -46,7 +46,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   Peer bob{"bob", Role::kHelper, clock_, 3};
   auto code = alice_->CreateInvite("", 3600);
   ASSERT_OK(code);
-  ASSERT_TRUE(bob->Join(*code).ok());
+  ASSERT_OK(bob->Join(*code));
   EXPECT_EQ(Sync(bob, alice_).accepted, 1);
   EXPECT_EQ(Sync(alice_, bob).accepted, 1);
 
@@ -78,7 +78,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   EXPECT_EQ(coord_->Alerts(true)->size(), 1u);
 
   // An Ack from a contact that is not alice's coordinator changes nothing.
-  ASSERT_TRUE(alice_->SendText("bob", "are you there?").ok());
+  ASSERT_OK(alice_->SendText("bob", "are you there?"));
   relay.Take(alice_);
   EXPECT_EQ(relay.Give(bob).accepted, 1u);
   auto bob_alerts = bob->Alerts(true);

@@ -103,7 +103,7 @@ TEST_F(NodeTest, CheckInIsDeliveredThenConfirmed) {
   EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
   EXPECT_EQ(InboxOf(alice_)[0].state, MessageState::kDelivered);
 
-  ASSERT_TRUE(coord_->Confirm(id.substr(0, 6)).ok());
+  ASSERT_OK(coord_->Confirm(id.substr(0, 6)));
   EXPECT_EQ(InboxOf(coord_)[0].state, MessageState::kConfirmed);
   EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
   EXPECT_EQ(InboxOf(alice_)[0].state, MessageState::kConfirmed);
@@ -112,7 +112,7 @@ TEST_F(NodeTest, CheckInIsDeliveredThenConfirmed) {
 
 TEST_F(NodeTest, ReplayIsDuplicateAndChangesNothing) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "", "base").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "", "base"));
   const std::vector<Bytes> sent = Upload(alice_);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(IngestAll(coord_, sent).accepted, 1);
@@ -135,7 +135,7 @@ TEST_F(NodeTest, ReplayIsDuplicateAndChangesNothing) {
 // the genuine envelope is still accepted afterwards (no poisoned seen set).
 TEST_F(NodeTest, ForgedEnvelopesChangeNothing) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "note", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "note", ""));
   const std::vector<Bytes> sent = Upload(alice_);
   ASSERT_EQ(sent.size(), 1u);
   const Bytes& env = sent[0];
@@ -166,8 +166,8 @@ TEST_F(NodeTest, ForgedEnvelopesChangeNothing) {
 TEST_F(NodeTest, InviteIsOneTime) {
   Peer bob{"bob", Role::kHelper, clock_, 3};
   const std::string code = InviteFrom(coord_);
-  ASSERT_TRUE(alice_->Join(code).ok());
-  ASSERT_TRUE(bob->Join(code).ok());  // bob cannot know it was used
+  ASSERT_OK(alice_->Join(code));
+  ASSERT_OK(bob->Join(code));  // bob cannot know it was used
   const std::vector<Bytes> alice_join = Upload(alice_);
   const std::vector<Bytes> bob_join = Upload(bob);
   ASSERT_EQ(alice_join.size(), 1u);
@@ -201,7 +201,7 @@ TEST_F(NodeTest, ExpiredInviteCannotBeJoined) {
 
 TEST_F(NodeTest, JoinRequestArrivingAfterInviteExpiryIsRefused) {
   const std::string code = InviteFrom(coord_, 3600);
-  ASSERT_TRUE(alice_->Join(code).ok());
+  ASSERT_OK(alice_->Join(code));
   const std::vector<Bytes> join = Upload(alice_);
   ASSERT_EQ(join.size(), 1u);
   clock_.Advance(3600);
@@ -211,7 +211,7 @@ TEST_F(NodeTest, JoinRequestArrivingAfterInviteExpiryIsRefused) {
 
 TEST_F(NodeTest, ExpiredEnvelopeIsRefused) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
   const std::vector<Bytes> sent = Upload(alice_);
   ASSERT_EQ(sent.size(), 1u);
   const uint32_t expires_at = envelope::ParseHeader(sent[0])->expires_at;
@@ -237,8 +237,8 @@ TEST_F(NodeTest, HelpersSeeOnlyTheirOwnEnvelopesAndContacts) {
     EXPECT_EQ(contacts[0].name, "base");
   }
 
-  ASSERT_TRUE(alice_->CheckIn("crossed", "secret route", "").ok());
-  ASSERT_TRUE(coord_->SendText("alice", "for alice only").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "secret route", ""));
+  ASSERT_OK(coord_->SendText("alice", "for alice only"));
   const std::vector<Bytes> from_alice = Upload(alice_);
   const std::vector<Bytes> from_coord = Upload(coord_);
   ASSERT_FALSE(from_alice.empty());
@@ -266,7 +266,7 @@ TEST_F(NodeTest, HelpersSeeOnlyTheirOwnEnvelopesAndContacts) {
 TEST_F(NodeTest, OldEnvelopesCannotBeOpenedAfterRatchet) {
   Enroll(coord_, alice_);
   const envelope::Epoch old_epoch = envelope::EpochOf(clock_.Now());
-  ASSERT_TRUE(alice_->CheckIn("crossed", "old", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "old", ""));
   const std::vector<Bytes> old = Upload(alice_);
   ASSERT_EQ(old.size(), 1u);
 
@@ -286,7 +286,7 @@ TEST_F(NodeTest, OldEnvelopesCannotBeOpenedAfterRatchet) {
 
   // Two days on, a check-in still inside the window.
   clock_.Advance(2 * kDay);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "recent", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "recent", ""));
   std::vector<Bytes> recent;
   for (Bytes& env : Upload(alice_)) {
     if (env != old[0]) recent.push_back(std::move(env));
@@ -307,7 +307,7 @@ TEST_F(NodeTest, OldEnvelopesCannotBeOpenedAfterRatchet) {
   EXPECT_FALSE(coord_->Ingest(old[0]).ok());
   // The recent one, and new traffic, still get through.
   EXPECT_EQ(coord_->Ingest(recent[0]).value(), IngestOutcome::kAccepted);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "new", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "new", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
   EXPECT_EQ(InboxOf(coord_).size(), 2u);
   // And back the other way, after the helper's store ratchets too.
@@ -324,10 +324,10 @@ TEST_F(NodeTest, OldEnvelopesCannotBeOpenedAfterRatchet) {
 // A check-in can overtake the join request on the way to the coordinator: it
 // fails without leaving a trace, and is accepted once the join is in.
 TEST_F(NodeTest, CheckInBeforeJoinRequestIsAcceptedLater) {
-  ASSERT_TRUE(alice_->Join(InviteFrom(coord_)).ok());
+  ASSERT_OK(alice_->Join(InviteFrom(coord_)));
   const std::vector<Bytes> join = Upload(alice_);
   ASSERT_EQ(join.size(), 1u);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "early", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "early", ""));
   std::vector<Bytes> checkin;
   for (Bytes& env : Upload(alice_)) {
     if (env != join[0]) checkin.push_back(std::move(env));
@@ -346,7 +346,7 @@ TEST_F(NodeTest, CheckInBeforeJoinRequestIsAcceptedLater) {
 // step 3: other envelopes stay in the outbox "not to be uploaded again".
 TEST_F(NodeTest, RelayedEnvelopesAreNotUploadedAgain) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
   EXPECT_EQ(Upload(alice_).size(), 1u);
   EXPECT_TRUE(Upload(alice_).empty());
 }
@@ -354,7 +354,7 @@ TEST_F(NodeTest, RelayedEnvelopesAreNotUploadedAgain) {
 // §4.2: on a receipt, "the envelope is removed from the outbox".
 TEST_F(NodeTest, ReceiptRemovesEnvelopeFromOutbox) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
   EXPECT_EQ(Sync(coord_, alice_).accepted, 1);
   ASSERT_EQ(InboxOf(alice_).at(0).state, MessageState::kDelivered);
@@ -424,7 +424,7 @@ TEST_P(SkewTest, DeliversDespiteSkew) {
   Enroll(coord, alice, 3 * kDay);  // a short invite would expire on a fast clock
   ASSERT_EQ(ContactsOf(alice).at(0).state, ContactState::kActive);
 
-  ASSERT_TRUE(alice->CheckIn("crossed", "skewed", "").ok());
+  ASSERT_OK(alice->CheckIn("crossed", "skewed", ""));
   EXPECT_EQ(Sync(alice, coord).accepted, 1);
   ASSERT_EQ(InboxOf(coord).size(), 1u);
   EXPECT_EQ(Sync(coord, alice).accepted, 1);
@@ -432,10 +432,10 @@ TEST_P(SkewTest, DeliversDespiteSkew) {
 
   // Skew that appears after enrollment, in the other direction.
   helper_clock.Advance(-2 * GetParam());
-  ASSERT_TRUE(alice->CheckIn("ok", "", "").ok());
+  ASSERT_OK(alice->CheckIn("ok", "", ""));
   EXPECT_EQ(Sync(alice, coord).accepted, 1);
   EXPECT_EQ(InboxOf(coord).size(), 2u);
-  ASSERT_TRUE(coord->SendText("alice", "got it").ok());
+  ASSERT_OK(coord->SendText("alice", "got it"));
   EXPECT_EQ(Sync(coord, alice).accepted, 2);  // receipt and text
 }
 

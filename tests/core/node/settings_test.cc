@@ -39,15 +39,15 @@ TEST_F(SettingsTest, DefaultsAreThirtyDaysAndFourteenDays) {
 
 TEST_F(SettingsTest, RetentionDeletesOldMessagesAtReopenAndKeepsRecentOnes) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "old-in", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "old-in", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
-  ASSERT_TRUE(coord_->SendText("alice", "old-out").ok());
+  ASSERT_OK(coord_->SendText("alice", "old-out"));
   Upload(coord_);  // relayed, never delivered
 
   clock_.Advance(20 * kDay);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "recent-in", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "recent-in", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
-  ASSERT_TRUE(coord_->SendText("alice", "recent-out").ok());
+  ASSERT_OK(coord_->SendText("alice", "recent-out"));
   EXPECT_EQ(Texts(coord_).size(), 4u);
 
   clock_.Advance(10 * kDay + 1);  // the first two are now 30 days and a second old
@@ -65,11 +65,11 @@ TEST_F(SettingsTest, RetentionDeletesOldMessagesAtReopenAndKeepsRecentOnes) {
 // goes too once a relay holds it; one no relay has taken yet is still sent.
 TEST_F(SettingsTest, RetentionShorterThanWindowStillDeliversQueuedEnvelopes) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(coord_->SetRetention(kDay).ok());
-  ASSERT_TRUE(coord_->SendText("alice", "relayed").ok());
+  ASSERT_OK(coord_->SetRetention(kDay));
+  ASSERT_OK(coord_->SendText("alice", "relayed"));
   const std::vector<Bytes> relayed = Upload(coord_);
   ASSERT_EQ(relayed.size(), 1u);
-  ASSERT_TRUE(coord_->SendText("alice", "queued").ok());
+  ASSERT_OK(coord_->SendText("alice", "queued"));
   EXPECT_EQ(CountRows(coord_, "SELECT count(*) FROM outbox"), 2);
   clock_.Advance(2 * kDay);
   coord_.Reopen();
@@ -83,15 +83,15 @@ TEST_F(SettingsTest, RetentionShorterThanWindowStillDeliversQueuedEnvelopes) {
 
 TEST_F(SettingsTest, KeepKeepsMessagesForever) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(coord_->SetRetention(std::nullopt).ok());
-  ASSERT_TRUE(alice_->CheckIn("crossed", "kept", "").ok());
+  ASSERT_OK(coord_->SetRetention(std::nullopt));
+  ASSERT_OK(alice_->CheckIn("crossed", "kept", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
   clock_.Advance(400 * kDay);
   coord_.Reopen();
   EXPECT_EQ(coord_->settings().retention_seconds, std::nullopt);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:kept"});
   // And a shorter retention set later applies at once.
-  ASSERT_TRUE(coord_->SetRetention(90 * kDay).ok());
+  ASSERT_OK(coord_->SetRetention(90 * kDay));
   EXPECT_TRUE(InboxOf(coord_).empty());
 }
 
@@ -100,8 +100,8 @@ TEST_F(SettingsTest, OutOfRangeValuesAreRefusedAndChangeNothing) {
   EXPECT_EQ(coord_->SetRetention(0).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(coord_->SetDeliveryWindow(0).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(coord_->SetDeliveryWindow(29).code(), Status::Code::kInvalidArgument);
-  EXPECT_TRUE(coord_->SetDeliveryWindow(28).ok());
-  EXPECT_TRUE(coord_->SetDeliveryWindow(1).ok());
+  EXPECT_OK(coord_->SetDeliveryWindow(28));
+  EXPECT_OK(coord_->SetDeliveryWindow(1));
   coord_.Reopen();
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(coord_->settings().delivery_window_epochs, 1);
@@ -112,7 +112,7 @@ TEST_F(SettingsTest, WindowSetsWhichTagsPlanSyncAsksFor) {
   auto wide = coord_->PlanSync();
   ASSERT_OK(wide);
   ASSERT_EQ(wide->tags.size(), size_t(14 + 1 + envelope::kFutureSkewEpochs));
-  ASSERT_TRUE(coord_->SetDeliveryWindow(3).ok());
+  ASSERT_OK(coord_->SetDeliveryWindow(3));
   coord_.Reopen();
   auto narrow = coord_->PlanSync();
   ASSERT_OK(narrow);
@@ -123,12 +123,12 @@ TEST_F(SettingsTest, WindowSetsWhichTagsPlanSyncAsksFor) {
 }
 
 TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
-  ASSERT_TRUE(coord_->SetDeliveryWindow(28).ok());
-  ASSERT_TRUE(alice_->SetDeliveryWindow(28).ok());
+  ASSERT_OK(coord_->SetDeliveryWindow(28));
+  ASSERT_OK(alice_->SetDeliveryWindow(28));
   Enroll(coord_, alice_);
   const Chain enrolled = ChainOf(coord_, "alice");
-  ASSERT_TRUE(alice_->CheckIn("crossed", "first", "").ok());
-  ASSERT_TRUE(alice_->CheckIn("crossed", "second", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "first", ""));
+  ASSERT_OK(alice_->CheckIn("crossed", "second", ""));
   std::vector<Bytes> old = Upload(alice_);
   ASSERT_EQ(old.size(), 2u);
   auto header = envelope::ParseHeader(old[0]);
@@ -142,7 +142,7 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
   EXPECT_EQ(coord_->Ingest(old[0]).value(), IngestOutcome::kAccepted);
 
   // Narrowing the window erases the older keys at once.
-  ASSERT_TRUE(coord_->SetDeliveryWindow(7).ok());
+  ASSERT_OK(coord_->SetDeliveryWindow(7));
   const Chain narrowed = ChainOf(coord_, "alice");
   EXPECT_EQ(narrowed.epoch, envelope::EpochOf(clock_.Now()) - 7);
   EXPECT_NE(narrowed.key, enrolled.key);
@@ -155,7 +155,7 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
 // no duress columns, no alerts) opens, gains them, and keeps its data.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
-  ASSERT_TRUE(alice_->CheckIn("crossed", "before-upgrade", "").ok());
+  ASSERT_OK(alice_->CheckIn("crossed", "before-upgrade", ""));
   EXPECT_EQ(Sync(alice_, coord_).accepted, 1);
   ASSERT_OK(
       coord_.Raw().Exec("DROP TABLE settings; DROP TABLE alerts; "
@@ -165,7 +165,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 3);
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
-  ASSERT_TRUE(coord_->SetRetention(std::nullopt).ok());
+  ASSERT_OK(coord_->SetRetention(std::nullopt));
   coord_.Reopen();
   EXPECT_EQ(coord_->settings().retention_seconds, std::nullopt);
 }

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
@@ -22,7 +23,7 @@ class DatabaseTest : public ::testing::Test {
  protected:
   Database OpenOrDie(const Secret& key) {
     auto db = Database::Open(path_, key);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_OK(db);
     return std::move(db).value();
   }
 
@@ -40,7 +41,7 @@ TEST_F(DatabaseTest, PragmasAreApplied) {
   Database db = OpenOrDie(KeyOf(1));
   auto query = [&](const char* sql) {
     auto stmt = db.Prepare(sql);
-    EXPECT_TRUE(stmt.ok());
+    EXPECT_OK(stmt);
     EXPECT_TRUE(stmt->Step().value());
     return stmt->ColumnText(0);
   };
@@ -54,26 +55,25 @@ TEST_F(DatabaseTest, PragmasAreApplied) {
 TEST_F(DatabaseTest, RowsRoundTripAndPersist) {
   {
     Database db = OpenOrDie(KeyOf(1));
-    ASSERT_TRUE(
-        db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT, b BLOB);").ok());
+    ASSERT_OK(db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT, b BLOB);"));
     auto insert = db.Prepare("INSERT INTO t (n, s, b) VALUES (?, ?, ?);");
-    ASSERT_TRUE(insert.ok());
-    ASSERT_TRUE(insert->Bind(1, int64_t{-5}).ok());
-    ASSERT_TRUE(insert->BindText(2, kMarker).ok());
-    ASSERT_TRUE(insert->BindBlob(3, Bytes{0, 1, 2, 255}).ok());
+    ASSERT_OK(insert);
+    ASSERT_OK(insert->Bind(1, int64_t{-5}));
+    ASSERT_OK(insert->BindText(2, kMarker));
+    ASSERT_OK(insert->BindBlob(3, Bytes{0, 1, 2, 255}));
     EXPECT_FALSE(insert->Step().value());
     EXPECT_EQ(db.LastInsertRowId(), 1);
     EXPECT_EQ(db.Changes(), 1);
     insert->Reset();
-    ASSERT_TRUE(insert->BindNull(1).ok());
-    ASSERT_TRUE(insert->BindText(2, "").ok());
-    ASSERT_TRUE(insert->BindBlob(3, Bytes{}).ok());
+    ASSERT_OK(insert->BindNull(1));
+    ASSERT_OK(insert->BindText(2, ""));
+    ASSERT_OK(insert->BindBlob(3, Bytes{}));
     EXPECT_FALSE(insert->Step().value());
     EXPECT_EQ(db.LastInsertRowId(), 2);
   }
   Database db = OpenOrDie(KeyOf(1));
   auto select = db.Prepare("SELECT n, s, b FROM t ORDER BY id;");
-  ASSERT_TRUE(select.ok());
+  ASSERT_OK(select);
   ASSERT_TRUE(select->Step().value());
   EXPECT_EQ(select->ColumnInt64(0), -5);
   EXPECT_EQ(select->ColumnText(1), kMarker);
@@ -89,11 +89,11 @@ TEST_F(DatabaseTest, FileIsEncrypted) {
   Secret key = KeyOf(9);
   {
     Database db = OpenOrDie(key);
-    ASSERT_TRUE(db.Exec("CREATE TABLE t (s TEXT);").ok());
+    ASSERT_OK(db.Exec("CREATE TABLE t (s TEXT);"));
     auto insert = db.Prepare("INSERT INTO t VALUES (?);");
-    ASSERT_TRUE(insert.ok());
-    ASSERT_TRUE(insert->BindText(1, kMarker).ok());
-    ASSERT_TRUE(insert->Step().ok());
+    ASSERT_OK(insert);
+    ASSERT_OK(insert->BindText(1, kMarker));
+    ASSERT_OK(insert->Step());
   }
   Bytes file = ReadAll(path_);
   ASSERT_GE(file.size(), 16u);
@@ -106,7 +106,7 @@ TEST_F(DatabaseTest, FileIsEncrypted) {
 TEST_F(DatabaseTest, WrongKeyIsCorruptAndFileUnchanged) {
   {
     Database db = OpenOrDie(KeyOf(1));
-    ASSERT_TRUE(db.Exec("CREATE TABLE t (x);").ok());
+    ASSERT_OK(db.Exec("CREATE TABLE t (x);"));
   }
   Bytes before = ReadAll(path_);
   auto db = Database::Open(path_, KeyOf(2));
@@ -126,48 +126,48 @@ TEST_F(DatabaseTest, SqlErrorsBecomeStatus) {
   Database db = OpenOrDie(KeyOf(1));
   EXPECT_EQ(db.Exec("NOT SQL").code(), Status::Code::kIoError);
   EXPECT_FALSE(db.Prepare("SELECT * FROM missing;").ok());
-  ASSERT_TRUE(db.Exec("CREATE TABLE u (k TEXT PRIMARY KEY);").ok());
-  ASSERT_TRUE(db.Exec("INSERT INTO u VALUES ('a');").ok());
+  ASSERT_OK(db.Exec("CREATE TABLE u (k TEXT PRIMARY KEY);"));
+  ASSERT_OK(db.Exec("INSERT INTO u VALUES ('a');"));
   EXPECT_EQ(db.Exec("INSERT INTO u VALUES ('a');").code(), Status::Code::kAlreadyExists);
-  ASSERT_TRUE(db.Exec("CREATE TABLE child (p TEXT REFERENCES u(k));").ok());
+  ASSERT_OK(db.Exec("CREATE TABLE child (p TEXT REFERENCES u(k));"));
   EXPECT_EQ(db.Exec("INSERT INTO child VALUES ('zz');").code(), Status::Code::kInvalidArgument);
 }
 
 TEST_F(DatabaseTest, TransactionRollsBackUnlessCommitted) {
   Database db = OpenOrDie(KeyOf(1));
-  ASSERT_TRUE(db.Exec("CREATE TABLE t (x);").ok());
+  ASSERT_OK(db.Exec("CREATE TABLE t (x);"));
   {
     auto tx = Transaction::Begin(db);
-    ASSERT_TRUE(tx.ok());
-    ASSERT_TRUE(db.Exec("INSERT INTO t VALUES (1);").ok());
+    ASSERT_OK(tx);
+    ASSERT_OK(db.Exec("INSERT INTO t VALUES (1);"));
   }
   {
     auto tx = Transaction::Begin(db);
-    ASSERT_TRUE(tx.ok());
-    ASSERT_TRUE(db.Exec("INSERT INTO t VALUES (2);").ok());
-    ASSERT_TRUE(tx->Commit().ok());
+    ASSERT_OK(tx);
+    ASSERT_OK(db.Exec("INSERT INTO t VALUES (2);"));
+    ASSERT_OK(tx->Commit());
     EXPECT_FALSE(tx->Commit().ok());
   }
   EXPECT_FALSE(db.InTransaction());
   auto count = db.Prepare("SELECT group_concat(x) FROM t;");
-  ASSERT_TRUE(count.ok());
+  ASSERT_OK(count);
   ASSERT_TRUE(count->Step().value());
   EXPECT_EQ(count->ColumnText(0), "2");
 }
 
 TEST_F(DatabaseTest, LockedStoreIsReported) {
   Database first = OpenOrDie(KeyOf(1));
-  ASSERT_TRUE(first.Exec("CREATE TABLE t (x);").ok());
+  ASSERT_OK(first.Exec("CREATE TABLE t (x);"));
   Database second = OpenOrDie(KeyOf(1));
   second.SetBusyTimeout(std::chrono::milliseconds(20));
   auto tx = Transaction::Begin(first);
-  ASSERT_TRUE(tx.ok());
+  ASSERT_OK(tx);
   Status s = second.Exec("INSERT INTO t VALUES (1);");
   EXPECT_EQ(s.code(), Status::Code::kIoError);
   EXPECT_NE(s.message().find("store is locked by another process"), std::string::npos)
       << s.message();
-  ASSERT_TRUE(tx->Commit().ok());
-  EXPECT_TRUE(second.Exec("INSERT INTO t VALUES (1);").ok());
+  ASSERT_OK(tx->Commit());
+  EXPECT_OK(second.Exec("INSERT INTO t VALUES (1);"));
 }
 
 }  // namespace

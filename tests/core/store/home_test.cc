@@ -12,6 +12,7 @@
 
 #include "core/store/key_file.h"
 #include "tests/core/store/notes.h"
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
@@ -51,15 +52,15 @@ class HomeTest : public ::testing::Test {
   // kDecoyMarker; remembers the decoy key and which file is which.
   void CreateWithMarker() {
     auto created = CreateStore(home_, Pass("normal"), kFast, random_);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_OK(created);
     WriteNote(created->main, kMarker);
     WriteNote(created->decoy, kDecoyMarker);
     decoy_key_ = std::move(created->decoy_key);
     auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
-    ASSERT_TRUE(unlocked.ok()) << unlocked.status().ToString();
+    ASSERT_OK(unlocked);
     main_key_ = std::move(unlocked->db_key);
     auto main_path = DatabasePathForKey(home_, main_key_);
-    ASSERT_TRUE(main_path.ok()) << main_path.status().ToString();
+    ASSERT_OK(main_path);
     main_index_ = *main_path == DatabasePath(home_, 0) ? 0 : 1;
     ASSERT_EQ(*main_path, MainPath());
   }
@@ -88,7 +89,7 @@ TEST_F(HomeTest, CreateThenReopenKeepsData) {
   CreateWithMarker();
   EXPECT_TRUE(StoreExists(home_));
   auto opened = OpenStore(home_, Pass("normal"));
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   EXPECT_EQ(opened->slot, 0);
   EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), main_key_.view()));
   EXPECT_EQ(ReadNote(opened->db), kMarker);
@@ -127,8 +128,8 @@ TEST_F(HomeTest, CreateMakesTwoDistinctDatabasesEachUnderItsOwnKey) {
   EXPECT_FALSE(Contains(key_file, decoy_key_.view()));
 
   // Each key opens its own file and not the other.
-  EXPECT_TRUE(Database::Open(MainPath(), main_key_, Database::OpenMode::kMustExist).ok());
-  EXPECT_TRUE(Database::Open(DecoyPath(), decoy_key_, Database::OpenMode::kMustExist).ok());
+  EXPECT_OK(Database::Open(MainPath(), main_key_, Database::OpenMode::kMustExist));
+  EXPECT_OK(Database::Open(DecoyPath(), decoy_key_, Database::OpenMode::kMustExist));
   EXPECT_EQ(Database::Open(MainPath(), decoy_key_, Database::OpenMode::kMustExist).status().code(),
             Status::Code::kCorrupt);
   EXPECT_EQ(Database::Open(DecoyPath(), main_key_, Database::OpenMode::kMustExist).status().code(),
@@ -138,10 +139,10 @@ TEST_F(HomeTest, CreateMakesTwoDistinctDatabasesEachUnderItsOwnKey) {
   // the decoy, and the path helper agrees.
   EXPECT_EQ(NoteVia("normal"), kMarker);
   auto decoy = OpenDatabaseWithKey(home_, decoy_key_);
-  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  ASSERT_OK(decoy);
   EXPECT_EQ(ReadNote(*decoy), kDecoyMarker);
   auto decoy_path = DatabasePathForKey(home_, decoy_key_);
-  ASSERT_TRUE(decoy_path.ok());
+  ASSERT_OK(decoy_path);
   EXPECT_EQ(*decoy_path, DecoyPath());
 }
 
@@ -150,13 +151,13 @@ TEST_F(HomeTest, WhichFileIsMainIsDrawnAtRandom) {
   for (int i = 0; i < 24 && !(seen[0] && seen[1]); ++i) {
     const std::string home = dir_.File("store-" + std::to_string(i));
     auto created = CreateStore(home, Pass("p"), kFast, random_);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_OK(created);
     WriteNote(created->main, kMarker);
     WriteNote(created->decoy, kDecoyMarker);
     auto unlocked = KeyFile::Unlock(KeyFilePath(home), Pass("p"));
-    ASSERT_TRUE(unlocked.ok());
+    ASSERT_OK(unlocked);
     auto path = DatabasePathForKey(home, unlocked->db_key);
-    ASSERT_TRUE(path.ok());
+    ASSERT_OK(path);
     seen[*path == DatabasePath(home, 0) ? 0 : 1] = true;
   }
   // 24 fair draws all alike: probability 2^-23.
@@ -217,7 +218,7 @@ TEST_F(HomeTest, CreateRefusesAnOrphanDatabaseAtEitherName) {
   for (int i = 0; i < 2; ++i) {
     SCOPED_TRACE(i);
     const std::string home = dir_.File("orphan-" + std::to_string(i));
-    ASSERT_TRUE(CreateHome(home).ok());
+    ASSERT_OK(CreateHome(home));
     WriteAll(DatabasePath(home, i), Bytes(4096, 0x5a));
     auto created = CreateStore(home, Pass("normal"), kFast, random_);
     EXPECT_EQ(created.status().code(), Status::Code::kAlreadyExists);
@@ -246,7 +247,7 @@ TEST_F(HomeTest, MissingMainDatabaseIsCorruptAndNotRecreated) {
   EXPECT_EQ(ReadAll(DecoyPath()), decoy_before);
   // The decoy is still whole and opens with its own key.
   auto decoy = OpenDatabaseWithKey(home_, decoy_key_);
-  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  ASSERT_OK(decoy);
   EXPECT_EQ(ReadNote(*decoy), kDecoyMarker);
 }
 
@@ -275,7 +276,7 @@ TEST_F(HomeTest, DeletingTheKeyFileLosesTheStore) {
 
 TEST_F(HomeTest, SecondSlotOpensTheSameStore) {
   CreateWithMarker();
-  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 2, Pass("second"), main_key_, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 2, Pass("second"), main_key_, random_));
   int slot = -1;
   EXPECT_EQ(NoteVia("second", &slot), kMarker);
   EXPECT_EQ(slot, 2);
@@ -285,9 +286,9 @@ TEST_F(HomeTest, SecondSlotOpensTheSameStore) {
 // normal passphrase still opens the main one.
 TEST_F(HomeTest, PassphraseWrappingTheDecoyKeyOpensTheDecoy) {
   CreateWithMarker();
-  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), decoy_key_, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), decoy_key_, random_));
   auto opened = OpenStore(home_, Pass("duress"));
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   EXPECT_EQ(opened->slot, 1);
   EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
   EXPECT_EQ(ReadNote(opened->db), kDecoyMarker);
@@ -298,7 +299,7 @@ TEST_F(HomeTest, PassphraseWrappingTheDecoyKeyOpensTheDecoy) {
 
 TEST_F(HomeTest, DuressPassphraseOpensTheDecoyEvenWithTheMainFileMissing) {
   CreateWithMarker();
-  ASSERT_TRUE(KeyFile::SetSlot(KeyFilePath(home_), 3, Pass("duress"), decoy_key_, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 3, Pass("duress"), decoy_key_, random_));
   ASSERT_EQ(::unlink(MainPath().c_str()), 0);
   EXPECT_EQ(NoteVia("duress"), kDecoyMarker);
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kCorrupt);
@@ -311,19 +312,19 @@ TEST_F(HomeTest, RecreateOtherDatabaseReplacesOnlyTheOtherFile) {
   Secret fresh = RandomKey(random_);
   {
     auto recreated = RecreateOtherDatabase(home_, main_key_, fresh);
-    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    ASSERT_OK(recreated);
     EXPECT_EQ(ReadNote(*recreated), "no notes table");  // empty
-    WriteNote(*recreated, "refilled");  // as the node layer does
+    WriteNote(*recreated, "refilled");                  // as the node layer does
   }
   EXPECT_EQ(ReadAll(KeyFilePath(home_)), key_before);
   EXPECT_EQ(ReadAll(MainPath()), main_before);
   EXPECT_EQ(NoteVia("normal"), kMarker);
   // The other file name now holds a database under the new key only.
   auto fresh_path = DatabasePathForKey(home_, fresh);
-  ASSERT_TRUE(fresh_path.ok()) << fresh_path.status().ToString();
+  ASSERT_OK(fresh_path);
   EXPECT_EQ(*fresh_path, DecoyPath());
   auto refilled = OpenDatabaseWithKey(home_, fresh);
-  ASSERT_TRUE(refilled.ok());
+  ASSERT_OK(refilled);
   EXPECT_EQ(ReadNote(*refilled), "refilled");
   EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
   EXPECT_EQ(Database::Open(MainPath(), fresh, Database::OpenMode::kMustExist).status().code(),
@@ -340,24 +341,24 @@ TEST_F(HomeTest, RecreateOtherDatabaseReplacesAMissingOrDamagedDecoy) {
   Secret first = RandomKey(random_);
   {
     auto recreated = RecreateOtherDatabase(home_, main_key_, first);
-    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    ASSERT_OK(recreated);
     WriteNote(*recreated, "first");  // as the node layer does
   }
-  EXPECT_TRUE(Database::Open(DecoyPath(), first, Database::OpenMode::kMustExist).ok());
+  EXPECT_OK(Database::Open(DecoyPath(), first, Database::OpenMode::kMustExist));
   // Damaged, with a stale journal beside it: both are replaced.
   WriteAll(DecoyPath(), Bytes(8192, 0x77));
   WriteAll(DecoyPath() + "-journal", Bytes(512, 0x33));
   Secret second = RandomKey(random_);
   {
     auto recreated = RecreateOtherDatabase(home_, main_key_, second);
-    ASSERT_TRUE(recreated.ok()) << recreated.status().ToString();
+    ASSERT_OK(recreated);
     WriteNote(*recreated, "second");
   }
   auto decoy = OpenDatabaseWithKey(home_, second);
-  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  ASSERT_OK(decoy);
   EXPECT_EQ(ReadNote(*decoy), "second");
   auto second_path = DatabasePathForKey(home_, second);
-  ASSERT_TRUE(second_path.ok());
+  ASSERT_OK(second_path);
   EXPECT_EQ(*second_path, DecoyPath());
   EXPECT_FALSE(std::filesystem::exists(DecoyPath() + "-journal"));
   EXPECT_EQ(ReadAll(MainPath()), main_before);
@@ -393,18 +394,18 @@ int FilesOpenedBy(const std::string& home, const Secret& key) {
 TEST_F(HomeTest, EveryKeyOpensExactlyOneFileEvenBeforeAnyWrite) {
   {
     auto created = CreateStore(home_, Pass("normal"), kFast, random_);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_OK(created);
     decoy_key_ = std::move(created->decoy_key);
   }
   auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
-  ASSERT_TRUE(unlocked.ok());
+  ASSERT_OK(unlocked);
   main_key_ = std::move(unlocked->db_key);
   EXPECT_EQ(FilesOpenedBy(home_, main_key_), 1);
   EXPECT_EQ(FilesOpenedBy(home_, decoy_key_), 1);
   EXPECT_EQ(FilesOpenedBy(home_, RandomKey(random_)), 0);
 
   Secret fresh = RandomKey(random_);
-  ASSERT_TRUE(RecreateOtherDatabase(home_, main_key_, fresh).ok());
+  ASSERT_OK(RecreateOtherDatabase(home_, main_key_, fresh));
   EXPECT_EQ(FilesOpenedBy(home_, main_key_), 1);
   EXPECT_EQ(FilesOpenedBy(home_, fresh), 1);
   EXPECT_EQ(FilesOpenedBy(home_, decoy_key_), 0);
@@ -421,7 +422,7 @@ TEST_F(HomeTest, MainOpensEvenIfTheDecoyWasNeverWritten) {
     int main_index = -1;
     {
       auto created = CreateStore(home, Pass("p"), kFast, random_);
-      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      ASSERT_OK(created);
       const Bytes a = ReadAll(DatabasePath(home, 0));
       const Bytes b = ReadAll(DatabasePath(home, 1));
       WriteNote(created->main, kMarker);  // the main database only
@@ -432,7 +433,7 @@ TEST_F(HomeTest, MainOpensEvenIfTheDecoyWasNeverWritten) {
     }
     seen[main_index] = true;
     auto opened = OpenStore(home, Pass("p"));
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_OK(opened);
     EXPECT_EQ(ReadNote(opened->db), kMarker) << "main database is file " << main_index;
   }
   EXPECT_TRUE(seen[0] && seen[1]);

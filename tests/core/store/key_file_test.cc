@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
@@ -36,7 +37,7 @@ class KeyFileTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
     db_key_ = RandomKey(random_);
-    ASSERT_TRUE(KeyFile::Create(path_, Pass("normal"), kFast, db_key_, random_).ok());
+    ASSERT_OK(KeyFile::Create(path_, Pass("normal"), kFast, db_key_, random_));
   }
 
   TempDir dir_;
@@ -47,7 +48,7 @@ class KeyFileTest : public ::testing::Test {
 
 TEST_F(KeyFileTest, UnlocksSlotZeroWithTheRightPassphrase) {
   auto unlocked = KeyFile::Unlock(path_, Pass("normal"));
-  ASSERT_TRUE(unlocked.ok()) << unlocked.status().ToString();
+  ASSERT_OK(unlocked);
   EXPECT_EQ(unlocked->slot, 0);
   EXPECT_TRUE(ConstantTimeEqual(unlocked->db_key.view(), db_key_.view()));
 }
@@ -92,8 +93,8 @@ TEST_F(KeyFileTest, CreateRejectsBadArguments) {
 TEST_F(KeyFileTest, MoreSlotsKeepTheSizeAndEachOpensItsOwn) {
   const Bytes before = ReadAll(path_);
   Secret duress_key = RandomKey(random_);
-  ASSERT_TRUE(KeyFile::SetSlot(path_, 1, Pass("duress"), duress_key, random_).ok());
-  ASSERT_TRUE(KeyFile::SetSlot(path_, 3, Pass("spare"), db_key_, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(path_, 1, Pass("duress"), duress_key, random_));
+  ASSERT_OK(KeyFile::SetSlot(path_, 3, Pass("spare"), db_key_, random_));
   const Bytes after = ReadAll(path_);
   EXPECT_EQ(after.size(), before.size());
   // Header (salt, costs) and untouched slots are kept byte for byte.
@@ -126,7 +127,7 @@ TEST_F(KeyFileTest, SetSlotCanWriteTheResultToANewFile) {
   const Bytes before = ReadAll(path_);
   const std::string copy = dir_.File("waypost.key.rotating");
   Secret other_key = RandomKey(random_);
-  ASSERT_TRUE(KeyFile::SetSlot(path_, 1, Pass("next"), other_key, random_, copy).ok());
+  ASSERT_OK(KeyFile::SetSlot(path_, 1, Pass("next"), other_key, random_, copy));
 
   EXPECT_EQ(ReadAll(path_), before);
   EXPECT_EQ(KeyFile::Unlock(path_, Pass("next")).status().code(), Status::Code::kWrongPassphrase);
@@ -141,11 +142,11 @@ TEST_F(KeyFileTest, SetSlotCanWriteTheResultToANewFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   auto next = KeyFile::Unlock(copy, Pass("next"));
-  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_OK(next);
   EXPECT_EQ(next->slot, 1);
   EXPECT_TRUE(ConstantTimeEqual(next->db_key.view(), other_key.view()));
   auto normal = KeyFile::Unlock(copy, Pass("normal"));
-  ASSERT_TRUE(normal.ok());
+  ASSERT_OK(normal);
   EXPECT_EQ(normal->slot, 0);
   EXPECT_TRUE(ConstantTimeEqual(normal->db_key.view(), db_key_.view()));
   // The original and the new file, and no temporary files.
@@ -180,19 +181,19 @@ TEST_F(KeyFileTest, SetSlotNeverOverwritesItsTarget) {
 }
 
 TEST_F(KeyFileTest, ChangePassphraseByRewritingTheSlot) {
-  ASSERT_TRUE(KeyFile::SetSlot(path_, 0, Pass("new"), db_key_, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(path_, 0, Pass("new"), db_key_, random_));
   EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);
   auto unlocked = KeyFile::Unlock(path_, Pass("new"));
-  ASSERT_TRUE(unlocked.ok());
+  ASSERT_OK(unlocked);
   EXPECT_EQ(unlocked->slot, 0);
   EXPECT_EQ(ReadAll(path_).size(), KeyFile::kFileSize);
 }
 
 TEST_F(KeyFileTest, ClearSlotRevokesAPassphrase) {
-  ASSERT_TRUE(KeyFile::SetSlot(path_, 2, Pass("duress"), db_key_, random_).ok());
-  ASSERT_TRUE(KeyFile::ClearSlot(path_, 2, random_).ok());
+  ASSERT_OK(KeyFile::SetSlot(path_, 2, Pass("duress"), db_key_, random_));
+  ASSERT_OK(KeyFile::ClearSlot(path_, 2, random_));
   EXPECT_EQ(KeyFile::Unlock(path_, Pass("duress")).status().code(), Status::Code::kWrongPassphrase);
-  EXPECT_TRUE(KeyFile::Unlock(path_, Pass("normal")).ok());
+  EXPECT_OK(KeyFile::Unlock(path_, Pass("normal")));
   EXPECT_EQ(ReadAll(path_).size(), KeyFile::kFileSize);
 }
 
@@ -206,7 +207,7 @@ TEST_F(KeyFileTest, SlotIndexIsChecked) {
 
 TEST_F(KeyFileTest, UnusedSlotsAreRandomAndDifferBetweenStores) {
   std::string other = dir_.File("other.key");
-  ASSERT_TRUE(KeyFile::Create(other, Pass("normal"), kFast, db_key_, random_).ok());
+  ASSERT_OK(KeyFile::Create(other, Pass("normal"), kFast, db_key_, random_));
   Bytes a = ReadAll(path_);
   Bytes b = ReadAll(other);
   const Bytes zeros(KeyFile::kSlotSize, 0);
@@ -220,8 +221,8 @@ TEST_F(KeyFileTest, UnusedSlotsAreRandomAndDifferBetweenStores) {
 
 TEST_F(KeyFileTest, DeterministicRandomGivesReproducibleFile) {
   SeededRandom r1(42), r2(42);
-  ASSERT_TRUE(KeyFile::Create(dir_.File("x.key"), Pass("pw"), kFast, db_key_, r1).ok());
-  ASSERT_TRUE(KeyFile::Create(dir_.File("y.key"), Pass("pw"), kFast, db_key_, r2).ok());
+  ASSERT_OK(KeyFile::Create(dir_.File("x.key"), Pass("pw"), kFast, db_key_, r1));
+  ASSERT_OK(KeyFile::Create(dir_.File("y.key"), Pass("pw"), kFast, db_key_, r2));
   EXPECT_EQ(ReadAll(dir_.File("x.key")), ReadAll(dir_.File("y.key")));
 }
 
@@ -289,11 +290,10 @@ TEST(KeyFileLookAlike, OneTwoOrFourSlotsInUseLookTheSame) {
   std::vector<Bytes> files;
   for (int used : {1, 2, 4}) {
     const std::string path = dir.File("key-" + std::to_string(used));
-    ASSERT_TRUE(KeyFile::Create(path, Pass("passphrase 0"), kFast, db_key, random).ok());
+    ASSERT_OK(KeyFile::Create(path, Pass("passphrase 0"), kFast, db_key, random));
     for (int slot = 1; slot < used; ++slot) {
-      ASSERT_TRUE(
-          KeyFile::SetSlot(path, slot, Pass("passphrase " + std::to_string(slot)), db_key, random)
-              .ok());
+      ASSERT_OK(
+          KeyFile::SetSlot(path, slot, Pass("passphrase " + std::to_string(slot)), db_key, random));
     }
     files.push_back(ReadAll(path));
   }
@@ -311,8 +311,8 @@ TEST(KeyFileLookAlike, OneTwoOrFourSlotsInUseLookTheSame) {
     EXPECT_GE(DistinctBytes(slots[i]), 45u) << "slot " << i % 4 << " of file " << i / 4;
     for (size_t j = i + 1; j < slots.size(); ++j) {
       // No two slots share a nonce (the first 24 bytes) or any content.
-      EXPECT_FALSE(std::equal(slots[i].begin(), slots[i].begin() + KeyFile::kNonceSize,
-                              slots[j].begin()));
+      EXPECT_FALSE(
+          std::equal(slots[i].begin(), slots[i].begin() + KeyFile::kNonceSize, slots[j].begin()));
     }
   }
 }

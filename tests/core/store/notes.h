@@ -7,16 +7,17 @@
 #include <string_view>
 
 #include "core/store/database.h"
+#include "tests/kit/status.h"
 
 namespace waypost::testing {
 
 // Creates table `notes` holding the one row `body`.
 inline void WriteNote(store::Database& db, std::string_view body) {
-  ASSERT_TRUE(db.Exec("CREATE TABLE notes (body TEXT);").ok());
+  ASSERT_OK(db.Exec("CREATE TABLE notes (body TEXT);"));
   auto insert = db.Prepare("INSERT INTO notes VALUES (?);");
-  ASSERT_TRUE(insert.ok());
-  ASSERT_TRUE(insert->BindText(1, body).ok());
-  ASSERT_TRUE(insert->Step().ok());
+  ASSERT_OK(insert);
+  ASSERT_OK(insert->BindText(1, body));
+  ASSERT_OK(insert->Step());
 }
 
 // The row in `notes`, "no notes table" for an empty database, or the error.

@@ -11,6 +11,7 @@
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "tests/core/store/notes.h"
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
@@ -43,14 +44,13 @@ class PanicTest : public ::testing::Test {
   // someone who had watched the store being used might have them.
   void CreateWithMarker() {
     auto created = CreateStore(home_, Pass("normal"), kFast, random_);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_OK(created);
     WriteNote(created->main, kMarker);
     WriteNote(created->decoy, kDecoyMarker);
-    ASSERT_TRUE(
-        KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), created->decoy_key, random_).ok());
+    ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), created->decoy_key, random_));
     decoy_key_ = std::move(created->decoy_key);
     auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
-    ASSERT_TRUE(unlocked.ok());
+    ASSERT_OK(unlocked);
     main_key_ = std::move(unlocked->db_key);
   }
 
@@ -73,7 +73,8 @@ class PanicTest : public ::testing::Test {
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
     std::cout << "[ panic    ] " << elapsed.count() / 1000.0 << " ms\n";
-    // Not a benchmark (tests never assert timings, README "Benchmarks"): only a sanity bound far above the 2 s goal.
+    // Not a benchmark (tests never assert timings, README "Benchmarks"): only a sanity bound far
+    // above the 2 s goal.
     EXPECT_LT(elapsed, std::chrono::seconds(10));
     return status;
   }
@@ -93,10 +94,10 @@ TEST_F(PanicTest, LeavesNothingUnderTheHomeAndNothingOpens) {
     copies.push_back(evidence_.File("db-" + std::to_string(i)));
     WriteAll(copies.back(), ReadAll(DatabasePath(home_, i)));
   }
-  ASSERT_TRUE(OpenStore(home_, Pass("normal")).ok());
-  ASSERT_TRUE(OpenStore(home_, Pass("duress")).ok());
+  ASSERT_OK(OpenStore(home_, Pass("normal")));
+  ASSERT_OK(OpenStore(home_, Pass("duress")));
 
-  ASSERT_TRUE(TimedPanic().ok());
+  ASSERT_OK(TimedPanic());
 
   EXPECT_TRUE(Entries(home_).empty());
   EXPECT_FALSE(StoreExists(home_));
@@ -120,22 +121,22 @@ TEST_F(PanicTest, LeavesNothingUnderTheHomeAndNothingOpens) {
 TEST_F(PanicTest, WorksWhileConnectionsToBothDatabasesHoldWriteTransactions) {
   CreateWithMarker();
   auto main = OpenStore(home_, Pass("normal"));
-  ASSERT_TRUE(main.ok()) << main.status().ToString();
+  ASSERT_OK(main);
   auto decoy = OpenStore(home_, Pass("duress"));
-  ASSERT_TRUE(decoy.ok()) << decoy.status().ToString();
+  ASSERT_OK(decoy);
   {
     auto main_tx = Transaction::Begin(main->db);
-    ASSERT_TRUE(main_tx.ok()) << main_tx.status().ToString();
+    ASSERT_OK(main_tx);
     auto decoy_tx = Transaction::Begin(decoy->db);
-    ASSERT_TRUE(decoy_tx.ok()) << decoy_tx.status().ToString();
+    ASSERT_OK(decoy_tx);
     // Dirty a page in each so that a rollback journal exists beside both.
-    ASSERT_TRUE(main->db.Exec("INSERT INTO notes VALUES ('in flight');").ok());
-    ASSERT_TRUE(decoy->db.Exec("INSERT INTO notes VALUES ('in flight');").ok());
+    ASSERT_OK(main->db.Exec("INSERT INTO notes VALUES ('in flight');"));
+    ASSERT_OK(decoy->db.Exec("INSERT INTO notes VALUES ('in flight');"));
     for (int i = 0; i < 2; ++i) {
       ASSERT_TRUE(std::filesystem::exists(DatabasePath(home_, i) + "-journal")) << i;
     }
 
-    ASSERT_TRUE(TimedPanic().ok());  // no lock taken, no busy wait
+    ASSERT_OK(TimedPanic());  // no lock taken, no busy wait
 
     EXPECT_TRUE(Entries(home_).empty());
     ExpectNothingDecrypts();
@@ -151,7 +152,7 @@ TEST_F(PanicTest, OverwritesTheKeyFileBeforeUnlinkingIt) {
   ASSERT_EQ(::link(KeyFilePath(home_).c_str(), link.c_str()), 0);
   const Bytes before = ReadAll(link);
 
-  ASSERT_TRUE(Panic(home_, random_).ok());
+  ASSERT_OK(Panic(home_, random_));
 
   const Bytes after = ReadAll(link);
   ASSERT_EQ(after.size(), before.size());
@@ -175,7 +176,7 @@ TEST_F(PanicTest, DestroysLeftoverTempKeyFilesAndSparesOtherFiles) {
   }
   WriteAll(home_ + "/unrelated.txt", Bytes{'k', 'e', 'e', 'p'});
 
-  ASSERT_TRUE(Panic(home_, random_).ok());
+  ASSERT_OK(Panic(home_, random_));
 
   EXPECT_EQ(Entries(home_), std::vector<std::string>{"unrelated.txt"});
 }
@@ -186,7 +187,7 @@ TEST_F(PanicTest, SymlinkIsRemovedNotFollowed) {
   WriteAll(target, Bytes(64, 0x42));
   ASSERT_EQ(::symlink(target.c_str(), (home_ + "/waypost.key.tmp-link01").c_str()), 0);
 
-  ASSERT_TRUE(Panic(home_, random_).ok());
+  ASSERT_OK(Panic(home_, random_));
 
   EXPECT_TRUE(Entries(home_).empty());
   EXPECT_EQ(ReadAll(target), Bytes(64, 0x42));
@@ -198,7 +199,7 @@ TEST_F(PanicTest, NoStoreIsNotFoundAndCreatesNothing) {
   EXPECT_EQ(missing.message(), "no store at " + home_);
   EXPECT_FALSE(std::filesystem::exists(home_));
 
-  ASSERT_TRUE(CreateHome(home_).ok());
+  ASSERT_OK(CreateHome(home_));
   EXPECT_EQ(Panic(home_, random_).code(), Status::Code::kNotFound);
   EXPECT_TRUE(Entries(home_).empty());
 }
@@ -209,7 +210,7 @@ TEST_F(PanicTest, InterruptedPanicStillSaysNoStoreAndCanBeFinished) {
   ASSERT_EQ(::unlink(KeyFilePath(home_).c_str()), 0);
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kNotFound);
 
-  ASSERT_TRUE(Panic(home_, random_).ok());  // finishes the job
+  ASSERT_OK(Panic(home_, random_));  // finishes the job
   EXPECT_TRUE(Entries(home_).empty());
   EXPECT_EQ(Panic(home_, random_).code(), Status::Code::kNotFound);
 }
@@ -219,10 +220,10 @@ TEST_F(PanicTest, ALoneDatabaseOfEitherNameIsFinishedOff) {
     SCOPED_TRACE(i);
     // As if the process died after destroying the key file and one database.
     const std::string home = dir_.File("home-" + std::to_string(i));
-    ASSERT_TRUE(CreateHome(home).ok());
+    ASSERT_OK(CreateHome(home));
     WriteAll(DatabasePath(home, i), Bytes(4096, 0x5a));
     WriteAll(DatabasePath(home, i) + "-journal", Bytes(512, 0x33));
-    ASSERT_TRUE(Panic(home, random_).ok());
+    ASSERT_OK(Panic(home, random_));
     EXPECT_TRUE(Entries(home).empty());
     EXPECT_EQ(Panic(home, random_).code(), Status::Code::kNotFound);
   }
@@ -230,12 +231,12 @@ TEST_F(PanicTest, ALoneDatabaseOfEitherNameIsFinishedOff) {
 
 TEST_F(PanicTest, AFreshStoreCanBeCreatedAfterwards) {
   CreateWithMarker();
-  ASSERT_TRUE(Panic(home_, random_).ok());
+  ASSERT_OK(Panic(home_, random_));
   auto fresh = CreateStore(home_, Pass("another"), kFast, random_);
-  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_OK(fresh);
   for (Database* db : {&fresh->main, &fresh->decoy}) {
     auto notes = db->Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notes';");
-    ASSERT_TRUE(notes.ok());
+    ASSERT_OK(notes);
     ASSERT_TRUE(notes->Step().value());
     EXPECT_EQ(notes->ColumnInt64(0), 0);
   }

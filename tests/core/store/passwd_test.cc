@@ -9,6 +9,7 @@
 #include "core/store/home.h"
 #include "core/store/internal/file_util.h"
 #include "core/store/key_file.h"
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::store {
@@ -58,21 +59,21 @@ class PasswdTest : public ::testing::Test {
     ASSERT_FALSE(dir_.path().empty());
     {
       auto created = CreateStore(home_, Pass(kOld), KdfProfile::kInteractive, random_);
-      ASSERT_TRUE(created.ok()) << created.status().ToString();
-      ASSERT_TRUE(created->main.Exec(Note("t", kMarker)).ok());
-      ASSERT_TRUE(created->decoy.Exec(Note("t", kDecoyMarker)).ok());
-      ASSERT_TRUE(KeyFile::SetSlot(key_path_, 1, Pass(kDuress), created->decoy_key, random_).ok());
+      ASSERT_OK(created);
+      ASSERT_OK(created->main.Exec(Note("t", kMarker)));
+      ASSERT_OK(created->decoy.Exec(Note("t", kDecoyMarker)));
+      ASSERT_OK(KeyFile::SetSlot(key_path_, 1, Pass(kDuress), created->decoy_key, random_));
       decoy_key_ = std::move(created->decoy_key);
     }
     auto unlocked = KeyFile::Unlock(key_path_, Pass(kOld));
-    ASSERT_TRUE(unlocked.ok());
-    ASSERT_TRUE(KeyFile::SetSlot(key_path_, 2, Pass(kOther), unlocked->db_key, random_).ok());
+    ASSERT_OK(unlocked);
+    ASSERT_OK(KeyFile::SetSlot(key_path_, 2, Pass(kOther), unlocked->db_key, random_));
     main_key_ = std::move(unlocked->db_key);
     auto main_path = DatabasePathForKey(home_, main_key_);
-    ASSERT_TRUE(main_path.ok()) << main_path.status().ToString();
+    ASSERT_OK(main_path);
     main_path_ = *main_path;
-    decoy_path_ = main_path_ == DatabasePath(home_, 0) ? DatabasePath(home_, 1)
-                                                        : DatabasePath(home_, 0);
+    decoy_path_ =
+        main_path_ == DatabasePath(home_, 0) ? DatabasePath(home_, 1) : DatabasePath(home_, 0);
   }
 
   // The marker row, read through the key file with `passphrase`; the slot
@@ -123,7 +124,7 @@ class PasswdTest : public ::testing::Test {
 
 TEST_F(PasswdTest, ChangeRewrapsOnlyTheOpenedSlot) {
   const Bytes before = ReadAll(key_path_);
-  ASSERT_TRUE(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_).ok());
+  ASSERT_OK(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_));
   const Bytes after = ReadAll(key_path_);
 
   ASSERT_EQ(after.size(), KeyFile::kFileSize);
@@ -148,7 +149,7 @@ TEST_F(PasswdTest, ChangeRewrapsOnlyTheOpenedSlot) {
 TEST_F(PasswdTest, ChangeKeepsTheDuressSlotOpeningTheDecoy) {
   const Bytes main_before = ReadAll(main_path_);
   const Bytes decoy_before = ReadAll(decoy_path_);
-  ASSERT_TRUE(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_).ok());
+  ASSERT_OK(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_));
   int slot = -1;
   EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
   EXPECT_EQ(slot, 1);
@@ -161,7 +162,7 @@ TEST_F(PasswdTest, ChangeKeepsTheDuressSlotOpeningTheDecoy) {
 // Changing the duress passphrase itself re-wraps the decoy key in its slot.
 TEST_F(PasswdTest, ChangeThroughTheDuressSlotKeepsItOnTheDecoy) {
   const Bytes before = ReadAll(key_path_);
-  ASSERT_TRUE(ChangePassphrase(home_, Pass(kDuress), Pass(kNew), random_).ok());
+  ASSERT_OK(ChangePassphrase(home_, Pass(kDuress), Pass(kNew), random_));
   const Bytes after = ReadAll(key_path_);
   EXPECT_EQ(Header(after), Header(before));
   EXPECT_NE(SlotBytes(after, 1), SlotBytes(before, 1));
@@ -175,7 +176,7 @@ TEST_F(PasswdTest, ChangeThroughTheDuressSlotKeepsItOnTheDecoy) {
 
 TEST_F(PasswdTest, ChangeThroughAnotherSlotLeavesSlotZeroAlone) {
   const Bytes before = ReadAll(key_path_);
-  ASSERT_TRUE(ChangePassphrase(home_, Pass(kOther), Pass(kNew), random_).ok());
+  ASSERT_OK(ChangePassphrase(home_, Pass(kOther), Pass(kNew), random_));
   const Bytes after = ReadAll(key_path_);
   EXPECT_EQ(SlotBytes(after, 0), SlotBytes(before, 0));
   EXPECT_NE(SlotBytes(after, 2), SlotBytes(before, 2));
@@ -214,17 +215,16 @@ TEST_F(PasswdTest, RotateMakesAnOldKeyFileCopyUseless) {
   const Bytes before = ReadAll(key_path_);
 
   Status status = RotateKey(home_, Pass(kOld), Pass(kNew), random_);
-  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_OK(status);
 
   // The thief's copy still unwraps the old database key, which no longer
   // opens the database.
   auto old_key = KeyFile::Unlock(saved, Pass(kOld));
-  ASSERT_TRUE(old_key.ok());
+  ASSERT_OK(old_key);
   auto with_old = Database::Open(main_path_, old_key->db_key, Database::OpenMode::kMustExist);
   EXPECT_EQ(with_old.status().code(), Status::Code::kCorrupt);
 
-  EXPECT_EQ(OpenDatabaseWithKey(home_, old_key->db_key).status().code(),
-            Status::Code::kCorrupt);
+  EXPECT_EQ(OpenDatabaseWithKey(home_, old_key->db_key).status().code(), Status::Code::kCorrupt);
 
   const Bytes after = ReadAll(key_path_);
   EXPECT_EQ(after.size(), KeyFile::kFileSize);
@@ -240,7 +240,7 @@ TEST_F(PasswdTest, RotateMakesAnOldKeyFileCopyUseless) {
 }
 
 TEST_F(PasswdTest, RotateKeepsTheIndexOfTheOpenedSlot) {
-  ASSERT_TRUE(RotateKey(home_, Pass(kOther), Pass(kNew), random_).ok());
+  ASSERT_OK(RotateKey(home_, Pass(kOther), Pass(kNew), random_));
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
   EXPECT_EQ(slot, 2);
@@ -281,7 +281,7 @@ TEST_F(PasswdTest, RotateKeepsTheSaltAndEveryOtherSlot) {
   const Bytes main_before = ReadAll(main_path_);
   const Bytes decoy_before = ReadAll(decoy_path_);
   Status status = RotateKey(home_, Pass(kOld), Pass(kNew), random_);
-  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_OK(status);
   const Bytes key_after = ReadAll(key_path_);
 
   ASSERT_EQ(key_after.size(), KeyFile::kFileSize);
@@ -311,7 +311,7 @@ TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
   const Bytes main_before = ReadAll(main_path_);
   const Bytes decoy_before = ReadAll(decoy_path_);
   Status status = RotateKey(home_, Pass(kDuress), Pass(kNew), random_);
-  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_OK(status);
   const Bytes key_after = ReadAll(key_path_);
 
   EXPECT_EQ(Header(key_after), Header(key_before));
@@ -324,11 +324,11 @@ TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
 
   {
     auto opened = OpenStore(home_, Pass(kNew));
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_OK(opened);
     EXPECT_EQ(opened->slot, 1);
     EXPECT_FALSE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
     auto path = DatabasePathForKey(home_, opened->key);
-    ASSERT_TRUE(path.ok());
+    ASSERT_OK(path);
     EXPECT_EQ(*path, decoy_path_);
   }
 
@@ -392,7 +392,7 @@ TEST_F(PasswdTest, RecoveryFinishesARotationInterruptedBeforeTheRename) {
   EXPECT_EQ(with_old.status().code(), Status::Code::kCorrupt);
   EXPECT_TRUE(internal::PathExists(tmp));  // never removes the only key
   auto with_new = RecoverRotation(home_, Pass(kNew));
-  ASSERT_TRUE(with_new.ok()) << with_new.status().ToString();
+  ASSERT_OK(with_new);
   EXPECT_EQ(*with_new, Recovery::kCompleted);
   EXPECT_FALSE(internal::PathExists(tmp));
   EXPECT_EQ(ReadMarker(kNew), kMarker);
@@ -410,12 +410,12 @@ TEST_F(PasswdTest, RecoveryDiscardsATempFileFromBeforeTheRekey) {
 
   EXPECT_EQ(RecoverRotation(home_, Pass(kNew)).status().code(), Status::Code::kWrongPassphrase);
   auto recovered = RecoverRotation(home_, Pass(kOld));
-  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  ASSERT_OK(recovered);
   EXPECT_EQ(*recovered, Recovery::kDiscardedStale);
   EXPECT_FALSE(internal::PathExists(tmp));
   EXPECT_EQ(ReadMarker(kOld), kMarker);
   auto nothing = RecoverRotation(home_, Pass(kOld));
-  ASSERT_TRUE(nothing.ok());
+  ASSERT_OK(nothing);
   EXPECT_EQ(*nothing, Recovery::kNothingToDo);
 }
 
@@ -431,7 +431,7 @@ TEST_F(PasswdTest, RecoveryWithTheDuressPassphraseKeepsTheOnlyMainKey) {
   (void)RecoverRotation(home_, Pass(kDuress));
   EXPECT_TRUE(internal::PathExists(tmp)) << "the only key to the main database was removed";
   auto with_new = RecoverRotation(home_, Pass(kNew));
-  ASSERT_TRUE(with_new.ok()) << with_new.status().ToString();
+  ASSERT_OK(with_new);
   EXPECT_EQ(*with_new, Recovery::kCompleted);
   EXPECT_EQ(ReadMarker(kNew), kMarker);
   EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);

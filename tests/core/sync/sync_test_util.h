@@ -22,6 +22,7 @@
 #include "core/sync/constants.h"
 #include "core/sync/frame.h"
 #include "tests/kit/pump.h"
+#include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
 namespace waypost::sync::test_util {
@@ -90,7 +91,7 @@ class RawInitiator {
 
   Bytes Message0() {
     Bytes out;
-    EXPECT_TRUE(AppendFrame(out, hs_->WriteMessage({}).value()).ok());
+    EXPECT_OK(AppendFrame(out, hs_->WriteMessage({}).value()));
     return out;
   }
 
@@ -100,9 +101,9 @@ class RawInitiator {
     reader.Append(responder_output);
     auto frame = reader.Next();
     EXPECT_TRUE(frame.ok() && frame->has_value());
-    EXPECT_TRUE(hs_->ReadMessage(**frame).ok());
+    EXPECT_OK(hs_->ReadMessage(**frame));
     Bytes out;
-    EXPECT_TRUE(AppendFrame(out, hs_->WriteMessage({}).value()).ok());
+    EXPECT_OK(AppendFrame(out, hs_->WriteMessage({}).value()));
     auto ciphers = hs_->Split().value();
     send_ = std::move(ciphers.first);
     return out;
@@ -112,9 +113,9 @@ class RawInitiator {
   // 1024th message when `rekey` is set (as the protocol requires).
   Bytes Transport(ByteView plaintext, bool rekey = true) {
     Bytes out;
-    EXPECT_TRUE(AppendFrame(out, send_.EncryptWithAd({}, plaintext).value()).ok());
+    EXPECT_OK(AppendFrame(out, send_.EncryptWithAd({}, plaintext).value()));
     if (rekey && ++sent_ % kRekeyInterval == 0) {
-      EXPECT_TRUE(send_.Rekey().ok());
+      EXPECT_OK(send_.Rekey());
     }
     return out;
   }
