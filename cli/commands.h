@@ -19,6 +19,15 @@ void AddPanicCommand(CLI::App& app, Action& chosen);      // panic
 void AddSettingsCommands(CLI::App& app, Action& chosen);  // settings
 void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, ack
 
+// No text on the command line (README): `--note` takes only "-", which
+// reads the note (Context::ReadText). RefuseTextArgument adds the
+// positional argument that would have carried text (`name`), hidden from
+// the help, which refuses any value with the reason: a usage error.
+CLI::Option* AddNoteOption(CLI::App* command, std::string& note);
+void RefuseTextArgument(CLI::App* command, const std::string& name, const std::string& what,
+                        const std::string& how);
+inline constexpr size_t kMaxNoteSize = 8192;
+
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);
 

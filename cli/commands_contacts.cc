@@ -89,11 +89,14 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
   return Status::Ok();
 }
 
-Status RunJoin(Context& ctx, const std::string& code) {
+Status RunJoin(Context& ctx) {
+  WAYPOST_ASSIGN_OR_RETURN(Secret code,
+                           ctx.ReadText("invite code", "Invite code: ", node::kMaxInviteChars,
+                                        /*secret=*/true));
   // A mistyped code is reported before anyone is asked for a passphrase.
-  WAYPOST_RETURN_IF_ERROR(node::CheckInviteCode(code));
+  WAYPOST_RETURN_IF_ERROR(node::CheckInviteCode(Context::View(code)));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(code));
+  WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(Context::View(code)));
   ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
            "'s reply arrives.");
   return Status::Ok();
@@ -167,11 +170,10 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   i->callback(
       [&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
 
-  auto code = std::make_shared<std::string>();
-  app.add_subcommand("join", "Accept an invite code")
-      ->callback([&chosen, code] { chosen = [code](Context& ctx) { return RunJoin(ctx, *code); }; })
-      ->add_option("CODE", *code, "The invite code")
-      ->required();
+  CLI::App* j = app.add_subcommand("join", "Accept an invite code, pasted at the prompt or piped");
+  RefuseTextArgument(j, "CODE", "an invite code",
+                     "run `waypost join` and paste it at the prompt, or pipe it on stdin");
+  j->callback([&chosen] { chosen = RunJoin; });
 
   app.add_subcommand("contacts", "List contacts")->callback([&chosen] { chosen = RunContacts; });
 }

@@ -92,8 +92,13 @@ struct AckOptions {
 };
 
 Status RunAck(Context& ctx, const AckOptions& o) {
+  Secret note;
+  if (!o.note.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> acked, node->Ack(o.alert, o.note));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> acked,
+                           node->Ack(o.alert, Context::View(note)));
   for (const node::AlertInfo& a : acked) {
     ctx.Note(Printable("Acknowledged alert " + std::to_string(a.id) + " (" +
                        std::string(node::NameOf(a.kind)) + ", " + a.peer + ")."));
@@ -120,7 +125,7 @@ void AddDuressCommands(CLI::App& app, Action& chosen) {
   auto ack = std::make_shared<AckOptions>();
   CLI::App* a = app.add_subcommand("ack", "Acknowledge an alert (ends a helper's duress state)");
   a->add_option("ALERT", ack->alert, "The alert's number, or the helper's name")->required();
-  a->add_option("--note", ack->note, "What was done");
+  AddNoteOption(a, ack->note);
   a->callback([&chosen, ack] { chosen = [ack](Context& ctx) { return RunAck(ctx, *ack); }; });
 }
 

@@ -15,8 +15,13 @@ struct CheckInOptions {
 };
 
 Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
+  Secret note;
+  if (!o.note.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids, node->CheckIn(o.code, o.note, o.to));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                           node->CheckIn(o.code, Context::View(note), o.to));
   for (const std::string& id : ids) ctx.Out(id + "\n");
   ctx.Note("Check-in queued; it leaves on the next `waypost sync`.");
   return Status::Ok();
@@ -24,12 +29,12 @@ Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
 
 struct SendOptions {
   std::string to;
-  std::string text;
 };
 
 Status RunSend(Context& ctx, const SendOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(Secret text, ctx.ReadText("message", "Message: ", kMaxNoteSize));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::string id, node->SendText(o.to, o.text));
+  WAYPOST_ASSIGN_OR_RETURN(std::string id, node->SendText(o.to, Context::View(text)));
   ctx.Out(id + "\n");
   ctx.Note("Message queued; it leaves on the next `waypost sync`.");
   return Status::Ok();
@@ -91,16 +96,17 @@ void AddMessageCommands(CLI::App& app, Action& chosen) {
   auto checkin = std::make_shared<CheckInOptions>();
   CLI::App* c = app.add_subcommand("checkin", "Send a coded check-in (to your coordinators)");
   c->add_option("CODE", checkin->code, "The check-in code")->required();
-  c->add_option("--note", checkin->note, "A short note");
+  AddNoteOption(c, checkin->note);
   c->add_option("--to", checkin->to, "One contact instead of every coordinator");
   c->callback([&chosen, checkin] {
     chosen = [checkin](Context& ctx) { return RunCheckIn(ctx, *checkin); };
   });
 
   auto send = std::make_shared<SendOptions>();
-  CLI::App* s = app.add_subcommand("send", "Send a free-text message");
+  CLI::App* s =
+      app.add_subcommand("send", "Send a free-text message, typed at the prompt or piped on stdin");
   s->add_option("--to", send->to, "The contact")->required();
-  s->add_option("TEXT", send->text, "The message")->required();
+  RefuseTextArgument(s, "TEXT", "message text", "type it at the prompt or pipe it on stdin");
   s->callback([&chosen, send] { chosen = [send](Context& ctx) { return RunSend(ctx, *send); }; });
 
   app.add_subcommand("inbox", "Messages and check-ins, and the state of sent ones")

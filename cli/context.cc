@@ -19,6 +19,24 @@ Result<std::unique_ptr<node::Node>> Context::OpenNode() {
   return node::Node::Open(globals_.home, passphrase, io_.clock, io_.random);
 }
 
+Result<Secret> Context::ReadText(std::string_view what, std::string_view prompt, size_t max_size,
+                                 bool secret) {
+  const Status too_long = Status::InvalidArgument("the " + std::string(what) + " is too long");
+  if (io_.stdin_is_terminal) {
+    Result<Secret> line = io_.terminal.ReadLine(
+        prompt, max_size, !secret, "no terminal to ask for the " + std::string(what) + " on");
+    if (!line.ok() && line.status().message() == "the answer is too long") return too_long;
+    return line;
+  }
+  Secret buf(max_size + 2);  // room for a trailing "\r\n" beyond the limit
+  size_t len = 0;
+  for (char c; len < buf.size() && io_.in.get(c);) buf.data()[len++] = uint8_t(c);
+  if (len > 0 && buf.data()[len - 1] == '\n') --len;
+  if (len > 0 && buf.data()[len - 1] == '\r') --len;
+  if (len > max_size || io_.in.peek() != std::char_traits<char>::eof()) return too_long;
+  return Secret::From(ByteView(buf.data(), len));
+}
+
 void Context::Out(const std::string& text) {
   io_.out << text;
   io_.out.flush();

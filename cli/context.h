@@ -45,6 +45,18 @@ class Context {
   Result<Secret> ReadNewPassphrase(bool fallback_to_current);
   bool HasNewPassphraseInEnvironment() const;
 
+  // Text a user types (a note, a message, an invite code), never argv: shell
+  // history and /proc would keep it (README, "No text on the command
+  // line"). When stdin is not a terminal, all of it, one trailing newline
+  // dropped; otherwise one line at the terminal after `prompt`, shown as it
+  // is typed unless `secret`. InvalidArgument "the WHAT is too long" past
+  // `max_size` bytes. Kept in guarded memory (View() reads it as text).
+  Result<Secret> ReadText(std::string_view what, std::string_view prompt, size_t max_size,
+                          bool secret = false);
+  static std::string_view View(const Secret& text) {
+    return std::string_view(reinterpret_cast<const char*>(text.data()), text.size());
+  }
+
   // Output meant for other programs or people to pass on goes to stdout;
   // explanations go to stderr (README, "Output").
   void Out(const std::string& text);

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
   waypost::SystemRandom random;
   waypost::cli::DevTty terminal;
   waypost::cli::TcpNetwork network(clock);
-  waypost::cli::Io io{std::cin, std::cout, std::cerr, clock, random, terminal, network, GetEnv};
+  waypost::cli::Io io{
+      std::cin, std::cout, std::cerr, clock, random, terminal, isatty(STDIN_FILENO) != 0,
+      network,  GetEnv};
   return waypost::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), io);
 }

@@ -52,7 +52,7 @@ Status CheckStrength(const Secret& p) {
 Result<Secret> Context::ReadPassphrase() {
   if (globals_.passphrase_file) return FromFile(*globals_.passphrase_file);
   if (auto env = io_.getenv("WAYPOST_PASSPHRASE")) return FromEnvironment(std::move(*env));
-  return io_.terminal.ReadSecret("Passphrase: ", kMaxPassphrase, kNoTerminal);
+  return io_.terminal.ReadLine("Passphrase: ", kMaxPassphrase, false, kNoTerminal);
 }
 
 bool Context::HasNewPassphraseInEnvironment() const {
@@ -71,11 +71,11 @@ Result<Secret> Context::ReadNewPassphrase(bool fallback_to_current) {
     return p;
   }
   WAYPOST_ASSIGN_OR_RETURN(
-      Secret first, io_.terminal.ReadSecret("New passphrase: ", kMaxPassphrase, kNoTerminal));
+      Secret first, io_.terminal.ReadLine("New passphrase: ", kMaxPassphrase, false, kNoTerminal));
   WAYPOST_RETURN_IF_ERROR(CheckStrength(first));
   WAYPOST_ASSIGN_OR_RETURN(
       Secret second,
-      io_.terminal.ReadSecret("Repeat new passphrase: ", kMaxPassphrase, kNoTerminal));
+      io_.terminal.ReadLine("Repeat new passphrase: ", kMaxPassphrase, false, kNoTerminal));
   if (!ConstantTimeEqual(first.view(), second.view())) {
     return Status::InvalidArgument("the two passphrases differ");
   }

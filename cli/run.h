@@ -24,6 +24,9 @@ struct Io {
   const Clock& clock;
   Random& random;
   Terminal& terminal;
+  // Whether `in` is a terminal: text a user types is then asked for on the
+  // terminal; otherwise it is read from `in` (Context::ReadText).
+  bool stdin_is_terminal = false;
   Network& network;
   // The value of an environment variable, or nullopt if it is unset.
   std::function<std::optional<std::string>(std::string_view)> getenv;

@@ -6,12 +6,12 @@
 
 namespace waypost::cli {
 
-Result<Secret> DevTty::ReadSecret(std::string_view prompt, size_t max_size,
-                                  std::string_view no_terminal) {
+Result<Secret> DevTty::ReadLine(std::string_view prompt, size_t max_size, bool echo,
+                                std::string_view no_terminal) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) return Status::InvalidArgument(std::string(no_terminal));
   termios old{};
-  const bool is_tty = tcgetattr(fd, &old) == 0;
+  const bool is_tty = !echo && tcgetattr(fd, &old) == 0;
   if (is_tty) {
     termios quiet = old;
     quiet.c_lflag &= ~tcflag_t(ECHO);
@@ -23,7 +23,7 @@ Result<Secret> DevTty::ReadSecret(std::string_view prompt, size_t max_size,
   char c;
   while (len < buf.size() && ::read(fd, &c, 1) == 1 && c != '\n') buf.data()[len++] = uint8_t(c);
   if (is_tty) tcsetattr(fd, TCSAFLUSH, &old);
-  (void)!::write(fd, "\n", 1);
+  if (!echo) (void)!::write(fd, "\n", 1);  // the Enter that was not shown
   ::close(fd);
   if (len > max_size) return Status::InvalidArgument("the answer is too long");
   if (len > 0 && buf.data()[len - 1] == '\r') --len;

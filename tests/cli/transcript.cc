@@ -38,8 +38,8 @@ std::vector<std::string> Lines(const std::string& text) {
 // Answers prompts from the transcript's `tty` lines, and remembers them.
 class ScriptedTerminal final : public cli::Terminal {
  public:
-  Result<Secret> ReadSecret(std::string_view prompt, size_t max_size,
-                            std::string_view no_terminal) override {
+  Result<Secret> ReadLine(std::string_view prompt, size_t max_size, bool /*echo*/,
+                          std::string_view no_terminal) override {
     if (answers.empty()) return Status::InvalidArgument(std::string(no_terminal));
     prompts.emplace_back(prompt);
     std::string answer = std::move(answers.front());
@@ -156,6 +156,9 @@ class Session {
 };
 
 void Session::Command(const std::string& args_text) {
+  // A command given `stdin` lines reads them from a pipe; one without is
+  // typed at a terminal, whose prompts the `tty` lines answer.
+  const bool terminal = stdin_.empty();
   std::istringstream in(stdin_);
   std::ostringstream out, err;
   stdin_.clear();
@@ -166,6 +169,7 @@ void Session::Command(const std::string& args_text) {
              clock_,
              random_,
              terminal_,
+             terminal,
              network_,
              [this](std::string_view name) -> std::optional<std::string> {
                const auto it = env_.find(std::string(name));

@@ -12,7 +12,9 @@
 //   clock +DURATION     move the fake clock on (90s, 15m, 2h, 3d)
 //   relay NAME          start a relay in memory; $NAME is its address
 //   tty TEXT            one answer the terminal gives to the next prompt
-//   stdin TEXT          one line of standard input for the next command
+//   stdin TEXT          one line of standard input for the next command,
+//                       which then reads a pipe; a command without any
+//                       reads a terminal, answered by `tty` lines
 //   write PATH TEXT     write TEXT and a newline to the file PATH
 //   $ waypost ARGS      run a command: ARGS split on spaces, "..." quotes,
 //                       $VARIABLES expanded

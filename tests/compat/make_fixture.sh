@@ -7,8 +7,11 @@
 # must still open and its envelopes must still open.
 #
 # The passphrases below protect nothing: the homes are test data, made only
-# for this fixture. Run from the top of the checkout:
+# for this fixture. It was run once, with the build of commit 880a9a3, from
+# the top of the checkout:
 #   tests/compat/make_fixture.sh build/cli/waypost
+# It speaks that build's command line: later builds take notes, messages and
+# invite codes on stdin, never as arguments.
 set -euo pipefail
 
 WAYPOST=$(realpath "$1")

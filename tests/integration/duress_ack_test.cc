@@ -70,7 +70,7 @@ TEST_F(DuressFlowTest, NormalUnlockKeepsFlaggingUntilTheAckArrives) {
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_EQ(BoardEntry().value("state", ""), "duress");
 
-  r = Wp(C, {"ack", std::to_string(alert), "--note", "called the safe house"});
+  r = WpIn(C, {"ack", std::to_string(alert), "--note", "-"}, "called the safe house");
   WP_ASSERT_OK(r);
   EXPECT_NE(r.err.find("Acknowledged alert " + std::to_string(alert)), std::string::npos)
       << r.Describe();
@@ -113,7 +113,7 @@ TEST_F(DuressFlowTest, AckByNameEndsTheDuressState) {
 
   RunResult r = Wp(C, {"ack", "Nobody"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  r = Wp(C, {"ack", kInviteName, "--note", "resolved"});
+  r = WpIn(C, {"ack", kInviteName, "--note", "-"}, "resolved");
   WP_ASSERT_OK(r);
   EXPECT_NE(r.err.find("Acknowledged alert"), std::string::npos) << r.Describe();
   EXPECT_EQ(BoardEntry().value("state", ""), "ok");

@@ -128,7 +128,7 @@ class DuressFlowTest : public IntegrationTest {
   // A check-in from `home` unlocked with `env`; returns the run (id on stdout).
   RunResult CheckIn(const std::string& home, const std::string& code, const std::string& note,
                     const EnvChanges& env = {}) {
-    RunResult r = Wp(home, {"checkin", code, "--note", note}, env);
+    RunResult r = WpIn(home, {"checkin", code, "--note", "-"}, note, env);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     EXPECT_FALSE(FirstLine(r.out).empty()) << r.Describe();
     return r;

@@ -43,7 +43,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   WP_ASSERT_OK(r);
   const std::string invite = FirstLine(r.out);
   WP_ASSERT_OK(Wp(S, {"init", "--name", "SubHelper", "--kdf", "interactive"}));
-  WP_ASSERT_OK(Wp(S, {"join", invite}));
+  WP_ASSERT_OK(WpIn(S, {"join"}, invite));
   WP_ASSERT_OK(Wp(S, {"sync"}));
   r = Wp(H, {"sync", "--json"});
   WP_ASSERT_OK(r);
@@ -73,8 +73,8 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
 
   // The captor's session: everything it prints is checked.
   std::vector<std::pair<std::string, RunResult>> captor;
-  auto run = [&](const std::vector<std::string>& args) {
-    RunResult res = Wp(H, args, AsDuress());
+  auto run = [&](const std::vector<std::string>& args, const std::string& input = "") {
+    RunResult res = WpIn(H, args, input, AsDuress());
     std::string what;
     for (const std::string& a : args) what += (what.empty() ? "" : " ") + a;
     captor.emplace_back(what, res);
@@ -108,7 +108,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   WP_ASSERT_OK(r);
   EXPECT_EQ(r.out.find(normal_id), std::string::npos) << r.out;
 
-  const RunResult duress_checkin = run({"checkin", "safe", "--note", "all fine here"});
+  const RunResult duress_checkin = run({"checkin", "safe", "--note", "-"}, "all fine here");
   WP_ASSERT_OK(duress_checkin);
   const std::string duress_id = FirstLine(duress_checkin.out);
   ASSERT_FALSE(duress_id.empty());

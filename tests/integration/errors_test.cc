@@ -128,7 +128,7 @@ TEST_F(ErrorsTest, UsageErrorsExitTwo) {
       {"frobnicate"},                // unknown command
       {"contacts", "--bogus"},       // unknown option
       {"--no-such-global", "inbox"}, // unknown global option
-      {"join"},                      // missing argument
+      {"join", "wpi1:AAAA"},         // an invite code in argv
       {"checkin"},                   // missing argument
       {},                            // no command at all
   };
@@ -161,7 +161,7 @@ TEST_F(ErrorsTest, MalformedInviteIsRejectedAndChangesNothing) {
   };
   for (const auto& [label, code] : cases) {
     SCOPED_TRACE(label);
-    r = Wp(H, {"join", code});
+    r = WpIn(H, {"join"}, code);
     EXPECT_ONE_ERROR_LINE(r);
     r = Wp(H, {"contacts", "--json"});
     WP_ASSERT_OK(r);
@@ -171,7 +171,7 @@ TEST_F(ErrorsTest, MalformedInviteIsRejectedAndChangesNothing) {
     EXPECT_EQ(r.out.find("wpr1:"), std::string::npos) << "a rejected invite must add no relay";
   }
   // The real one still works, once.
-  r = Wp(H, {"join", invite});
+  r = WpIn(H, {"join"}, invite);
   WP_ASSERT_OK(r);
   r = Wp(H, {"contacts", "--json"});
   WP_ASSERT_OK(r);
@@ -182,7 +182,7 @@ TEST_F(ErrorsTest, CheckinWithoutCoordinatorFails) {
   const std::string H = Home("helper");
   RunResult r = Wp(H, {"init", "--name", "Helper", "--kdf", "interactive"});
   WP_ASSERT_OK(r);
-  r = Wp(H, {"checkin", "crossed", "--note", "nobody to tell"});
+  r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "nobody to tell");
   EXPECT_ONE_ERROR_LINE(r);
   EXPECT_TRUE(r.out.empty()) << r.Describe();
   r = Wp(H, {"inbox", "--json"});
@@ -216,7 +216,7 @@ TEST_F(ErrorsTest, SyncWithRelayDownKeepsOutbox) {
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
   ASSERT_NO_FATAL_FAILURE(StopRelay());
 
-  RunResult r = Wp(H, {"checkin", "crossed", "--note", "waiting for the relay"});
+  RunResult r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "waiting for the relay");
   WP_ASSERT_OK(r);
   const std::string id = r.out.substr(0, r.out.find('\n'));
   for (int i = 0; i < 2; ++i) {
@@ -288,7 +288,7 @@ TEST_F(ErrorsTest, AlteredInviteIsRefused) {
   for (size_t at : {size_t(12), size_t(40), altered.size() / 2, altered.size() - 1}) {
     std::string typo = altered;
     typo[at] = typo[at] == 'A' ? 'B' : 'A';
-    r = Wp(H, {"join", typo});
+    r = WpIn(H, {"join"}, typo);
     EXPECT_ONE_ERROR_LINE(r);
     EXPECT_NE(r.err.find("malformed invite code"), std::string::npos) << r.err;
     // Inside the code every letter decodes, so only the checksum can catch

@@ -54,7 +54,7 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   EXPECT_EQ(contacts[0].value("role", ""), "helper");
 
   // The helper checks in with a note.
-  r = Wp(H, {"checkin", kCode, "--note", kNote});
+  r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
   WP_ASSERT_OK(r);
   const std::string id = FirstLine(r.out);
   ASSERT_FALSE(id.empty()) << r.Describe();
@@ -92,9 +92,9 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   }
 
   // A free-text message each way.
-  r = Wp(H, {"send", "--to", kCoordName, kSendText});
+  r = WpIn(H, {"send", "--to", kCoordName}, kSendText);
   WP_ASSERT_OK(r);
-  r = Wp(C, {"send", "--to", kInviteName, kReplyText});
+  r = WpIn(C, {"send", "--to", kInviteName}, kReplyText);
   WP_ASSERT_OK(r);
 
   // The coordinator confirms; the helper sees it.
@@ -173,7 +173,7 @@ TEST_F(FlowTest, ResyncDoesNotDuplicate) {
   ASSERT_NO_FATAL_FAILURE(StartRelay(R));
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, kCoordName, H, kHelperName, kInviteName));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
-  RunResult r = Wp(H, {"checkin", kCode, "--note", kNote});
+  RunResult r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
   WP_ASSERT_OK(r);
   const std::string id = FirstLine(r.out);
   r = Wp(H, {"sync"});
@@ -216,7 +216,7 @@ TEST_F(FlowTest, CheckinQueuedBeforeEnrollmentArrivesInOneSync) {
     SCOPED_TRACE("helper " + std::to_string(i));
     const std::string C = Home("coord" + std::to_string(i)), H = Home("helper" + std::to_string(i));
     ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, kCoordName, H, kHelperName, kInviteName));
-    RunResult r = Wp(H, {"checkin", kCode, "--note", kNote});
+    RunResult r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
     WP_ASSERT_OK(r);
     const std::string id = FirstLine(r.out);
     r = Wp(H, {"sync", "--json"});
@@ -246,7 +246,7 @@ TEST_F(FlowTest, EscapeSequencesFromPeersNeverReachTheTerminal) {
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
   const std::string hostile = "ok \x1b]0;pwned\x07 \x1b[2J \xc2\x9b" "31m done";
-  RunResult r = Wp(H, {"send", "--to", "Coord", hostile});
+  RunResult r = WpIn(H, {"send", "--to", "Coord"}, hostile);
   WP_ASSERT_OK(r);
   r = Wp(H, {"sync"});
   WP_ASSERT_OK(r);

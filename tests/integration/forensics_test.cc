@@ -105,10 +105,11 @@ class ForensicsTest : public IntegrationTest {
 
   // One command with TMPDIR pointing into the test dir. Its output is kept
   // and later checked for markers unless `may_show_markers`.
+  // `input` goes on stdin: notes, messages and invite codes.
   RunResult W(const std::string& home, const std::vector<std::string>& args,
-              bool may_show_markers = false, EnvChanges env = {}) {
+              bool may_show_markers = false, EnvChanges env = {}, const std::string& input = "") {
     env["TMPDIR"] = tmp_;
-    RunResult r = Wp(home, args, env);
+    RunResult r = WpIn(home, args, input, env);
     if (!may_show_markers) {
       std::string cmd;
       for (const std::string& a : args) cmd += a + " ";
@@ -143,12 +144,12 @@ class ForensicsTest : public IntegrationTest {
     RunResult r = W(C, {"invite", "--for", kInviteName});
     WP_ASSERT_OK(r);
     const std::string invite = r.out.substr(0, r.out.find('\n'));
-    WP_ASSERT_OK(W(H, {"join", invite}, true));  // "Joined <coordinator>"
+    WP_ASSERT_OK(W(H, {"join"}, true, {}, invite));  // "Joined <coordinator>"
     WP_ASSERT_OK(W(H, {"sync"}));
     WP_ASSERT_OK(W(C, {"sync"}));
     WP_ASSERT_OK(W(H, {"sync"}));
 
-    r = W(H, {"checkin", kCode, "--note", kNote});
+    r = W(H, {"checkin", kCode, "--note", "-"}, false, {}, kNote);
     WP_ASSERT_OK(r);
     const std::string id = r.out.substr(0, r.out.find('\n'));
     WP_ASSERT_OK(W(H, {"sync"}));
@@ -157,10 +158,10 @@ class ForensicsTest : public IntegrationTest {
     WP_ASSERT_OK(r);
     ASSERT_NE(r.out.find(kNote), std::string::npos) << "the check-in did not arrive";
     WP_ASSERT_OK(W(C, {"confirm", id}));
-    WP_ASSERT_OK(W(C, {"send", "--to", kInviteName, kSendText}));
+    WP_ASSERT_OK(W(C, {"send", "--to", kInviteName}, false, {}, kSendText));
     WP_ASSERT_OK(W(C, {"sync"}));
     WP_ASSERT_OK(W(H, {"sync"}));
-    WP_ASSERT_OK(W(H, {"send", "--to", kCoordName, kReplyText}));
+    WP_ASSERT_OK(W(H, {"send", "--to", kCoordName}, false, {}, kReplyText));
     WP_ASSERT_OK(W(H, {"sync"}));
     WP_ASSERT_OK(W(C, {"sync"}));
     r = W(H, {"inbox"}, true);
@@ -175,7 +176,7 @@ class ForensicsTest : public IntegrationTest {
     // and neither its note nor the duress passphrase lands in any file.
     WP_ASSERT_OK(W(H, {"duress", "set"}, false, {{"WAYPOST_NEW_PASSPHRASE", kDuressPassphrase}}));
     const EnvChanges duress = {{"WAYPOST_PASSPHRASE", kDuressPassphrase}};
-    WP_ASSERT_OK(W(H, {"checkin", kCode, "--note", kDuressNote}, false, duress));
+    WP_ASSERT_OK(W(H, {"checkin", kCode, "--note", "-"}, false, duress, kDuressNote));
     WP_ASSERT_OK(W(H, {"sync"}, false, duress));
     WP_ASSERT_OK(W(C, {"sync"}));
     r = W(C, {"inbox"}, true);

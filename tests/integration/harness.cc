@@ -57,7 +57,7 @@ void IntegrationTest::SetUp() { ASSERT_FALSE(dir_.path().empty()) << "no tempora
 void IntegrationTest::TearDown() { relay_.Stop(); }
 
 RunResult IntegrationTest::WpRaw(const std::vector<std::string>& args, const EnvChanges& extra,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, const std::string& input) {
   EnvChanges env = {
       {"WAYPOST_PASSPHRASE", kPassphrase},
       {"WAYPOST_NEW_PASSPHRASE", std::nullopt},
@@ -68,7 +68,7 @@ RunResult IntegrationTest::WpRaw(const std::vector<std::string>& args, const Env
   for (const auto& [k, v] : extra) env[k] = v;
   std::vector<std::string> argv{WAYPOST_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, env, timeout);
+  return RunProcess(argv, env, timeout, input);
 }
 
 RunResult IntegrationTest::Wp(const std::string& home, const std::vector<std::string>& args,
@@ -76,6 +76,13 @@ RunResult IntegrationTest::Wp(const std::string& home, const std::vector<std::st
   std::vector<std::string> full{"--home", home};
   full.insert(full.end(), args.begin(), args.end());
   return WpRaw(full, extra, timeout);
+}
+
+RunResult IntegrationTest::WpIn(const std::string& home, const std::vector<std::string>& args,
+                                const std::string& input, const EnvChanges& extra) {
+  std::vector<std::string> full{"--home", home};
+  full.insert(full.end(), args.begin(), args.end());
+  return WpRaw(full, extra, std::chrono::seconds(30), input);
 }
 
 void IntegrationTest::StartRelay(const std::string& home, const std::string& listen) {
@@ -138,7 +145,7 @@ void IntegrationTest::CreateAndJoin(const std::string& coord, const std::string&
   invite.pop_back();
   ASSERT_EQ(invite.find('\n'), std::string::npos) << "invite should print exactly one line";
   ASSERT_EQ(invite.rfind("wpi1:", 0), 0u) << invite;
-  r = Wp(helper, {"join", invite});
+  r = WpIn(helper, {"join"}, invite);
   WP_ASSERT_OK(r);
   r = Wp(helper, {"relays", "list"});
   WP_ASSERT_OK(r);

@@ -44,9 +44,14 @@ class IntegrationTest : public ::testing::Test {
   RunResult Wp(const std::string& home, const std::vector<std::string>& args,
                const EnvChanges& extra = {},
                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Wp() with `input` on stdin: notes, messages and invite codes come this
+  // way, never as arguments (README, "No text on the command line").
+  RunResult WpIn(const std::string& home, const std::vector<std::string>& args,
+                 const std::string& input, const EnvChanges& extra = {});
   // Runs waypost with exactly `args` (no --home added).
   RunResult WpRaw(const std::vector<std::string>& args, const EnvChanges& extra = {},
-                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                  const std::string& input = "");
 
   // Starts `waypost --home <home> relay --listen <listen>` and waits for its
   // address line. Sets relay_address_ and relay_port_. Fails the test (fatal)

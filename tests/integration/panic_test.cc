@@ -70,7 +70,7 @@ TEST_F(PanicTest, HelperAfterARealFlowKeepsNothing) {
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
   WP_ASSERT_OK(Wp(H, {"sync"}));  // the welcome arrives
-  WP_ASSERT_OK(Wp(H, {"checkin", "crossed", "--note", "group of 4, all well"}));
+  WP_ASSERT_OK(WpIn(H, {"checkin", "crossed", "--note", "-"}, "group of 4, all well"));
   WP_ASSERT_OK(Wp(H, {"sync"}));
   const auto before = SnapshotFiles(H);
   ASSERT_TRUE(before.count("waypost.key") == 1 && before.count("waypost-a.db") == 1 &&
@@ -87,7 +87,7 @@ TEST_F(PanicTest, HelperAfterARealFlowKeepsNothing) {
                                              {"relays", "list"},
                                              {"sync"},
                                              {"checkin", "crossed"},
-                                             {"send", "--to", "Coord", "hello"}}) {
+                                             {"send", "--to", "Coord"}}) {
     ExpectNoStore(H, args);
     ExpectNoStore(H, args, {{"WAYPOST_PASSPHRASE", "a wrong guess at it"}});
   }

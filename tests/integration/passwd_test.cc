@@ -106,7 +106,7 @@ TEST_F(PasswdCommandTest, RotateThenCheckInStillFlows) {
   ExpectOneErrorLine(Wp(H, {"whoami"}), "wrong passphrase");
 
   WP_ASSERT_OK(Wp(H, {"sync"}, AsNew()));  // the welcome comes down
-  r = Wp(H, {"checkin", "crossed", "--note", "after rotation"}, AsNew());
+  r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "after rotation", AsNew());
   WP_ASSERT_OK(r);
   const std::string id = r.out.substr(0, r.out.find('\n'));
   ASSERT_FALSE(id.empty()) << r.Describe();

@@ -15,11 +15,7 @@
 extern char** environ;
 
 namespace waypost::testing {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// The child's environment: ours, with `changes` applied.
 std::vector<std::string> BuildEnv(const EnvChanges& changes) {
   std::map<std::string, std::string> vars;
   for (char** e = environ; e && *e; ++e) {
@@ -40,6 +36,10 @@ std::vector<std::string> BuildEnv(const EnvChanges& changes) {
   for (const auto& [name, value] : vars) out.push_back(name + "=" + value);
   return out;
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
   std::vector<char*> out;

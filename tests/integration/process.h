@@ -17,6 +17,9 @@ namespace waypost::testing {
 // sets the variable, nullopt removes it.
 using EnvChanges = std::map<std::string, std::optional<std::string>>;
 
+// This process's environment with `changes` applied, as NAME=VALUE strings.
+std::vector<std::string> BuildEnv(const EnvChanges& changes);
+
 struct RunResult {
   int exit_code = -1;  // -1 when killed by a signal or timed out
   int signal = 0;      // the signal that ended it, if any

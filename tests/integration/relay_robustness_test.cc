@@ -118,7 +118,7 @@ TEST_F(RelayRobustnessTest, BadClientsDoNotDisturbNormalSyncs) {
   });
 
   // Meanwhile, normal syncs succeed.
-  RunResult r = Wp(H, {"checkin", "crossed", "--note", "under fire"});
+  RunResult r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "under fire");
   WP_ASSERT_OK(r);
   const std::string first = r.out.substr(0, r.out.find('\n'));
   r = Wp(H, {"sync", "--json"});
@@ -143,7 +143,7 @@ TEST_F(RelayRobustnessTest, BadClientsDoNotDisturbNormalSyncs) {
   WP_ASSERT_OK(r);
   r = Wp(C, {"sync"});
   WP_ASSERT_OK(r);
-  r = Wp(H, {"checkin", "camp", "--note", "after the storm"});
+  r = WpIn(H, {"checkin", "camp", "--note", "-"}, "after the storm");
   WP_ASSERT_OK(r);
   const std::string second = r.out.substr(0, r.out.find('\n'));
   r = Wp(H, {"sync"});

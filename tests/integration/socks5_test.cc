@@ -62,7 +62,7 @@ TEST_F(Socks5Test, CheckInAndConfirmationTravelThroughTheProxy) {
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
   const std::string proxy = "127.0.0.1:" + std::to_string(proxy_port_);
 
-  RunResult r = Wp(H, {"checkin", "crossed", "--note", "through the proxy"});
+  RunResult r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "through the proxy");
   WP_ASSERT_OK(r);
   const std::string id = r.out.substr(0, r.out.find('\n'));
   r = Wp(H, {"sync", "--socks5", proxy, "--json"});
