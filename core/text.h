@@ -53,4 +53,13 @@ inline bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+// True if `text` (valid UTF-8) holds a character that changes how the text
+// around it is shown while showing nothing itself: the bidirectional
+// embeddings, overrides, isolates and marks (U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069), the zero-width ones (U+200B-U+200D,
+// U+2060-U+2064, U+FEFF), the soft hyphen (U+00AD), and the invisible
+// fillers (U+115F, U+1160, U+180E, U+3164, U+FFA0). With them one name can
+// pose as another, or reverse what follows it, on a screen.
+bool HasInvisibleFormatting(std::string_view text);
+
 }  // namespace waypost

@@ -14,6 +14,12 @@ Status CheckName(std::string_view name) {
       return Status::InvalidArgument("a name cannot contain control characters");
     }
   }
+  // One name must not pass for another on the board (docs/protocol.md §4.1).
+  if (HasInvisibleFormatting(name)) {
+    return Status::InvalidArgument(
+        "a name cannot contain invisible characters (zero-width, or ones that change the "
+        "direction of text)");
+  }
   return Status::Ok();
 }
 

@@ -98,8 +98,9 @@ Result<E> ParseStored(std::string_view word) {
 }
 
 inline constexpr size_t kMaxNameSize = 64;
-// Ok for 1..64 bytes of UTF-8 with no control characters: names reach
-// terminals (docs/protocol.md §4.1).
+// Ok for 1..64 bytes of UTF-8 with no control characters and no invisible
+// formatting (core/text.h): names reach terminals, and one must not pose as
+// another (docs/protocol.md §4.1).
 Status CheckName(std::string_view name);
 
 }  // namespace waypost::node

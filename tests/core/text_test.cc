@@ -30,5 +30,26 @@ TEST(TextTest, ControlCharacters) {
   EXPECT_EQ(ControlCharAt("\xc2", 0), 0u);  // truncated: not a control character
 }
 
+// Each invisible formatting character alone, and inside a name, at its
+// start and at its end; ordinary letters of other scripts pass.
+TEST(TextTest, InvisibleFormatting) {
+  for (const char* invisible :
+       {"\u00AD", "\u061C", "\u115F", "\u1160", "\u180E", "\u200B", "\u200C", "\u200D",
+        "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2060",
+        "\u2061", "\u2062", "\u2063", "\u2064", "\u2066", "\u2067", "\u2068", "\u2069",
+        "\u3164", "\uFEFF", "\uFFA0"}) {
+    const std::string c = invisible;
+    SCOPED_TRACE(testing::PrintToString(c));
+    EXPECT_TRUE(HasInvisibleFormatting(c));
+    EXPECT_TRUE(HasInvisibleFormatting("Ami" + c + "ra"));
+    EXPECT_TRUE(HasInvisibleFormatting(c + "Amira"));
+    EXPECT_TRUE(HasInvisibleFormatting("Amira" + c));
+  }
+  for (const char* fine : {"Amira", "아미라", "أميرة", "Zoë", "Łukasz", "Amira 2", "😀",
+                           "\u2010-hyphen", "\u2065"}) {
+    EXPECT_FALSE(HasInvisibleFormatting(fine)) << fine;
+  }
+}
+
 }  // namespace
 }  // namespace waypost

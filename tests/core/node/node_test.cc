@@ -366,37 +366,60 @@ bool HasControlCharacter(const std::string& s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
+// A join request for `invite` from a fresh key pair, naming itself `name`.
+Bytes SealJoin(const pb::Invite& invite, const std::string& name, UnixTime now) {
+  SeededRandom random(99);
+  noise::KeyPair joiner = noise::KeyPair::Generate(random);
+  pb::Body body;
+  body.mutable_join()->set_name(name);
+  body.mutable_join()->set_tag_key(std::string(32, 'k'));
+  body.mutable_join()->set_chain_seed(std::string(32, 's'));
+  body.set_sent_at(now);
+  const std::string bytes = body.SerializeAsString();
+  Secret secret = Secret::FromString(invite.secret());
+  envelope::SealRequest req;
+  req.pattern = envelope::Pattern::kJoin;
+  req.sender = &joiner;
+  req.recipient_public = AsBytes(invite.inviter_key());
+  req.psk = &secret;
+  req.tag = envelope::JoinTagFor(secret);
+  req.expires_at = uint32_t(invite.expires_at());
+  req.body = AsBytes(bytes);
+  auto env = envelope::Seal(req, random);
+  EXPECT_OK(env);
+  return env.ok() ? *env : Bytes();
+}
+
 // §4.1: "Names are 1 to 64 bytes with no control characters." Names reach
 // terminals: a joiner holding an invite must not plant escapes in the
 // coordinator's contact list.
 TEST_F(NodeTest, JoinNameWithControlCharactersIsRefused) {
   auto invite = DecodeInvite(InviteFrom(coord_));
   ASSERT_OK(invite);
-  SeededRandom random(99);
-  noise::KeyPair joiner = noise::KeyPair::Generate(random);
-  pb::Body body;
-  body.mutable_join()->set_name("evil\x1b]0;owned\x07\x1b[2J");
-  body.mutable_join()->set_tag_key(std::string(32, 'k'));
-  body.mutable_join()->set_chain_seed(std::string(32, 's'));
-  body.set_sent_at(clock_.Now());
-  const std::string bytes = body.SerializeAsString();
-  Secret secret = Secret::FromString(invite->secret());
-  envelope::SealRequest req;
-  req.pattern = envelope::Pattern::kJoin;
-  req.sender = &joiner;
-  req.recipient_public = AsBytes(invite->inviter_key());
-  req.psk = &secret;
-  req.tag = envelope::JoinTagFor(secret);
-  req.expires_at = uint32_t(invite->expires_at());
-  req.body = AsBytes(bytes);
-  auto env = envelope::Seal(req, random);
-  ASSERT_OK(env);
-  auto r = coord_->Ingest(*env);
+  auto r = coord_->Ingest(SealJoin(*invite, "evil\x1b]0;owned\x07\x1b[2J", clock_.Now()));
   for (const ContactInfo& c : ContactsOf(coord_)) {
     EXPECT_FALSE(HasControlCharacter(c.name)) << "stored contact name with control characters";
   }
   EXPECT_FALSE(r.ok() && *r == IngestOutcome::kAccepted && ContactsOf(coord_).size() == 1 &&
                HasControlCharacter(ContactsOf(coord_)[0].name));
+}
+
+// Nor may a joiner pose as another helper on the board with a name that
+// looks the same but holds an invisible character, or that reverses what a
+// screen shows after it.
+TEST_F(NodeTest, JoinNameThatPosesAsAnotherIsRefused) {
+  Enroll(coord_, alice_);
+  for (const std::string& poser : {std::string("ali\u200Bce"), std::string("alice\u200D"),
+                                   std::string("\u202Eecila"), std::string("al\u00ADice")}) {
+    SCOPED_TRACE(::testing::PrintToString(poser));
+    auto invite = DecodeInvite(InviteFrom(coord_));
+    ASSERT_OK(invite);
+    const std::string before = Snapshot(coord_);
+    EXPECT_STATUS(coord_->Ingest(SealJoin(*invite, poser, clock_.Now())),
+                  Status::Code::kAuthFailed);
+    EXPECT_EQ(Snapshot(coord_), before);
+  }
+  EXPECT_EQ(ContactsOf(coord_).size(), 1u);
 }
 
 // The same rule on the joiner's side, for the inviter's name in the code.
@@ -411,6 +434,9 @@ TEST_F(NodeTest, InviterNameWithControlCharactersIsRefused) {
   if (joined.ok()) {
     EXPECT_FALSE(HasControlCharacter(*joined));
   }
+  invite->set_inviter_name("b\u200Base");
+  EXPECT_STATUS(alice_->Join(EncodeInvite(*invite)), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(ContactsOf(alice_).empty());
 }
 
 // A node whose clock is a day off its contact's still delivers, both ways.

@@ -99,6 +99,15 @@ TEST(VocabularyTest, CheckNameTakesUtf8) {
   EXPECT_OK(CheckName("Mary-Jane O'Neil (HQ) 2"));   // printable ASCII punctuation
 }
 
+// A name that looks like another, or turns the text after it around.
+TEST(VocabularyTest, CheckNameRefusesInvisibleFormatting) {
+  for (const char* bad : {"ali\u200Bce", "\u202Eecila", "alice\uFEFF", "al\u2066ice\u2069",
+                          "\u3164", "a\u00ADlice"}) {
+    EXPECT_STATUS(CheckName(bad), Status::Code::kInvalidArgument)
+        << "for a name in hex " << ToHex(AsBytes(bad));
+  }
+}
+
 TEST(VocabularyTest, CheckNameRefusesInvalidUtf8) {
   for (const char* bad : {"\xFF", "ab\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
     EXPECT_STATUS(CheckName(bad), Status::Code::kInvalidArgument)
