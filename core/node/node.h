@@ -152,7 +152,8 @@ class Node {
 
   // A relay's home is a node home with role relay; this serves its
   // envelopes table (core/sync/relay_service.h), after dropping what
-  // expired. `warn` hears of later purges that fail. The service borrows
+  // expired. InvalidArgument for any other role: a relay's address would
+  // publish a coordinator's or a helper's own key. `warn` hears of later purges that fail. The service borrows
   // this Node's store: it must not outlive the Node.
   Result<std::unique_ptr<sync::RelayService>> ServeRelay(
       std::function<void(const Status&)> warn = nullptr);

@@ -158,5 +158,17 @@ TEST_F(SyncRoundTest, ForgedEnvelopesAreCountedAndDropped) {
   EXPECT_EQ(Snapshot(coord_), before);
 }
 
+// A relay's address publishes its key, so a coordinator's or a helper's home
+// never serves as one.
+TEST_F(SyncRoundTest, OnlyARelaysHomeServesAsARelay) {
+  for (Peer* p : {&coord_, &alice_}) {
+    auto service = (*p)->ServeRelay();
+    EXPECT_STATUS(service, Status::Code::kInvalidArgument);
+    EXPECT_NE(service.status().message().find("a relay needs a home of its own"),
+              std::string::npos)
+        << service.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace waypost::node
