@@ -30,6 +30,10 @@ Bytes EpochBytes(Epoch epoch) {
 
 Epoch EpochOf(UnixTime t) { return t >= 0 ? t / kEpochSeconds : 0; }
 
+UnixTime RoundUpToEpoch(UnixTime t) {
+  return t <= 0 ? 0 : ((t + kEpochSeconds - 1) / kEpochSeconds) * kEpochSeconds;
+}
+
 RecipientTag TagFor(const Secret& tag_key, Epoch epoch) {
   RecipientTag tag;
   KeyedHash(tag_key, "waypost tag v1", EpochBytes(epoch), tag.data(), tag.size());

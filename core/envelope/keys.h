@@ -30,6 +30,12 @@ inline constexpr size_t kKeySize = 32;
 
 Epoch EpochOf(UnixTime t);
 
+// `t` moved up to the next epoch boundary (unchanged if it is one). Every
+// envelope's expiry is rounded so: a relay, which sees it in the clear,
+// must not learn from it to the second when the envelope was sealed
+// (docs/protocol.md §3.1).
+UnixTime RoundUpToEpoch(UnixTime t);
+
 // The 8-byte recipient tag for `epoch`. Anyone holding the tag key can
 // compute it; no one else can link tags of different epochs.
 RecipientTag TagFor(const Secret& tag_key, Epoch epoch);

@@ -27,7 +27,8 @@ Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes
   req.psk = &psk;
   req.tag = envelope::TagFor(to.tag_key, epoch);
   req.hint_chain = &chain;
-  req.expires_at = uint32_t(now + settings_.delivery_window_epochs * envelope::kEpochSeconds);
+  req.expires_at = uint32_t(
+      envelope::RoundUpToEpoch(now + settings_.delivery_window_epochs * envelope::kEpochSeconds));
   req.body = AsBytes(body_bytes);
   WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, envelope::Seal(req, random_));
   const envelope::ContentId id = envelope::ComputeContentId(sealed);

@@ -105,7 +105,8 @@ Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_s
   req.recipient_public = inviter_key;
   req.psk = &invite_secret;
   req.tag = envelope::JoinTagFor(invite_secret);
-  req.expires_at = uint32_t(expires_at);
+  // The invite's own expiry would say to the second when it was made.
+  req.expires_at = uint32_t(envelope::RoundUpToEpoch(expires_at));
   req.body = AsBytes(body_bytes);
   Result<Bytes> sealed = envelope::Seal(req, p_.random);
   Wipe(body_bytes);

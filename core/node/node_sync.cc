@@ -100,7 +100,8 @@ Result<std::unique_ptr<sync::RelayService>> Node::ServeRelay(
     std::function<void(const Status&)> warn) {
   // A relay's address publishes its key: never a coordinator's or a helper's.
   if (identity_.self().role != Role::kRelay) {
-    return Status::InvalidArgument("this home holds a " + std::string(NameOf(identity_.self().role)) +
+    return Status::InvalidArgument("this home holds a " +
+                                   std::string(NameOf(identity_.self().role)) +
                                    "'s identity; a relay needs a home of its own (--home DIR)");
   }
   auto service = std::make_unique<sync::RelayService>(db_, identity_.key_pair(), clock_, random_,

@@ -23,8 +23,11 @@ TEST(TextTest, InvalidUtf8) {
 TEST(TextTest, ControlCharacters) {
   EXPECT_EQ(ControlCharAt("\x1b[2J", 0), 1u);
   EXPECT_EQ(ControlCharAt("a\x7f", 1), 1u);
-  EXPECT_EQ(ControlCharAt("\xc2\x9b" "31m", 0), 2u);  // C1 CSI
-  EXPECT_EQ(ControlCharAt("\xc2\xa0", 0), 0u);        // no-break space is fine
+  EXPECT_EQ(ControlCharAt("\xc2\x9b"
+                          "31m",
+                          0),
+            2u);                                // C1 CSI
+  EXPECT_EQ(ControlCharAt("\xc2\xa0", 0), 0u);  // no-break space is fine
   EXPECT_EQ(ControlCharAt("ü", 0), 0u);
   EXPECT_EQ(ControlCharAt("a", 0), 0u);
   EXPECT_EQ(ControlCharAt("\xc2", 0), 0u);  // truncated: not a control character
@@ -34,10 +37,9 @@ TEST(TextTest, ControlCharacters) {
 // start and at its end; ordinary letters of other scripts pass.
 TEST(TextTest, InvisibleFormatting) {
   for (const char* invisible :
-       {"\u00AD", "\u061C", "\u115F", "\u1160", "\u180E", "\u200B", "\u200C", "\u200D",
-        "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2060",
-        "\u2061", "\u2062", "\u2063", "\u2064", "\u2066", "\u2067", "\u2068", "\u2069",
-        "\u3164", "\uFEFF", "\uFFA0"}) {
+       {"\u00AD", "\u061C", "\u115F", "\u1160", "\u180E", "\u200B", "\u200C", "\u200D", "\u200E",
+        "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2060", "\u2061", "\u2062",
+        "\u2063", "\u2064", "\u2066", "\u2067", "\u2068", "\u2069", "\u3164", "\uFEFF", "\uFFA0"}) {
     const std::string c = invisible;
     SCOPED_TRACE(testing::PrintToString(c));
     EXPECT_TRUE(HasInvisibleFormatting(c));
@@ -45,8 +47,8 @@ TEST(TextTest, InvisibleFormatting) {
     EXPECT_TRUE(HasInvisibleFormatting(c + "Amira"));
     EXPECT_TRUE(HasInvisibleFormatting("Amira" + c));
   }
-  for (const char* fine : {"Amira", "아미라", "أميرة", "Zoë", "Łukasz", "Amira 2", "😀",
-                           "\u2010-hyphen", "\u2065"}) {
+  for (const char* fine :
+       {"Amira", "아미라", "أميرة", "Zoë", "Łukasz", "Amira 2", "😀", "\u2010-hyphen", "\u2065"}) {
     EXPECT_FALSE(HasInvisibleFormatting(fine)) << fine;
   }
 }
