@@ -89,16 +89,25 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
   return Status::Ok();
 }
 
-Status RunJoin(Context& ctx) {
+Status RunJoin(Context& ctx, bool another_coordinator) {
   WAYPOST_ASSIGN_OR_RETURN(Secret code,
                            ctx.ReadText("invite code", "Invite code: ", node::kMaxInviteChars,
                                         /*secret=*/true));
   // A mistyped code is reported before anyone is asked for a passphrase.
   WAYPOST_RETURN_IF_ERROR(node::CheckInviteCode(Context::View(code)));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::string inviter, node->Join(Context::View(code)));
+  WAYPOST_ASSIGN_OR_RETURN(std::string inviter,
+                           node->Join(Context::View(code), another_coordinator));
   ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
            "'s reply arrives.");
+  if (another_coordinator) {
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<node::ContactInfo> contacts, node->Contacts());
+    std::string names;
+    for (const node::ContactInfo& c : contacts) {
+      if (c.role == node::Role::kCoordinator) names += (names.empty() ? "" : ", ") + c.name;
+    }
+    ctx.Note(Printable("Your check-ins now go to every coordinator: " + names + "."));
+  }
   return Status::Ok();
 }
 
@@ -112,14 +121,21 @@ Status RunContacts(Context& ctx) {
                      {"fingerprint", c.fingerprint},
                      {"role", NameOf(c.role)},
                      {"state", NameOf(c.state)},
-                     {"last_seen", c.last_seen ? nlohmann::json(Rfc3339(*c.last_seen)) : nullptr}});
+                     {"last_seen", c.last_seen ? nlohmann::json(Rfc3339(*c.last_seen)) : nullptr},
+                     {"since", Rfc3339(c.since)}});
     }
     ctx.Json(arr);
     return Status::Ok();
   }
   std::vector<std::vector<std::string>> rows;
   for (const node::ContactInfo& c : contacts) {
-    rows.push_back({c.name, std::string(NameOf(c.role)), std::string(NameOf(c.state)),
+    // A pending enrollment says how long it has waited: one that never
+    // completes is worth noticing (docs/protocol.md §5).
+    std::string state(NameOf(c.state));
+    if (c.state == node::ContactState::kPending) {
+      state += " for " + FormatAge(ctx.clock().Now() - c.since);
+    }
+    rows.push_back({c.name, std::string(NameOf(c.role)), state,
                     c.last_seen ? Rfc3339(*c.last_seen) : "never", c.fingerprint});
   }
   ctx.Out(Table({"NAME", "ROLE", "STATE", "LAST SEEN", "FINGERPRINT"}, rows));
@@ -173,7 +189,11 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   CLI::App* j = app.add_subcommand("join", "Accept an invite code, pasted at the prompt or piped");
   RefuseTextArgument(j, "CODE", "an invite code",
                      "run `waypost join` and paste it at the prompt, or pipe it on stdin");
-  j->callback([&chosen] { chosen = RunJoin; });
+  auto another = std::make_shared<bool>(false);
+  j->add_flag("--another-coordinator", *another,
+              "Also send check-ins to this coordinator, beside the ones you have");
+  j->callback(
+      [&chosen, another] { chosen = [another](Context& ctx) { return RunJoin(ctx, *another); }; });
 
   app.add_subcommand("contacts", "List contacts")->callback([&chosen] { chosen = RunContacts; });
 }

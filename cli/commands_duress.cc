@@ -35,8 +35,13 @@ std::string DuressLine(const std::string& name, int64_t alert, UnixTime since) {
 Status PrintOpenAlerts(Context& ctx, node::Node& node) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> open, node.Alerts(true));
   for (const node::AlertInfo& a : open) {
-    if (a.kind == node::AlertKind::kDuress)
+    if (a.kind == node::AlertKind::kDuress) {
       ctx.Out(Printable(DuressLine(a.peer, a.id, a.raised_at)) + "\n");
+    } else if (a.kind == node::AlertKind::kInviteReused) {
+      ctx.Out(Printable("INVITE: " + a.detail + " (alert " + std::to_string(a.id) +
+                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
+              "\n");
+    }
   }
   return Status::Ok();
 }
@@ -50,6 +55,16 @@ Status RunBoard(Context& ctx) {
     return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
   };
   if (ctx.globals().json) {
+    // An open invite-reuse alert rides on the entry of whoever used the
+    // invite first: scripts see it as the table's reader does.
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> open, node->Alerts(true));
+    auto invite_alert = [&open](const node::BoardEntry& e) {
+      for (const node::AlertInfo& a : open) {
+        if (a.kind == node::AlertKind::kInviteReused && a.fingerprint == e.fingerprint)
+          return nlohmann::json{{"alert", a.id}, {"detail", a.detail}};
+      }
+      return nlohmann::json(nullptr);
+    };
     nlohmann::json arr = nlohmann::json::array();
     for (const node::BoardEntry& e : board) {
       arr.push_back(
@@ -63,7 +78,8 @@ Status RunBoard(Context& ctx) {
            {"state", node::NameOf(e.state)},
            {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
            {"advice", e.state == node::BoardState::kDuress ? nlohmann::json(node::kDuressAdvice)
-                                                           : nlohmann::json(nullptr)}});
+                                                           : nlohmann::json(nullptr)},
+           {"invite_reused", invite_alert(e)}});
     }
     ctx.Json(arr);
     return Status::Ok();

@@ -1,5 +1,6 @@
 #include "cli/format.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/text.h"
@@ -50,6 +51,12 @@ Result<int64_t> ParseDuration(std::string_view text) {
   }
   if (number >= 0 || total <= 0) return bad;
   return total;
+}
+
+std::string FormatAge(int64_t seconds) {
+  if (seconds >= 86400) return std::to_string(seconds / 86400) + "d";
+  if (seconds >= 3600) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(std::max<int64_t>(seconds, 0) / 60) + "m";
 }
 
 std::string Printable(std::string_view text) {

@@ -16,6 +16,10 @@ std::string Rfc3339(UnixTime t);
 // "90s", "15m", "2h", "3d" (and combinations like "1h30m") to seconds.
 Result<int64_t> ParseDuration(std::string_view text);
 
+// How long ago, coarsely, for people: "3d", "5h", "12m", or "0m" (the
+// largest whole unit, rounded down).
+std::string FormatAge(int64_t seconds);
+
 // `text` with control characters (C0, DEL, C1) replaced, safe for a terminal.
 std::string Printable(std::string_view text);
 

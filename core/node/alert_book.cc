@@ -9,8 +9,9 @@ namespace waypost::node {
 namespace {
 
 // Every query below reads these columns, in this order (ReadAlert).
-#define WAYPOST_ALERT_COLUMNS                                                                 \
-  "SELECT a.id, a.kind, c.name, c.public_key, a.raised_at, a.acked_at, a.note, a.contact_id " \
+#define WAYPOST_ALERT_COLUMNS                                                                  \
+  "SELECT a.id, a.kind, c.name, c.public_key, a.raised_at, a.acked_at, a.note, a.contact_id, " \
+  "a.detail "                                                                                  \
   "FROM alerts a JOIN contacts c ON c.id = a.contact_id "
 
 Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
@@ -24,6 +25,7 @@ Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
   a.acked_at = row.ColumnOptionalInt64(5);
   a.note = row.ColumnText(6);
   open.contact = ContactId{row.ColumnInt64(7)};
+  a.detail = row.ColumnText(8);
   return open;
 }
 
@@ -47,15 +49,17 @@ bool AllDigits(std::string_view s) {
 
 }  // namespace
 
-Status AlertBook::Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now) {
+Status AlertBook::Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now,
+                        std::string_view detail) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement open,
       db_->Query("SELECT 1 FROM alerts WHERE contact_id = ? AND kind = ? AND acked_at IS NULL",
                  contact.value, NameOf(kind)));
   WAYPOST_ASSIGN_OR_RETURN(bool already, open.Step());
   if (already) return Status::Ok();
-  return db_->Run("INSERT INTO alerts(contact_id, kind, raised_at, message_id) VALUES(?, ?, ?, ?)",
-                  contact.value, NameOf(kind), now, message_id);
+  return db_->Run(
+      "INSERT INTO alerts(contact_id, kind, raised_at, message_id, detail) VALUES(?, ?, ?, ?, ?)",
+      contact.value, NameOf(kind), now, message_id, detail);
 }
 
 Result<std::vector<AlertInfo>> AlertBook::List(bool open_only) {

@@ -20,8 +20,10 @@ class AlertBook {
  public:
   explicit AlertBook(store::Database& db) : db_(&db) {}
 
-  // Raises `kind` about `contact` unless one is already open.
-  Status Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now);
+  // Raises `kind` about `contact` unless one is already open; `detail` is
+  // shown with it.
+  Status Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now,
+               std::string_view detail = "");
   // Newest first; only the unacknowledged ones if `open_only`.
   Result<std::vector<AlertInfo>> List(bool open_only);
 

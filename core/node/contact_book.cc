@@ -9,7 +9,7 @@ namespace {
 // Every query below reads these columns, in this order (ReadContact).
 #define WAYPOST_CONTACT_COLUMNS                                                            \
   "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
-  "peer_epoch FROM contacts "
+  "peer_epoch, created_at FROM contacts "
 
 Result<Contact> ReadContact(const store::Statement& row) {
   Contact c;
@@ -23,13 +23,14 @@ Result<Contact> ReadContact(const store::Statement& row) {
   c.chain_key = row.ColumnSecret(7);
   c.last_seen = row.ColumnOptionalInt64(8);
   c.peer_epoch = row.ColumnInt64(9);
+  c.created_at = row.ColumnInt64(10);
   return c;
 }
 
 }  // namespace
 
 ContactInfo Contact::Info() const {
-  return {name, envelope::Fingerprint(public_key.view()), role, state, last_seen};
+  return {name, envelope::Fingerprint(public_key.view()), role, state, last_seen, created_at};
 }
 
 template <typename... Args>
@@ -160,6 +161,8 @@ Status ContactBook::Mirror(const Contact& c, envelope::Epoch epoch, UnixTime now
 }
 
 Status ContactBook::Remove(ContactId id) {
+  // The invite they joined under goes with them: it is spent either way.
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM invites WHERE used_by = ?", id.value));
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM alerts WHERE contact_id = ?", id.value));
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM messages WHERE contact_id = ?", id.value));
   return db_->Run("DELETE FROM contacts WHERE id = ?", id.value);

@@ -32,6 +32,7 @@ struct Contact {
   Secret chain_key;                // the pair's chain key at chain_epoch
   envelope::Epoch peer_epoch = 0;  // the newest epoch the contact sealed under
   std::optional<UnixTime> last_seen;
+  UnixTime created_at = 0;
 
   ContactInfo Info() const;
 };

@@ -53,7 +53,7 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   return EncodeInvite(*invite);
 }
 
-Result<std::string> Enrollment::Join(std::string_view code) {
+Result<std::string> Enrollment::Join(std::string_view code, bool another_coordinator) {
   WAYPOST_ASSIGN_OR_RETURN(pb::Invite decoded, DecodeInvite(code));
   Scrubbed<pb::Invite> invite(std::move(decoded));
   const UnixTime now = p_.clock.Now();
@@ -66,6 +66,8 @@ Result<std::string> Enrollment::Join(std::string_view code) {
   }
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(inviter_key));
   if (known) return Status::AlreadyExists("you are already enrolled with " + known->name);
+  if (!another_coordinator)
+    WAYPOST_RETURN_IF_ERROR(CheckNoOtherCoordinator(invite->inviter_name()));
 
   Secret chain_seed(envelope::kKeySize);
   p_.random.Fill(chain_seed.span());
@@ -87,6 +89,21 @@ Result<std::string> Enrollment::Join(std::string_view code) {
   WAYPOST_RETURN_IF_ERROR(
       QueueJoinRequest(inviter_key.view(), invite_secret, invite->expires_at(), chain_seed));
   return invite->inviter_name();
+}
+
+// An informant with an invite of their own must not quietly become a second
+// coordinator, receiving every check-in from then on: it takes a flag, and
+// the error says who receives them now.
+Status Enrollment::CheckNoOtherCoordinator(const std::string& inviter_name) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators,
+                           p_.contacts.WithRole(Role::kCoordinator));
+  if (coordinators.empty()) return Status::Ok();
+  std::string names;
+  for (const Contact& c : coordinators) names += (names.empty() ? "" : ", ") + c.name;
+  return Status::AlreadyExists("your check-ins go to " + names + " (" +
+                               coordinators.front().Info().fingerprint +
+                               (coordinators.size() > 1 ? ", ..." : "") + "); to send them to " +
+                               inviter_name + " as well, join with --another-coordinator");
 }
 
 Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
@@ -115,6 +132,20 @@ Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_s
   return p_.outbox.Add(id, *sealed, expires_at, Outbox::Keep::kUntilRelayed);
 }
 
+// A second join under a used invite: the invite reached someone else too,
+// or the first joiner was not who the coordinator meant it for. Either way
+// the coordinator is told, with both fingerprints, and nobody is enrolled.
+Status Enrollment::AlertReuse(ContactId first, const PublicKey& second,
+                              std::string_view second_name) {
+  WAYPOST_ASSIGN_OR_RETURN(Contact first_joiner, p_.contacts.Get(first));
+  if (first_joiner.public_key == second) return Status::Ok();  // the same joiner again
+  const std::string detail = "invite used twice: first by " + first_joiner.name + " (" +
+                             first_joiner.Info().fingerprint + "), then by \"" +
+                             std::string(second_name) + "\" (" +
+                             envelope::Fingerprint(second.view()) + "): someone else may hold it";
+  return p_.alerts.Raise(first, AlertKind::kInviteReused, {}, p_.clock.Now(), detail);
+}
+
 Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveInvite& invite) {
   envelope::OpenRequest req;
   req.pattern = envelope::Pattern::kJoin;
@@ -126,6 +157,10 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   Wipe(opened.body);
   if (!parsed || !WellFormedJoin(*body)) return Status::AuthFailed();
   WAYPOST_ASSIGN_OR_RETURN(PublicKey joiner, PublicKey::From(opened.sender_public));
+  if (invite.used_by) {
+    WAYPOST_RETURN_IF_ERROR(AlertReuse(*invite.used_by, joiner, body->join().name()));
+    return IngestOutcome::kAccepted;
+  }
 
   WAYPOST_ASSIGN_OR_RETURN(std::optional<std::string> for_name, p_.invites.ForName(invite.id));
   if (!for_name) return IngestOutcome::kNotOurs;
@@ -145,7 +180,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
                                             .chain_epoch = join_epoch,
                                             .chain_key = &chain},
                                            now));
-  WAYPOST_RETURN_IF_ERROR(p_.invites.Remove(invite.id));
+  WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
 
   WAYPOST_ASSIGN_OR_RETURN(Contact joined, p_.contacts.Get(id));
   Scrubbed<pb::Body> welcome;

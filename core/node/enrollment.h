@@ -10,6 +10,7 @@
 
 #include "core/bytes.h"
 #include "core/clock.h"
+#include "core/node/alert_book.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
 #include "core/node/identity.h"
@@ -29,6 +30,7 @@ struct EnrollmentParts {
   RelayList& relays;
   ContactBook& contacts;
   InviteBook& invites;
+  AlertBook& alerts;
   Outbox& outbox;
   Courier& courier;
   const Clock& clock;
@@ -46,16 +48,22 @@ class Enrollment {
   Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
   // Accepts an invite: the inviter becomes a pending coordinator contact,
   // its relays are saved, this node becomes a helper, and a join request is
-  // queued. Returns the inviter's name.
-  Result<std::string> Join(std::string_view code);
+  // queued. Returns the inviter's name. AlreadyExists, naming them, when
+  // this node already has a coordinator, unless `another_coordinator`: every
+  // check-in would go to the new one too.
+  Result<std::string> Join(std::string_view code, bool another_coordinator);
   // A join request that `invite`'s secret opens: the joiner becomes a helper
-  // contact, the invite is spent, and a welcome is queued. AuthFailed if it
-  // does not open or is malformed; kNotOurs if the invite is already gone.
+  // contact, the invite is marked used, and a welcome is queued. If the
+  // invite was already used by someone else, nobody is enrolled and an
+  // alert names both (docs/protocol.md §5.2): someone else may hold the
+  // invite. AuthFailed if it does not open or is malformed.
   Result<IngestOutcome> TakeJoin(ByteView envelope, const LiveInvite& invite);
 
  private:
   Status QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret, int64_t expires_at,
                           const Secret& chain_seed);
+  Status CheckNoOtherCoordinator(const std::string& inviter_name);
+  Status AlertReuse(ContactId first, const PublicKey& second, std::string_view second_name);
 
   EnrollmentParts p_;
 };

@@ -11,10 +11,13 @@ Status InviteBook::Add(ByteView id, const Secret& secret, std::string_view for_n
 
 Result<std::vector<LiveInvite>> InviteBook::Live(UnixTime now) {
   std::vector<LiveInvite> out;
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db_->Query("SELECT id, secret FROM invites WHERE expires_at > ?", now));
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id, secret, used_by FROM invites WHERE expires_at > ?", now));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
-    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1)});
+    std::optional<ContactId> used_by;
+    if (!row.ColumnIsNull(2)) used_by = ContactId{row.ColumnInt64(2)};
+    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1), used_by});
   }));
   return out;
 }
@@ -27,7 +30,9 @@ Result<std::optional<std::string>> InviteBook::ForName(ByteView id) {
   return std::optional<std::string>(st.ColumnText(0));
 }
 
-Status InviteBook::Remove(ByteView id) { return db_->Run("DELETE FROM invites WHERE id = ?", id); }
+Status InviteBook::MarkUsed(ByteView id, ContactId contact) {
+  return db_->Run("UPDATE invites SET used_by = ? WHERE id = ?", contact.value, id);
+}
 
 Status InviteBook::PurgeExpired(UnixTime now) {
   return db_->Run("DELETE FROM invites WHERE expires_at <= ?", now);

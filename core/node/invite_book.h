@@ -13,6 +13,7 @@
 
 #include "core/bytes.h"
 #include "core/clock.h"
+#include "core/node/records.h"
 #include "core/secret.h"
 #include "core/status.h"
 #include "core/store/database.h"
@@ -20,8 +21,9 @@
 namespace waypost::node {
 
 struct LiveInvite {
-  Bytes id;       // 16 random bytes; never leaves this node
-  Secret secret;  // the join PSK
+  Bytes id;                          // 16 random bytes; never leaves this node
+  Secret secret;                     // the join PSK
+  std::optional<ContactId> used_by;  // the contact that joined with it
 };
 
 class InviteBook {
@@ -32,13 +34,14 @@ class InviteBook {
 
   Status Add(ByteView id, const Secret& secret, std::string_view for_name, UnixTime now,
              UnixTime expires_at);
-  // Invites not yet expired at `now`.
+  // Invites not yet expired at `now`, used or not: a used one is kept until
+  // it expires, so that a second join under it is noticed.
   Result<std::vector<LiveInvite>> Live(UnixTime now);
   // The name the new member is to be filed under ("" for the name it chose),
   // or nullopt if the invite is gone.
   Result<std::optional<std::string>> ForName(ByteView id);
-  // Spent by a join request.
-  Status Remove(ByteView id);
+  // Used by a join request from `contact`.
+  Status MarkUsed(ByteView id, ContactId contact);
   Status PurgeExpired(UnixTime now);
 
  private:

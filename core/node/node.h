@@ -111,7 +111,9 @@ class Node {
   Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
   // Accepts an invite: the inviter becomes a pending coordinator contact and
   // a join request is queued for the next sync. Returns the inviter's name.
-  Result<std::string> Join(std::string_view code);
+  // AlreadyExists, naming them, if this node already has a coordinator,
+  // unless `another_coordinator` (Enrollment::Join).
+  Result<std::string> Join(std::string_view code, bool another_coordinator = false);
 
   Result<std::vector<ContactInfo>> Contacts();
 
@@ -153,8 +155,8 @@ class Node {
   // A relay's home is a node home with role relay; this serves its
   // envelopes table (core/sync/relay_service.h), after dropping what
   // expired. InvalidArgument for any other role: a relay's address would
-  // publish a coordinator's or a helper's own key. `warn` hears of later purges that fail. The service borrows
-  // this Node's store: it must not outlive the Node.
+  // publish a coordinator's or a helper's own key. `warn` hears of later purges that fail. The
+  // service borrows this Node's store: it must not outlive the Node.
   Result<std::unique_ptr<sync::RelayService>> ServeRelay(
       std::function<void(const Status&)> warn = nullptr);
 
@@ -211,7 +213,7 @@ class Node {
 
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, clock_, random_};
   Enrollment enrollment_{
-      {db_, identity_, relays_, contacts_, invites_, outbox_, courier_, clock_, random_}};
+      {db_, identity_, relays_, contacts_, invites_, alerts_, outbox_, courier_, clock_, random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, courier_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};

@@ -118,10 +118,10 @@ Result<std::string> Node::CreateInvite(std::string_view for_name, int64_t ttl_se
   return code;
 }
 
-Result<std::string> Node::Join(std::string_view code) {
+Result<std::string> Node::Join(std::string_view code, bool another_coordinator) {
   std::string inviter;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
-    WAYPOST_ASSIGN_OR_RETURN(inviter, enrollment_.Join(code));
+    WAYPOST_ASSIGN_OR_RETURN(inviter, enrollment_.Join(code, another_coordinator));
     return Status::Ok();
   }));
   return inviter;

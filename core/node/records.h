@@ -40,6 +40,7 @@ struct ContactInfo {
   Role role = Role::kHelper;  // the contact's role in this node's eyes
   ContactState state = ContactState::kPending;
   std::optional<UnixTime> last_seen;
+  UnixTime since = 0;  // when this node added the contact (by its own clock)
 };
 
 struct MessageInfo {
@@ -66,6 +67,7 @@ struct AlertInfo {
   UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
   std::optional<UnixTime> acked_at;
   std::string note;
+  std::string detail;  // what else the alert says (who used an invite again)
 };
 
 // One helper's line on the coordinator's board.

@@ -79,9 +79,17 @@ CREATE TABLE IF NOT EXISTS alerts(
   note       TEXT NOT NULL DEFAULT '');
 )sql";
 
+// Version 4: an invite is kept, marked with the contact that used it, until
+// it expires, so that a second join under it is noticed and raises an alert
+// (docs/protocol.md §5.2); an alert may say more than its kind.
+constexpr const char* kAddInviteReuse = R"sql(
+ALTER TABLE invites ADD COLUMN used_by INTEGER REFERENCES contacts(id);
+ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress};
+constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress, kAddInviteReuse};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 }  // namespace

@@ -23,7 +23,8 @@ enum class MessageKind { kCheckIn, kText };
 // Outgoing: queued, relayed, delivered, confirmed. Incoming: received,
 // confirmed (docs/protocol.md §4.5).
 enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived };
-enum class AlertKind { kDuress };
+// kInviteReused: a second join under an invite that was already used.
+enum class AlertKind { kDuress, kInviteReused };
 // One helper's state on the coordinator's board.
 enum class BoardState { kOk, kDuress };
 
@@ -61,8 +62,8 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 1> kAll = {
-      {{AlertKind::kDuress, "duress"}}};
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 2> kAll = {
+      {{AlertKind::kDuress, "duress"}, {AlertKind::kInviteReused, "invite-reused"}}};
 };
 template <>
 struct Words<BoardState> {

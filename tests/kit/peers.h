@@ -211,10 +211,15 @@ inline std::string InviteFrom(Peer& coordinator, int64_t ttl = 3600) {
   return code.ok() ? *code : std::string();
 }
 
-// The whole enrollment: invite, join, join request in, welcome back.
+// The whole enrollment: invite, join, join request in, welcome back. A
+// helper that already has a coordinator joins with the flag that takes.
 inline void Enroll(Peer& coordinator, Peer& helper, int64_t ttl = 3600) {
   const std::string code = InviteFrom(coordinator, ttl);
-  auto joined = helper->Join(code);
+  auto contacts = helper->Contacts();
+  ASSERT_OK(contacts);
+  bool has_coordinator = false;
+  for (const ContactInfo& c : *contacts) has_coordinator |= c.role == Role::kCoordinator;
+  auto joined = helper->Join(code, has_coordinator);
   ASSERT_OK(joined);
   EXPECT_EQ(*joined, coordinator->self().name);
   EXPECT_EQ(Sync(helper, coordinator).accepted, 1);

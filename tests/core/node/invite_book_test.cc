@@ -45,6 +45,7 @@ class InviteBookTest : public ::testing::Test {
 
   testing::NodeDatabase db_;
   InviteBook invites_{db_.db()};
+  SeededRandom random_{1};
 };
 
 TEST_F(InviteBookTest, ALiveInviteCarriesItsIdAndSecret) {
@@ -71,12 +72,19 @@ TEST_F(InviteBookTest, ForNameGivesTheNameToFileUnderOrEmptyForTheChosenOne) {
   EXPECT_EQ(ForName(3), std::nullopt);  // never handed out
 }
 
-TEST_F(InviteBookTest, ASpentInviteIsGone) {
+// A used invite stays until it expires, marked with who used it, so that a
+// second join under it is noticed (docs/protocol.md §5.2).
+TEST_F(InviteBookTest, AUsedInviteIsKeptAndSaysWhoUsedIt) {
   Add(1, "bob", kNow + 100);
   Add(2, "", kNow + 100);
-  ASSERT_OK(invites_.Remove(IdOf(1)));
-  EXPECT_EQ(ForName(1), std::nullopt);
-  EXPECT_EQ(LiveIds(kNow), std::vector<Bytes>{IdOf(2)});
+  const ContactId bob = db_.AddContact("bob", random_, kNow);
+  ASSERT_OK(invites_.MarkUsed(IdOf(1), bob));
+  EXPECT_EQ(ForName(1), "bob");
+  ASSERT_OK_AND_ASSIGN(std::vector<LiveInvite> live, invites_.Live(kNow));
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].used_by, std::optional<ContactId>(bob));
+  EXPECT_EQ(live[1].used_by, std::nullopt);
+  EXPECT_TRUE(LiveIds(kNow + 100).empty());
 }
 
 TEST_F(InviteBookTest, PurgeExpiredDeletesInvitesFromTheirExpiryOn) {

@@ -179,15 +179,73 @@ TEST_F(NodeTest, InviteIsOneTime) {
   EXPECT_EQ(coord_->Ingest(forged).status().code(), Status::Code::kAuthFailed);
 
   EXPECT_EQ(IngestAll(coord_, alice_join).accepted, 1);
-  Tally second = IngestAll(coord_, bob_join);
-  EXPECT_EQ(second.accepted, 0);
-  EXPECT_EQ(second.not_ours + second.failed, 1);
+  // The second join enrolls nobody: it is taken in only to raise an alert
+  // that names both joiners (docs/protocol.md §5.2), which the next test
+  // looks at.
+  IngestAll(coord_, bob_join);
   auto contacts = ContactsOf(coord_);
   ASSERT_EQ(contacts.size(), 1u);
   EXPECT_EQ(contacts[0].name, "alice");
   // A replay of the accepted request is only a duplicate.
   EXPECT_EQ(coord_->Ingest(alice_join[0]).value(), IngestOutcome::kDuplicate);
   EXPECT_EQ(ContactsOf(coord_).size(), 1u);
+}
+
+// Someone who saw the invite joins first; the real helper's join comes
+// second and would stay pending forever. The coordinator is told at once,
+// with both fingerprints, and still enrolls nobody else; the helper sees how
+// long its enrollment has been pending.
+TEST_F(NodeTest, ASecondJoinOnAUsedInviteRaisesAnAlertNamingBoth) {
+  Peer informant{"amira", Role::kHelper, clock_, 3};
+  const std::string code = InviteFrom(coord_);
+  ASSERT_OK(informant->Join(code));
+  ASSERT_OK(alice_->Join(code));
+  EXPECT_EQ(IngestAll(coord_, Fetch(coord_, Upload(informant))).accepted, 1);
+  clock_.Advance(600);
+  const std::vector<Bytes> second = Upload(alice_);
+  ASSERT_EQ(second.size(), 1u);
+  auto taken = coord_->Ingest(second[0]);
+  ASSERT_OK(taken);
+  EXPECT_EQ(*taken, IngestOutcome::kAccepted);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertInfo> open, coord_->Alerts(true));
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, AlertKind::kInviteReused);
+  EXPECT_EQ(open[0].peer, "amira");
+  EXPECT_NE(open[0].detail.find(informant->self().fingerprint), std::string::npos)
+      << open[0].detail;
+  EXPECT_NE(open[0].detail.find(alice_->self().fingerprint), std::string::npos) << open[0].detail;
+  EXPECT_NE(open[0].detail.find("someone else may hold it"), std::string::npos);
+  EXPECT_EQ(ContactsOf(coord_).size(), 1u);
+
+  // The real helper's side: pending, and since when.
+  ASSERT_EQ(ContactsOf(alice_).size(), 1u);
+  EXPECT_EQ(ContactsOf(alice_)[0].state, ContactState::kPending);
+  EXPECT_EQ(ContactsOf(alice_)[0].since, clock_.Now() - 600);
+
+  // Acknowledged like any alert; it queues nothing for anyone.
+  Upload(coord_);  // the welcome to the first joiner
+  ASSERT_OK(coord_->Ack(std::to_string(open[0].id), "asked them in person"));
+  EXPECT_TRUE(Upload(coord_).empty());
+  EXPECT_TRUE(coord_->Alerts(true)->empty());
+}
+
+// An informant who has a helper's ear must not quietly become a second
+// coordinator that every check-in then goes to.
+TEST_F(NodeTest, JoiningASecondCoordinatorTakesAFlag) {
+  Enroll(coord_, alice_);
+  Peer other{"other", Role::kCoordinator, clock_, 4};
+  const std::string code = InviteFrom(other);
+  auto refused = alice_->Join(code);
+  EXPECT_STATUS(refused, Status::Code::kAlreadyExists);
+  EXPECT_NE(refused.status().message().find("your check-ins go to base"), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("--another-coordinator"), std::string::npos);
+  EXPECT_EQ(ContactsOf(alice_).size(), 1u);
+  EXPECT_TRUE(Upload(alice_).empty());
+
+  ASSERT_OK(alice_->Join(code, /*another_coordinator=*/true));
+  EXPECT_EQ(ContactsOf(alice_).size(), 2u);
 }
 
 TEST_F(NodeTest, ExpiredInviteCannotBeJoined) {

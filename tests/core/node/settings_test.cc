@@ -152,7 +152,8 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
 }
 
 // A database from before the settings table (schema version 1: no settings,
-// no duress columns, no alerts) opens, gains them, and keeps its data.
+// no duress columns, no alerts, no record of who used an invite) opens,
+// gains them, and keeps its data.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_OK(alice_->CheckIn("crossed", "before-upgrade", ""));
@@ -160,9 +161,10 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   ASSERT_OK(
       coord_.Raw().Exec("DROP TABLE settings; DROP TABLE alerts; "
                         "ALTER TABLE messages DROP COLUMN duress; "
-                        "ALTER TABLE contacts DROP COLUMN peer_epoch; PRAGMA user_version = 1"));
+                        "ALTER TABLE contacts DROP COLUMN peer_epoch; "
+                        "ALTER TABLE invites DROP COLUMN used_by; PRAGMA user_version = 1"));
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 3);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 4);
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
   ASSERT_OK(coord_->SetRetention(std::nullopt));
@@ -171,7 +173,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 4"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 5"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());
