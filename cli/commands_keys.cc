@@ -31,31 +31,11 @@ Status RunSuggestPassphrase(Context& ctx) {
 
 namespace {
 
-// Finishes or discards what a crash in `passwd --rotate` left behind.
-// Returns true if that completed a rotation (then nothing more is done).
-Result<bool> Recover(Context& ctx, const Secret& current) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Recovery recovery,
-                           store::RecoverRotation(ctx.globals().home, current));
-  switch (recovery) {
-    case store::Recovery::kNothingToDo:
-      return false;
-    case store::Recovery::kDiscardedStale:
-      ctx.Note("Removed what an interrupted key rotation left behind; nothing had changed.");
-      return false;
-    case store::Recovery::kCompleted:
-      ctx.Note("Finished an interrupted key rotation: its new passphrase and key are in effect.");
-      return true;
-  }
-  return false;
-}
-
 Status RunPasswd(Context& ctx, const PasswdOptions& o) {
   if (o.suggest) return RunSuggestPassphrase(ctx);
   const std::string& home = ctx.globals().home;
   WAYPOST_RETURN_IF_ERROR(ctx.RequireStore());
   WAYPOST_ASSIGN_OR_RETURN(Secret current, ctx.ReadPassphrase());
-  WAYPOST_ASSIGN_OR_RETURN(bool recovered, Recover(ctx, current));
-  if (recovered) return Status::Ok();
   // On a terminal, say "wrong passphrase" before asking for a new one twice.
   if (!ctx.HasNewPassphraseInEnvironment()) {
     WAYPOST_RETURN_IF_ERROR(store::KeyFile::Unlock(store::KeyFilePath(home), current).status());

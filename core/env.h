@@ -91,10 +91,6 @@ class Env {
   // `to` is as it was.
   virtual Status LinkFile(const std::string& from, const std::string& to) = 0;
 
-  // rename(2): atomically replaces whatever is at `to` with the file at
-  // `from`. On failure both names are as they were.
-  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
-
   // unlink(2). A symbolic link is removed, never followed.
   // Errors: NotFound if nothing is there; IoError.
   virtual Status RemoveFile(const std::string& path) = 0;

@@ -143,11 +143,6 @@ class PosixEnv final : public Env {
     return ErrnoStatus(errno, "cannot move into place", to, kTakenIsAlreadyExists);
   }
 
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    if (::rename(from.c_str(), to.c_str()) == 0) return Status::Ok();
-    return ErrnoStatus(errno, "cannot move into place", to);
-  }
-
   Status RemoveFile(const std::string& path) override {
     if (::unlink(path.c_str()) == 0) return Status::Ok();
     return ErrnoStatus(errno, "cannot remove", path, kMissingIsNotFound);

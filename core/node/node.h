@@ -79,7 +79,7 @@ class Node {
   // `waypost passwd [--rotate]` for the store that `current` opens; opens it
   // first (so a decoy is marked used). In a decoy, rotate only re-wraps (its
   // key must stay the one the main store holds), which looks the same from
-  // outside. The caller runs store::RecoverRotation first.
+  // outside. Opening finishes a change that a crash interrupted (home.h).
   static Status ChangePassphrase(const std::string& home, const Secret& current, const Secret& next,
                                  bool rotate, const Clock& clock, Random& random);
 

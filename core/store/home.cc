@@ -3,7 +3,9 @@
 #include <optional>
 #include <span>
 #include <utility>
+#include <vector>
 
+#include "core/store/internal/file_util.h"
 #include "core/store/key_file.h"
 
 namespace waypost::store {
@@ -142,10 +144,48 @@ Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase,
   if (!StoreExists(home, env)) {
     return Status::NotFound("no store at " + home + "; run `waypost init` first");
   }
-  WAYPOST_ASSIGN_OR_RETURN(KeyFile::Unlocked unlocked,
-                           KeyFile::Unlock(KeyFilePath(home), passphrase, env));
-  WAYPOST_ASSIGN_OR_RETURN(auto opened, OpenEither(home, unlocked.db_key));
-  return OpenedStore{std::move(opened.second), std::move(unlocked.db_key), unlocked.slot};
+  const std::string key_path = KeyFilePath(home);
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<KeyFile::Unlocked> keys,
+                           KeyFile::UnlockAll(key_path, passphrase, env));
+  Status first_error = Status::Ok();
+  bool interrupted = false;
+  for (KeyFile::Unlocked& key : keys) {
+    interrupted = interrupted || key.settle;
+    Result<std::pair<int, Database>> opened = OpenEither(home, key.db_key);
+    if (!opened.ok()) {
+      if (opened.status().code() != Status::Code::kCorrupt) return opened.status();
+      if (first_error.ok()) first_error = opened.status();
+      continue;
+    }
+    // A leftover journal first: after a rotation interrupted past its rekey
+    // it holds the database under the old key (passwd.h). Then the file
+    // settles.
+    WAYPOST_RETURN_IF_ERROR(
+        WipeLeftoverJournal(opened->second, DatabasePath(home, opened->first), env));
+    if (key.settle) WAYPOST_RETURN_IF_ERROR(KeyFile::Settle(key_path, key.copy, env));
+    return OpenedStore{std::move(opened->second), std::move(key.db_key), key.slot};
+  }
+  if (interrupted) {
+    return Status::Corrupt(
+        "a crash interrupted a change of this passphrase before it was finished, and the key "
+        "this passphrase opens does not match the database; open the store with the other "
+        "passphrase of that change (the old one or the new one)");
+  }
+  return first_error;
+}
+
+Status WipeLeftoverJournal(Database& db, const std::string& db_path, Env& env) {
+  const std::string journal = db_path + "-journal";
+  if (!env.FileExists(journal)) return Status::Ok();
+  WAYPOST_RETURN_IF_ERROR(db.Exec("BEGIN EXCLUSIVE"));
+  // Under the exclusive lock no other connection is inside a transaction,
+  // and this one has written nothing: the journal is nobody's.
+  Status status = internal::OverwriteInPlace(env, journal, nullptr);
+  if (status.ok()) status = env.RemoveFile(journal);
+  if (status.code() == Status::Code::kNotFound) status = Status::Ok();
+  if (status.ok()) status = env.SyncDir(internal::DirOf(db_path));
+  Status ended = db.Exec("COMMIT");
+  return status.ok() ? ended : status;
 }
 
 Result<Database> OpenDatabaseWithKey(const std::string& home, const Secret& key) {

@@ -1,7 +1,7 @@
 // The on-disk home of a store:
 //
 //   <home>/              mode 0700
-//   <home>/waypost.key   the key file (key_file.h), 332 bytes, mode 0600
+//   <home>/waypost.key   the key file (key_file.h), 8192 bytes, mode 0600
 //   <home>/waypost-a.db  two SQLCipher databases, each under its own random
 //   <home>/waypost-b.db  256-bit key
 //
@@ -83,9 +83,16 @@ struct OpenedStore {
 // Unlocks the key file, then opens whichever database the key opens. Both
 // files are always tried (see above). Nothing is opened for writing before
 // the key file unlocks, so a wrong passphrase leaves every file untouched.
+// After a crash in the middle of a passphrase change the key file's two
+// copies may differ (key_file.h): each key the passphrase opens is tried,
+// and the file is settled on the side of the one that opened a database.
+// Before that, a rollback journal that no transaction owns any more (which
+// may hold every page under the key being replaced) is overwritten and
+// removed (WipeLeftoverJournal).
 // Errors: NotFound "no store at <home>; run `waypost init` first";
 // WrongPassphrase; Corrupt (damaged key file, or no database matches the
-// key); IoError (including "store is locked by another process").
+// key, with a hint when an interrupted change is why); IoError (including
+// "store is locked by another process").
 Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase,
                               Env& env = Env::Default());
 
@@ -102,5 +109,14 @@ Result<Database> RecreateOtherDatabase(const std::string& home, const Secret& ma
 
 // The path of the database that `key` opens (both are tried), or Corrupt.
 Result<std::string> DatabasePathForKey(const std::string& home, const Secret& key);
+
+// If a rollback journal is beside the database `db` (open at `db_path`),
+// takes the exclusive lock, so that no transaction owns it, and overwrites
+// it with zeros in place, then removes it. A hot journal was already played
+// back when `db` was opened. This is how a re-key's journal, which holds
+// every page under the old key, leaves no such page in free blocks
+// (passwd.h); and a crash's leftover goes the same way.
+// Errors: IoError (also "locked" after the busy timeout).
+Status WipeLeftoverJournal(Database& db, const std::string& db_path, Env& env = Env::Default());
 
 }  // namespace waypost::store

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <span>
 #include <string_view>
 #include <vector>
 
 #include "core/store/home.h"
+#include "core/store/internal/file_util.h"
 
 namespace waypost::store {
 namespace {
@@ -35,9 +35,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 // waypost.key itself, or a copy beside it: "waypost.key.tmp-XXXXXX" from an
-// interrupted atomic write (file_util.cc), "waypost.key.rotating" from an
-// interrupted `passwd --rotate` (passwd.h). Any "waypost.key.*" counts, so a
-// copy named by a later feature is not missed.
+// `init` interrupted before its link (file_util.cc). Any "waypost.key.*"
+// counts, so a copy named by a later feature is not missed.
 bool IsKeyFileCopy(std::string_view name) {
   return name == kKeyFileName || StartsWith(name, std::string(kKeyFileName) + ".");
 }
@@ -76,32 +75,6 @@ Result<Victims> ListVictims(const std::string& home, Env& env) {
   return v;
 }
 
-// One pass over the whole file: `random` bytes, or zeros when it is null;
-// then fsync.
-Status OverwritePass(WritableFile& file, uint64_t size, Random* random) {
-  std::array<uint8_t, 4096> buf{};
-  for (uint64_t done = 0; done < size;) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(size - done, buf.size()));
-    if (random != nullptr) random->Fill(std::span<uint8_t>(buf.data(), n));
-    WAYPOST_RETURN_IF_ERROR(file.WriteAt(done, ByteView(buf.data(), n)));
-    done += n;
-  }
-  return file.Sync();
-}
-
-// Random bytes, fsync, zeros, fsync. On flash or copy-on-write file systems
-// the old blocks may survive this; the overwrite is defence in depth, and
-// SECURITY.md says why the key file's small size is what really counts.
-Status Overwrite(const std::string& path, Random& random, Env& env) {
-  uint64_t size = 0;
-  // A symbolic link or a FIFO planted under this name gives no file: it is
-  // unlinked below, never followed or waited on.
-  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env.OpenForOverwrite(path, &size));
-  if (file == nullptr) return Status::Ok();
-  WAYPOST_RETURN_IF_ERROR(OverwritePass(*file, size, &random));
-  return OverwritePass(*file, size, nullptr);
-}
-
 // A file already gone is fine: an earlier, interrupted run removed it.
 void Remove(const std::string& path, Env& env, FirstError& errors) {
   Status removed = env.RemoveFile(path);
@@ -119,7 +92,12 @@ Status Panic(const std::string& home, Random& random, Env& env) {
   // 1. The key. Even if the overwrite fails, the unlink still goes ahead:
   //    without its name the file cannot be unlocked by any later `waypost`.
   for (const std::string& path : victims.key_files) {
-    errors.Note(Overwrite(path, random, env));
+    // Random bytes, then zeros, each synced, in the file's own blocks. On
+    // flash or copy-on-write file systems the old blocks may survive this;
+    // SECURITY.md says why the key file's small size is what really counts.
+    // A symbolic link or a FIFO planted under this name is not followed or
+    // waited on, only unlinked below.
+    errors.Note(internal::OverwriteInPlace(env, path, &random));
     Remove(path, env, errors);
   }
   errors.Note(env.SyncDir(home));

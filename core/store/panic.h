@@ -17,9 +17,10 @@ namespace waypost::store {
 
 // Destroys the store under `home`, in this order:
 //   1. every copy of the key file: <home>/waypost.key first, then every
-//      waypost.key.* beside it: temporary files that atomic writes leave
-//      behind after a crash (waypost.key.tmp-XXXXXX, file_util.h) and an
-//      interrupted rotation's waypost.key.rotating (passwd.h). Each is
+//      waypost.key.* beside it: the temporary file that an `init`
+//      interrupted by a crash leaves (waypost.key.tmp-XXXXXX, file_util.h).
+//      Every later change of the key file is made in place, in its one
+//      inode (key_file.h), so no older copy exists to be found. Each is
 //      overwritten with `random` bytes, fsynced, overwritten with zeros,
 //      fsynced, unlinked; then the directory is fsynced;
 //   2. both databases (home.h: waypost-a.db and waypost-b.db, the main

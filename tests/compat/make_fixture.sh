@@ -12,6 +12,9 @@
 #   tests/compat/make_fixture.sh build/cli/waypost
 # It speaks that build's command line: later builds take notes, messages and
 # invite codes on stdin, never as arguments.
+# Its key files were later carried to key-file version 2 (written in place,
+# two copies) by upgrade_key_files.py; the databases are as that build wrote
+# them.
 set -euo pipefail
 
 WAYPOST=$(realpath "$1")

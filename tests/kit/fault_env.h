@@ -36,22 +36,11 @@ namespace waypost::testing {
 
 // The operations that change files. SQLite's xWrite, xSync, xTruncate and
 // xDelete count as kWrite, kSync, kTruncate and kRemove.
-enum class FaultOp {
-  kAny,
-  kCreate,
-  kWrite,
-  kSync,
-  kSyncDir,
-  kLink,
-  kRename,
-  kRemove,
-  kMkdir,
-  kTruncate
-};
+enum class FaultOp { kAny, kCreate, kWrite, kSync, kSyncDir, kLink, kRemove, kMkdir, kTruncate };
 
 inline const char* FaultOpName(FaultOp op) {
-  constexpr const char* kNames[] = {"any",  "create", "write",  "sync",  "syncdir",
-                                    "link", "rename", "remove", "mkdir", "truncate"};
+  constexpr const char* kNames[] = {"any",  "create", "write", "sync",    "syncdir",
+                                    "link", "remove", "mkdir", "truncate"};
   return kNames[static_cast<int>(op)];
 }
 
@@ -187,10 +176,6 @@ class FaultEnv final : public Env {
   Status LinkFile(const std::string& from, const std::string& to) override {
     WAYPOST_RETURN_IF_ERROR(faults_.Check(FaultOp::kLink, to));
     return base_.LinkFile(from, to);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    WAYPOST_RETURN_IF_ERROR(faults_.Check(FaultOp::kRename, to));
-    return base_.RenameFile(from, to);
   }
   Status RemoveFile(const std::string& path) override {
     WAYPOST_RETURN_IF_ERROR(faults_.Check(FaultOp::kRemove, path));

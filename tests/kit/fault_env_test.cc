@@ -43,27 +43,26 @@ class FaultEnvTest : public ::testing::Test {
 TEST_F(FaultEnvTest, WithoutAPlanEverythingWorksAndIsCounted) {
   std::string tmp;
   ASSERT_OK(WriteTemp("hello", &tmp));
-  ASSERT_OK(env_.RenameFile(tmp, dir_.File("a")));
-  ASSERT_OK(env_.LinkFile(dir_.File("a"), dir_.File("b")));
-  ASSERT_OK(env_.RemoveFile(dir_.File("a")));
+  ASSERT_OK(env_.LinkFile(tmp, dir_.File("b")));
+  ASSERT_OK(env_.RemoveFile(tmp));
   ASSERT_OK(env_.SyncDir(dir_.path()));
   ASSERT_OK(env_.CreateDirs(dir_.File("x/y"), 0700));
 
   EXPECT_EQ(ReadAll(dir_.File("b")), Text("hello"));
   EXPECT_FALSE(faults_.hit());
-  EXPECT_EQ(faults_.count(FaultOp::kAny), 8);
-  for (FaultOp op : {FaultOp::kCreate, FaultOp::kWrite, FaultOp::kSync, FaultOp::kRename,
-                     FaultOp::kLink, FaultOp::kRemove, FaultOp::kSyncDir, FaultOp::kMkdir}) {
+  EXPECT_EQ(faults_.count(FaultOp::kAny), 7);
+  for (FaultOp op : {FaultOp::kCreate, FaultOp::kWrite, FaultOp::kSync, FaultOp::kLink,
+                     FaultOp::kRemove, FaultOp::kSyncDir, FaultOp::kMkdir}) {
     EXPECT_EQ(faults_.count(op), 1) << FaultOpName(op);
   }
   const std::vector<FaultInjector::Event>& log = faults_.log();
-  ASSERT_EQ(log.size(), 8u);
+  ASSERT_EQ(log.size(), 7u);
   EXPECT_EQ(log[0].op, FaultOp::kCreate);
   EXPECT_EQ(log[0].path, dir_.File("f"));
   EXPECT_EQ(log[1].op, FaultOp::kWrite);
   EXPECT_EQ(log[1].path, tmp);
-  EXPECT_EQ(log[3].op, FaultOp::kRename);
-  EXPECT_EQ(log[3].path, dir_.File("a"));  // the target
+  EXPECT_EQ(log[3].op, FaultOp::kLink);
+  EXPECT_EQ(log[3].path, dir_.File("b"));  // the target
 }
 
 TEST_F(FaultEnvTest, FailsExactlyTheNthOperationOfAKindAndDoesNothing) {
@@ -88,10 +87,11 @@ TEST_F(FaultEnvTest, FailsExactlyTheNthOperationOfAKindAndDoesNothing) {
 
 TEST_F(FaultEnvTest, OtherKindsDoNotCountTowardsTheNth) {
   Put("a", "1");
-  faults_.Fail(FaultOp::kRename, 1);
+  faults_.Fail(FaultOp::kLink, 1);
   ASSERT_OK(env_.SyncDir(dir_.path()));
-  ASSERT_OK(env_.LinkFile(dir_.File("a"), dir_.File("b")));
-  EXPECT_STATUS(env_.RenameFile(dir_.File("a"), dir_.File("c")), Status::Code::kIoError);
+  ASSERT_OK(env_.RemoveFile(dir_.File("a")));
+  Put("a", "1");
+  EXPECT_STATUS(env_.LinkFile(dir_.File("a"), dir_.File("c")), Status::Code::kIoError);
   EXPECT_TRUE(Has("a"));
   EXPECT_FALSE(Has("c"));
 }
@@ -118,14 +118,14 @@ TEST_F(FaultEnvTest, ARefusedWriteWritesNothing) {
   EXPECT_TRUE(ReadAll(tmp).empty());
 }
 
-TEST_F(FaultEnvTest, RefusedLinkRenameMkdirAndCreateChangeNothing) {
+TEST_F(FaultEnvTest, RefusedLinkRemoveMkdirAndCreateChangeNothing) {
   Put("a", "1");
   Put("b", "2");
   faults_.Fail(FaultOp::kLink, 1);
   EXPECT_STATUS(env_.LinkFile(dir_.File("a"), dir_.File("new")), Status::Code::kIoError);
   EXPECT_FALSE(Has("new"));
-  faults_.Fail(FaultOp::kRename, 1);
-  EXPECT_STATUS(env_.RenameFile(dir_.File("a"), dir_.File("b")), Status::Code::kIoError);
+  faults_.Fail(FaultOp::kRemove, 1);
+  EXPECT_STATUS(env_.RemoveFile(dir_.File("b")), Status::Code::kIoError);
   EXPECT_EQ(ReadAll(dir_.File("b")), Text("2"));
   faults_.Fail(FaultOp::kMkdir, 1);
   EXPECT_STATUS(env_.CreateDirs(dir_.File("d"), 0700), Status::Code::kIoError);
@@ -140,16 +140,16 @@ TEST_F(FaultEnvTest, ACrashFailsTheNthAndEveryLaterOperation) {
   Put("a", "1");
   Put("b", "2");
   faults_.Crash(FaultOp::kSyncDir, 1);
-  ASSERT_OK(env_.RenameFile(dir_.File("a"), dir_.File("c")));
+  ASSERT_OK(env_.LinkFile(dir_.File("a"), dir_.File("c")));
   EXPECT_STATUS(env_.SyncDir(dir_.path()), Status::Code::kIoError);
   EXPECT_TRUE(faults_.crashed());
   EXPECT_STATUS(env_.RemoveFile(dir_.File("b")), Status::Code::kIoError);
-  EXPECT_STATUS(env_.RenameFile(dir_.File("c"), dir_.File("a")), Status::Code::kIoError);
+  EXPECT_STATUS(env_.LinkFile(dir_.File("c"), dir_.File("d")), Status::Code::kIoError);
   EXPECT_STATUS(env_.NewTempFile(dir_.File("t")).status(), Status::Code::kIoError);
   EXPECT_STATUS(env_.SyncDir(dir_.path()), Status::Code::kIoError);
   EXPECT_TRUE(Has("b"));
   EXPECT_TRUE(Has("c"));
-  EXPECT_FALSE(Has("a"));
+  EXPECT_FALSE(Has("d"));
   // Reads still see the files as the crash left them.
   ASSERT_OK_AND_ASSIGN(Bytes c, env_.ReadSmallFile(dir_.File("c"), 100));
   EXPECT_EQ(c, Text("1"));

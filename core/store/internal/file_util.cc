@@ -1,6 +1,9 @@
 #include "core/store/internal/file_util.h"
 
+#include <algorithm>
+#include <array>
 #include <memory>
+#include <span>
 #include <utility>
 
 namespace waypost::store::internal {
@@ -38,7 +41,30 @@ Status LinkIntoPlace(Env& env, const std::string& tmp, const std::string& path) 
   return status;
 }
 
+// One pass over the whole file: `random` bytes, or zeros when it is null;
+// then fsync.
+Status OverwritePass(WritableFile& file, uint64_t size, Random* random) {
+  std::array<uint8_t, 4096> buf{};
+  for (uint64_t done = 0; done < size;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(size - done, buf.size()));
+    if (random != nullptr) random->Fill(std::span<uint8_t>(buf.data(), n));
+    WAYPOST_RETURN_IF_ERROR(file.WriteAt(done, ByteView(buf.data(), n)));
+    done += n;
+  }
+  return file.Sync();
+}
+
 }  // namespace
+
+Status OverwriteInPlace(Env& env, const std::string& path, Random* random) {
+  uint64_t size = 0;
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env.OpenForOverwrite(path, &size));
+  if (file == nullptr) return Status::Ok();
+  Status status = random != nullptr ? OverwritePass(*file, size, random) : Status::Ok();
+  if (status.ok()) status = OverwritePass(*file, size, nullptr);
+  Status closed = file->Close();
+  return status.ok() ? closed : status;
+}
 
 bool PathExists(const std::string& path) { return Env::Default().FileExists(path); }
 
@@ -49,25 +75,10 @@ std::string DirOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-Status WriteFileAtomically(Env& env, const std::string& path, ByteView data, WriteMode mode) {
-  if (mode == WriteMode::kCreateNew && env.FileExists(path)) {
-    return Status::AlreadyExists(path + " already exists");
-  }
+Status WriteFileAtomically(Env& env, const std::string& path, ByteView data) {
+  if (env.FileExists(path)) return Status::AlreadyExists(path + " already exists");
   WAYPOST_ASSIGN_OR_RETURN(std::string tmp, WriteTemp(env, path, data));
-  if (mode == WriteMode::kCreateNew) return LinkIntoPlace(env, tmp, path);
-  bool moved = false;
-  Status status = MoveIntoPlace(env, tmp, path, &moved);
-  if (!moved) (void)env.RemoveFile(tmp);
-  return status;
-}
-
-Status MoveIntoPlace(Env& env, const std::string& from, const std::string& to, bool* moved) {
-  *moved = false;
-  WAYPOST_RETURN_IF_ERROR(env.RenameFile(from, to));
-  *moved = true;
-  Status synced = env.SyncDir(DirOf(to));
-  if (synced.ok()) return synced;
-  return Status::IoError(to + " was replaced, but " + synced.message());
+  return LinkIntoPlace(env, tmp, path);
 }
 
 }  // namespace waypost::store::internal

@@ -6,6 +6,7 @@
 
 #include "core/bytes.h"
 #include "core/env.h"
+#include "core/random.h"
 #include "core/status.h"
 
 namespace waypost::store::internal {
@@ -16,30 +17,23 @@ bool PathExists(const std::string& path);
 // The directory part of `path`: "." when it has none.
 std::string DirOf(const std::string& path);
 
-enum class WriteMode {
-  kCreateNew,       // fail with AlreadyExists if `path` exists
-  kReplaceExisting  // atomically replace whatever is at `path`
-};
-
-// Writes `data` to a temporary file beside `path` (Env::NewTempFile, mode
-// 0600), syncs it, moves it into place (link() for kCreateNew, so an
-// existing file is never clobbered; rename() otherwise), then syncs the
-// directory (docs/storage.md §2, "Writes are atomic").
+// Creates the file at `path`, which must be free, with `data`: writes a
+// temporary file beside it (Env::NewTempFile, mode 0600), syncs it, links it
+// into place (link() never clobbers an existing file), removes the temporary
+// name and syncs the directory (docs/storage.md §2). The link is the one
+// moment the file appears, whole.
 //
-// After a crash, `path` holds the old contents or the new, never a mix; the
-// temporary file may remain, whole or in part.
-// After an error:
-//   - kCreateNew: nothing is at `path` and the temporary file is gone,
-//     unless removing one of them failed as well.
-//   - kReplaceExisting: `path` holds the old contents; or, when only the
-//     final directory sync failed, the new ones, and the message begins
-//     "<path> was replaced, but" (a power loss might still bring the old
-//     contents back).
-Status WriteFileAtomically(Env& env, const std::string& path, ByteView data, WriteMode mode);
+// After a crash, nothing is at `path` or all of `data` is; the temporary
+// file may remain, whole or in part. After an error: AlreadyExists if
+// something was at `path`; otherwise nothing is at `path` and the temporary
+// file is gone, unless removing one of them failed as well.
+Status WriteFileAtomically(Env& env, const std::string& path, ByteView data);
 
-// rename(from, to), then syncs the directory of `to`. `*moved` tells whether
-// the rename took effect, even when the sync then failed; that error's
-// message begins "<to> was replaced, but".
-Status MoveIntoPlace(Env& env, const std::string& from, const std::string& to, bool* moved);
+// Overwrites the file at `path` in place, in its own blocks: a pass of
+// `random` bytes then fsync, unless `random` is null, then a pass of zeros
+// then fsync. A symbolic link, a FIFO or anything else that is not a regular
+// file is left alone (OK). On flash or copy-on-write file systems the old
+// blocks may survive this (SECURITY.md).
+Status OverwriteInPlace(Env& env, const std::string& path, Random* random);
 
 }  // namespace waypost::store::internal

@@ -1,6 +1,7 @@
 #include "core/store/key_file.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,35 @@ Bytes SlotBytes(const Bytes& file, int slot) {
   return Bytes(begin, begin + static_cast<long>(KeyFile::kSlotSize));
 }
 
+// The record that starts at `at` (0 or KeyFile::kSecondCopy) of `file`.
+Bytes RecordAt(const Bytes& file, size_t at) {
+  auto begin = file.begin() + static_cast<long>(at);
+  return Bytes(begin, begin + static_cast<long>(KeyFile::kRecordSize));
+}
+
+// Recomputes the checksum of the record at `at`, so that an edit reads as a
+// whole record and not as a torn write.
+void Reseal(Bytes& file, size_t at) {
+  constexpr size_t kSummed = KeyFile::kRecordSize - KeyFile::kChecksumSize;
+  crypto_generichash(file.data() + at + kSummed, KeyFile::kChecksumSize, file.data() + at, kSummed,
+                     nullptr, 0);
+}
+
+// Applies `edit` to both copies of the record, each resealed.
+template <typename Edit>
+Bytes EditBoth(Bytes file, Edit edit) {
+  for (size_t at : {size_t{0}, KeyFile::kSecondCopy}) {
+    edit(file.data() + at);
+    Reseal(file, at);
+  }
+  return file;
+}
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
 class KeyFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,8 +86,18 @@ TEST_F(KeyFileTest, UnlocksSlotZeroWithTheRightPassphrase) {
 TEST_F(KeyFileTest, HasFixedSizeModeAndNoPlaintextKey) {
   Bytes file = ReadAll(path_);
   EXPECT_EQ(file.size(), KeyFile::kFileSize);
-  EXPECT_EQ(KeyFile::kFileSize, 332u);
+  EXPECT_EQ(KeyFile::kFileSize, 8192u);
   EXPECT_EQ(std::memcmp(file.data(), "WAYPOSTK", 8), 0);
+  // Two equal copies of the record, zeros everywhere else.
+  EXPECT_EQ(RecordAt(file, 0), RecordAt(file, KeyFile::kSecondCopy));
+  for (size_t i = 0; i < file.size(); ++i) {
+    const bool in_record =
+        i < KeyFile::kRecordSize ||
+        (i >= KeyFile::kSecondCopy && i < KeyFile::kSecondCopy + KeyFile::kRecordSize);
+    if (!in_record) {
+      ASSERT_EQ(file[i], 0) << i;
+    }
+  }
   EXPECT_FALSE(testing::Contains(file, db_key_.view()));
   struct stat st;
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
@@ -121,63 +161,133 @@ TEST_F(KeyFileTest, MoreSlotsKeepTheSizeAndEachOpensItsOwn) {
   EXPECT_EQ(entries, 1);
 }
 
-// With `write_to`, the changed image goes to a new file and the original
-// stays as it was (key rotation, passwd.h).
-TEST_F(KeyFileTest, SetSlotCanWriteTheResultToANewFile) {
-  const Bytes before = ReadAll(path_);
-  const std::string copy = dir_.File("waypost.key.rotating");
-  Secret other_key = RandomKey(random_);
-  ASSERT_OK(KeyFile::SetSlot(path_, 1, Pass("next"), other_key, random_, copy));
-
-  EXPECT_EQ(ReadAll(path_), before);
-  EXPECT_EQ(KeyFile::Unlock(path_, Pass("next")).status().code(), Status::Code::kWrongPassphrase);
-
-  const Bytes written = ReadAll(copy);
-  ASSERT_EQ(written.size(), KeyFile::kFileSize);
-  EXPECT_TRUE(std::equal(before.begin(), before.begin() + KeyFile::kHeaderSize, written.begin()));
-  EXPECT_NE(SlotBytes(written, 1), SlotBytes(before, 1));
-  for (int slot : {0, 2, 3}) EXPECT_EQ(SlotBytes(written, slot), SlotBytes(before, slot)) << slot;
-  struct stat st;
-  ASSERT_EQ(::stat(copy.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-
-  auto next = KeyFile::Unlock(copy, Pass("next"));
-  ASSERT_OK(next);
-  EXPECT_EQ(next->slot, 1);
-  EXPECT_TRUE(ConstantTimeEqual(next->db_key.view(), other_key.view()));
-  auto normal = KeyFile::Unlock(copy, Pass("normal"));
-  ASSERT_OK(normal);
-  EXPECT_EQ(normal->slot, 0);
-  EXPECT_TRUE(ConstantTimeEqual(normal->db_key.view(), db_key_.view()));
-  // The original and the new file, and no temporary files.
-  int entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
-    (void)e;
-    ++entries;
-  }
-  EXPECT_EQ(entries, 2);
+// The file is changed in place, in its one inode, whatever the change:
+// a replaced file's old blocks would keep the old slots (key_file.h).
+TEST_F(KeyFileTest, EveryChangeKeepsTheInode) {
+  const ino_t inode = InodeOf(path_);
+  ASSERT_NE(inode, 0u);
+  ASSERT_OK(KeyFile::SetSlot(path_, 0, Pass("changed"), db_key_, random_));
+  EXPECT_EQ(InodeOf(path_), inode);
+  ASSERT_OK(KeyFile::SetSlot(path_, 2, Pass("duress"), RandomKey(random_), random_));
+  EXPECT_EQ(InodeOf(path_), inode);
+  ASSERT_OK(KeyFile::StageSlot(path_, 0, Pass("rotated"), RandomKey(random_), random_));
+  EXPECT_EQ(InodeOf(path_), inode);
+  ASSERT_OK(KeyFile::Settle(path_, 1));
+  EXPECT_EQ(InodeOf(path_), inode);
+  ASSERT_OK(KeyFile::ClearSlot(path_, 2, random_));
+  EXPECT_EQ(InodeOf(path_), inode);
+  EXPECT_EQ(ReadAll(path_).size(), KeyFile::kFileSize);
 }
 
-TEST_F(KeyFileTest, SetSlotNeverOverwritesItsTarget) {
+// StageSlot writes the second copy only: the new slot is in force, and the
+// first copy still holds the old one until Settle (key rotation, passwd.h).
+TEST_F(KeyFileTest, AStagedSlotIsInForceAndTheOldOneStaysUntilSettled) {
   const Bytes before = ReadAll(path_);
-  const std::string taken = dir_.File("taken");
-  WriteAll(taken, Bytes{'k', 'e', 'e', 'p'});
-  EXPECT_EQ(KeyFile::SetSlot(path_, 1, Pass("next"), db_key_, random_, taken).code(),
-            Status::Code::kAlreadyExists);
-  EXPECT_EQ(ReadAll(taken), (Bytes{'k', 'e', 'e', 'p'}));
-  // The key file itself is "anything there" too.
-  EXPECT_EQ(KeyFile::SetSlot(path_, 1, Pass("next"), db_key_, random_, path_).code(),
-            Status::Code::kAlreadyExists);
-  EXPECT_EQ(ReadAll(path_), before);
+  const Secret next_key = RandomKey(random_);
+  ASSERT_OK(KeyFile::StageSlot(path_, 0, Pass("next"), next_key, random_));
+  const Bytes staged = ReadAll(path_);
+  EXPECT_EQ(RecordAt(staged, 0), RecordAt(before, 0));
+  EXPECT_NE(RecordAt(staged, KeyFile::kSecondCopy), RecordAt(before, KeyFile::kSecondCopy));
 
-  // Other failures leave nothing at the target.
-  const std::string target = dir_.File("target");
-  EXPECT_EQ(KeyFile::SetSlot(path_, 4, Pass("next"), db_key_, random_, target).code(),
-            Status::Code::kInvalidArgument);
-  EXPECT_EQ(KeyFile::SetSlot(dir_.File("nope.key"), 1, Pass("x"), db_key_, random_, target).code(),
-            Status::Code::kNotFound);
-  EXPECT_FALSE(std::filesystem::exists(target));
+  ASSERT_OK_AND_ASSIGN(auto with_next, KeyFile::UnlockAll(path_, Pass("next")));
+  ASSERT_EQ(with_next.size(), 1u);
+  EXPECT_EQ(with_next[0].copy, 1);
+  EXPECT_TRUE(with_next[0].settle);
+  EXPECT_TRUE(ConstantTimeEqual(with_next[0].db_key.view(), next_key.view()));
+  ASSERT_OK_AND_ASSIGN(auto with_old, KeyFile::UnlockAll(path_, Pass("normal")));
+  ASSERT_EQ(with_old.size(), 1u);
+  EXPECT_EQ(with_old[0].copy, 0);
+  EXPECT_EQ(with_old[0].slot, 0);
+  EXPECT_TRUE(with_old[0].settle);
+  EXPECT_TRUE(ConstantTimeEqual(with_old[0].db_key.view(), db_key_.view()));
+
+  ASSERT_OK(KeyFile::Settle(path_, 1));
+  const Bytes settled = ReadAll(path_);
+  EXPECT_EQ(RecordAt(settled, 0), RecordAt(settled, KeyFile::kSecondCopy));
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);
+  ASSERT_OK_AND_ASSIGN(auto settled_next, KeyFile::UnlockAll(path_, Pass("next")));
+  ASSERT_EQ(settled_next.size(), 1u);
+  EXPECT_FALSE(settled_next[0].settle);
+}
+
+TEST_F(KeyFileTest, SettlingOnTheFirstCopyUndoesAStagedChange) {
+  const Bytes before = ReadAll(path_);
+  ASSERT_OK(KeyFile::StageSlot(path_, 0, Pass("next"), RandomKey(random_), random_));
+  ASSERT_OK(KeyFile::Settle(path_, 0));
   EXPECT_EQ(ReadAll(path_), before);
+  EXPECT_EQ(KeyFile::Unlock(path_, Pass("next")).status().code(), Status::Code::kWrongPassphrase);
+  ASSERT_OK(KeyFile::Settle(path_, 0));  // already settled: nothing to do
+  EXPECT_EQ(ReadAll(path_), before);
+}
+
+// Another passphrase's slot is the same in both copies: it opens once and
+// needs no settling, whichever way the staged change goes.
+TEST_F(KeyFileTest, APassphraseTheChangeDoesNotTouchIsSettled) {
+  ASSERT_OK(KeyFile::SetSlot(path_, 2, Pass("duress"), RandomKey(random_), random_));
+  ASSERT_OK(KeyFile::StageSlot(path_, 0, Pass("next"), RandomKey(random_), random_));
+  ASSERT_OK_AND_ASSIGN(auto duress, KeyFile::UnlockAll(path_, Pass("duress")));
+  ASSERT_EQ(duress.size(), 1u);
+  EXPECT_EQ(duress[0].slot, 2);
+  EXPECT_FALSE(duress[0].settle);
+}
+
+// Which copy is right is known only once a key has opened a database
+// (home.h), so no other write may pick one in the meantime.
+TEST_F(KeyFileTest, WritesAreRefusedWhileTheCopiesDiffer) {
+  ASSERT_OK(KeyFile::StageSlot(path_, 0, Pass("next"), RandomKey(random_), random_));
+  const Bytes staged = ReadAll(path_);
+  Status refused = KeyFile::SetSlot(path_, 1, Pass("other"), db_key_, random_);
+  EXPECT_STATUS(refused, Status::Code::kCorrupt);
+  EXPECT_NE(refused.message().find("a crash interrupted"), std::string::npos) << refused.message();
+  EXPECT_STATUS(KeyFile::ClearSlot(path_, 1, random_), Status::Code::kCorrupt);
+  EXPECT_STATUS(KeyFile::StageSlot(path_, 1, Pass("other"), db_key_, random_),
+                Status::Code::kCorrupt);
+  EXPECT_EQ(ReadAll(path_), staged);
+}
+
+// A crash while the second copy was being written tears it: the first copy
+// is in force, and the next write repairs the file.
+TEST_F(KeyFileTest, ATornSecondCopyLeavesTheFirstInForce) {
+  Bytes file = ReadAll(path_);
+  file[KeyFile::kSecondCopy + 100] ^= 0x5a;
+  WriteAll(path_, file);
+  ASSERT_OK_AND_ASSIGN(auto opened, KeyFile::UnlockAll(path_, Pass("normal")));
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].copy, 0);
+  EXPECT_TRUE(opened[0].settle);
+  EXPECT_TRUE(ConstantTimeEqual(opened[0].db_key.view(), db_key_.view()));
+  EXPECT_STATUS(KeyFile::Settle(path_, 1), Status::Code::kCorrupt);  // torn: cannot win
+  ASSERT_OK(KeyFile::Settle(path_, 0));
+  const Bytes repaired = ReadAll(path_);
+  EXPECT_EQ(RecordAt(repaired, 0), RecordAt(repaired, KeyFile::kSecondCopy));
+}
+
+// A crash while the first copy was being written: the second, whole, is in
+// force; a write first repairs the first copy, so that the second is never
+// rewritten while it is the only whole one.
+TEST_F(KeyFileTest, ATornFirstCopyIsRepairedBeforeTheSecondIsRewritten) {
+  Bytes file = ReadAll(path_);
+  file[100] ^= 0x5a;
+  WriteAll(path_, file);
+  ASSERT_OK_AND_ASSIGN(auto opened, KeyFile::UnlockAll(path_, Pass("normal")));
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].copy, 1);
+  EXPECT_TRUE(opened[0].settle);
+  ASSERT_OK(KeyFile::SetSlot(path_, 1, Pass("other"), db_key_, random_));
+  const Bytes after = ReadAll(path_);
+  EXPECT_EQ(RecordAt(after, 0), RecordAt(after, KeyFile::kSecondCopy));
+  EXPECT_OK(KeyFile::Unlock(path_, Pass("normal")));
+  EXPECT_OK(KeyFile::Unlock(path_, Pass("other")));
+}
+
+TEST_F(KeyFileTest, BothCopiesTornIsCorrupt) {
+  Bytes file = ReadAll(path_);
+  file[100] ^= 1;
+  file[KeyFile::kSecondCopy + 200] ^= 1;
+  WriteAll(path_, file);
+  EXPECT_STATUS(KeyFile::Unlock(path_, Pass("normal")).status(), Status::Code::kCorrupt);
+  EXPECT_STATUS(KeyFile::SetSlot(path_, 1, Pass("x"), db_key_, random_), Status::Code::kCorrupt);
+  EXPECT_EQ(ReadAll(path_), file);
 }
 
 TEST_F(KeyFileTest, ChangePassphraseByRewritingTheSlot) {
@@ -246,22 +356,27 @@ TEST_F(KeyFileTest, DamagedFilesAreCorrupt) {
   longer.push_back(0);
   expect_corrupt(longer, "one byte too long");
   expect_corrupt(Bytes(KeyFile::kFileSize, 0x41), "garbage of the right size");
-  Bytes bad_version = good;
-  bad_version[9] = 2;
-  expect_corrupt(bad_version, "unknown version");
-  Bytes cheap = good;
-  std::memset(cheap.data() + 28, 0, 8);  // opslimit 0: a downgrade attempt
-  expect_corrupt(cheap, "implausible opslimit");
-  Bytes huge = good;
-  std::memset(huge.data() + 36, 0xff, 8);  // memlimit 2^64-1: a memory bomb
-  expect_corrupt(huge, "implausible memlimit");
+  expect_corrupt(EditBoth(good, [](uint8_t* r) { r[9] = 3; }), "unknown version");
+  expect_corrupt(EditBoth(good, [](uint8_t* r) { r[0] = 'X'; }), "wrong magic");
+  // Resealed, so only the costs are wrong:
+  // opslimit 0 is a downgrade attempt, memlimit 2^64-1 a memory bomb.
+  expect_corrupt(EditBoth(good, [](uint8_t* r) { std::memset(r + 28, 0, 8); }),
+                 "implausible opslimit");
+  expect_corrupt(EditBoth(good, [](uint8_t* r) { std::memset(r + 36, 0xff, 8); }),
+                 "implausible memlimit");
 }
 
 TEST_F(KeyFileTest, FlippedSlotByteIsWrongPassphraseNotCrash) {
-  Bytes file = ReadAll(path_);
-  file[KeyFile::kHeaderSize + 30] ^= 1;  // inside slot 0's MAC/ciphertext
-  WriteAll(path_, file);
+  // Inside slot 0's MAC and ciphertext, in both copies, resealed.
+  WriteAll(path_, EditBoth(ReadAll(path_), [](uint8_t* r) { r[KeyFile::kHeaderSize + 30] ^= 1; }));
   EXPECT_EQ(KeyFile::Unlock(path_, Pass("normal")).status().code(), Status::Code::kWrongPassphrase);
+}
+
+TEST_F(KeyFileTest, AnUnsupportedVersionIsNamed) {
+  WriteAll(path_, EditBoth(ReadAll(path_), [](uint8_t* r) { r[9] = 1; }));
+  Status status = KeyFile::Unlock(path_, Pass("normal")).status();
+  EXPECT_STATUS(status, Status::Code::kCorrupt);
+  EXPECT_NE(status.message().find("unsupported version 1"), std::string::npos) << status.message();
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include "core/store/home.h"
 #include "core/store/key_file.h"
 #include "core/store/panic.h"
-#include "tests/kit/fault_util.h"
 #include "tests/core/store/notes.h"
 #include "tests/kit/fault_env.h"
+#include "tests/kit/fault_util.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
@@ -51,7 +51,7 @@ class PanicFaultTest : public ::testing::TestWithParam<FaultMode> {
     }
     const Bytes key = ReadAll(KeyFilePath(home_));
     WriteAll(home_ + "/waypost.key.tmp-Ab12Cd", key);
-    WriteAll(home_ + "/waypost.key.rotating", key);
+    WriteAll(home_ + "/waypost.key.tmp-Zz99Yy", key);
     WriteAll(home_ + "/unrelated.txt", Bytes{'k', 'e', 'e', 'p'});
     CopyDir(home_, pristine_);
     entries_ = SortedEntries(home_);
@@ -110,16 +110,18 @@ TEST(PanicOrder, KeyFileFirstThenCopiesThenDatabases) {
   SystemRandom random;
   const std::string home = dir.File("home");
   { ASSERT_OK(CreateStore(home, Pass("normal"), KdfProfile::kInteractive, random)); }
-  WriteAll(home + "/waypost.key.rotating", ReadAll(KeyFilePath(home)));
+  WriteAll(home + "/waypost.key.tmp-Zz99Yy", ReadAll(KeyFilePath(home)));
   FaultInjector faults;
   FaultEnv env(faults);
   ASSERT_OK(Panic(home, random, env));
   const std::string key = KeyFilePath(home);
-  const std::string copy = home + "/waypost.key.rotating";
-  const std::string expected_start = "write " + key + "\nsync " + key + "\nwrite " + key +
-                                     "\nsync " + key + "\nremove " + key + "\nwrite " + copy +
-                                     "\nsync " + copy + "\nwrite " + copy + "\nsync " + copy +
-                                     "\nremove " + copy + "\nsyncdir " + home + "\n";
+  const std::string copy = home + "/waypost.key.tmp-Zz99Yy";
+  // 8192 bytes: two 4096-byte writes per pass.
+  auto shred = [](const std::string& f) {
+    const std::string pass = "write " + f + "\nwrite " + f + "\nsync " + f + "\n";
+    return pass + pass + "remove " + f + "\n";
+  };
+  const std::string expected_start = shred(key) + shred(copy) + "syncdir " + home + "\n";
   const std::string log = faults.LogText();
   EXPECT_EQ(log.substr(0, expected_start.size()), expected_start) << log;
   EXPECT_EQ(faults.count(FaultOp::kRemove), 4);  // 2 key files, 2 databases

@@ -165,9 +165,9 @@ TEST_F(PanicTest, DestroysLeftoverTempKeyFilesAndSparesOtherFiles) {
   const Bytes key = ReadAll(KeyFilePath(home_));
   // What an atomic write interrupted by a crash leaves (file_util.cc).
   WriteAll(home_ + "/waypost.key.tmp-Ab12Cd", key);
-  // What an interrupted `passwd --rotate` leaves (passwd.h), and its own temp.
-  WriteAll(home_ + "/waypost.key.rotating", key);
-  WriteAll(home_ + "/waypost.key.rotating.tmp-Zz99Yy", key);
+  // Any other waypost.key.* counts as a copy too.
+  WriteAll(home_ + "/waypost.key.tmp-Zz99Yy", key);
+  WriteAll(home_ + "/waypost.key.old", key);
   // Side files of both databases: journals, WAL, its index, a super-journal.
   for (const char* db : kDatabaseFileNames) {
     for (const char* suffix : {"-journal", "-wal", "-shm", "-mj0A1B2C3D"}) {

@@ -1,6 +1,7 @@
 #include "core/store/passwd.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -9,6 +10,7 @@
 #include "core/store/home.h"
 #include "core/store/internal/file_util.h"
 #include "core/store/key_file.h"
+#include "tests/kit/fault_util.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
@@ -16,6 +18,7 @@ namespace waypost::store {
 namespace {
 
 using testing::ReadAll;
+using testing::SortedEntries;
 using testing::TempDir;
 
 constexpr char kOld[] = "old passphrase here";
@@ -43,6 +46,17 @@ Bytes Header(const Bytes& file) {
 
 void Copy(const std::string& from, const std::string& to) {
   std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+}
+
+// Copies `from` over `to` in place (a crash is modelled by putting files back
+// as they stood; a new inode would hide a bug in the in-place writes).
+void CopyInPlace(const std::string& from, const std::string& to) {
+  testing::WriteAll(to, ReadAll(from));
+}
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 std::string Note(const std::string& table, std::string_view row) {
@@ -97,19 +111,33 @@ class PasswdTest : public ::testing::Test {
     return OpenStore(home_, Pass(passphrase)).status().code();
   }
 
-  // A crash between the rekey and the rename of a kOld -> kNew rotation: the
-  // files as they stood just before the rename, put back after the rollback.
-  void CrashBeforeRename() {
-    const std::string tmp = RotationTempPath(home_);
+  // A crash of a kOld -> kNew rotation just before `at`: the key file, the
+  // main database and its journal as they stood then, put back after the
+  // rollback that the injected failure set off. Returns whether a journal
+  // was there.
+  bool CrashBefore(RotateStep at) {
+    const std::string journal = main_path_ + "-journal";
+    bool had_journal = false;
     RotateFault crash = [&](RotateStep step) {
-      if (step != RotateStep::kInstall) return Status::Ok();
-      Copy(tmp, dir_.File("tmp.saved"));
+      if (step != at) return Status::Ok();
+      Copy(key_path_, dir_.File("key.saved"));
       Copy(main_path_, dir_.File("db.saved"));
+      had_journal = internal::PathExists(journal);
+      if (had_journal) Copy(journal, dir_.File("journal.saved"));
       return Status::IoError("crash");
     };
-    ASSERT_FALSE(RotateKey(home_, Pass(kOld), Pass(kNew), random_, crash).ok());
-    Copy(dir_.File("tmp.saved"), tmp);
-    Copy(dir_.File("db.saved"), main_path_);
+    EXPECT_FALSE(RotateKey(home_, Pass(kOld), Pass(kNew), random_, crash).ok());
+    CopyInPlace(dir_.File("key.saved"), key_path_);
+    CopyInPlace(dir_.File("db.saved"), main_path_);
+    if (had_journal) Copy(dir_.File("journal.saved"), journal);
+    return had_journal;
+  }
+
+  // The key file's two copies are equal: nothing is left to settle.
+  bool Settled() {
+    const Bytes file = ReadAll(key_path_);
+    return std::equal(file.begin(), file.begin() + long(KeyFile::kRecordSize),
+                      file.begin() + long(KeyFile::kSecondCopy));
   }
 
   TempDir dir_;
@@ -231,7 +259,8 @@ TEST_F(PasswdTest, RotateMakesAnOldKeyFileCopyUseless) {
   EXPECT_EQ(Salt(after), Salt(before));  // kept: see passwd.h
   EXPECT_EQ(ReadMarker(kNew), kMarker);
   EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kWrongPassphrase);
-  EXPECT_FALSE(internal::PathExists(RotationTempPath(home_)));
+  EXPECT_TRUE(Settled());
+  EXPECT_FALSE(internal::PathExists(main_path_ + "-journal"));
   auto params_before = KeyFile::ReadParams(saved);
   auto params_after = KeyFile::ReadParams(key_path_);
   ASSERT_TRUE(params_before.ok() && params_after.ok());
@@ -357,11 +386,10 @@ TEST_F(PasswdTest, RotateRefusesTheSamePassphraseAndTouchesNothing) {
   EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
 }
 
-// A failure at any step before the new key file is installed leaves the
-// store exactly as it was: the old key file, the database under the old key.
-TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStep) {
-  for (RotateStep failing : {RotateStep::kWriteNewKeyFile, RotateStep::kRekey, RotateStep::kVerify,
-                             RotateStep::kInstall}) {
+// A failure at any step before the rekey is verified leaves the store
+// exactly as it was: the old key file, the database under the old key.
+TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStepUpToTheVerify) {
+  for (RotateStep failing : {RotateStep::kStage, RotateStep::kRekey, RotateStep::kVerify}) {
     SCOPED_TRACE(static_cast<int>(failing));
     const Bytes key_before = ReadAll(key_path_);
     const Bytes decoy_before = ReadAll(decoy_path_);
@@ -372,69 +400,110 @@ TEST_F(PasswdTest, RotateRollsBackAFailureAtEveryStep) {
     EXPECT_EQ(status.code(), Status::Code::kIoError);
     EXPECT_EQ(status.message(), "injected");
     EXPECT_EQ(ReadAll(key_path_), key_before);
+    EXPECT_FALSE(internal::PathExists(main_path_ + "-journal"));
     EXPECT_EQ(ReadMarker(kOld), kMarker);
     EXPECT_EQ(ReadMarker(kOther), kMarker);
     EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
     EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
-    EXPECT_FALSE(internal::PathExists(RotationTempPath(home_)));
   }
 }
 
-// A crash between the rekey and the rename: the database is under the new
-// key and only the temp key file opens it. Recreated by saving the files as
-// they stand just before the rename, and putting them back after rollback.
-TEST_F(PasswdTest, RecoveryFinishesARotationInterruptedBeforeTheRename) {
-  const std::string tmp = RotationTempPath(home_);
-  ASSERT_NO_FATAL_FAILURE(CrashBeforeRename());
-
-  EXPECT_EQ(RotateKey(home_, Pass(kOld), Pass(kNew), random_).code(), Status::Code::kAlreadyExists);
-  auto with_old = RecoverRotation(home_, Pass(kOld));
-  EXPECT_EQ(with_old.status().code(), Status::Code::kCorrupt);
-  EXPECT_TRUE(internal::PathExists(tmp));  // never removes the only key
-  auto with_new = RecoverRotation(home_, Pass(kNew));
-  ASSERT_OK(with_new);
-  EXPECT_EQ(*with_new, Recovery::kCompleted);
-  EXPECT_FALSE(internal::PathExists(tmp));
-  EXPECT_EQ(ReadMarker(kNew), kMarker);
+// After the verify the rotation stands: a failure to wipe the journal or to
+// settle the key file is reported, and the next open finishes both.
+TEST_F(PasswdTest, AFailureAfterTheVerifyIsFinishedByTheNextOpen) {
+  for (RotateStep failing : {RotateStep::kWipeJournal, RotateStep::kSettle}) {
+    SCOPED_TRACE(static_cast<int>(failing));
+    const char* from = failing == RotateStep::kWipeJournal ? kOld : kNew;
+    const char* to = failing == RotateStep::kWipeJournal ? kNew : kOld;
+    RotateFault fault = [failing](RotateStep step) {
+      return step == failing ? Status::IoError("injected") : Status::Ok();
+    };
+    Status status = RotateKey(home_, Pass(from), Pass(to), random_, fault);
+    EXPECT_STATUS(status, Status::Code::kIoError);
+    EXPECT_EQ(status.message().rfind("the database was re-encrypted, but injected", 0), 0u)
+        << status.message();
+    EXPECT_FALSE(Settled());
+    EXPECT_EQ(ReadMarker(to), kMarker);
+    EXPECT_TRUE(Settled());
+    EXPECT_FALSE(internal::PathExists(main_path_ + "-journal"));
+    EXPECT_EQ(UnlockCode(key_path_, from), Status::Code::kWrongPassphrase);
+    EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
+  }
 }
 
-TEST_F(PasswdTest, RecoveryDiscardsATempFileFromBeforeTheRekey) {
-  const std::string tmp = RotationTempPath(home_);
-  RotateFault crash = [&](RotateStep step) {
-    if (step != RotateStep::kRekey) return Status::Ok();
-    Copy(tmp, dir_.File("tmp.saved"));
-    return Status::IoError("crash");
-  };
-  ASSERT_FALSE(RotateKey(home_, Pass(kOld), Pass(kNew), random_, crash).ok());
-  Copy(dir_.File("tmp.saved"), tmp);
+// The key file stays in its one inode through every change (key_file.h).
+TEST_F(PasswdTest, TheKeyFileKeepsItsInodeThroughChangeAndRotation) {
+  const ino_t inode = InodeOf(key_path_);
+  ASSERT_OK(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_));
+  EXPECT_EQ(InodeOf(key_path_), inode);
+  ASSERT_OK(RotateKey(home_, Pass(kNew), Pass(kOld), random_));
+  EXPECT_EQ(InodeOf(key_path_), inode);
+  ASSERT_OK(ChangePassphrase(home_, Pass(kDuress), Pass(kNew), random_));
+  EXPECT_EQ(InodeOf(key_path_), inode);
+  EXPECT_EQ(SortedEntries(home_).size(), 3u);  // the key file and two databases
+}
 
-  EXPECT_EQ(RecoverRotation(home_, Pass(kNew)).status().code(), Status::Code::kWrongPassphrase);
-  auto recovered = RecoverRotation(home_, Pass(kOld));
-  ASSERT_OK(recovered);
-  EXPECT_EQ(*recovered, Recovery::kDiscardedStale);
-  EXPECT_FALSE(internal::PathExists(tmp));
+// A crash after the key file was staged, before the rekey: the database is
+// under the old key. The old passphrase opens it and settles the file on
+// the old side, undoing the rotation; until then the new one is refused
+// with a hint, and afterwards it is simply wrong.
+TEST_F(PasswdTest, ACrashBeforeTheRekeyIsUndoneByTheOldPassphrase) {
+  ASSERT_FALSE(CrashBefore(RotateStep::kRekey));
+  ASSERT_FALSE(Settled());
+  Status refused = OpenStore(home_, Pass(kNew)).status();
+  EXPECT_STATUS(refused, Status::Code::kCorrupt);
+  EXPECT_NE(refused.message().find("a crash interrupted a change of this passphrase"),
+            std::string::npos)
+      << refused.message();
+  EXPECT_FALSE(Settled());
+  EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);  // another slot: settles nothing
+  EXPECT_FALSE(Settled());
   EXPECT_EQ(ReadMarker(kOld), kMarker);
-  auto nothing = RecoverRotation(home_, Pass(kOld));
-  ASSERT_OK(nothing);
-  EXPECT_EQ(*nothing, Recovery::kNothingToDo);
+  EXPECT_TRUE(Settled());
+  EXPECT_EQ(OpenCode(kNew), Status::Code::kWrongPassphrase);
 }
 
-// Recovery must never remove the only file that opens a database, whichever
-// passphrase it is given. Here the main database's rotation crashed before
-// the rename, so only the temp file opens the main database, while the old
-// key file's duress slot still opens the decoy: the duress passphrase must
-// not make the temp file look stale.
-TEST_F(PasswdTest, RecoveryWithTheDuressPassphraseKeepsTheOnlyMainKey) {
-  const std::string tmp = RotationTempPath(home_);
-  ASSERT_NO_FATAL_FAILURE(CrashBeforeRename());
-
-  (void)RecoverRotation(home_, Pass(kDuress));
-  EXPECT_TRUE(internal::PathExists(tmp)) << "the only key to the main database was removed";
-  auto with_new = RecoverRotation(home_, Pass(kNew));
-  ASSERT_OK(with_new);
-  EXPECT_EQ(*with_new, Recovery::kCompleted);
-  EXPECT_EQ(ReadMarker(kNew), kMarker);
+// A crash after the rekey committed, before it was verified: the database is
+// under the new key, and SQLite kept the rekey's journal (PERSIST), which
+// holds every page under the old key. The new passphrase opens the store,
+// settles the key file and wipes that journal; the old one is refused.
+TEST_F(PasswdTest, ACrashAfterTheRekeyIsFinishedByTheNewPassphrase) {
+  ASSERT_TRUE(CrashBefore(RotateStep::kVerify)) << "the rekey left no journal to wipe";
+  const std::string journal = main_path_ + "-journal";
+  EXPECT_EQ(OpenCode(kOld), Status::Code::kCorrupt);
+  EXPECT_TRUE(internal::PathExists(journal));
+  EXPECT_FALSE(Settled());
   EXPECT_EQ(ReadMarker(kDuress), kDecoyMarker);
+  EXPECT_FALSE(Settled());
+  EXPECT_EQ(ReadMarker(kNew), kMarker);
+  EXPECT_TRUE(Settled());
+  EXPECT_FALSE(internal::PathExists(journal));
+  EXPECT_EQ(OpenCode(kOld), Status::Code::kWrongPassphrase);
+  EXPECT_EQ(OpenCode(kOther), Status::Code::kCorrupt);  // wraps the old key (see above)
+}
+
+// After the journal was wiped, before the key file settled.
+TEST_F(PasswdTest, ACrashBeforeTheSettleIsFinishedByTheNewPassphrase) {
+  ASSERT_FALSE(CrashBefore(RotateStep::kSettle));
+  EXPECT_EQ(OpenCode(kOld), Status::Code::kCorrupt);
+  EXPECT_EQ(ReadMarker(kNew), kMarker);
+  EXPECT_TRUE(Settled());
+  EXPECT_EQ(OpenCode(kOld), Status::Code::kWrongPassphrase);
+}
+
+// While a crashed change waits to be settled, no other change of the key
+// file may pick a side: the next passwd or duress set is refused with a
+// message that says what to do, and the file is untouched.
+TEST_F(PasswdTest, AnUnsettledFileRefusesOtherChanges) {
+  ASSERT_TRUE(CrashBefore(RotateStep::kVerify));
+  const Bytes before = ReadAll(key_path_);
+  Status refused = ChangePassphrase(home_, Pass(kDuress), Pass("a fresh one"), random_);
+  EXPECT_STATUS(refused, Status::Code::kCorrupt);
+  EXPECT_NE(refused.message().find("a crash interrupted"), std::string::npos) << refused.message();
+  EXPECT_EQ(ReadAll(key_path_), before);
+  EXPECT_EQ(ReadMarker(kNew), kMarker);
+  ASSERT_OK(ChangePassphrase(home_, Pass(kDuress), Pass("a fresh one"), random_));
+  EXPECT_EQ(ReadMarker("a fresh one"), kDecoyMarker);
 }
 
 }  // namespace
