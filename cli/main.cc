@@ -15,7 +15,9 @@
 
 #include "cli/network.h"
 #include "cli/run.h"
+#include "cli/swap.h"
 #include "cli/terminal.h"
+#include "core/store/kdf.h"
 
 namespace {
 
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "waypost: error: libsodium failed to initialise\n");
     return waypost::cli::kExitFailure;
   }
+  // Where Argon2id's memory cannot be locked, say so if swap could keep it.
+  waypost::store::SetUnlockedKdfHook(&waypost::cli::WarnOnceIfUnencryptedSwap);
   waypost::SystemClock clock;
   waypost::SystemRandom random;
   waypost::cli::DevTty terminal;

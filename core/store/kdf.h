@@ -47,6 +47,30 @@ bool PlausibleParams(const KdfParams& params);
 // Derives a kWrapKeySize-byte key. `salt` must be kSaltSize bytes.
 // Errors: InvalidArgument (bad salt or implausible params), IoError (the OS
 // refused the memory Argon2id needs).
+//
+// Argon2id's working memory (64 MiB to 1 GiB, allocated inside libsodium)
+// must not reach swap: one recovered block would make every passphrase
+// guess cheap. So, where RLIMIT_MEMLOCK allows that much (or the process may
+// lock any amount), all of the process's memory is locked for the
+// derivation (mlockall with MCL_FUTURE), and afterwards only new mappings
+// stop being locked: pages locked before stay locked, so the guarded pages
+// of sodium_malloc keep their own lock. If the limit is too low, or the
+// locked derivation fails for lack of memory, it runs unlocked, and the
+// hook set with SetUnlockedKdfHook is called (the CLI warns there when
+// unencrypted swap is active; SECURITY.md, "The process").
 Result<Secret> DeriveWrapKey(const Secret& passphrase, ByteView salt, const KdfParams& params);
+
+// Whether the memory of the most recent derivation in this process was
+// locked. False before any derivation.
+bool LastDerivationWasLocked();
+
+// Called after each derivation whose memory could not be locked; null for
+// none. Not thread-safe: set it once at start-up.
+using UnlockedKdfHook = void (*)();
+void SetUnlockedKdfHook(UnlockedKdfHook hook);
+
+// Tests only: when false, no derivation tries to lock its memory, as on a
+// machine whose RLIMIT_MEMLOCK is too low.
+void SetKdfMemoryLocking(bool enabled);
 
 }  // namespace waypost::store

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
 
 namespace waypost::store {
 namespace {
@@ -56,6 +63,71 @@ TEST(KdfTest, DeterministicPerPassphraseAndSalt) {
   EXPECT_TRUE(ConstantTimeEqual(a->view(), b->view()));
   EXPECT_FALSE(ConstantTimeEqual(a->view(), c->view()));
   EXPECT_FALSE(ConstantTimeEqual(a->view(), d->view()));
+}
+
+// The kB of locked memory, from /proc/self/status (VmLck).
+long LockedKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmLck:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+bool MayLockInteractive() {
+  if (geteuid() == 0) return true;
+  struct rlimit limit {};
+  return getrlimit(RLIMIT_MEMLOCK, &limit) == 0 &&
+         (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= (uint64_t{128} << 20));
+}
+
+int g_hook_calls = 0;
+void CountHook() { ++g_hook_calls; }
+
+// Where the limits allow it the derivation runs locked, gives the same key,
+// and leaves new memory unlocked afterwards (MCL_FUTURE ended).
+TEST(KdfMemoryTest, LockedWhereAllowedAndNewMemoryIsNotLockedAfterwards) {
+  if (!MayLockInteractive()) GTEST_SKIP() << "RLIMIT_MEMLOCK is below 128 MiB here";
+  SetKdfMemoryLocking(true);
+  g_hook_calls = 0;
+  SetUnlockedKdfHook(&CountHook);
+  const Bytes salt(kSaltSize, 3);
+  auto locked = DeriveWrapKey(Secret::FromString("pw"), salt, ParamsFor(KdfProfile::kInteractive));
+  ASSERT_TRUE(locked.ok());
+  EXPECT_TRUE(LastDerivationWasLocked());
+  EXPECT_EQ(g_hook_calls, 0);
+
+  const long before = LockedKb();
+  ASSERT_GE(before, 0);
+  constexpr size_t kSize = size_t{32} << 20;
+  void* fresh = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(fresh, MAP_FAILED);
+  std::memset(fresh, 1, kSize);
+  EXPECT_LT(LockedKb() - before, long{kSize >> 10}) << "new mappings are still locked";
+  munmap(fresh, kSize);
+
+  SetKdfMemoryLocking(false);
+  auto unlocked =
+      DeriveWrapKey(Secret::FromString("pw"), salt, ParamsFor(KdfProfile::kInteractive));
+  SetKdfMemoryLocking(true);
+  SetUnlockedKdfHook(nullptr);
+  ASSERT_TRUE(unlocked.ok());
+  EXPECT_TRUE(ConstantTimeEqual(locked->view(), unlocked->view()));
+}
+
+// Where it cannot lock, the hook hears of it (the CLI warns about swap).
+TEST(KdfMemoryTest, AnUnlockedDerivationCallsTheHook) {
+  SetKdfMemoryLocking(false);
+  g_hook_calls = 0;
+  SetUnlockedKdfHook(&CountHook);
+  auto key = DeriveWrapKey(Secret::FromString("pw"), Bytes(kSaltSize, 4),
+                           ParamsFor(KdfProfile::kInteractive));
+  SetKdfMemoryLocking(true);
+  SetUnlockedKdfHook(nullptr);
+  ASSERT_TRUE(key.ok());
+  EXPECT_FALSE(LastDerivationWasLocked());
+  EXPECT_EQ(g_hook_calls, 1);
 }
 
 }  // namespace
