@@ -39,10 +39,10 @@ Status PutIntIfChanged(store::Database& db, const char* key, int64_t value) {
 
 }  // namespace
 
-Result<DuressState> DuressState::Create(store::Database& db, Secret decoy_key) {
+Result<DuressState> DuressState::Create(store::Database& db, Secret decoy_key, int slot) {
   WAYPOST_RETURN_IF_ERROR(internal::PutMeta(db, kDecoyKeyKey, decoy_key.view()));
   DuressState state;
-  state.slot_ = 0;
+  state.slot_ = slot;
   state.decoy_key_ = std::move(decoy_key);
   return state;
 }

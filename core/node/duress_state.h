@@ -28,8 +28,9 @@ namespace waypost::node {
 class DuressState {
  public:
   DuressState() = default;  // nothing known yet; assign from Create() or Load()
-  // A new main store: remembers the decoy's key in `db`.
-  static Result<DuressState> Create(store::Database& db, Secret decoy_key);
+  // A new main store, opened by key-file slot `slot`: remembers the decoy's
+  // key in `db`.
+  static Result<DuressState> Create(store::Database& db, Secret decoy_key, int slot);
   // `slot` opened the store with `own_key`. Corrupt if the decoy key is damaged.
   static Result<DuressState> Load(store::Database& db, int slot, Secret own_key);
 

@@ -44,7 +44,7 @@ Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret
       [&](store::CreatedStore& created) -> Status {
         node.reset(new Node(std::move(created.main), home, clock, random));
         node->decoy_db_.emplace(std::move(created.decoy));
-        return node->Fill(name, role, std::move(created.decoy_key));
+        return node->Fill(name, role, std::move(created.decoy_key), created.main_slot);
       },
       env));
   return node;
@@ -52,12 +52,13 @@ Result<std::unique_ptr<Node>> Node::Create(const std::string& home, const Secret
 
 // A new identity in a new store. The decoy is written too, filled alike
 // whether or not a duress passphrase is ever set: its presence says nothing.
-Status Node::Fill(std::string_view name, Role role, Secret decoy_key) {
+Status Node::Fill(std::string_view name, Role role, Secret decoy_key, int main_slot) {
   WAYPOST_RETURN_IF_ERROR(internal::MigrateSchema(db_));
   return Mutate(
       [&]() -> Status {
         WAYPOST_ASSIGN_OR_RETURN(identity_, Identity::Create(db_, name, role, random_));
-        WAYPOST_ASSIGN_OR_RETURN(duress_, DuressState::Create(db_, std::move(decoy_key)));
+        WAYPOST_ASSIGN_OR_RETURN(duress_,
+                                 DuressState::Create(db_, std::move(decoy_key), main_slot));
         WAYPOST_ASSIGN_OR_RETURN(settings_, settings_table_.Load());
         return Status::Ok();
       },

@@ -184,7 +184,7 @@ class Node {
   Status RefreshDecoy();
   // Reads what this Node keeps in memory again (after a rollback).
   Status Reload();
-  Status Fill(std::string_view name, Role role, Secret decoy_key);
+  Status Fill(std::string_view name, Role role, Secret decoy_key, int main_slot);
   Status Load(int slot, Secret own_key);
   Status OpenMain(UnixTime now);
   Status OpenDecoy(UnixTime now);

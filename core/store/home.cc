@@ -103,17 +103,21 @@ Status CreateStore(const std::string& home, const Secret& passphrase, KdfProfile
   Secret decoy_key(KeyFile::kDbKeySize);
   random.Fill(main_key.span());
   random.Fill(decoy_key.span());
+  // One random byte: bit 0 says which file is the main store, bits 1-2
+  // which key-file slot its passphrase goes to.
   uint8_t coin = 0;
   random.Fill(std::span<uint8_t>(&coin, 1));
   const int main_index = coin & 1;
+  const int main_slot = (coin >> 1) & (KeyFile::kSlots - 1);
+  static_assert(KeyFile::kSlots == 4);
 
   Result<Databases> databases = CreateDatabases(home, main_index, main_key, decoy_key, env);
   if (!databases.ok()) return databases.status();
-  Result<Bytes> image = KeyFile::NewImage(passphrase, profile, main_key, random);
+  Result<Bytes> image = KeyFile::NewImage(passphrase, profile, main_key, random, main_slot);
   Status status = image.status();
   if (status.ok()) {
     CreatedStore created{std::move(databases->main), std::move(databases->decoy),
-                         std::move(decoy_key)};
+                         std::move(decoy_key), main_slot};
     databases = Status::Internal("moved");
     status = fill(created);
   }

@@ -46,14 +46,16 @@ bool StoreExists(const std::string& home, Env& env = Env::Default());
 Status CreateHome(const std::string& home, Env& env = Env::Default());
 
 struct CreatedStore {
-  Database main;     // keyed by the key that slot 0 wraps under the passphrase
-  Database decoy;    // keyed by `decoy_key`, which no slot wraps yet
-  Secret decoy_key;  // KeyFile::kDbKeySize bytes
+  Database main;      // keyed by the key that `main_slot` wraps under the passphrase
+  Database decoy;     // keyed by `decoy_key`, which no slot wraps yet
+  Secret decoy_key;   // KeyFile::kDbKeySize bytes
+  int main_slot = 0;  // drawn at random: any of the four
 };
 
 // Creates the home if needed, draws two random database keys, creates both
 // databases, assigning them to the two file names at random, and last
-// writes the key file (slot 0 wraps the main key under `passphrase`). The
+// writes the key file (a slot drawn at random wraps the main key under
+// `passphrase`, so that slot 0 says nothing). The
 // key file decides whether a store exists, so its link is the commit point:
 // a crash before it leaves databases without a key file, which `init`
 // refuses and `panic` removes (docs/storage.md §1, §2.2), never a key file

@@ -210,14 +210,13 @@ Status KeyFile::Create(const std::string& path, const Secret& passphrase, KdfPro
   WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(0, passphrase, db_key));
   // Fail before the expensive derivation; WriteFileAtomically re-checks.
   if (env.FileExists(path)) return Status::AlreadyExists(path + " already exists");
-  WAYPOST_ASSIGN_OR_RETURN(Bytes image, NewImage(passphrase, profile, db_key, random));
+  WAYPOST_ASSIGN_OR_RETURN(Bytes image, NewImage(passphrase, profile, db_key, random, 0));
   return Install(path, image, env);
 }
 
 Result<Bytes> KeyFile::NewImage(const Secret& passphrase, KdfProfile profile, const Secret& db_key,
-                                Random& random) {
-  constexpr int kSlot = 0;
-  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(kSlot, passphrase, db_key));
+                                Random& random, int slot) {
+  WAYPOST_RETURN_IF_ERROR(CheckSlotArgs(slot, passphrase, db_key));
   const KdfParams params = ParamsFor(profile);
   Bytes record(kRecordSize);
   // The salt and every slot start out random; the checksum is computed.
@@ -232,7 +231,7 @@ Result<Bytes> KeyFile::NewImage(const Secret& passphrase, KdfProfile profile, co
   std::memcpy(record.data() + kOpsOffset, fields.data() + 4, 16);
 
   WAYPOST_ASSIGN_OR_RETURN(Secret wrap_key, DeriveWrapKey(passphrase, SaltOf(record), params));
-  SealSlot(SlotAt(record, kSlot), wrap_key, db_key, random);
+  SealSlot(SlotAt(record, slot), wrap_key, db_key, random);
   SealRecord(record);
   Bytes image(kFileSize, 0);
   for (int copy = 0; copy < 2; ++copy) {

@@ -100,9 +100,11 @@ class KeyFile {
   // Create() in two steps, for a caller that has more to do between drawing
   // the file and putting it in place (CreateStore fills both databases
   // first): NewImage draws every random byte of the file and derives the
-  // wrap key; Install writes the image as Create() does.
+  // wrap key, and wraps `db_key` in slot `slot` (Create: 0; a store's main
+  // slot is drawn at random, home.h); Install writes the image as Create()
+  // does.
   static Result<Bytes> NewImage(const Secret& passphrase, KdfProfile profile, const Secret& db_key,
-                                Random& random);
+                                Random& random, int slot);
   static Status Install(const std::string& path, ByteView image, Env& env = Env::Default());
 
   // The Argon2id costs recorded in the file. Errors: NotFound, Corrupt, IoError.

@@ -34,7 +34,7 @@ class CourierTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(me_, Identity::Create(db_.db(), "alice", Role::kHelper, random_));
     ASSERT_OK_AND_ASSIGN(duress_,
-                         DuressState::Create(db_.db(), Secret(store::KeyFile::kDbKeySize)));
+                         DuressState::Create(db_.db(), Secret(store::KeyFile::kDbKeySize), 0));
     settings_.delivery_window_epochs = 3;  // not the default, so the expiry shows it
   }
 

@@ -39,7 +39,7 @@ class DecoyWriterTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(identity_, Identity::Create(main_.db(), "alice", Role::kHelper, random_));
     ASSERT_OK_AND_ASSIGN(duress_,
-                         DuressState::Create(main_.db(), Secret(store::KeyFile::kDbKeySize)));
+                         DuressState::Create(main_.db(), Secret(store::KeyFile::kDbKeySize), 0));
   }
 
   Status Write() {

@@ -28,7 +28,7 @@ Secret KeyOf(uint8_t tag) { return Secret::From(Bytes(store::KeyFile::kDbKeySize
 class DuressSlotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(main_, DuressState::Create(main_db_.db(), KeyOf(1)));
+    ASSERT_OK_AND_ASSIGN(main_, DuressState::Create(main_db_.db(), KeyOf(1), 0));
   }
 
   // The decoy as a captor's unlock through `slot` opens it, after the main

@@ -20,14 +20,16 @@ namespace {
 using Tables = std::set<std::string>;
 
 constexpr UnixTime kNow = 1'800'000'000;
-constexpr int kMainSlot = 0;  // the slot a new key file gives the main passphrase
+constexpr int kMainSlot = 0;  // any of the four may be the main one (home.h)
 
 Secret KeyOf(uint8_t tag) { return Secret::From(Bytes(store::KeyFile::kDbKeySize, tag)); }
 Bytes BytesOf(const Secret& s) { return Bytes(s.view().begin(), s.view().end()); }
 
 class DuressStateTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_OK_AND_ASSIGN(main_, DuressState::Create(db_.db(), KeyOf(1))); }
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(main_, DuressState::Create(db_.db(), KeyOf(1), kMainSlot));
+  }
 
   // The main store as the next open sees it.
   DuressState Reloaded() {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ class HomeTest : public ::testing::Test {
     WriteNote(created->main, kMarker);
     WriteNote(created->decoy, kDecoyMarker);
     decoy_key_ = std::move(created->decoy_key);
+    main_slot_ = created->main_slot;
     auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
     ASSERT_OK(unlocked);
     main_key_ = std::move(unlocked->db_key);
@@ -82,6 +84,16 @@ class HomeTest : public ::testing::Test {
   Secret main_key_;
   Secret decoy_key_;
   int main_index_ = -1;
+  int main_slot_ = -1;
+
+  // The `n`th (1..3) slot that is not the main one.
+  int Other(int n) const {
+    int seen = 0;
+    for (int slot = 0; slot < KeyFile::kSlots; ++slot) {
+      if (slot != main_slot_ && ++seen == n) return slot;
+    }
+    return -1;
+  }
 };
 
 TEST_F(HomeTest, CreateThenReopenKeepsData) {
@@ -90,9 +102,28 @@ TEST_F(HomeTest, CreateThenReopenKeepsData) {
   EXPECT_TRUE(StoreExists(home_));
   auto opened = OpenStore(home_, Pass("normal"));
   ASSERT_OK(opened);
-  EXPECT_EQ(opened->slot, 0);
+  EXPECT_EQ(opened->slot, main_slot_);
   EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), main_key_.view()));
   EXPECT_EQ(ReadNote(opened->db), kMarker);
+}
+
+// The main passphrase's slot is drawn at random, so that a design-aware
+// captor holding the duress passphrase learns nothing from slot 0 being
+// taken or not (issue 8, part 3).
+TEST(HomeSlots, TheMainSlotIsDrawnAtRandom) {
+  TempDir dir;
+  std::set<int> slots;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    SeededRandom random(seed);
+    const std::string home = dir.File("home-" + std::to_string(seed));
+    ASSERT_OK_AND_ASSIGN(CreatedStore created, CreateStore(home, Pass("normal"), kFast, random));
+    ASSERT_OK_AND_ASSIGN(KeyFile::Unlocked unlocked,
+                         KeyFile::Unlock(KeyFilePath(home), Pass("normal")));
+    EXPECT_EQ(unlocked.slot, created.main_slot);
+    slots.insert(created.main_slot);
+  }
+  // Four equally likely slots: twelve draws all alike has odds 4^-11.
+  EXPECT_GE(slots.size(), 2u);
 }
 
 TEST_F(HomeTest, LayoutAndPermissions) {
@@ -256,7 +287,7 @@ TEST_F(HomeTest, MissingDecoyDatabaseStillOpensTheMainOne) {
   ASSERT_EQ(::unlink(DecoyPath().c_str()), 0);
   int slot = -1;
   EXPECT_EQ(NoteVia("normal", &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, main_slot_);
   EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
   EXPECT_FALSE(std::filesystem::exists(DecoyPath()));  // opening recreated nothing
 }
@@ -276,30 +307,30 @@ TEST_F(HomeTest, DeletingTheKeyFileLosesTheStore) {
 
 TEST_F(HomeTest, SecondSlotOpensTheSameStore) {
   CreateWithMarker();
-  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 2, Pass("second"), main_key_, random_));
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), Other(2), Pass("second"), main_key_, random_));
   int slot = -1;
   EXPECT_EQ(NoteVia("second", &slot), kMarker);
-  EXPECT_EQ(slot, 2);
+  EXPECT_EQ(slot, Other(2));
 }
 
 // A passphrase whose slot wraps the decoy key opens the decoy database; the
 // normal passphrase still opens the main one.
 TEST_F(HomeTest, PassphraseWrappingTheDecoyKeyOpensTheDecoy) {
   CreateWithMarker();
-  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), decoy_key_, random_));
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), Other(1), Pass("duress"), decoy_key_, random_));
   auto opened = OpenStore(home_, Pass("duress"));
   ASSERT_OK(opened);
-  EXPECT_EQ(opened->slot, 1);
+  EXPECT_EQ(opened->slot, Other(1));
   EXPECT_TRUE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
   EXPECT_EQ(ReadNote(opened->db), kDecoyMarker);
   int slot = -1;
   EXPECT_EQ(NoteVia("normal", &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, main_slot_);
 }
 
 TEST_F(HomeTest, DuressPassphraseOpensTheDecoyEvenWithTheMainFileMissing) {
   CreateWithMarker();
-  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 3, Pass("duress"), decoy_key_, random_));
+  ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), Other(3), Pass("duress"), decoy_key_, random_));
   ASSERT_EQ(::unlink(MainPath().c_str()), 0);
   EXPECT_EQ(NoteVia("duress"), kDecoyMarker);
   EXPECT_EQ(OpenStore(home_, Pass("normal")).status().code(), Status::Code::kCorrupt);

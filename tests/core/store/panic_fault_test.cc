@@ -46,8 +46,8 @@ class PanicFaultTest : public ::testing::TestWithParam<FaultMode> {
                            CreateStore(home_, Pass("normal"), KdfProfile::kInteractive, random_));
       WriteNote(created.main, "main");
       WriteNote(created.decoy, "decoy");
-      ASSERT_OK(
-          KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), created.decoy_key, random_));
+      ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), (created.main_slot + 1) % KeyFile::kSlots,
+                                 Pass("duress"), created.decoy_key, random_));
     }
     const Bytes key = ReadAll(KeyFilePath(home_));
     WriteAll(home_ + "/waypost.key.tmp-Ab12Cd", key);

@@ -40,14 +40,16 @@ std::vector<std::string> Entries(const std::string& dir) {
 class PanicTest : public ::testing::Test {
  protected:
   // A store with kMarker in the main database and kDecoyMarker in the
-  // decoy, which a duress passphrase (slot 1) opens. Keeps both keys, as
-  // someone who had watched the store being used might have them.
+  // decoy, which a duress passphrase (the slot after the main one) opens.
+  // Keeps both keys, as someone who had watched the store being used might
+  // have them.
   void CreateWithMarker() {
     auto created = CreateStore(home_, Pass("normal"), kFast, random_);
     ASSERT_OK(created);
     WriteNote(created->main, kMarker);
     WriteNote(created->decoy, kDecoyMarker);
-    ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass("duress"), created->decoy_key, random_));
+    ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), (created->main_slot + 1) % KeyFile::kSlots,
+                               Pass("duress"), created->decoy_key, random_));
     decoy_key_ = std::move(created->decoy_key);
     auto unlocked = KeyFile::Unlock(KeyFilePath(home_), Pass("normal"));
     ASSERT_OK(unlocked);

@@ -46,8 +46,9 @@ std::string Note(std::string_view row) {
   return "CREATE TABLE t(x TEXT); INSERT INTO t VALUES('" + std::string(row) + "');";
 }
 
-// A store whose main database holds kMarker (kOld, slot 0) and whose decoy
-// holds kDecoyMarker (kDuress, slot 1); saved once, put back before each run.
+// A store whose main database holds kMarker (kOld, its main slot) and whose
+// decoy holds kDecoyMarker (kDuress, the next slot); saved once, put back
+// before each run.
 class PasswdFaultTest : public ::testing::TestWithParam<FaultMode> {
  protected:
   void SetUp() override {
@@ -57,7 +58,8 @@ class PasswdFaultTest : public ::testing::TestWithParam<FaultMode> {
                            CreateStore(home_, Pass(kOld), KdfProfile::kInteractive, random_));
       ASSERT_OK(created.main.Exec(Note(kMarker)));
       ASSERT_OK(created.decoy.Exec(Note(kDecoyMarker)));
-      ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), 1, Pass(kDuress), created.decoy_key, random_));
+      ASSERT_OK(KeyFile::SetSlot(KeyFilePath(home_), (created.main_slot + 1) % KeyFile::kSlots,
+                                 Pass(kDuress), created.decoy_key, random_));
     }
     CopyDir(home_, pristine_);
     entries_ = SortedEntries(home_);

@@ -65,8 +65,9 @@ std::string Note(const std::string& table, std::string_view row) {
 }
 
 // A store with one row of data in each database: the main one holds
-// kMarker and is opened by kOld (slot 0) and kOther (slot 2); the decoy holds
-// kDecoyMarker and is opened by kDuress (slot 1), like a duress passphrase.
+// kMarker and is opened by kOld (slot S(0)) and kOther (S(2)); the decoy
+// holds kDecoyMarker and is opened by kDuress (S(1)), like a duress
+// passphrase.
 class PasswdTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,14 +75,15 @@ class PasswdTest : public ::testing::Test {
     {
       auto created = CreateStore(home_, Pass(kOld), KdfProfile::kInteractive, random_);
       ASSERT_OK(created);
+      main_slot_ = created->main_slot;
       ASSERT_OK(created->main.Exec(Note("t", kMarker)));
       ASSERT_OK(created->decoy.Exec(Note("t", kDecoyMarker)));
-      ASSERT_OK(KeyFile::SetSlot(key_path_, 1, Pass(kDuress), created->decoy_key, random_));
+      ASSERT_OK(KeyFile::SetSlot(key_path_, S(1), Pass(kDuress), created->decoy_key, random_));
       decoy_key_ = std::move(created->decoy_key);
     }
     auto unlocked = KeyFile::Unlock(key_path_, Pass(kOld));
     ASSERT_OK(unlocked);
-    ASSERT_OK(KeyFile::SetSlot(key_path_, 2, Pass(kOther), unlocked->db_key, random_));
+    ASSERT_OK(KeyFile::SetSlot(key_path_, S(2), Pass(kOther), unlocked->db_key, random_));
     main_key_ = std::move(unlocked->db_key);
     auto main_path = DatabasePathForKey(home_, main_key_);
     ASSERT_OK(main_path);
@@ -140,6 +142,18 @@ class PasswdTest : public ::testing::Test {
                       file.begin() + long(KeyFile::kSecondCopy));
   }
 
+  // Slots by role: S(0) is the main one (drawn at random by CreateStore),
+  // S(1) the duress one, S(2) kOther's, S(3) the unused one.
+  int S(int role) const {
+    if (role == 0) return main_slot_;
+    int seen = 0;
+    for (int slot = 0; slot < KeyFile::kSlots; ++slot) {
+      if (slot != main_slot_ && ++seen == role) return slot;
+    }
+    return -1;
+  }
+
+  int main_slot_ = -1;
   TempDir dir_;
   std::string home_ = dir_.File("home");
   std::string key_path_ = KeyFilePath(home_);
@@ -158,18 +172,18 @@ TEST_F(PasswdTest, ChangeRewrapsOnlyTheOpenedSlot) {
   ASSERT_EQ(after.size(), KeyFile::kFileSize);
   EXPECT_EQ(Bytes(after.begin(), after.begin() + KeyFile::kHeaderSize),
             Bytes(before.begin(), before.begin() + KeyFile::kHeaderSize));
-  EXPECT_NE(SlotBytes(after, 0), SlotBytes(before, 0));
+  EXPECT_NE(SlotBytes(after, S(0)), SlotBytes(before, S(0)));
   for (int i = 1; i < KeyFile::kSlots; ++i) {
-    EXPECT_EQ(SlotBytes(after, i), SlotBytes(before, i)) << "slot " << i;
+    EXPECT_EQ(SlotBytes(after, S(i)), SlotBytes(before, S(i))) << "slot " << i;
   }
   EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kWrongPassphrase);
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, S(0));
   EXPECT_EQ(ReadMarker(kOther, &slot), kMarker);
-  EXPECT_EQ(slot, 2);
+  EXPECT_EQ(slot, S(2));
   EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
-  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(slot, S(1));
 }
 
 // The duress passphrase keeps opening the decoy after the main passphrase
@@ -180,9 +194,9 @@ TEST_F(PasswdTest, ChangeKeepsTheDuressSlotOpeningTheDecoy) {
   ASSERT_OK(ChangePassphrase(home_, Pass(kOld), Pass(kNew), random_));
   int slot = -1;
   EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
-  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(slot, S(1));
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, S(0));
   EXPECT_EQ(ReadAll(main_path_), main_before);
   EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
 }
@@ -193,11 +207,12 @@ TEST_F(PasswdTest, ChangeThroughTheDuressSlotKeepsItOnTheDecoy) {
   ASSERT_OK(ChangePassphrase(home_, Pass(kDuress), Pass(kNew), random_));
   const Bytes after = ReadAll(key_path_);
   EXPECT_EQ(Header(after), Header(before));
-  EXPECT_NE(SlotBytes(after, 1), SlotBytes(before, 1));
-  for (int i : {0, 2, 3}) EXPECT_EQ(SlotBytes(after, i), SlotBytes(before, i)) << "slot " << i;
+  EXPECT_NE(SlotBytes(after, S(1)), SlotBytes(before, S(1)));
+  for (int i : {0, 2, 3})
+    EXPECT_EQ(SlotBytes(after, S(i)), SlotBytes(before, S(i))) << "slot " << i;
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kDecoyMarker);
-  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(slot, S(1));
   EXPECT_EQ(ReadMarker(kOld), kMarker);
   EXPECT_EQ(UnlockCode(key_path_, kDuress), Status::Code::kWrongPassphrase);
 }
@@ -206,11 +221,11 @@ TEST_F(PasswdTest, ChangeThroughAnotherSlotLeavesSlotZeroAlone) {
   const Bytes before = ReadAll(key_path_);
   ASSERT_OK(ChangePassphrase(home_, Pass(kOther), Pass(kNew), random_));
   const Bytes after = ReadAll(key_path_);
-  EXPECT_EQ(SlotBytes(after, 0), SlotBytes(before, 0));
-  EXPECT_NE(SlotBytes(after, 2), SlotBytes(before, 2));
+  EXPECT_EQ(SlotBytes(after, S(0)), SlotBytes(before, S(0)));
+  EXPECT_NE(SlotBytes(after, S(2)), SlotBytes(before, S(2)));
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
-  EXPECT_EQ(slot, 2);
+  EXPECT_EQ(slot, S(2));
   EXPECT_EQ(ReadMarker(kOld), kMarker);
   EXPECT_EQ(UnlockCode(key_path_, kOther), Status::Code::kWrongPassphrase);
 }
@@ -272,7 +287,7 @@ TEST_F(PasswdTest, RotateKeepsTheIndexOfTheOpenedSlot) {
   ASSERT_OK(RotateKey(home_, Pass(kOther), Pass(kNew), random_));
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
-  EXPECT_EQ(slot, 2);
+  EXPECT_EQ(slot, S(2));
   // Slot 0 is kept byte for byte, so kOld still unwraps the old key, which
   // no longer opens either database.
   EXPECT_EQ(UnlockCode(key_path_, kOld), Status::Code::kOk);
@@ -316,18 +331,18 @@ TEST_F(PasswdTest, RotateKeepsTheSaltAndEveryOtherSlot) {
   ASSERT_EQ(key_after.size(), KeyFile::kFileSize);
   EXPECT_EQ(Salt(key_after), Salt(key_before));
   EXPECT_EQ(Header(key_after), Header(key_before));
-  EXPECT_NE(SlotBytes(key_after, 0), SlotBytes(key_before, 0));
+  EXPECT_NE(SlotBytes(key_after, S(0)), SlotBytes(key_before, S(0)));
   for (int i = 1; i < KeyFile::kSlots; ++i) {
-    EXPECT_EQ(SlotBytes(key_after, i), SlotBytes(key_before, i)) << "slot " << i;
+    EXPECT_EQ(SlotBytes(key_after, S(i)), SlotBytes(key_before, S(i))) << "slot " << i;
   }
 
   EXPECT_NE(ReadAll(main_path_), main_before);  // re-encrypted
   EXPECT_EQ(ReadAll(decoy_path_), decoy_before);
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, S(0));
   EXPECT_EQ(ReadMarker(kDuress, &slot), kDecoyMarker);
-  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(slot, S(1));
   EXPECT_EQ(UnlockCode(key_path_, kOther), Status::Code::kOk);
   EXPECT_EQ(OpenCode(kOther), Status::Code::kCorrupt);
   EXPECT_EQ(OpenDatabaseWithKey(home_, main_key_).status().code(), Status::Code::kCorrupt);
@@ -344,9 +359,9 @@ TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
   const Bytes key_after = ReadAll(key_path_);
 
   EXPECT_EQ(Header(key_after), Header(key_before));
-  EXPECT_NE(SlotBytes(key_after, 1), SlotBytes(key_before, 1));
+  EXPECT_NE(SlotBytes(key_after, S(1)), SlotBytes(key_before, S(1)));
   for (int i : {0, 2, 3}) {
-    EXPECT_EQ(SlotBytes(key_after, i), SlotBytes(key_before, i)) << "slot " << i;
+    EXPECT_EQ(SlotBytes(key_after, S(i)), SlotBytes(key_before, S(i))) << "slot " << i;
   }
   EXPECT_EQ(ReadAll(main_path_), main_before);
   EXPECT_NE(ReadAll(decoy_path_), decoy_before);
@@ -354,7 +369,7 @@ TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
   {
     auto opened = OpenStore(home_, Pass(kNew));
     ASSERT_OK(opened);
-    EXPECT_EQ(opened->slot, 1);
+    EXPECT_EQ(opened->slot, S(1));
     EXPECT_FALSE(ConstantTimeEqual(opened->key.view(), decoy_key_.view()));
     auto path = DatabasePathForKey(home_, opened->key);
     ASSERT_OK(path);
@@ -363,9 +378,9 @@ TEST_F(PasswdTest, RotateThroughTheDuressSlotRekeysTheDecoy) {
 
   int slot = -1;
   EXPECT_EQ(ReadMarker(kNew, &slot), kDecoyMarker);
-  EXPECT_EQ(slot, 1);
+  EXPECT_EQ(slot, S(1));
   EXPECT_EQ(ReadMarker(kOld, &slot), kMarker);
-  EXPECT_EQ(slot, 0);
+  EXPECT_EQ(slot, S(0));
   EXPECT_EQ(ReadMarker(kOther), kMarker);
   EXPECT_EQ(UnlockCode(key_path_, kDuress), Status::Code::kWrongPassphrase);
   EXPECT_EQ(OpenDatabaseWithKey(home_, decoy_key_).status().code(), Status::Code::kCorrupt);
