@@ -67,6 +67,12 @@ Secret ChainAt(const Secret& base_chain, Epoch base, Epoch target) {
   return chain;
 }
 
+Secret DuressChainFrom(const Secret& chain) {
+  Secret duress(kKeySize);
+  KeyedHash(chain, "waypost duress chain v1", {}, duress.data(), duress.size());
+  return duress;
+}
+
 Secret PskFrom(const Secret& chain) {
   Secret psk(kKeySize);
   KeyedHash(chain, "waypost psk v1", {}, psk.data(), psk.size());

@@ -53,6 +53,13 @@ Secret ChainAt(const Secret& base_chain, Epoch base, Epoch target);
 // The Noise PSK for envelopes in the chain key's epoch.
 Secret PskFrom(const Secret& chain);
 
+// The pair's duress chain key at the same epoch: a second chain, derived
+// once at enrollment and ratcheted on its own from then on. A decoy store
+// holds only this one (docs/protocol.md §4.3): what is sealed under it is
+// duress by construction, and nothing under it ends a duress state. One
+// way: it does not give `chain`.
+Secret DuressChainFrom(const Secret& chain);
+
 // The 4-byte sender hint: which contact sent an envelope, readable only by
 // its recipient, bound to the envelope's own ephemeral key.
 std::array<uint8_t, kHintSize> HintFor(const Secret& chain, ByteView ephemeral_pub);

@@ -7,14 +7,17 @@
 
 namespace waypost::node {
 
-Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, ByteView bytes) {
+Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, ByteView bytes,
+                           bool via_duress) {
   internal::Scrubbed<pb::Body> body;
   if (!body->ParseFromArray(bytes.data(), int(bytes.size()))) return Status::AuthFailed();
   WAYPOST_RETURN_IF_ERROR(p_.contacts.Touch(from.id, p_.clock.Now()));
-  if (body->has_ack()) return OnAck(from, body->ack());
-  if (body->has_welcome()) return OnWelcome(from);
+  // Under the duress chain nothing acknowledges or welcomes: taken in, no
+  // effect, as a decoy takes in an ack.
+  if (body->has_ack()) return via_duress ? Status::Ok() : OnAck(from, body->ack());
+  if (body->has_welcome()) return via_duress ? Status::Ok() : OnWelcome(from);
   if (body->has_receipt()) return OnReceipt(from, body->receipt());
-  if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body);
+  if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body, via_duress);
   return Status::AuthFailed();  // a join body under a contact key, or empty
 }
 
@@ -43,9 +46,11 @@ Status BodyHandlers::OnReceipt(const Contact& from, const pb::Receipt& receipt) 
 }
 
 Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& id,
-                               const pb::Body& body) {
+                               const pb::Body& body, bool via_duress) {
   const UnixTime now = p_.clock.Now();
-  const bool duress = body.has_flags() && (body.flags() & kFlagDuress) != 0;
+  // The duress chain says duress by itself; the flag says it for a main
+  // store in its duress state, which seals under the pair's chain.
+  const bool duress = via_duress || (body.has_flags() && (body.flags() & kFlagDuress) != 0);
   const bool checkin = body.has_checkin();
   WAYPOST_RETURN_IF_ERROR(
       p_.messages.Insert({.id = id,
@@ -56,7 +61,8 @@ Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& i
                           .text = checkin ? body.checkin().note() : body.text().text(),
                           .sent_at = body.sent_at(),
                           .received_at = now,
-                          .duress = duress}));
+                          .duress = duress,
+                          .via_duress = via_duress}));
   if (duress) WAYPOST_RETURN_IF_ERROR(p_.alerts.Raise(from.id, AlertKind::kDuress, id, now));
 
   internal::Scrubbed<pb::Body> receipt;
@@ -64,7 +70,10 @@ Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& i
   receipt->mutable_receipt()->set_kind(pb::Receipt::DELIVERED);
   receipt->set_sent_at(now);
   std::string receipt_bytes = p_.courier.Serialize(*receipt);
-  Status sent = p_.courier.Send(from, receipt_bytes).status();
+  Status sent = p_.courier
+                    .Send(from, receipt_bytes, std::nullopt,
+                          via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair)
+                    .status();
   Wipe(receipt_bytes);
   return sent;
 }

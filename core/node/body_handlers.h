@@ -4,6 +4,11 @@
 // forward; a welcome completes enrollment; a coordinator's ack ends the
 // duress state (§4.3). One small handler per kind.
 //
+// A body that came under the pair's duress chain (`via_duress`: a main store
+// taking in what a helper's decoy sent) is duress whatever its flags say,
+// is answered under that chain, and can neither welcome nor acknowledge:
+// whoever holds the decoy holds that chain (§4.3).
+//
 // Lifetime: borrows everything it is built from. Not thread-safe. Callers
 // run each call inside one transaction (Node::Mutate).
 #pragma once
@@ -46,13 +51,15 @@ class BodyHandlers {
   // Applies the opened body `body` of envelope `id` from `from`. AuthFailed,
   // changing nothing, if it does not parse or is of a kind no contact sends
   // (a join request, or nothing).
-  Status Apply(const Contact& from, const envelope::ContentId& id, ByteView body);
+  Status Apply(const Contact& from, const envelope::ContentId& id, ByteView body,
+               bool via_duress = false);
 
  private:
   Status OnAck(const Contact& from, const pb::Ack& ack);
   Status OnWelcome(const Contact& from);
   Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
-  Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body);
+  Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
+                   bool via_duress);
 
   HandlerParts p_;
 };

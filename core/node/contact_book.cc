@@ -9,7 +9,7 @@ namespace {
 // Every query below reads these columns, in this order (ReadContact).
 #define WAYPOST_CONTACT_COLUMNS                                                            \
   "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
-  "peer_epoch, created_at FROM contacts "
+  "peer_epoch, created_at, duress_epoch, duress_key FROM contacts "
 
 Result<Contact> ReadContact(const store::Statement& row) {
   Contact c;
@@ -24,6 +24,10 @@ Result<Contact> ReadContact(const store::Statement& row) {
   c.last_seen = row.ColumnOptionalInt64(8);
   c.peer_epoch = row.ColumnInt64(9);
   c.created_at = row.ColumnInt64(10);
+  if (!row.ColumnIsNull(12)) {
+    c.duress_epoch = row.ColumnInt64(11);
+    c.duress_key = row.ColumnSecret(12);
+  }
   return c;
 }
 
@@ -86,11 +90,12 @@ Result<ContactId> ContactBook::Add(const NewContact& c, UnixTime now) {
     if (!taken) break;
     unique = c.name + "-" + std::to_string(n);
   }
+  const Secret duress = envelope::DuressChainFrom(*c.chain_key);
   WAYPOST_RETURN_IF_ERROR(db_->Run(
       "INSERT INTO contacts(name, public_key, role, state, tag_key, chain_epoch, chain_key, "
-      "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+      "created_at, duress_epoch, duress_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       unique, c.public_key.view(), NameOf(c.role), NameOf(c.state), c.tag_key, c.chain_epoch,
-      *c.chain_key, now));
+      *c.chain_key, now, c.chain_epoch, duress));
   return ContactId{db_->LastInsertRowId()};
 }
 
@@ -107,13 +112,24 @@ Status ContactBook::Touch(ContactId id, UnixTime now) {
 }
 
 Status ContactBook::RatchetTo(envelope::Epoch floor) {
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> old,
-                           Load(WAYPOST_CONTACT_COLUMNS "WHERE chain_epoch < ?", floor));
+  WAYPOST_ASSIGN_OR_RETURN(
+      std::vector<Contact> old,
+      Load(WAYPOST_CONTACT_COLUMNS
+           "WHERE chain_epoch < ?1 OR (duress_key IS NOT NULL AND duress_epoch < ?1)",
+           floor));
   for (const Contact& c : old) {
-    const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, floor);
-    WAYPOST_RETURN_IF_ERROR(
-        db_->Run("UPDATE contacts SET chain_epoch = ?, chain_key = ? WHERE id = ?", floor, chain,
-                 c.id.value));
+    if (c.chain_epoch < floor) {
+      const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, floor);
+      WAYPOST_RETURN_IF_ERROR(
+          db_->Run("UPDATE contacts SET chain_epoch = ?, chain_key = ? WHERE id = ?", floor, chain,
+                   c.id.value));
+    }
+    if (!c.duress_key.empty() && c.duress_epoch < floor) {
+      const Secret duress = envelope::ChainAt(c.duress_key, c.duress_epoch, floor);
+      WAYPOST_RETURN_IF_ERROR(
+          db_->Run("UPDATE contacts SET duress_epoch = ?, duress_key = ? WHERE id = ?", floor,
+                   duress, c.id.value));
+    }
   }
   return Status::Ok();
 }
@@ -138,11 +154,12 @@ Result<std::optional<envelope::Epoch>> ContactBook::ChainEpochOf(const PublicKey
   return std::optional<envelope::Epoch>(st.ColumnInt64(0));
 }
 
-Status ContactBook::Mirror(const Contact& c, envelope::Epoch epoch, UnixTime now) {
+Status ContactBook::Mirror(const Contact& c, UnixTime now) {
+  if (c.duress_key.empty()) return Status::Internal("a decoy is written from the main store");
   WAYPOST_ASSIGN_OR_RETURN(std::optional<envelope::Epoch> have, ChainEpochOf(c.public_key));
   // Never move a chain back: it ratchets one way.
-  const envelope::Epoch target = std::max(epoch, have.value_or(epoch));
-  const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, target);
+  const envelope::Epoch target = std::max(c.duress_epoch, have.value_or(c.duress_epoch));
+  const Secret chain = envelope::ChainAt(c.duress_key, c.duress_epoch, target);
   if (!have) {
     return db_->Run(
         "INSERT INTO contacts(name, role, state, tag_key, last_seen, chain_epoch, chain_key, "
@@ -153,9 +170,10 @@ Status ContactBook::Mirror(const Contact& c, envelope::Epoch epoch, UnixTime now
   // Matches only a row that differs, so an unchanged contact costs no write.
   return db_->Run(
       "UPDATE contacts SET name = ?1, role = ?2, state = ?3, tag_key = ?4, last_seen = ?5, "
-      "chain_epoch = ?6, chain_key = ?7 WHERE public_key = ?8 AND (name IS NOT ?1 OR "
-      "role IS NOT ?2 OR state IS NOT ?3 OR tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR "
-      "chain_epoch IS NOT ?6)",
+      "chain_epoch = ?6, chain_key = ?7, duress_epoch = NULL, duress_key = NULL "
+      "WHERE public_key = ?8 AND (name IS NOT ?1 OR role IS NOT ?2 OR state IS NOT ?3 OR "
+      "tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR chain_epoch IS NOT ?6 OR "
+      "chain_key IS NOT ?7 OR duress_key IS NOT NULL)",
       c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
       c.public_key.view());
 }

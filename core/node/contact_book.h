@@ -1,6 +1,7 @@
 // ContactBook: the `contacts` table (docs/storage.md §5): who this node
-// talks to, the tag key of each, and the pair's chain key, which ratchets one
-// way once per epoch (docs/protocol.md §3.2).
+// talks to, the tag key of each, and the pair's two chain keys, each of which
+// ratchets one way once per epoch (docs/protocol.md §3.2): the chain, and the
+// duress chain, which a decoy holds instead (§4.3).
 //
 // A Contact holds key material in guarded memory; keep one only as long as
 // one call needs it. Lifetime: borrows the Database. Not thread-safe.
@@ -29,7 +30,11 @@ struct Contact {
   ContactState state = ContactState::kPending;
   Secret tag_key;  // the contact's recipient-tag key
   envelope::Epoch chain_epoch = 0;
-  Secret chain_key;                // the pair's chain key at chain_epoch
+  Secret chain_key;  // the pair's chain key at chain_epoch; in a decoy, the duress chain
+  // The pair's duress chain at duress_epoch. Empty in a decoy, whose
+  // chain_key is this chain and which holds nothing else.
+  envelope::Epoch duress_epoch = 0;
+  Secret duress_key;
   envelope::Epoch peer_epoch = 0;  // the newest epoch the contact sealed under
   std::optional<UnixTime> last_seen;
   UnixTime created_at = 0;
@@ -62,24 +67,27 @@ class ContactBook {
   Result<std::optional<Contact>> WithKey(const PublicKey& key);
 
   // Names are local labels: a clash gets a suffix ("-2", "-3", ...) rather
-  // than failing. Returns the new contact's id.
+  // than failing. The duress chain is derived from the chain key at
+  // chain_epoch (envelope::DuressChainFrom), as the other side derives it.
+  // Returns the new contact's id.
   Result<ContactId> Add(const NewContact& contact, UnixTime now);
   Status SetState(ContactId id, ContactState state);
   // Replies use at least this epoch (docs/protocol.md §3.3).
   Status SetPeerEpoch(ContactId id, envelope::Epoch epoch);
   Status Touch(ContactId id, UnixTime now);
 
-  // Forward secrecy (docs/protocol.md §3.2): moves every chain key older than
-  // `floor` forward to `floor`, overwriting the old value. Writes nothing
-  // when none is that old.
+  // Forward secrecy (docs/protocol.md §3.2): moves every chain key, duress
+  // chains included, older than `floor` forward to `floor`, overwriting the
+  // old value. Writes nothing when none is that old.
   Status RatchetTo(envelope::Epoch floor);
 
   // The decoy's side (docs/storage.md §3): its contacts' keys and ids, and
-  // one contact written as the main store sees it but with its chain at
-  // `epoch` (never moved back), changing nothing when nothing differs.
-  // `epoch` is at least main.chain_epoch: a chain only ratchets forward.
+  // one contact written as the main store sees it, except that its chain is
+  // the main store's duress chain (at its epoch, or the decoy's own if that
+  // is later: a chain never moves back) and it has no other. Changes nothing
+  // when nothing differs.
   Result<std::vector<std::pair<ContactId, PublicKey>>> Keys();
-  Status Mirror(const Contact& main, envelope::Epoch epoch, UnixTime now);
+  Status Mirror(const Contact& main, UnixTime now);
   // Removes the contact and its messages and alerts.
   Status Remove(ContactId id);
 

@@ -14,10 +14,13 @@ std::string Courier::Serialize(pb::Body& body) const {
 }
 
 Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes,
-                                  std::optional<Shown> shown) {
+                                  std::optional<Shown> shown, Chain which) {
   const UnixTime now = clock_.Now();
-  const envelope::Epoch epoch = std::max({envelope::EpochOf(now), to.chain_epoch, to.peer_epoch});
-  const Secret chain = envelope::ChainAt(to.chain_key, to.chain_epoch, epoch);
+  const bool duress_chain = which == Chain::kDuress && !to.duress_key.empty();
+  const Secret& base = duress_chain ? to.duress_key : to.chain_key;
+  const envelope::Epoch base_epoch = duress_chain ? to.duress_epoch : to.chain_epoch;
+  const envelope::Epoch epoch = std::max({envelope::EpochOf(now), base_epoch, to.peer_epoch});
+  const Secret chain = envelope::ChainAt(base, base_epoch, epoch);
   const Secret psk = envelope::PskFrom(chain);
 
   envelope::SealRequest req;
@@ -45,7 +48,8 @@ Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes
                                               .text = shown->text,
                                               .sent_at = now,
                                               .received_at = std::nullopt,
-                                              .duress = false}));
+                                              .duress = false,
+                                              .via_duress = duress_chain}));
   }
   return DisplayId(id);
 }

@@ -1,9 +1,11 @@
 // Courier: seals bodies to contacts and queues them (docs/protocol.md §3.3).
 //
 // A body is sealed under the pair's chain key for the sender's current
-// epoch, never below the epoch the contact last sealed under (a decoy's
-// chain keys start a day ahead, and it must read our replies), with the
-// contact's recipient tag for that epoch and a sender hint from the chain.
+// epoch, never below the epoch the contact last sealed under (the contact's
+// clock may run ahead, and it must read our replies), with the contact's
+// recipient tag for that epoch and a sender hint from the chain. A reply to
+// something that came under the duress chain goes under the duress chain
+// (docs/protocol.md §4.3), so that the decoy that sent it can read it.
 // Lifetime: borrows everything it is built from. Not thread-safe.
 #pragma once
 
@@ -52,8 +54,11 @@ class Courier {
   // Seals `body_bytes` to `to` and queues it. With `shown` it also becomes
   // an outgoing message in state queued and stays in the outbox until a
   // receipt; without, it leaves once a relay took it. Returns the display id.
+  // Chain::kDuress seals under `to`'s duress chain; in a decoy, whose only
+  // chain is that one, both are the same.
+  enum class Chain { kPair, kDuress };
   Result<std::string> Send(const Contact& to, std::string_view body_bytes,
-                           std::optional<Shown> shown = std::nullopt);
+                           std::optional<Shown> shown = std::nullopt, Chain chain = Chain::kPair);
 
  private:
   const Identity& identity_;

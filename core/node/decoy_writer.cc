@@ -20,14 +20,11 @@ Status MirrorCoordinators(ContactBook& main, ContactBook& decoy, UnixTime now) {
                                   [&](const Contact& c) { return c.public_key == held_key; });
     if (!kept) WAYPOST_RETURN_IF_ERROR(decoy.Remove(id));
   }
-  // Tomorrow's epoch at the earliest: the decoy cannot open what a
-  // coordinator sealed before this main-store session, from a relay or from
-  // a recording of the network. Its own envelopes go out under that epoch,
-  // which coordinators accept (kFutureSkewEpochs).
-  const envelope::Epoch floor = envelope::EpochOf(now) + 1;
-  for (const Contact& c : coordinators) {
-    WAYPOST_RETURN_IF_ERROR(decoy.Mirror(c, std::max(c.chain_epoch, floor), now));
-  }
+  // Each with the pair's duress chain as its only chain, at the epoch the
+  // main store holds it: the decoy can open nothing the pair's chain
+  // sealed, past or future, and what it sends is duress by construction
+  // (docs/protocol.md §4.3).
+  for (const Contact& c : coordinators) WAYPOST_RETURN_IF_ERROR(decoy.Mirror(c, now));
   return Status::Ok();
 }
 
@@ -47,10 +44,6 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   SettingsTable settings(decoy);
   WAYPOST_ASSIGN_OR_RETURN(std::vector<SettingsTable::Row> setting_rows, main.settings.Rows());
   WAYPOST_RETURN_IF_ERROR(settings.ReplaceWith(setting_rows));
-  // What we already have, the decoy's syncs neither fetch nor try to open.
-  ReplayCache seen(decoy);
-  WAYPOST_RETURN_IF_ERROR(main.seen.CopyInto(seen));
-
   ContactBook contacts(decoy);
   WAYPOST_RETURN_IF_ERROR(MirrorCoordinators(main.contacts, contacts, now));
   return tx.Commit();

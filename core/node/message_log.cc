@@ -31,9 +31,9 @@ Status MessageLog::Insert(const NewMessage& m) {
       m.direction == Direction::kOut ? MessageState::kQueued : MessageState::kReceived;
   return db_->Run(
       "INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, received_at, "
-      "state, duress) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "state, duress, via_duress) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       m.id, NameOf(m.direction), NameOf(m.kind), m.contact.value, m.code, m.text, m.sent_at,
-      m.received_at, NameOf(state), m.duress ? 1 : 0);
+      m.received_at, NameOf(state), m.duress ? 1 : 0, m.via_duress ? 1 : 0);
 }
 
 Result<std::vector<MessageInfo>> MessageLog::List() {
@@ -58,11 +58,10 @@ Status MessageLog::MarkRelayed(ByteView id) {
 
 Result<std::vector<Bytes>> MessageLog::ApplyReceipt(ContactId from, ByteView of,
                                                     MessageState state) {
-  WAYPOST_RETURN_IF_ERROR(
-      db_->Run("UPDATE messages SET state = ? WHERE direction = ? AND contact_id = ? AND "
-               "substr(id, 1, 16) = ? AND state != ?",
-               NameOf(state), NameOf(Direction::kOut), from.value, of,
-               NameOf(MessageState::kConfirmed)));
+  WAYPOST_RETURN_IF_ERROR(db_->Run(
+      "UPDATE messages SET state = ? WHERE direction = ? AND contact_id = ? AND "
+      "substr(id, 1, 16) = ? AND state != ?",
+      NameOf(state), NameOf(Direction::kOut), from.value, of, NameOf(MessageState::kConfirmed)));
   std::vector<Bytes> ids;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
@@ -80,13 +79,14 @@ Result<MessageLog::Found> MessageLog::FindReceivedCheckIn(std::string_view id_pr
   }
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id, contact_id FROM messages WHERE direction = ? AND kind = ? AND "
-                 "substr(hex(id), 1, ?) = upper(?)",
-                 NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn),
-                 int64_t(id_prefix.size()), id_prefix));
+      db_->Query(
+          "SELECT id, contact_id, via_duress FROM messages WHERE direction = ? AND kind = ? AND "
+          "substr(hex(id), 1, ?) = upper(?)",
+          NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn), int64_t(id_prefix.size()),
+          id_prefix));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return Status::NotFound("no received check-in with id " + std::string(id_prefix));
-  Found found{st.ColumnBlob(0), ContactId{st.ColumnInt64(1)}};
+  Found found{st.ColumnBlob(0), ContactId{st.ColumnInt64(1)}, st.ColumnInt64(2) != 0};
   WAYPOST_ASSIGN_OR_RETURN(bool second, st.Step());
   if (second) {
     return Status::InvalidArgument("id " + std::string(id_prefix) +

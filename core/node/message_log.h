@@ -28,6 +28,7 @@ struct NewMessage {
   UnixTime sent_at = 0;
   std::optional<UnixTime> received_at;  // in: by our clock
   bool duress = false;                  // in: the sender was under duress
+  bool via_duress = false;              // sealed under the pair's duress chain
 };
 
 struct LastCheckIn {
@@ -61,6 +62,7 @@ class MessageLog {
   struct Found {
     Bytes id;
     ContactId contact;
+    bool via_duress = false;  // came under the duress chain: so goes the reply
   };
   Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state);

@@ -180,7 +180,7 @@ Status Node::RefreshDecoy() {
     WAYPOST_RETURN_IF_ERROR(decoy.status());
     decoy_db_.emplace(std::move(decoy).value());
   }
-  const DecoySource main{db_, identity_, duress_, relays_, settings_table_, seen_, contacts_};
+  const DecoySource main{db_, identity_, duress_, relays_, settings_table_, contacts_};
   return WriteDecoy(main, *decoy_db_, clock_.Now());
 }
 

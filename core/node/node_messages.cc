@@ -93,7 +93,8 @@ Status Node::Confirm(std::string_view id_prefix) {
   body->set_sent_at(clock_.Now());
   std::string bytes = courier_.Serialize(*body);
   const Status status = Mutate([&]() -> Status {
-    WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, bytes).status());
+    const Courier::Chain chain = found.via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair;
+    WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, bytes, std::nullopt, chain).status());
     return messages_.SetState(found.id, MessageState::kConfirmed);
   });
   Wipe(bytes);

@@ -36,28 +36,55 @@ Result<IngestOutcome> Receiver::Take(ByteView env) {
   return outcome;
 }
 
+// Opens `env` from `c` under `base` (a chain key at `base_epoch`) if the
+// hint matches and it authenticates; nullopt otherwise.
+std::optional<envelope::Opened> Receiver::TryChain(ByteView env, const envelope::Header& header,
+                                                   const Contact& c, const Secret& base,
+                                                   envelope::Epoch base_epoch,
+                                                   envelope::Epoch epoch) {
+  if (base.empty() || epoch < base_epoch) return std::nullopt;  // ratcheted away, or none
+  const Secret chain = envelope::ChainAt(base, base_epoch, epoch);
+  if (envelope::HintFor(chain, envelope::EphemeralOf(env)) != header.hint) return std::nullopt;
+  const Secret psk = envelope::PskFrom(chain);
+  envelope::OpenRequest req;
+  req.pattern = envelope::Pattern::kContact;
+  req.recipient = &p_.identity.key_pair();
+  req.sender_public = c.public_key.view();
+  req.psk = &psk;
+  Result<envelope::Opened> opened = envelope::Open(req, env);
+  if (!opened.ok()) return std::nullopt;  // a hint collision; try the next candidate
+  return std::move(*opened);
+}
+
 Result<IngestOutcome> Receiver::FromContact(ByteView env, const envelope::Header& header,
                                             const envelope::ContentId& id, envelope::Epoch epoch) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> contacts, p_.contacts.All());
   for (Contact& c : contacts) {
-    if (epoch < c.chain_epoch) continue;  // before enrollment, or ratcheted away
-    const Secret chain = envelope::ChainAt(c.chain_key, c.chain_epoch, epoch);
-    if (envelope::HintFor(chain, envelope::EphemeralOf(env)) != header.hint) continue;
-    const Secret psk = envelope::PskFrom(chain);
-    envelope::OpenRequest req;
-    req.pattern = envelope::Pattern::kContact;
-    req.recipient = &p_.identity.key_pair();
-    req.sender_public = c.public_key.view();
-    req.psk = &psk;
-    Result<envelope::Opened> opened = envelope::Open(req, env);
-    if (!opened.ok()) continue;  // a hint collision; try the next candidate
+    // The pair's chain first, then its duress chain (a decoy holds no
+    // second one: its chain is the duress chain).
+    bool via_duress = false;
+    std::optional<envelope::Opened> opened =
+        TryChain(env, header, c, c.chain_key, c.chain_epoch, epoch);
+    if (!opened) {
+      opened = TryChain(env, header, c, c.duress_key, c.duress_epoch, epoch);
+      via_duress = opened.has_value();
+    }
+    if (!opened) continue;
+    // A coordinator's reply to what our decoy sent: the decoy's to read,
+    // never this store's to act on (docs/protocol.md §4.3). Remembered, so
+    // that it is not fetched again.
+    if (via_duress && c.role == Role::kCoordinator) {
+      Wipe(opened->body);
+      WAYPOST_RETURN_IF_ERROR(p_.seen.Record(id, header.expires_at));
+      return IngestOutcome::kNotOurs;
+    }
     // Replies, the receipt queued while applying included, use at least
     // this epoch.
     if (epoch > c.peer_epoch) {
       c.peer_epoch = epoch;
       WAYPOST_RETURN_IF_ERROR(p_.contacts.SetPeerEpoch(c.id, epoch));
     }
-    const Status applied = p_.handlers.Apply(c, id, opened->body);
+    const Status applied = p_.handlers.Apply(c, id, opened->body, via_duress);
     Wipe(opened->body);
     WAYPOST_RETURN_IF_ERROR(applied);
     return IngestOutcome::kAccepted;

@@ -9,8 +9,11 @@
 // the store as it was.
 #pragma once
 
+#include <optional>
+
 #include "core/bytes.h"
 #include "core/clock.h"
+#include "core/envelope/envelope.h"
 #include "core/envelope/format.h"
 #include "core/envelope/keys.h"
 #include "core/node/body_handlers.h"
@@ -51,6 +54,9 @@ class Receiver {
   envelope::Epoch LastEpoch(UnixTime now) const;
 
  private:
+  std::optional<envelope::Opened> TryChain(ByteView env, const envelope::Header& header,
+                                           const Contact& c, const Secret& base,
+                                           envelope::Epoch base_epoch, envelope::Epoch epoch);
   Result<IngestOutcome> FromContact(ByteView envelope, const envelope::Header& header,
                                     const envelope::ContentId& id, envelope::Epoch epoch);
   Result<IngestOutcome> FromJoiner(ByteView envelope, const envelope::Header& header, UnixTime now);

@@ -26,16 +26,4 @@ Result<std::vector<Bytes>> ReplayCache::HavePrefixes() {
   return out;
 }
 
-Status ReplayCache::CopyInto(ReplayCache& other) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement read, db_->Query("SELECT id, expires_at FROM seen"));
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement write,
-      other.db_->Prepare("INSERT OR IGNORE INTO seen(id, expires_at) VALUES(?, ?)"));
-  return read.ForEach([&](const store::Statement& row) {
-    write.Reset();
-    WAYPOST_RETURN_IF_ERROR(write.BindAll(row.ColumnBlob(0), row.ColumnInt64(1)));
-    return write.Run();
-  });
-}
-
 }  // namespace waypost::node

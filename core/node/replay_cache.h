@@ -27,9 +27,6 @@ class ReplayCache {
   Status PurgeExpired(UnixTime now);
   // The first kHavePrefixSize bytes of every id held.
   Result<std::vector<Bytes>> HavePrefixes();
-  // Adds every id this cache holds to `other` (the decoy's), keeping what
-  // `other` already has.
-  Status CopyInto(ReplayCache& other);
 
  private:
   store::Database* db_;

@@ -3,6 +3,9 @@
 #include "core/node/internal/schema.h"
 
 #include <iterator>
+#include <vector>
+
+#include "core/envelope/keys.h"
 
 namespace waypost::node::internal {
 namespace {
@@ -87,10 +90,47 @@ ALTER TABLE invites ADD COLUMN used_by INTEGER REFERENCES contacts(id);
 ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: the duress chain (docs/protocol.md §4.3). A contact holds a
+// second chain key, which a decoy holds instead of the first (NULL there);
+// a message remembers whether it travelled under it, so that replies do
+// too. FillDuressChains derives the new keys of existing contacts.
+constexpr const char* kAddDuressChain = R"sql(
+ALTER TABLE contacts ADD COLUMN duress_epoch INTEGER;
+ALTER TABLE contacts ADD COLUMN duress_key BLOB;
+ALTER TABLE messages ADD COLUMN via_duress INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress, kAddInviteReuse};
+constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress, kAddInviteReuse,
+                                       kAddDuressChain};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
+
+// After kAddDuressChain: each existing contact's duress chain, derived from
+// its chain key where it stands (its chain_epoch). Both sides of a pair
+// derive the same one only if neither has ratcheted the chain since they
+// enrolled (within the delivery window); nothing had been released when
+// this changed (docs/storage.md §5). A decoy's rows get one too, from its
+// copy of the chain; the next main open rewrites them (ContactBook::Mirror).
+Status FillDuressChains(store::Database& db) {
+  struct Row {
+    int64_t id;
+    Secret chain;
+  };
+  std::vector<Row> rows;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db.Query("SELECT id, chain_key FROM contacts WHERE duress_key IS NULL"));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    rows.push_back({row.ColumnInt64(0), row.ColumnSecret(1)});
+    return Status::Ok();
+  }));
+  for (const Row& r : rows) {
+    WAYPOST_RETURN_IF_ERROR(
+        db.Run("UPDATE contacts SET duress_epoch = chain_epoch, duress_key = ? WHERE id = ?",
+               envelope::DuressChainFrom(r.chain), r.id));
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -105,6 +145,7 @@ Status MigrateSchema(store::Database& db) {
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     WAYPOST_RETURN_IF_ERROR(db.Exec(kMigrations[v]));
   }
+  if (version > 0 && version < 5) WAYPOST_RETURN_IF_ERROR(FillDuressChains(db));
   WAYPOST_RETURN_IF_ERROR(db.SetUserVersion(kSchemaVersion));
   return tx.Commit();
 }

@@ -207,9 +207,10 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 // The same seeds and clock give the same envelopes, byte for byte, whatever
 // is refactored inside: join request, welcome, a check-in, a message, the
 // receipts, a duress-flagged check-in and the coordinator's ack. The digest
-// below was recorded with the build that made v1/, and recorded again once
-// when envelope expiries began to be rounded up to the epoch (the one change
-// to sealed bytes since; the format is the same).
+// below was recorded with the build that made v1/, and recorded again twice:
+// when envelope expiries began to be rounded up to the epoch, and when the
+// decoy's check-in moved to the pair's duress chain (docs/protocol.md §4.3).
+// The format is the same.
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
   FakeClock clock;
@@ -252,7 +253,7 @@ TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
                      all.size(), nullptr, 0);
   // The join request fills the 256-byte bucket; the other eight the smallest.
   EXPECT_EQ(all.size() / 2, 256u + 8 * 117u);
-  EXPECT_EQ(ToHex(digest), "ab20588da34e034951cd9760ec35b01c04d1cce795200e5bcce03fb7f34a57ab");
+  EXPECT_EQ(ToHex(digest), "6c93fc2972067e6291ff1d3c270afa2327cef9ab8d2b1b6c330267f6098cc22e");
 }
 
 }  // namespace

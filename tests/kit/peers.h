@@ -192,16 +192,30 @@ struct Chain {
   Bytes key;
 };
 
-// The stored pairwise chain of `p`'s contact named `name`.
-inline Chain ChainOf(Peer& p, const std::string& name) {
+// One of the stored chains of `p`'s contact named `name`: `epoch_column`
+// and `key_column` name it. Empty if there is none.
+inline Chain StoredChain(Peer& p, const std::string& name, const char* epoch_column,
+                         const char* key_column) {
   store::Database db = p.Raw();
-  auto st = db.Prepare("SELECT chain_epoch, chain_key FROM contacts WHERE name = ?");
+  auto st = db.Prepare(std::string("SELECT ") + epoch_column + ", " + key_column +
+                       " FROM contacts WHERE name = ? AND " + key_column + " IS NOT NULL");
   EXPECT_OK(st);
   Chain c;
   if (!st.ok()) return c;
   EXPECT_OK(st->BindText(1, name));
   if (st->Step().value()) c = {st->ColumnInt64(0), st->ColumnBlob(1)};
   return c;
+}
+
+// The stored pairwise chain of `p`'s contact named `name`.
+inline Chain ChainOf(Peer& p, const std::string& name) {
+  return StoredChain(p, name, "chain_epoch", "chain_key");
+}
+
+// The stored duress chain of `p`'s contact named `name` (docs/protocol.md
+// §4.3); empty in a decoy, whose chain_key is that chain.
+inline Chain DuressChainOf(Peer& p, const std::string& name) {
+  return StoredChain(p, name, "duress_epoch", "duress_key");
 }
 
 inline std::string InviteFrom(Peer& coordinator, int64_t ttl = 3600) {

@@ -1,7 +1,8 @@
 // ContactBook::Mirror alone (core/node/contact_book.h), the decoy's side of
-// a contact (docs/storage.md §3): written as the main store sees it, with
-// its chain at the given epoch, never moved back, and with no write at all
-// when nothing differs, so reading a store changes no byte of the decoy.
+// a contact (docs/storage.md §3): written as the main store sees it, except
+// that its only chain is the pair's duress chain, at the main store's epoch,
+// never moved back; and with no write at all when nothing differs, so
+// reading a store changes no byte of the decoy.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -61,77 +62,100 @@ class ContactBookMirrorTest : public ::testing::Test {
   ContactId hq_;
 };
 
-TEST_F(ContactBookMirrorTest, InsertsTheContactWithItsChainAtTheEpoch) {
+TEST_F(ContactBookMirrorTest, InsertsTheContactWithTheDuressChainAsItsOnlyChain) {
   const Contact hq = Main();
-  ASSERT_OK(decoy_book_.Mirror(hq, kEpoch + 3, kNow));
+  ASSERT_FALSE(hq.duress_key.empty());
+  EXPECT_EQ(hq.duress_epoch, kEpoch);
+  EXPECT_EQ(BytesOf(hq.duress_key), BytesOf(envelope::DuressChainFrom(hq.chain_key)));
+  ASSERT_OK(decoy_book_.Mirror(hq, kNow));
   const Contact copy = InDecoy();
   EXPECT_EQ(copy.name, "hq");
   EXPECT_EQ(copy.role, Role::kCoordinator);
   EXPECT_EQ(copy.state, ContactState::kActive);
   EXPECT_EQ(BytesOf(copy.tag_key), BytesOf(hq.tag_key));
   EXPECT_EQ(copy.last_seen, kNow - 5);
-  EXPECT_EQ(copy.chain_epoch, kEpoch + 3);
-  EXPECT_EQ(BytesOf(copy.chain_key), BytesOf(envelope::ChainAt(hq.chain_key, kEpoch, kEpoch + 3)));
+  // The same epoch as the main store's chains, not a day ahead.
+  EXPECT_EQ(copy.chain_epoch, kEpoch);
+  EXPECT_EQ(BytesOf(copy.chain_key), BytesOf(hq.duress_key));
+  EXPECT_TRUE(copy.duress_key.empty());
   EXPECT_EQ(decoy_->TakeWrittenTables(), Tables{"contacts"});
 }
 
+// Whatever epoch it is at, the decoy's key is never the pair's chain.
+TEST_F(ContactBookMirrorTest, TheDecoyNeverHoldsThePairsChain) {
+  const Contact hq = Main();
+  ASSERT_OK(decoy_book_.Mirror(hq, kNow));
+  ASSERT_OK(decoy_book_.RatchetTo(kEpoch + 3));
+  const Bytes held = BytesOf(InDecoy().chain_key);
+  for (envelope::Epoch e = kEpoch; e <= kEpoch + 6; ++e) {
+    EXPECT_NE(held, BytesOf(envelope::ChainAt(hq.chain_key, kEpoch, e))) << e;
+  }
+}
+
 TEST_F(ContactBookMirrorTest, WritesNothingWhenNothingDiffers) {
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   (void)decoy_->TakeWrittenTables();
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow + 3600));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow + 3600));
   EXPECT_EQ(decoy_->TakeWrittenTables(), Tables{});
 }
 
 TEST_F(ContactBookMirrorTest, UpdatesARowThatDiffers) {
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   (void)decoy_->TakeWrittenTables();
 
   ASSERT_OK(main_book_.SetState(hq_, ContactState::kPending));
   ASSERT_OK(main_book_.Touch(hq_, kNow + 60));
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   EXPECT_EQ(decoy_->TakeWrittenTables(), Tables{"contacts"});
   const Contact copy = InDecoy();
   EXPECT_EQ(copy.state, ContactState::kPending);
   EXPECT_EQ(copy.last_seen, kNow + 60);
-  EXPECT_EQ(copy.chain_epoch, kEpoch + 1);
+  EXPECT_EQ(copy.chain_epoch, kEpoch);
 }
 
-TEST_F(ContactBookMirrorTest, MovesTheChainForwardToALaterEpoch) {
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow));
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 4, kNow));
+// The main store ratchets both of its chains (forward secrecy); the decoy
+// follows.
+TEST_F(ContactBookMirrorTest, MovesTheChainForwardWhenTheMainStoreRatchets) {
+  const Secret duress_then = Main().duress_key.Clone();
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
+  ASSERT_OK(main_book_.RatchetTo(kEpoch + 4));
+  EXPECT_EQ(Main().chain_epoch, kEpoch + 4);
+  EXPECT_EQ(Main().duress_epoch, kEpoch + 4);
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   const Contact copy = InDecoy();
   EXPECT_EQ(copy.chain_epoch, kEpoch + 4);
-  EXPECT_EQ(BytesOf(copy.chain_key),
-            BytesOf(envelope::ChainAt(Main().chain_key, kEpoch, kEpoch + 4)));
+  EXPECT_EQ(BytesOf(copy.chain_key), BytesOf(envelope::ChainAt(duress_then, kEpoch, kEpoch + 4)));
 }
 
 // The decoy's chain may already be further on (the decoy ratchets when it is
 // opened): it must not be handed an earlier key again.
 TEST_F(ContactBookMirrorTest, NeverMovesAChainBack) {
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 5, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
+  ASSERT_OK(decoy_book_.RatchetTo(kEpoch + 5));
   const Bytes ahead = BytesOf(InDecoy().chain_key);
   (void)decoy_->TakeWrittenTables();
 
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 2, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   EXPECT_EQ(decoy_->TakeWrittenTables(), Tables{});
   EXPECT_EQ(InDecoy().chain_epoch, kEpoch + 5);
   EXPECT_EQ(BytesOf(InDecoy().chain_key), ahead);
 }
 
 TEST_F(ContactBookMirrorTest, NeverMovesAChainBackEvenWhileUpdatingTheRest) {
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 5, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
+  ASSERT_OK(decoy_book_.RatchetTo(kEpoch + 5));
   ASSERT_OK(main_book_.Touch(hq_, kNow + 60));
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 2, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   const Contact copy = InDecoy();
   EXPECT_EQ(copy.last_seen, kNow + 60);
   EXPECT_EQ(copy.chain_epoch, kEpoch + 5);
   EXPECT_EQ(BytesOf(copy.chain_key),
-            BytesOf(envelope::ChainAt(Main().chain_key, kEpoch, kEpoch + 5)));
+            BytesOf(envelope::ChainAt(Main().duress_key, kEpoch, kEpoch + 5)));
 }
 
 TEST_F(ContactBookMirrorTest, ChangesNothingInTheMainStore) {
   (void)main_->TakeWrittenTables();
-  ASSERT_OK(decoy_book_.Mirror(Main(), kEpoch + 1, kNow));
+  ASSERT_OK(decoy_book_.Mirror(Main(), kNow));
   EXPECT_EQ(main_->TakeWrittenTables(), Tables{});
   EXPECT_EQ(Main().chain_epoch, kEpoch);
 }

@@ -1,8 +1,9 @@
 // What the decoy holds (docs/storage.md §3, SECURITY.md "Coercion"): only
 // what a captor may see (the same self, the coordinators, relays and
-// settings, no history); old traffic stays unreadable while replies to its
-// own messages arrive; and what it copied from the main store behaves as the
-// main store's own rows do.
+// settings, no history, no record of what the main store has seen); nothing
+// the pair's chain sealed is readable, past or future, while replies to its
+// own messages arrive under the duress chain; and what it copied from the
+// main store behaves as the main store's own rows do.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -101,7 +102,8 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   EXPECT_EQ(alice_->Relays().value(), relays);
   EXPECT_EQ(alice_->settings().retention_seconds, settings.retention_seconds);
   EXPECT_EQ(alice_->settings().delivery_window_epochs, settings.delivery_window_epochs);
-  EXPECT_THAT(HaveOf(alice_), UnorderedElementsAreArray(have));
+  EXPECT_TRUE(HaveOf(alice_).empty()) << "the decoy tells that a history exists";
+  EXPECT_EQ(Count(alice_, "seen"), 0);
   EXPECT_EQ(Count(alice_, "messages"), 0);
   EXPECT_EQ(Count(alice_, "invites"), 0);
   EXPECT_EQ(Count(alice_, "outbox"), 0);
@@ -113,7 +115,7 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   EXPECT_EQ(ids->size(), 2u);
 }
 
-TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
+TEST_F(NodeDuressTest, DecoyReadsNothingThePairsChainSealedButReadsRepliesToItsOwn) {
   Relay relay;
   // Before the captor: a text the main store took in ...
   ASSERT_OK(coord_->SendText("alice", "read before"));
@@ -134,7 +136,7 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   for (const Bytes& env : read_before) {
     auto r = alice_->Ingest(env);
     ASSERT_OK(r);
-    EXPECT_EQ(*r, IngestOutcome::kDuplicate);
+    EXPECT_EQ(*r, IngestOutcome::kNotOurs);  // sealed under the pair's chain
   }
   for (const Bytes& env : held) {
     auto r = alice_->Ingest(env);
@@ -162,14 +164,17 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
   EXPECT_EQ(FindMessage(alice_, id)->state, MessageState::kConfirmed);
-  // And a text the coordinator sends now.
+  // A text the coordinator sends now goes under the pair's chain: the decoy
+  // cannot read it (docs/protocol.md §4.3), and says nothing about it.
   ASSERT_OK(coord_->SendText("alice", "where are you?"));
   relay.Take(coord_);
-  EXPECT_EQ(relay.Give(alice_).accepted, 1u);
+  counts = relay.Give(alice_);
+  EXPECT_EQ(counts.accepted, 0u);
+  EXPECT_EQ(counts.rejected, 0u);
   std::vector<std::string> texts;
   for (const MessageInfo& m : InboxOf(alice_))
     texts.push_back(std::string(NameOf(m.direction)) + ":" + m.text);
-  EXPECT_THAT(texts, ElementsAre("out:decoy", "in:where are you?"));
+  EXPECT_THAT(texts, ElementsAre("out:decoy"));
 
   // The main store still reads what the decoy could not.
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
@@ -177,9 +182,17 @@ TEST_F(NodeDuressTest, DecoyCannotReadOldTrafficButReadsRepliesToItsOwn) {
   IngestCounts main_counts = relay.Give(alice_);
   EXPECT_EQ(main_counts.rejected, 0u);
   EXPECT_EQ(FindMessage(alice_, old_id)->state, MessageState::kDelivered);
-  bool never_fetched = false;
-  for (const MessageInfo& m : InboxOf(alice_)) never_fetched |= m.text == "never fetched";
+  bool never_fetched = false, where = false, decoys = false;
+  for (const MessageInfo& m : InboxOf(alice_)) {
+    never_fetched |= m.text == "never fetched";
+    where |= m.text == "where are you?";
+    decoys |= m.text == "decoy";
+  }
   EXPECT_TRUE(never_fetched);
+  EXPECT_TRUE(where);
+  // The coordinator's replies to the decoy are the decoy's: the main store
+  // takes none of them in, and what the decoy sent is not in its history.
+  EXPECT_FALSE(decoys);
 }
 
 // ------------------------------------------- the decoy behaves like a store
@@ -197,24 +210,28 @@ TEST_F(NodeDuressTest, DecoyRelaysBehaveLikeTheMainStores) {
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
 }
 
-// The content ids the decoy inherited expire as the main store's do, so the
-// decoy's syncs do not keep offering ids the main store has long forgotten.
-TEST_F(NodeDuressTest, DecoySeenIdsExpireLikeTheMainStores) {
+// The decoy inherits no content ids from the main store: they would tell a
+// captor that a history exists, and it needs none, since it can open
+// nothing the pair's chain sealed. It keeps its own, as any store does.
+TEST_F(NodeDuressTest, DecoyInheritsNoSeenIdsAndKeepsItsOwn) {
   Relay relay;
   ASSERT_OK(coord_->SendText("alice", "hello"));
   relay.Take(coord_);
   EXPECT_EQ(relay.Give(alice_).accepted, 1u);
-  const std::vector<Bytes> have = HaveOf(alice_);
-  ASSERT_GE(have.size(), 2u);                 // the welcome and the text
-  ASSERT_TRUE(OpenAs(alice_, Passphrase()));  // the decoy has the ids too
+  ASSERT_GE(HaveOf(alice_).size(), 2u);  // the welcome and the text
   ASSERT_TRUE(OpenAs(alice_, Duress()));
-  EXPECT_THAT(HaveOf(alice_), UnorderedElementsAreArray(have));
+  EXPECT_TRUE(HaveOf(alice_).empty());
 
-  clock_.Advance((envelope::kDeliveryWindowEpochs + 1) * kDay);  // past the rounded expiry
-  ASSERT_TRUE(OpenAs(alice_, Passphrase()));
-  EXPECT_TRUE(HaveOf(alice_).empty());
+  auto ids = alice_->CheckIn("ok", "", "");
+  ASSERT_OK(ids);
+  relay.Take(alice_);
+  EXPECT_EQ(relay.Give(coord_).accepted, 1u);
+  relay.Take(coord_);
+  EXPECT_EQ(relay.Give(alice_).accepted, 1u);  // the receipt, under the duress chain
+  EXPECT_EQ(HaveOf(alice_).size(), 1u);
+  ASSERT_TRUE(OpenAs(alice_, Passphrase()));  // a main open rewrites the decoy ...
   ASSERT_TRUE(OpenAs(alice_, Duress()));
-  EXPECT_TRUE(HaveOf(alice_).empty());
+  EXPECT_EQ(HaveOf(alice_).size(), 1u);  // ... and leaves its own ids alone
 }
 
 // Settings the decoy changes itself hold in the decoy (until the main store

@@ -1,7 +1,7 @@
 // WriteDecoy alone (core/node/decoy_writer.h), from a main store's parts
 // into a second node database: what a captor holding the duress passphrase
-// may see (docs/storage.md §3), chain keys that cannot open anything sealed
-// before tomorrow, and no write at all when nothing changed.
+// may see (docs/storage.md §3), the pair's duress chain and never its chain,
+// and no write at all when nothing changed.
 #include "core/node/decoy_writer.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include "core/node/invite_book.h"
 #include "core/node/message_log.h"
 #include "core/node/outbox.h"
+#include "core/node/replay_cache.h"
 #include "core/store/key_file.h"
 #include "tests/kit/node_db.h"
 #include "tests/kit/status.h"
@@ -43,8 +44,8 @@ class DecoyWriterTest : public ::testing::Test {
   }
 
   Status Write() {
-    return WriteDecoy({main_.db(), identity_, duress_, relays_, settings_, seen_, contacts_},
-                      decoy_.db(), clock_.Now());
+    return WriteDecoy({main_.db(), identity_, duress_, relays_, settings_, contacts_}, decoy_.db(),
+                      clock_.Now());
   }
   envelope::Epoch Today() const { return envelope::EpochOf(clock_.Now()); }
 
@@ -85,7 +86,6 @@ class DecoyWriterTest : public ::testing::Test {
   DuressState duress_;
   RelayList relays_{main_.db()};
   SettingsTable settings_{main_.db()};
-  ReplayCache seen_{main_.db()};
   ContactBook contacts_{main_.db()};
   ContactBook decoy_contacts_{decoy_.db()};
 };
@@ -123,13 +123,14 @@ TEST_F(DecoyWriterTest, TheDecoyGetsTheRelaysAndSettingsInPlaceOfItsOwn) {
   EXPECT_EQ(SettingsTable(decoy_.db()).Rows().value(), settings_.Rows().value());
 }
 
-TEST_F(DecoyWriterTest, TheDecoyGetsTheSeenIdsBesideItsOwn) {
-  ReplayCache decoy_seen(decoy_.db());
-  ASSERT_OK(decoy_seen.Record(IdOf(9), clock_.Now() + kDay));
-  ASSERT_OK(seen_.Record(IdOf(1), clock_.Now() + kDay));
+// What the main store has seen tells a captor that a history exists; the
+// decoy needs none of it, since it cannot open what the pair's chain sealed.
+TEST_F(DecoyWriterTest, TheDecoyGetsNoneOfTheMainStoresSeenIds) {
+  ReplayCache main_seen(main_.db());
+  ASSERT_OK(main_seen.Record(IdOf(1), clock_.Now() + kDay));
+  ASSERT_OK(main_seen.Record(IdOf(2), clock_.Now() + 2 * kDay));
   ASSERT_OK(Write());
-  EXPECT_TRUE(decoy_seen.Contains(IdOf(1)).value());
-  EXPECT_TRUE(decoy_seen.Contains(IdOf(9)).value());
+  EXPECT_EQ(decoy_.Int("SELECT count(*) FROM seen"), 0);
 }
 
 TEST_F(DecoyWriterTest, OnlyTheCoordinatorsAreCopied) {
@@ -140,34 +141,36 @@ TEST_F(DecoyWriterTest, OnlyTheCoordinatorsAreCopied) {
   EXPECT_EQ(DecoyNames(), (std::vector<std::string>{"base", "hq"}));
 }
 
-// The decoy must not open what hq sealed today or before, from a relay or a
-// recording: every key it holds or can ratchet to is tomorrow's or later.
-TEST_F(DecoyWriterTest, ChainKeysStartTomorrowAndNoEarlierKeyIsDerivable) {
+// The decoy holds the pair's duress chain, at the same epoch as the main
+// store's chains (a decoy whose chains started later would give itself
+// away), and can reach no key of the pair's chain at any epoch.
+TEST_F(DecoyWriterTest, TheDecoyHoldsTheDuressChainAtTheSameEpochAndNeverThePairsChain) {
   const envelope::Epoch old = Today() - 5;
   const ContactId hq = AddToMain("hq", Role::kCoordinator, old);
-  const Secret main_chain = std::move(contacts_.Get(hq).value().chain_key);
+  const Contact main_hq = contacts_.Get(hq).value();
   ASSERT_OK(Write());
 
   const Contact copy = InDecoy("hq");
-  EXPECT_EQ(copy.chain_epoch, Today() + 1);
-  EXPECT_EQ(BytesOf(copy.chain_key), BytesOf(envelope::ChainAt(main_chain, old, Today() + 1)));
-  for (envelope::Epoch earlier = old; earlier <= Today(); ++earlier) {
-    const Bytes key = BytesOf(envelope::ChainAt(main_chain, old, earlier));
-    for (int64_t ahead = 0; ahead <= envelope::kDeliveryWindowEpochs; ++ahead) {
-      EXPECT_NE(
-          BytesOf(envelope::ChainAt(copy.chain_key, copy.chain_epoch, copy.chain_epoch + ahead)),
-          key)
-          << "the decoy reaches epoch " << earlier;
+  EXPECT_EQ(copy.chain_epoch, old);
+  EXPECT_EQ(copy.chain_epoch, main_hq.chain_epoch);
+  EXPECT_EQ(BytesOf(copy.chain_key), BytesOf(main_hq.duress_key));
+  EXPECT_TRUE(copy.duress_key.empty());
+  const envelope::Epoch last = Today() + envelope::kDeliveryWindowEpochs;
+  for (envelope::Epoch e = old; e <= last; ++e) {
+    const Bytes pair = BytesOf(envelope::ChainAt(main_hq.chain_key, old, e));
+    for (envelope::Epoch d = old; d <= last; ++d) {
+      EXPECT_NE(BytesOf(envelope::ChainAt(copy.chain_key, copy.chain_epoch, d)), pair)
+          << "the decoy reaches the pair's chain at epoch " << e;
     }
   }
   EXPECT_EQ(contacts_.Get(hq).value().chain_epoch, old);  // the main store's chain is its own
 }
 
-TEST_F(DecoyWriterTest, ACoordinatorPastTomorrowKeepsItsEpoch) {
+TEST_F(DecoyWriterTest, ACoordinatorAheadKeepsItsEpoch) {
   const ContactId hq = AddToMain("hq", Role::kCoordinator, Today() + 3);
   ASSERT_OK(Write());
   EXPECT_EQ(InDecoy("hq").chain_epoch, Today() + 3);
-  EXPECT_EQ(BytesOf(InDecoy("hq").chain_key), BytesOf(contacts_.Get(hq).value().chain_key));
+  EXPECT_EQ(BytesOf(InDecoy("hq").chain_key), BytesOf(contacts_.Get(hq).value().duress_key));
 }
 
 TEST_F(DecoyWriterTest, NoMessagesInvitesOutboxRowsOrAlertsAreCopied) {
@@ -256,12 +259,15 @@ TEST_F(DecoyWriterTest, ADecoyChainAlreadyAheadIsNeverMovedBack) {
   EXPECT_EQ(BytesOf(InDecoy("hq").chain_key), ahead);
 }
 
-TEST_F(DecoyWriterTest, TheNextDaysWriteMovesTheChainsOn) {
-  AddToMain("hq");
+// When the main store ratchets its chains (forward secrecy, at open), the
+// next write moves the decoy's on with them.
+TEST_F(DecoyWriterTest, TheDecoysChainFollowsTheMainStoresRatchet) {
+  AddToMain("hq", Role::kCoordinator, Today() - 3);
   ASSERT_OK(Write());
-  clock_.Advance(kDay);
+  EXPECT_EQ(InDecoy("hq").chain_epoch, Today() - 3);
+  ASSERT_OK(contacts_.RatchetTo(Today() - 1));
   ASSERT_OK(Write());
-  EXPECT_EQ(InDecoy("hq").chain_epoch, Today() + 1);
+  EXPECT_EQ(InDecoy("hq").chain_epoch, Today() - 1);
 }
 
 // Opening the main store writes the decoy every time: with nothing changed
@@ -270,7 +276,7 @@ TEST_F(DecoyWriterTest, ASecondWriteWithNothingChangedWritesNothing) {
   ASSERT_OK(duress_.RecordNewPassphraseSlot(main_.db(), 2));
   ASSERT_OK(relays_.Add(kRelayA, 10));
   ASSERT_OK(settings_.PutDeliveryWindow(7));
-  ASSERT_OK(seen_.Record(IdOf(1), clock_.Now() + kDay));
+  ASSERT_OK(ReplayCache(main_.db()).Record(IdOf(1), clock_.Now() + kDay));
   AddToMain("hq", Role::kCoordinator, Today() - 2);
   AddToMain("bob", Role::kHelper);
   ASSERT_OK(Write());

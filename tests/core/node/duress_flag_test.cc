@@ -26,9 +26,10 @@ using namespace duress_fixture;  // NOLINT: the fixture language
 
 // The plaintext body of an envelope `sender` sealed to `coord`, opened with
 // the coordinator's stored chain key, changing nothing in either store.
-std::optional<pb::Body> PeekBody(Peer& coord, const std::string& sender_name,
-                                 ByteView sender_public, const Bytes& env) {
-  const Chain chain = ChainOf(coord, sender_name);
+// Either of the pair's chains may have sealed it: the decoy's check-ins go
+// under the duress chain.
+std::optional<pb::Body> PeekBodyUnder(Peer& coord, const Chain& chain, ByteView sender_public,
+                                      const Bytes& env) {
   if (chain.key.empty()) return std::nullopt;
   for (envelope::Epoch e = chain.epoch; e <= chain.epoch + 30; ++e) {
     Secret psk = envelope::PskFrom(envelope::ChainAt(Secret::From(chain.key), chain.epoch, e));
@@ -43,6 +44,13 @@ std::optional<pb::Body> PeekBody(Peer& coord, const std::string& sender_name,
     return body;
   }
   return std::nullopt;
+}
+
+std::optional<pb::Body> PeekBody(Peer& coord, const std::string& sender_name,
+                                 ByteView sender_public, const Bytes& env) {
+  auto body = PeekBodyUnder(coord, ChainOf(coord, sender_name), sender_public, env);
+  if (body) return body;
+  return PeekBodyUnder(coord, DuressChainOf(coord, sender_name), sender_public, env);
 }
 
 pb::Body CheckInBody(const std::string& code, const std::string& note, int64_t sent_at) {

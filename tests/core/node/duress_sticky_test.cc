@@ -104,13 +104,15 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   const std::vector<Bytes> ack = Upload(coord_);
   ASSERT_EQ(ack.size(), 1u);
 
-  // The decoy takes the Ack in and shows nothing.
+  // The decoy cannot even open the Ack (the pair's chain seals it), and
+  // shows nothing.
   ASSERT_TRUE(OpenAs(alice_, Duress()));
   const std::vector<MessageInfo> decoy_inbox = InboxOf(alice_);
   const std::vector<ContactInfo> decoy_contacts = ContactsOf(alice_);
   ASSERT_OK_AND_ASSIGN(IngestCounts in_decoy, alice_->IngestAll(ack));
   EXPECT_EQ(in_decoy.rejected, 0u);
-  EXPECT_EQ(in_decoy.accepted, 1u);  // sealed under the decoy's epoch
+  EXPECT_EQ(in_decoy.accepted, 0u);
+  EXPECT_EQ(in_decoy.not_ours, 1u);
   const std::vector<MessageInfo> decoy_after = InboxOf(alice_);
   ASSERT_EQ(decoy_after.size(), decoy_inbox.size());
   for (size_t i = 0; i < decoy_after.size(); ++i) {
@@ -121,7 +123,7 @@ TEST_F(NodeDuressTest, DuressStateIsStickyUntilTheCoordinatorsAckReachesTheMainS
   EXPECT_TRUE(alice_->Alerts(false)->empty());
   const std::string from_decoy = CheckInVia(alice_, coord_, relay, "crossed", "decoy after ack");
   EXPECT_TRUE(ArrivedFlagged(coord_, from_decoy));
-  // The next main open still flags: the decoy's copy of the Ack counts for nothing.
+  // The next main open still flags: the decoy had no way to take the Ack in.
   ASSERT_TRUE(OpenAs(alice_, Passphrase()));
   const std::string still = CheckInVia(alice_, coord_, relay, "ok", "still flagged");
   EXPECT_TRUE(ArrivedFlagged(coord_, still));

@@ -76,39 +76,5 @@ TEST_F(ReplayCacheTest, HavePrefixesAreTheFirstEightBytesOfEachId) {
   EXPECT_EQ(have[1], Prefix(IdOf(0x40), ReplayCache::kHavePrefixSize));
 }
 
-TEST_F(ReplayCacheTest, CopyIntoAddsEveryIdAndKeepsTheOthersOwn) {
-  testing::NodeDatabase decoy_db("decoy.db");
-  ReplayCache decoy(decoy_db.db());
-  ASSERT_OK(decoy.Record(IdOf(9), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(2), kExpiry + 10));
-
-  ASSERT_OK(seen_.CopyInto(decoy));
-  EXPECT_TRUE(Holds(decoy, IdOf(1)));
-  EXPECT_TRUE(Holds(decoy, IdOf(2)));
-  EXPECT_TRUE(Holds(decoy, IdOf(9)));
-  EXPECT_EQ(db_.Int("SELECT count(*) FROM seen"), 2);  // nothing comes back
-
-  // Each copy keeps its envelope's expiry.
-  ASSERT_OK(decoy.PurgeExpired(kExpiry));
-  EXPECT_FALSE(Holds(decoy, IdOf(1)));
-  EXPECT_TRUE(Holds(decoy, IdOf(2)));
-}
-
-TEST_F(ReplayCacheTest, CopyIntoWritesNothingWhenTheOtherHasEverything) {
-  testing::NodeDatabase decoy_db("decoy.db");
-  ReplayCache decoy(decoy_db.db());
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(2), kExpiry));
-  ASSERT_OK(seen_.CopyInto(decoy));
-  EXPECT_EQ(decoy_db->TakeWrittenTables(), Tables{"seen"});
-
-  ASSERT_OK(seen_.CopyInto(decoy));
-  EXPECT_EQ(decoy_db->TakeWrittenTables(), Tables{});
-  EXPECT_EQ(db_->TakeWrittenTables(), Tables{"seen"});  // the two Records; CopyInto only reads
-  ASSERT_OK(seen_.CopyInto(decoy));
-  EXPECT_EQ(db_->TakeWrittenTables(), Tables{});
-}
-
 }  // namespace
 }  // namespace waypost::node

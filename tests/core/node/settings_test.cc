@@ -152,8 +152,9 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
 }
 
 // A database from before the settings table (schema version 1: no settings,
-// no duress columns, no alerts, no record of who used an invite) opens,
-// gains them, and keeps its data.
+// no duress columns, no alerts, no record of who used an invite, no duress
+// chain) opens, gains them, and keeps its data; its contacts gain a duress
+// chain derived from their chain.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_OK(alice_->CheckIn("crossed", "before-upgrade", ""));
@@ -162,9 +163,17 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
       coord_.Raw().Exec("DROP TABLE settings; DROP TABLE alerts; "
                         "ALTER TABLE messages DROP COLUMN duress; "
                         "ALTER TABLE contacts DROP COLUMN peer_epoch; "
-                        "ALTER TABLE invites DROP COLUMN used_by; PRAGMA user_version = 1"));
+                        "ALTER TABLE invites DROP COLUMN used_by; "
+                        "ALTER TABLE contacts DROP COLUMN duress_epoch; "
+                        "ALTER TABLE contacts DROP COLUMN duress_key; "
+                        "ALTER TABLE messages DROP COLUMN via_duress; PRAGMA user_version = 1"));
+  const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 4);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 5);
+  const Chain duress = DuressChainOf(coord_, "alice");
+  EXPECT_EQ(duress.epoch, chain.epoch);
+  const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
+  EXPECT_EQ(duress.key, Bytes(derived.view().begin(), derived.view().end()));
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
   ASSERT_OK(coord_->SetRetention(std::nullopt));
@@ -173,7 +182,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 5"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 6"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

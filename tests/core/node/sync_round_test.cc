@@ -164,8 +164,7 @@ TEST_F(SyncRoundTest, OnlyARelaysHomeServesAsARelay) {
   for (Peer* p : {&coord_, &alice_}) {
     auto service = (*p)->ServeRelay();
     EXPECT_STATUS(service, Status::Code::kInvalidArgument);
-    EXPECT_NE(service.status().message().find("a relay needs a home of its own"),
-              std::string::npos)
+    EXPECT_NE(service.status().message().find("a relay needs a home of its own"), std::string::npos)
         << service.status().message();
   }
 }
