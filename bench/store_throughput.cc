@@ -22,6 +22,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -111,7 +112,11 @@ class TempDatabase {
     std::string path = dir_ + "/bench.db";
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) Die(db, "open");
-    Exec(db, "PRAGMA cipher_memory_security = ON;");  // plain SQLite ignores it
+    // As a node's store runs; WAYPOST_BENCH_MEMORY_SECURITY=off as a relay's.
+    const char* memsec = std::getenv("WAYPOST_BENCH_MEMORY_SECURITY");
+    if (memsec == nullptr || std::string(memsec) != "off") {
+      Exec(db, "PRAGMA cipher_memory_security = ON;");  // plain SQLite ignores it
+    }
 #ifdef WAYPOST_BENCH_SQLCIPHER
     std::string sql = "PRAGMA key = \"x'";
     for (uint8_t b : key_) {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "core/node/sync_round.h"
+#include "core/store/database.h"
 #include "core/store/home.h"
 #include "core/sync/relay_address.h"
 #include "core/sync/relay_service.h"
@@ -81,6 +82,9 @@ Result<std::unique_ptr<node::Node>> OpenOrCreateRelay(Context& ctx, const RelayO
 }
 
 Status RunRelay(Context& ctx, const RelayOptions& o) {
+  // Before anything is opened: a relay's store holds ciphertext, and SQLCipher's
+  // memory security would cost it half its throughput (store::Database).
+  store::Database::SetMemorySecurity(false);
   WAYPOST_ASSIGN_OR_RETURN(HostPort listen, ParseHostPort(o.listen));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, OpenOrCreateRelay(ctx, o));
   WAYPOST_ASSIGN_OR_RETURN(

@@ -51,10 +51,16 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   return db;
 }
 
+namespace {
+bool g_memory_security = true;  // Database::SetMemorySecurity
+}  // namespace
+
+void Database::SetMemorySecurity(bool enabled) { g_memory_security = enabled; }
+
 Status Database::Configure(const Secret& raw_key) {
   // Before the key, so SQLCipher also wipes the parser's copy of it. Plain
   // SQLite ignores unknown pragmas; the cipher_version check below catches it.
-  (void)Exec("PRAGMA cipher_memory_security = ON;");
+  if (g_memory_security) (void)Exec("PRAGMA cipher_memory_security = ON;");
   // SQLCipher logs failures (e.g. "hmac check failed" on a wrong key) to
   // stderr itself; errors reach the user once, as a Status, from here.
   (void)Exec("PRAGMA cipher_log_level = NONE;");

@@ -36,6 +36,17 @@ class Database {
     kMustExist,        // a missing file is NotFound; nothing is created
   };
 
+  // Process-wide: whether connections opened from now on turn on SQLCipher's
+  // memory security (cipher_memory_security: SQLCipher locks every
+  // allocation it makes and wipes it when freed). On by default. A relay,
+  // whose store holds only ciphertext, the tags and expiries its header
+  // already shows, and its own static key, turns it off before it opens
+  // anything: it costs a factor of 1.6 to 2.8 in store throughput
+  // (bench/store_throughput.cc, SECURITY.md "The process"). SQLCipher cannot
+  // turn it off again once a connection of the process turned it on, so this
+  // must come before the first Open. Not thread-safe: call it at start-up.
+  static void SetMemorySecurity(bool enabled);
+
   // Opens `path` keyed with the raw 256-bit `raw_key` (no passphrase KDF in
   // SQLCipher: the key is already random). Then: refuses plain SQLite,
   // enables cipher_memory_security (where supported), temp_store=MEMORY,
