@@ -5,9 +5,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "core/bytes.h"
+#include "core/env.h"
 
 namespace waypost::cli {
 namespace {
@@ -33,11 +35,11 @@ std::string DecodeOctalEscapes(std::string_view s) {
   return out;
 }
 
+// The text of a small /proc or /sys file, or "" if it cannot be read.
 std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  constexpr size_t kMax = 64 * 1024;
+  Result<Bytes> text = Env::Default().ReadSmallFile(path, kMax);
+  return text.ok() ? AsString(*text) : std::string();
 }
 
 // The /sys/class/block entry of a block device, e.g. "dm-0", "sda2".

@@ -164,10 +164,10 @@ Result<OpenedStore> OpenStore(const std::string& home, const Secret& passphrase,
     // A leftover journal first: after a rotation interrupted past its rekey
     // it holds the database under the old key (passwd.h). Then the file
     // settles.
-    WAYPOST_RETURN_IF_ERROR(
-        WipeLeftoverJournal(opened->second, DatabasePath(home, opened->first), env));
+    std::string path = DatabasePath(home, opened->first);
+    WAYPOST_RETURN_IF_ERROR(WipeLeftoverJournal(opened->second, path, env));
     if (key.settle) WAYPOST_RETURN_IF_ERROR(KeyFile::Settle(key_path, key.copy, env));
-    return OpenedStore{std::move(opened->second), std::move(key.db_key), key.slot};
+    return OpenedStore{std::move(opened->second), std::move(key.db_key), key.slot, std::move(path)};
   }
   if (interrupted) {
     return Status::Corrupt(

@@ -78,8 +78,9 @@ Status CreateStore(const std::string& home, const Secret& passphrase, KdfProfile
 
 struct OpenedStore {
   Database db;
-  Secret key;     // the database key that opened it
-  int slot = -1;  // the key-file slot that opened
+  Secret key;        // the database key that opened it
+  int slot = -1;     // the key-file slot that opened
+  std::string path;  // the database file it opened
 };
 
 // Unlocks the key file, then opens whichever database the key opens. Both

@@ -97,7 +97,7 @@ Status RotateKey(const std::string& home, const Secret& current, const Secret& n
   // Step 1.
   WAYPOST_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(home, current, env));
   const std::string key_path = KeyFilePath(home);
-  WAYPOST_ASSIGN_OR_RETURN(const std::string db_path, DatabasePathForKey(home, opened.key));
+  const std::string& db_path = opened.path;
   std::optional<Database> db(std::move(opened.db));
   WAYPOST_RETURN_IF_ERROR(CheckNewPassphrase(key_path, current, next, env));
   const Secret& old_key = opened.key;
