@@ -41,7 +41,7 @@ class Database {
   // allocation it makes and wipes it when freed). On by default. A relay,
   // whose store holds only ciphertext, the tags and expiries its header
   // already shows, and its own static key, turns it off before it opens
-  // anything: it costs a factor of 1.6 to 2.8 in store throughput
+  // anything: it costs a factor of 1.8 to 3 in store throughput
   // (bench/store_throughput.cc, SECURITY.md "The process"). SQLCipher cannot
   // turn it off again once a connection of the process turned it on, so this
   // must come before the first Open. Not thread-safe: call it at start-up.
