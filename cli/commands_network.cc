@@ -25,6 +25,14 @@ void PrintReport(Context& ctx, const node::SyncReport& report) {
   for (const node::RelayFailure& f : report.failures) {
     ctx.Note("waypost: warning: " + f.status.message());
   }
+  if (report.full > 0) {
+    ctx.Note("waypost: warning: a relay is full and turned away " + std::to_string(report.full) +
+             " envelope(s); they stay queued for the next sync and the other relays");
+  }
+  if (report.refused > 0) {
+    ctx.Note("waypost: warning: a relay refused " + std::to_string(report.refused) +
+             " envelope(s); they stay queued for the other relays");
+  }
   if (report.rejected > 0) {
     ctx.Note("waypost: warning: dropped " + std::to_string(report.rejected) +
              " envelope(s) that failed to authenticate");
@@ -35,7 +43,9 @@ void PrintReport(Context& ctx, const node::SyncReport& report) {
               {"bytes_sent", report.bytes_sent},
               {"bytes_received", report.bytes_received},
               {"round_trips", report.round_trips},
-              {"rejected", report.rejected}});
+              {"rejected", report.rejected},
+              {"refused", report.refused},
+              {"full", report.full}});
   } else {
     ctx.Out("uploaded " + std::to_string(report.uploaded) + ", downloaded " +
             std::to_string(report.downloaded) + "\n");

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "core/status.h"
 #include "core/store/database.h"
 #include "core/store/kdf.h"
+#include "core/sync/sync_client.h"
 
 namespace waypost::sync {
 class RelayService;
@@ -136,21 +138,39 @@ class Node {
   // Every helper contact, by name.
   Result<std::vector<BoardEntry>> Board();
 
-  // docs/protocol.md §6, step 1: drops what expired, then says what to send
-  // and what to ask for.
+  // docs/protocol.md §6: drops what expired, then says what no relay has
+  // taken yet and which tags to ask for.
   Result<SyncPlan> PlanSync();
-  // Step 3: the relay accepted (or already had) these envelopes.
-  Status MarkRelayed(const std::vector<Bytes>& envelopes);
+  // What a sync with one relay reconciles: the tags to ask for (as in
+  // PlanSync), and the (expiry, id) of every envelope already taken in or
+  // rejected under them. Drops what expired first.
+  Result<sync::SyncParty::Scope> SyncScope();
+  // The next outbox envelopes the relay with this key has not acknowledged,
+  // oldest first, except those in `skip` (content ids); see
+  // Outbox::PendingFor.
+  Result<std::vector<Bytes>> PendingFor(ByteView relay_key, const std::set<Bytes>& skip,
+                                        size_t max_count, size_t max_bytes);
+  // A relay acknowledged these envelopes: their messages go from queued to
+  // relayed, and those that need no receipt leave the outbox. `relay_key`
+  // (when given) records which relay, so it is not offered them again.
+  Status MarkRelayed(const std::vector<Bytes>& envelopes, ByteView relay_key = {});
   // Takes in one envelope from any path. Bad envelopes are AuthFailed,
   // Corrupt or Expired and change nothing.
   Result<IngestOutcome> Ingest(ByteView envelope);
-  // Step 4: takes in a batch in any order, in one transaction. Envelopes that
-  // fail are retried while the batch still makes progress, so a check-in that
+  // Takes in a batch in any order, in one transaction. Envelopes that fail
+  // are retried while the batch still makes progress, so a check-in that
   // arrives beside the join request it depends on is not lost to ordering;
   // each failure alone is rolled back and counted as rejected. An error means
   // the batch itself could not be saved (a failed write): nothing of it was
-  // kept, and the next sync fetches it again.
-  Result<IngestCounts> IngestAll(const std::vector<Bytes>& envelopes);
+  // kept, and the next sync fetches it again. `rejected` and `not_ours` (if
+  // given) receive the envelopes that were not taken in, by reason.
+  Result<IngestCounts> IngestAll(const std::vector<Bytes>& envelopes,
+                                 std::vector<Bytes>* rejected = nullptr,
+                                 std::vector<Bytes>* not_ours = nullptr);
+  // Remembers fetched envelopes that could not be taken in, so that no sync
+  // fetches them again while they live (docs/protocol.md §6). Bytes that are
+  // not an envelope are skipped.
+  Status RecordRejected(const std::vector<Bytes>& envelopes);
 
   // A relay's home is a node home with role relay; this serves its
   // envelopes table (core/sync/relay_service.h), after dropping what

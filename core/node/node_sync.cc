@@ -1,4 +1,5 @@
 // Planning a sync and taking in what it brings (docs/protocol.md §6).
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -10,36 +11,62 @@
 namespace waypost::node {
 
 Result<SyncPlan> Node::PlanSync() {
-  const UnixTime now = clock_.Now();
+  WAYPOST_ASSIGN_OR_RETURN(sync::SyncParty::Scope scope, SyncScope());
   SyncPlan plan;
+  plan.tags = std::move(scope.tags);
+  WAYPOST_ASSIGN_OR_RETURN(plan.upload, outbox_.Pending());
+  return plan;
+}
+
+Result<sync::SyncParty::Scope> Node::SyncScope() {
+  const UnixTime now = clock_.Now();
+  sync::SyncParty::Scope scope;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
     WAYPOST_RETURN_IF_ERROR(outbox_.PurgeExpired(now));
     WAYPOST_RETURN_IF_ERROR(seen_.PurgeExpired(now));
     WAYPOST_RETURN_IF_ERROR(invites_.PurgeExpired(now));
-    WAYPOST_ASSIGN_OR_RETURN(plan.upload, outbox_.Pending());
     // Our own tag for every epoch a sender's clock may plausibly be in: a
     // fixed count, however many contacts we have (docs/protocol.md §3.3).
     for (envelope::Epoch e = receiver_.FirstEpoch(now); e <= receiver_.LastEpoch(now); ++e) {
-      plan.tags.push_back(envelope::TagFor(identity_.tag_key(), e));
+      scope.tags.push_back(envelope::TagFor(identity_.tag_key(), e));
     }
     WAYPOST_ASSIGN_OR_RETURN(std::vector<LiveInvite> invites, invites_.Live(now));
     for (const LiveInvite& invite : invites) {
-      plan.tags.push_back(envelope::JoinTagFor(invite.secret));
+      scope.tags.push_back(envelope::JoinTagFor(invite.secret));
     }
-    WAYPOST_ASSIGN_OR_RETURN(plan.have, seen_.HavePrefixes());
     return Status::Ok();
   }));
-  return plan;
+  const std::set<envelope::RecipientTag> tags(scope.tags.begin(), scope.tags.end());
+  WAYPOST_ASSIGN_OR_RETURN(scope.held, seen_.Held(tags));
+  return scope;
 }
 
-Status Node::MarkRelayed(const std::vector<Bytes>& envelopes) {
+Result<std::vector<Bytes>> Node::PendingFor(ByteView relay_key, const std::set<Bytes>& skip,
+                                            size_t max_count, size_t max_bytes) {
+  return outbox_.PendingFor(relay_key, skip, max_count, max_bytes);
+}
+
+Status Node::MarkRelayed(const std::vector<Bytes>& envelopes, ByteView relay_key) {
   return Mutate([&]() -> Status {
     for (const Bytes& env : envelopes) {
       const envelope::ContentId id = envelope::ComputeContentId(env);
       WAYPOST_RETURN_IF_ERROR(messages_.MarkRelayed(id));
-      WAYPOST_RETURN_IF_ERROR(outbox_.MarkRelayed(id));
+      WAYPOST_RETURN_IF_ERROR(outbox_.MarkRelayed(id, relay_key));
     }
     return outbox_.DropRelayedWithoutReceipt();
+  });
+}
+
+Status Node::RecordRejected(const std::vector<Bytes>& envelopes) {
+  if (envelopes.empty()) return Status::Ok();
+  return Mutate([&]() -> Status {
+    for (const Bytes& env : envelopes) {
+      const Result<envelope::Header> header = envelope::ParseHeader(env);
+      if (!header.ok()) continue;
+      WAYPOST_RETURN_IF_ERROR(
+          seen_.RecordRejected(envelope::ComputeContentId(env), header->expires_at, header->tag));
+    }
+    return Status::Ok();
   });
 }
 
@@ -52,8 +79,10 @@ Result<IngestOutcome> Node::Ingest(ByteView envelope) {
   return outcome;
 }
 
-Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes) {
+Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes,
+                                     std::vector<Bytes>* rejected, std::vector<Bytes>* not_ours) {
   IngestCounts counts;
+  std::vector<const Bytes*> others;
   std::vector<const Bytes*> pending;
   for (const Bytes& e : envelopes) pending.push_back(&e);
   auto one_pass = [&]() -> bool {
@@ -75,6 +104,7 @@ Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes) {
           break;
         case IngestOutcome::kNotOurs:
           ++counts.not_ours;
+          others.push_back(e);
           break;
       }
     }
@@ -93,6 +123,12 @@ Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes) {
   // store refreshes it again.
   if (!committed) return status;
   counts.rejected = pending.size();
+  if (rejected != nullptr) {
+    for (const Bytes* e : pending) rejected->push_back(*e);
+  }
+  if (not_ours != nullptr) {
+    for (const Bytes* e : others) not_ours->push_back(*e);
+  }
   return counts;
 }
 

@@ -29,9 +29,15 @@ Result<IngestOutcome> Receiver::Take(ByteView env) {
       break;
     }
   }
-  if (outcome.ok() && *outcome == IngestOutcome::kNotOurs) outcome = FromJoiner(env, header, now);
+  if (outcome.ok() && *outcome == IngestOutcome::kNotOurs) {
+    outcome = FromJoiner(env, header, now);
+    // A new contact: what was rejected before may be from them.
+    if (outcome.ok() && *outcome == IngestOutcome::kAccepted) {
+      WAYPOST_RETURN_IF_ERROR(p_.seen.ForgetRejected());
+    }
+  }
   if (outcome.ok() && *outcome == IngestOutcome::kAccepted) {
-    WAYPOST_RETURN_IF_ERROR(p_.seen.Record(id, header.expires_at));
+    WAYPOST_RETURN_IF_ERROR(p_.seen.Record(id, header.expires_at, header.tag));
   }
   return outcome;
 }
@@ -75,7 +81,7 @@ Result<IngestOutcome> Receiver::FromContact(ByteView env, const envelope::Header
     // that it is not fetched again.
     if (via_duress && c.role == Role::kCoordinator) {
       Wipe(opened->body);
-      WAYPOST_RETURN_IF_ERROR(p_.seen.Record(id, header.expires_at));
+      WAYPOST_RETURN_IF_ERROR(p_.seen.Record(id, header.expires_at, header.tag));
       return IngestOutcome::kNotOurs;
     }
     // Replies, the receipt queued while applying included, use at least
@@ -87,6 +93,8 @@ Result<IngestOutcome> Receiver::FromContact(ByteView env, const envelope::Header
     const Status applied = p_.handlers.Apply(c, id, opened->body, via_duress);
     Wipe(opened->body);
     WAYPOST_RETURN_IF_ERROR(applied);
+    // A welcome from a pending contact: what it sent before may now open.
+    if (c.state == ContactState::kPending) WAYPOST_RETURN_IF_ERROR(p_.seen.ForgetRejected());
     return IngestOutcome::kAccepted;
   }
   // A decoy holds only some contacts, with keys from after it was last

@@ -82,11 +82,10 @@ struct BoardEntry {
   std::optional<int64_t> alert;  // the open duress alert
 };
 
-// What one sync with a relay should carry (docs/protocol.md §6, step 1).
+// What is waiting to go and what to ask for (docs/protocol.md §6).
 struct SyncPlan {
   std::vector<Bytes> upload;  // queued envelopes no relay has taken yet
   std::vector<envelope::RecipientTag> tags;
-  std::vector<Bytes> have;  // 8-byte content-id prefixes already held
 };
 
 enum class IngestOutcome {

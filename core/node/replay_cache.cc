@@ -1,5 +1,7 @@
 #include "core/node/replay_cache.h"
 
+#include <algorithm>
+
 namespace waypost::node {
 
 Result<bool> ReplayCache::Contains(ByteView id) {
@@ -7,22 +9,40 @@ Result<bool> ReplayCache::Contains(ByteView id) {
   return st.Step();
 }
 
-Status ReplayCache::Record(ByteView id, int64_t expires_at) {
-  return db_->Run("INSERT OR IGNORE INTO seen(id, expires_at) VALUES(?, ?)", id, expires_at);
+Status ReplayCache::Record(ByteView id, int64_t expires_at, const envelope::RecipientTag& tag) {
+  // An envelope rejected earlier and now readable becomes an accepted one.
+  return db_->Run("INSERT OR REPLACE INTO seen(id, expires_at, tag, rejected) VALUES(?, ?, ?, 0)",
+                  id, expires_at, tag);
 }
+
+Status ReplayCache::RecordRejected(ByteView id, int64_t expires_at,
+                                   const envelope::RecipientTag& tag) {
+  return db_->Run("INSERT OR IGNORE INTO seen(id, expires_at, tag, rejected) VALUES(?, ?, ?, 1)",
+                  id, expires_at, tag);
+}
+
+Status ReplayCache::ForgetRejected() { return db_->Run("DELETE FROM seen WHERE rejected = 1"); }
 
 Status ReplayCache::PurgeExpired(UnixTime now) {
   return db_->Run("DELETE FROM seen WHERE expires_at <= ?", now);
 }
 
-Result<std::vector<Bytes>> ReplayCache::HavePrefixes() {
-  std::vector<Bytes> out;
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st, db_->Query("SELECT id FROM seen"));
-  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
-    Bytes id = row.ColumnBlob(0);
-    id.resize(kHavePrefixSize);
-    out.push_back(std::move(id));
-  }));
+Result<std::vector<sync::NegItem>> ReplayCache::Held(const std::set<envelope::RecipientTag>& tags) {
+  std::vector<sync::NegItem> out;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Prepare("SELECT expires_at, id FROM seen WHERE tag = ?"));
+  for (const envelope::RecipientTag& tag : tags) {
+    st.Reset();
+    WAYPOST_RETURN_IF_ERROR(st.BindAll(tag));
+    WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
+      const Bytes id = row.ColumnBlob(1);
+      sync::NegItem item;
+      if (id.size() != item.id.size() || row.ColumnInt64(0) < 0) return;
+      item.timestamp = static_cast<uint64_t>(row.ColumnInt64(0));
+      std::copy(id.begin(), id.end(), item.id.begin());
+      out.push_back(item);
+    }));
+  }
   return out;
 }
 

@@ -100,10 +100,25 @@ ALTER TABLE contacts ADD COLUMN duress_key BLOB;
 ALTER TABLE messages ADD COLUMN via_duress INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 6: batched sync (docs/protocol.md §6). `seen` also keeps what a
+// sync fetched and rejected, and each row's recipient tag, so reconciliation
+// can name what is held under the tags it asks about; rows from before have
+// no tag and are fetched once more. `outbox_acks` says which relay (by its
+// public key) acknowledged which outbox envelope.
+constexpr const char* kAddBatchedSync = R"sql(
+ALTER TABLE seen ADD COLUMN tag BLOB;
+ALTER TABLE seen ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS seen_by_tag ON seen(tag);
+CREATE TABLE IF NOT EXISTS outbox_acks(
+  id    BLOB NOT NULL,
+  relay BLOB NOT NULL,
+  PRIMARY KEY(id, relay)) WITHOUT ROWID;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1, kAddSettings, kAddDuress, kAddInviteReuse,
-                                       kAddDuressChain};
+constexpr const char* kMigrations[] = {kSchemaV1,       kAddSettings,    kAddDuress,
+                                       kAddInviteReuse, kAddDuressChain, kAddBatchedSync};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -1,5 +1,7 @@
 #include "core/node/sync_round.h"
 
+#include <iterator>
+#include <set>
 #include <utility>
 
 #include "core/sync/sync_client.h"
@@ -11,33 +13,93 @@ std::string HostPort(const sync::RelayAddress& relay) {
   return sync::FormatHostPort(relay.host, relay.port);
 }
 
-// Steps 1-4 once: upload the outbox, fetch what carries our tags, take it in.
-Status ExchangeOnce(Node& node, const SyncPlan& plan, const sync::RelayAddress& relay,
-                    Dialer& dialer, Random& random, const SyncRoundOptions& options,
-                    SyncReport& report) {
-  sync::SyncClient client(relay.public_key, plan.upload, plan.tags, plan.have, random,
-                          options.deadline_ms);
-  WAYPOST_RETURN_IF_ERROR(dialer.Run(relay.host, relay.port, client));
-  if (!client.succeeded()) return client.status();
-  WAYPOST_RETURN_IF_ERROR(node.MarkRelayed(plan.upload));
-  report.uploaded += plan.upload.size();
+// The node as one sync session sees it (core/sync/sync_client.h): what is
+// waiting for this relay, where acknowledgements and fetched batches go.
+// Every batch is committed before the session moves on.
+class RelayParty final : public sync::SyncParty {
+ public:
+  RelayParty(Node& node, ByteView relay_key, SyncReport& report)
+      : node_(node), relay_key_(relay_key.begin(), relay_key.end()), report_(report) {}
+
+  Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<Bytes> batch,
+                             node_.PendingFor(relay_key_, handed_out_, max_count, max_bytes));
+    for (const Bytes& e : batch) {
+      const envelope::ContentId id = envelope::ComputeContentId(e);
+      handed_out_.emplace(id.begin(), id.end());
+    }
+    return batch;
+  }
+
+  Status Uploaded(const std::vector<Bytes>& batch,
+                  const std::vector<sync::UploadVerdict>& verdicts) override {
+    std::vector<Bytes> taken;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (verdicts[i] == sync::UploadVerdict::kRefused) {
+        ++report_.refused;
+      } else if (verdicts[i] == sync::UploadVerdict::kFull) {
+        ++report_.full;
+      } else {
+        taken.push_back(batch[i]);
+      }
+    }
+    WAYPOST_RETURN_IF_ERROR(node_.MarkRelayed(taken, relay_key_));
+    report_.uploaded += taken.size();
+    return Status::Ok();
+  }
+
+  Result<Scope> FetchScope() override { return node_.SyncScope(); }
+
+  // Envelopes that failed are tried again with every later batch of the
+  // session, so a check-in fetched before the join request that makes its
+  // sender a contact still gets in. They are remembered as rejected at once,
+  // so a link that drops does not fetch the same junk again; a new contact
+  // forgets those rejections (ReplayCache::ForgetRejected).
+  Status Fetched(std::vector<Bytes> batch) override {
+    batch.insert(batch.end(), std::make_move_iterator(retry_.begin()),
+                 std::make_move_iterator(retry_.end()));
+    retry_.clear();
+    std::vector<Bytes> left, not_ours;
+    WAYPOST_ASSIGN_OR_RETURN(const IngestCounts counts, node_.IngestAll(batch, &left, &not_ours));
+    report_.downloaded += counts.accepted;
+    // What a decoy cannot open is quietly someone else's (docs/protocol.md
+    // §3.4): remembered like a rejection, never counted as one.
+    not_ours.insert(not_ours.end(), left.begin(), left.end());
+    WAYPOST_RETURN_IF_ERROR(node_.RecordRejected(not_ours));
+    for (const Bytes& e : left) {
+      const envelope::ContentId id = envelope::ComputeContentId(e);
+      if (counted_.insert(Bytes(id.begin(), id.end())).second) ++report_.rejected;
+    }
+    retry_ = std::move(left);
+    return Status::Ok();
+  }
+
+  Status FetchDone() override {
+    retry_.clear();
+    return Status::Ok();
+  }
+
+ private:
+  Node& node_;
+  Bytes relay_key_;
+  SyncReport& report_;
+  std::set<Bytes> handed_out_;
+  std::vector<Bytes> retry_;
+  std::set<Bytes> counted_;  // content ids already counted as rejected
+};
+
+// One session with one relay: upload, reconcile, fetch, upload the replies.
+// Whatever was answered before a failure stays committed.
+Status SyncWithRelay(Node& node, const sync::RelayAddress& relay, Dialer& dialer, Random& random,
+                     const SyncRoundOptions& options, SyncReport& report) {
+  RelayParty party(node, relay.public_key, report);
+  sync::SyncClient client(relay.public_key, party, random, options.deadline_ms);
+  const Status ran = dialer.Run(relay.host, relay.port, client);
   report.bytes_sent += client.bytes_sent();
   report.bytes_received += client.bytes_received();
   report.round_trips += client.round_trips();
-  WAYPOST_ASSIGN_OR_RETURN(const IngestCounts counts, node.IngestAll(client.TakeEnvelopes()));
-  report.downloaded += counts.accepted;
-  report.rejected += counts.rejected;
-  return Status::Ok();
-}
-
-// Step 5: what arrived may have queued replies; send them in the same sync.
-Status SyncWithRelay(Node& node, const sync::RelayAddress& relay, Dialer& dialer, Random& random,
-                     const SyncRoundOptions& options, SyncReport& report) {
-  WAYPOST_ASSIGN_OR_RETURN(SyncPlan plan, node.PlanSync());
-  WAYPOST_RETURN_IF_ERROR(ExchangeOnce(node, plan, relay, dialer, random, options, report));
-  WAYPOST_ASSIGN_OR_RETURN(SyncPlan rest, node.PlanSync());
-  if (rest.upload.empty()) return Status::Ok();
-  return ExchangeOnce(node, rest, relay, dialer, random, options, report);
+  WAYPOST_RETURN_IF_ERROR(ran);
+  return client.status();
 }
 
 // What the user reads about one relay that failed.
@@ -72,6 +134,11 @@ Result<SyncReport> SyncWithRelays(Node& node, std::vector<sync::RelayAddress> re
   if (report.failures.size() == relays.size()) {
     std::string message = report.failures.front().status.message();
     if (relays.size() > 1) message = "no relay could be reached (" + message + ", ...)";
+    // Every answered batch was committed: say so, so nobody redoes work.
+    if (report.uploaded + report.downloaded > 0) {
+      message += "; kept what moved before that: " + std::to_string(report.uploaded) +
+                 " uploaded, " + std::to_string(report.downloaded) + " downloaded";
+    }
     return Status::Unavailable(message);
   }
   return report;

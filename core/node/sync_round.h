@@ -1,8 +1,9 @@
-// One `waypost sync` (docs/protocol.md §6): for each relay, plan, exchange,
-// mark what the relay took as relayed, take in what it brought, and, when
-// that queued replies (receipts, a welcome), one more exchange so they leave
-// in the same sync. The connection comes from a Dialer, so the same round
-// runs over TCP, through SOCKS5, or in memory in the tests.
+// One `waypost sync` (docs/protocol.md §6): for each relay, one session
+// (core/sync/sync_client.h) that uploads what this relay has not
+// acknowledged, reconciles, fetches what is missing, and uploads the replies
+// that taking it in queued, each batch committed as its answer arrives. The
+// connection comes from a Dialer, so the same round runs over TCP, through
+// SOCKS5, or in memory in the tests.
 #pragma once
 
 #include <cstdint>
@@ -28,13 +29,15 @@ struct SyncReport {
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
   int round_trips = 0;
-  size_t rejected = 0;  // forged, damaged or expired: dropped
+  size_t rejected = 0;  // fetched but forged, damaged, expired or not ours: dropped
+  size_t refused = 0;   // uploads a relay refused (it stays queued for the others)
+  size_t full = 0;      // uploads a full relay turned away (they stay queued)
   // Relays that failed while others worked; the round still succeeded.
   std::vector<RelayFailure> failures;
 };
 
 struct SyncRoundOptions {
-  // An exchange must finish this long after it starts (SyncClient).
+  // Each answer must come this long after its question (SyncClient).
   int64_t deadline_ms = 30'000;
 };
 

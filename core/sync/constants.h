@@ -16,31 +16,48 @@ inline constexpr size_t kNoiseMaxMessage = 65535;  // §3: every Noise message
 inline constexpr size_t kNoiseTagSize = 16;        // ChaChaPoly AEAD tag
 inline constexpr size_t kDhPublicSize = 32;        // X25519
 
-// ---- Waypost transport v1 ----
-inline constexpr std::string_view kTransportPrologue = "waypost transport v1";
+// ---- Waypost transport v2 ----
+inline constexpr std::string_view kTransportPrologue = "waypost transport v2";
 // A frame on the stream: u16 big-endian length, then that many bytes of one
 // Noise message. Zero-length frames are a protocol error.
 inline constexpr size_t kFrameHeaderSize = 2;
 // Application plaintext carried by one transport message.
 inline constexpr size_t kMaxChunkPlaintext = kNoiseMaxMessage - kNoiseTagSize;
-// An application message is u32 BE length || bytes || zero padding up to the
-// next power of two >= kMinPaddedSize, so the wire shows few distinct sizes.
+// An application message is u32 BE length || bytes || zero padding, so that
+// the wire shows few distinct sizes: at least kMinPaddedSize, and above it the
+// next multiple of 2^(k - kPaddingSteps) where 2^k <= size < 2^(k+1), i.e.
+// one of 8 steps per power of two, so padding adds less than an eighth.
 inline constexpr size_t kAppLengthSize = 4;
 inline constexpr size_t kMinPaddedSize = 512;
+inline constexpr unsigned kPaddingSteps = 3;
 inline constexpr size_t kMaxAppMessage = size_t{8} << 20;  // 8 MiB of protobuf bytes
 // Both sides rekey a direction's cipher after this many messages in it.
 inline constexpr uint64_t kRekeyInterval = 1024;
 
-// ---- One sync exchange (SyncRequest / SyncResponse) ----
-inline constexpr size_t kMaxUploads = 4096;
+// ---- A sync session (ClientMessage / RelayMessage, docs/protocol.md §2.4) ----
+// Uploads per Upload message, and ids per Fetch message.
+inline constexpr size_t kMaxBatchEnvelopes = 256;
+// Envelope bytes one connection may upload; past it, uploads are FULL.
+inline constexpr size_t kMaxSessionUploadBytes = size_t{64} << 20;
+// Tags that may scope one session's reconciliation.
 inline constexpr size_t kMaxTags = 4096;
-inline constexpr size_t kMaxHave = 65536;
-inline constexpr size_t kMinHavePrefix = 4;
-inline constexpr size_t kMaxHavePrefix = 32;
-// Envelope bytes a relay puts in one response; the rest waits for the next sync.
-inline constexpr size_t kMaxResponseEnvelopeBytes = size_t{4} << 20;
+// Envelope bytes a relay puts in one FetchReply; the client asks for the rest.
+inline constexpr size_t kMaxFetchReplyBytes = size_t{1} << 20;
+// Records a relay puts in one session's reconciliation scope. Past this, the
+// newest-expiring are left out and the next session finds them (quotas per
+// tag keep honest scopes far below it).
+inline constexpr size_t kMaxScopeRecords = 200'000;
+// The Negentropy frame limit a client may ask for: replies stay this small,
+// so that a link which carries only a few kilobytes still gets answers.
+inline constexpr size_t kMinReconcileFrame = 2048;
+inline constexpr size_t kMaxReconcileFrame = 1 << 20;
+// A client gives up reconciling after this many rounds in one session (a
+// hostile or broken relay could otherwise keep it going).
+inline constexpr int kMaxReconcileRounds = 512;
 inline constexpr int64_t kHandshakeDeadlineMs = 10'000;
-inline constexpr int64_t kRequestDeadlineMs = 30'000;
+// The relay waits this long for each next client message.
+inline constexpr int64_t kIdleDeadlineMs = 30'000;
+// The client waits this long for each answer (`sync --timeout`).
 inline constexpr int64_t kClientDeadlineMs = 30'000;
 // Relays refuse envelopes that claim to live longer than this.
 inline constexpr int64_t kMaxEnvelopeLifetimeSeconds = int64_t{60} * 24 * 3600;

@@ -18,7 +18,7 @@ struct IdReport {
 
 Status CheckFrameSizeLimit(size_t limit) {
   if (limit != 0 && limit < kNegMinFrameSizeLimit) {
-    return Status::InvalidArgument("negentropy frame size limit must be 0 or at least 4096");
+    return Status::InvalidArgument("negentropy frame size limit must be 0 or at least 2048");
   }
   return Status::Ok();
 }
@@ -213,9 +213,21 @@ Result<Bytes> NegentropyServer::Reconcile(ByteView query) const {
   return Reconciler(storage_, frame_size_limit_, Role::kServer).Answer(query, nullptr);
 }
 
+Status NegentropyServer::SetFrameSizeLimit(size_t frame_size_limit) {
+  WAYPOST_RETURN_IF_ERROR(CheckFrameSizeLimit(frame_size_limit));
+  frame_size_limit_ = frame_size_limit;
+  return Status::Ok();
+}
+
 Result<NegentropyClient> NegentropyClient::Create(NegStorage storage, size_t frame_size_limit) {
   WAYPOST_RETURN_IF_ERROR(CheckFrameSizeLimit(frame_size_limit));
   return NegentropyClient(std::move(storage), frame_size_limit);
+}
+
+Status NegentropyClient::SetFrameSizeLimit(size_t frame_size_limit) {
+  WAYPOST_RETURN_IF_ERROR(CheckFrameSizeLimit(frame_size_limit));
+  frame_size_limit_ = frame_size_limit;
+  return Status::Ok();
 }
 
 Result<Bytes> NegentropyClient::Initiate() {

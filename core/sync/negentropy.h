@@ -41,6 +41,9 @@ class NegentropyServer {
   // 0x60..0x6f, or any malformed range, gives Protocol.
   Result<Bytes> Reconcile(ByteView query) const;
 
+  // Changes the limit for later replies; same rule as Create.
+  Status SetFrameSizeLimit(size_t frame_size_limit);
+
   const NegStorage& storage() const { return storage_; }
 
  private:
@@ -70,6 +73,10 @@ class NegentropyClient {
   // InvalidArgument before Initiate() or after the session is done.
   Result<std::optional<Bytes>> Reconcile(ByteView reply, std::vector<NegId>* have,
                                          std::vector<NegId>* need);
+
+  // Changes the limit for later messages; same rule as Create. A client that
+  // raises it as rounds succeed starts small on a link that may drop.
+  Status SetFrameSizeLimit(size_t frame_size_limit);
 
   bool done() const { return state_ == State::kDone; }
   const NegStorage& storage() const { return storage_; }

@@ -33,7 +33,10 @@ inline constexpr uint64_t kNegModeIdList = 2;
 inline constexpr size_t kNegBuckets = 16;
 // A frame-size limit, when set, must be at least this; a writer keeps each
 // message at most (limit - kNegFrameSlack) bytes before its closing range.
-inline constexpr size_t kNegMinFrameSizeLimit = 4096;
+// The reference implementations insist on 4096; Waypost allows 2048 so that
+// replies fit links that carry little (docs/reconciliation.md). A smaller
+// limit changes how a reply is cut, never what a message means.
+inline constexpr size_t kNegMinFrameSizeLimit = 2048;
 inline constexpr size_t kNegFrameSlack = 200;
 // A varint never needs more bytes than this for a 64-bit value.
 inline constexpr size_t kNegMaxVarintSize = 10;

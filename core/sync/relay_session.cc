@@ -1,38 +1,15 @@
 #include "core/sync/relay_session.h"
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "core/envelope/format.h"
-#include "core/store/database.h"
 #include "core/sync/constants.h"
+#include "core/sync/negentropy_storage.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::sync {
-namespace {
-
-// Checks a parsed request against the limits before anything is stored.
-Status CheckRequest(const pb::SyncRequest& request) {
-  if (static_cast<size_t>(request.upload_size()) > kMaxUploads) {
-    return Status::LimitExceeded("sync request uploads too many envelopes");
-  }
-  if (static_cast<size_t>(request.tags_size()) > kMaxTags) {
-    return Status::LimitExceeded("sync request asks for too many tags");
-  }
-  if (static_cast<size_t>(request.have_size()) > kMaxHave) {
-    return Status::LimitExceeded("sync request lists too many held envelopes");
-  }
-  for (const std::string& tag : request.tags()) {
-    if (tag.size() != envelope::kTagSize) return Status::Protocol("sync request has a bad tag");
-  }
-  for (const std::string& prefix : request.have()) {
-    if (prefix.size() < kMinHavePrefix || prefix.size() > kMaxHavePrefix) {
-      return Status::Protocol("sync request has a bad content-id prefix");
-    }
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 RelaySession::RelaySession(RelayStore& store, const noise::KeyPair& relay_static,
                            const Clock& clock, Random& random)
@@ -56,54 +33,128 @@ Status RelaySession::OnReceive(ByteView bytes, int64_t now_ms) {
   if (done_) return Status::Ok();  // late bytes while net/ closes; ignored
   // A peer may deliver bytes just as a deadline passes; the deadline wins.
   WAYPOST_RETURN_IF_ERROR(OnTimeout(now_ms));
+  const bool was_established = channel_.established();
   Status fed = channel_.Feed(bytes);
   if (!fed.ok()) return Fail(std::move(fed));
-  std::optional<Bytes> request = channel_.NextMessage();
-  if (!request) return Status::Ok();
-  return Fail(HandleRequest(*request));
+  if (!was_established && channel_.established()) last_answer_ms_ = now_ms;
+  while (std::optional<Bytes> message = channel_.NextMessage()) {
+    WAYPOST_RETURN_IF_ERROR(Fail(HandleMessage(*message)));
+    ++messages_;
+    last_answer_ms_ = now_ms;
+  }
+  return Status::Ok();
 }
 
-Status RelaySession::HandleRequest(ByteView bytes) {
-  pb::SyncRequest request;
-  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Status::Protocol("malformed sync request");
+Status RelaySession::HandleMessage(ByteView bytes) {
+  pb::ClientMessage message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::Protocol("malformed sync message");
   }
-  WAYPOST_RETURN_IF_ERROR(CheckRequest(request));
-  if (channel_.NextMessage()) return Status::Protocol("more than one sync request");
+  pb::RelayMessage reply;
+  switch (message.kind_case()) {
+    case pb::ClientMessage::kUpload:
+      WAYPOST_RETURN_IF_ERROR(HandleUpload(message.upload(), reply));
+      break;
+    case pb::ClientMessage::kReconcile:
+      WAYPOST_RETURN_IF_ERROR(HandleReconcile(message.reconcile(), reply));
+      break;
+    case pb::ClientMessage::kFetch:
+      WAYPOST_RETURN_IF_ERROR(HandleFetch(message.fetch(), reply));
+      break;
+    default:
+      return Status::Protocol("sync message of no known kind");
+  }
+  const std::string encoded = reply.SerializeAsString();
+  return channel_.Send(AsBytes(encoded));
+}
 
-  const UnixTime now = clock_->Now();
-  std::vector<Bytes> have;
-  have.reserve(request.have_size() + request.upload_size());
-  for (const std::string& prefix : request.have()) have.emplace_back(prefix.begin(), prefix.end());
-  std::vector<ByteView> uploads;
-  uploads.reserve(request.upload_size());
-  for (const std::string& upload : request.upload()) {
-    uploads.push_back(AsBytes(upload));
-    // Never echo a client's own uploads back to it.
-    const envelope::ContentId id = envelope::ComputeContentId(uploads.back());
-    have.emplace_back(id.begin(), id.end());
+Status RelaySession::HandleUpload(const pb::Upload& upload, pb::RelayMessage& reply) {
+  if (static_cast<size_t>(upload.envelopes_size()) > kMaxBatchEnvelopes) {
+    return Status::LimitExceeded("upload batch holds too many envelopes");
   }
-  WAYPOST_ASSIGN_OR_RETURN(const RelayStore::BatchResult stored, store_->PutBatch(uploads, now));
-  accepted_ = stored.accepted;
-  rejected_ = stored.rejected;
-  std::vector<envelope::RecipientTag> tags;
-  tags.reserve(request.tags_size());
-  for (const std::string& tag : request.tags()) {
-    envelope::RecipientTag t;
-    std::copy(tag.begin(), tag.end(), t.begin());
-    tags.push_back(t);
+  // One connection may offer kMaxSessionUploadBytes; the rest is FULL.
+  std::vector<ByteView> envelopes;
+  envelopes.reserve(upload.envelopes_size());
+  for (const std::string& e : upload.envelopes()) {
+    if (uploaded_bytes_ + e.size() > kMaxSessionUploadBytes) break;
+    uploaded_bytes_ += e.size();
+    envelopes.push_back(AsBytes(e));
   }
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Bytes> found,
-                           store_->Fetch(tags, have, now, kMaxResponseEnvelopeBytes));
+  // Committed before the answer leaves: the answer is the acknowledgement.
+  WAYPOST_ASSIGN_OR_RETURN(RelayStore::BatchResult stored,
+                           store_->PutBatch(envelopes, clock_->Now()));
+  accepted_ += stored.accepted;
+  rejected_ += stored.rejected;
+  stored.verdicts.resize(upload.envelopes_size(), RelayStore::Verdict::kFull);
+  pb::UploadResult* result = reply.mutable_upload();
+  for (const RelayStore::Verdict verdict : stored.verdicts) {
+    switch (verdict) {
+      case RelayStore::Verdict::kStored:
+        result->add_verdicts(pb::UploadResult::STORED);
+        break;
+      case RelayStore::Verdict::kHeld:
+        result->add_verdicts(pb::UploadResult::HELD);
+        break;
+      case RelayStore::Verdict::kRefused:
+        result->add_verdicts(pb::UploadResult::REFUSED);
+        break;
+      case RelayStore::Verdict::kFull:
+        result->add_verdicts(pb::UploadResult::FULL);
+        break;
+    }
+  }
+  return Status::Ok();
+}
 
-  pb::SyncResponse response;
-  response.set_accepted(accepted_);
-  response.set_rejected(rejected_);
-  for (const Bytes& e : found) response.add_envelopes(e.data(), e.size());
-  envelopes_sent_ = found.size();
-  const std::string encoded = response.SerializeAsString();
-  WAYPOST_RETURN_IF_ERROR(channel_.Send(AsBytes(encoded)));
-  done_ = true;
+Status RelaySession::HandleReconcile(const pb::Reconcile& reconcile, pb::RelayMessage& reply) {
+  if (!reconciler_) {
+    if (reconcile.tags_size() == 0) return Status::Protocol("first reconcile names no tags");
+    if (static_cast<size_t>(reconcile.tags_size()) > kMaxTags) {
+      return Status::LimitExceeded("reconcile names too many tags");
+    }
+    for (const std::string& tag : reconcile.tags()) {
+      if (tag.size() != envelope::kTagSize) return Status::Protocol("reconcile has a bad tag");
+      envelope::RecipientTag t;
+      std::copy(tag.begin(), tag.end(), t.begin());
+      scope_tags_.insert(t);
+    }
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<NegItem> items,
+                             store_->Scope(scope_tags_, clock_->Now(), kMaxScopeRecords));
+    WAYPOST_ASSIGN_OR_RETURN(NegStorage storage, NegStorage::Create(std::move(items)));
+    WAYPOST_ASSIGN_OR_RETURN(NegentropyServer server,
+                             NegentropyServer::Create(std::move(storage), kMaxReconcileFrame));
+    reconciler_.emplace(std::move(server));
+  } else if (reconcile.tags_size() != 0) {
+    return Status::Protocol("only the first reconcile may name tags");
+  }
+  // The client says how big each answer may be; it raises this as rounds
+  // succeed (docs/protocol.md §2.4).
+  size_t limit = reconcile.frame_limit();
+  if (limit == 0 || limit > kMaxReconcileFrame) limit = kMaxReconcileFrame;
+  WAYPOST_RETURN_IF_ERROR(reconciler_->SetFrameSizeLimit(std::max(limit, kMinReconcileFrame)));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes answer,
+                           reconciler_->Reconcile(AsBytes(reconcile.negentropy())));
+  reply.mutable_reconcile()->set_negentropy(answer.data(), answer.size());
+  return Status::Ok();
+}
+
+Status RelaySession::HandleFetch(const pb::Fetch& fetch, pb::RelayMessage& reply) {
+  if (!reconciler_) return Status::Protocol("fetch before reconcile");
+  if (static_cast<size_t>(fetch.ids_size()) > kMaxBatchEnvelopes) {
+    return Status::LimitExceeded("fetch asks for too many envelopes");
+  }
+  std::vector<Bytes> ids;
+  ids.reserve(fetch.ids_size());
+  for (const std::string& id : fetch.ids()) {
+    if (id.size() != envelope::kContentIdSize) return Status::Protocol("fetch has a bad id");
+    ids.emplace_back(id.begin(), id.end());
+  }
+  WAYPOST_ASSIGN_OR_RETURN(RelayStore::Found found,
+                           store_->Get(ids, scope_tags_, clock_->Now(), kMaxFetchReplyBytes));
+  pb::FetchReply* out = reply.mutable_fetch();
+  for (const Bytes& e : found.envelopes) out->add_envelopes(e.data(), e.size());
+  for (const Bytes& id : found.gone) out->add_gone(id.data(), id.size());
+  envelopes_sent_ += found.envelopes.size();
   return Status::Ok();
 }
 
@@ -111,7 +162,8 @@ Bytes RelaySession::TakeOutgoing() { return channel_.TakeOutput(); }
 
 std::optional<int64_t> RelaySession::Deadline() const {
   if (!started_ms_ || done_ || !status_.ok()) return std::nullopt;
-  return *started_ms_ + (channel_.established() ? kRequestDeadlineMs : kHandshakeDeadlineMs);
+  if (!channel_.established()) return *started_ms_ + kHandshakeDeadlineMs;
+  return last_answer_ms_ + kIdleDeadlineMs;
 }
 
 Status RelaySession::OnTimeout(int64_t now_ms) {
@@ -119,12 +171,20 @@ Status RelaySession::OnTimeout(int64_t now_ms) {
   const std::optional<int64_t> deadline = Deadline();
   if (!deadline || now_ms < *deadline) return Status::Ok();
   return Fail(Status::Timeout(channel_.established()
-                                  ? "client sent no sync request within 30 s"
+                                  ? "client sent nothing for 30 s"
                                   : "client did not finish the handshake within 10 s"));
 }
 
 void RelaySession::OnClosed(const Status& why) {
-  if (!done_) (void)Fail(why.ok() ? Status::Unavailable("connection closed early") : why);
+  if (done_) return;
+  done_ = true;
+  // A client ends a session by closing, between messages, once it has what
+  // it came for.
+  if (channel_.established() && messages_ > 0 && channel_.Idle() &&
+      why.code() == Status::Code::kUnavailable) {
+    return;
+  }
+  (void)Fail(why.ok() ? Status::Unavailable("connection closed early") : why);
 }
 
 }  // namespace waypost::sync

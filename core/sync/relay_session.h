@@ -3,18 +3,26 @@
 //   client                                  relay
 //   XX message 0                 ->
 //                                <-         XX message 1 (proves the relay key)
-//   XX message 2, SyncRequest    ->
-//                                <-         SyncResponse, then close
+//   XX message 2                 ->
+//   Upload | Reconcile | Fetch   ->
+//                                <-         UploadResult | ReconcileReply | FetchReply
+//   ... (any number of these)
+//   close
 //
-// The relay stores the request's uploads, then answers with the envelopes for
-// the requested tags that the client does not already have. Deadlines count
-// from OnStart: the handshake must finish within 10 s and the request must
-// arrive within 30 s, else Timeout.
+// Each client message gets exactly one answer (docs/protocol.md §2.4). An
+// Upload is committed to disk before its answer is sent, so an answer the
+// client reads is a promise that survives a crash. The first Reconcile names
+// the recipient tags the session may see; Fetch serves only envelopes under
+// them.
 //
-// Hostile input: garbage, a bad handshake, a malformed or over-limit request
-// all return an error Status (net/ then closes the socket) and touch the store
-// not at all. Envelopes are checked one by one; bad ones are counted as
-// rejected and do not fail the session. After an error the session is dead and
+// Deadlines: the handshake must finish within 10 s of OnStart, and each next
+// client message must arrive within 30 s of the previous answer, else
+// Timeout. A client that closes between messages ends the session cleanly.
+//
+// Hostile input: garbage, a bad handshake, a malformed or over-limit message
+// all return an error Status (net/ then closes the socket); what earlier
+// messages committed stays. Envelopes are checked one by one; bad ones are
+// refused and do not fail the session. After an error the session is dead and
 // every later call returns the same Status.
 //
 // Lifetime: `store`, `clock` and `random` are borrowed and must outlive the
@@ -23,13 +31,22 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/noise/key_pair.h"
 #include "core/random.h"
+#include "core/sync/negentropy.h"
 #include "core/sync/relay_store.h"
 #include "core/sync/secure_channel.h"
+
+namespace waypost::pb {
+class Upload;
+class Reconcile;
+class Fetch;
+class RelayMessage;
+}  // namespace waypost::pb
 
 namespace waypost::sync {
 
@@ -59,16 +76,25 @@ class RelaySession final : public Connection {
 
  private:
   Status Fail(Status why);
-  Status HandleRequest(ByteView request);
+  Status HandleMessage(ByteView bytes);
+  Status HandleUpload(const pb::Upload& upload, pb::RelayMessage& reply);
+  Status HandleReconcile(const pb::Reconcile& reconcile, pb::RelayMessage& reply);
+  Status HandleFetch(const pb::Fetch& fetch, pb::RelayMessage& reply);
 
   RelayStore* store_;
   const Clock* clock_;
   SecureChannel channel_;
   std::optional<int64_t> started_ms_;
+  int64_t last_answer_ms_ = 0;
+  size_t messages_ = 0;
   bool done_ = false;
   Status status_;
+  // The tags the first Reconcile named, and the reconciliation over them.
+  std::set<envelope::RecipientTag> scope_tags_;
+  std::optional<NegentropyServer> reconciler_;
   uint32_t accepted_ = 0;
   uint32_t rejected_ = 0;
+  size_t uploaded_bytes_ = 0;  // offered for storing, against kMaxSessionUploadBytes
   size_t envelopes_sent_ = 0;
 };
 

@@ -1,7 +1,6 @@
 #include "core/sync/relay_store.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "core/sync/constants.h"
@@ -9,40 +8,51 @@
 namespace waypost::sync {
 namespace {
 
-// Have-prefixes grouped by length, so each stored id costs one set lookup
-// per distinct prefix length rather than one compare per prefix.
-class HaveSet {
- public:
-  explicit HaveSet(const std::vector<Bytes>& prefixes) {
-    for (const Bytes& p : prefixes) {
-      if (!p.empty() && p.size() <= envelope::kContentIdSize) by_length_[p.size()].insert(p);
-    }
-  }
-  bool Contains(ByteView id) const {
-    for (const auto& [length, set] : by_length_) {
-      if (id.size() >= length && set.count(Bytes(id.begin(), id.begin() + length)) > 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  std::map<size_t, std::set<Bytes>> by_length_;
-};
+// The tag_usage row that counts the whole store: a key no 8-byte tag has.
+const Bytes kTotalKey = {0};
 
 }  // namespace
 
 Status RelayStore::EnsureSchema() {
-  return db_->Exec(
-      "CREATE TABLE IF NOT EXISTS envelopes ("
-      "  id BLOB PRIMARY KEY,"
-      "  tag BLOB NOT NULL,"
-      "  expires_at INTEGER NOT NULL,"
-      "  arrived_at INTEGER NOT NULL,"
-      "  data BLOB NOT NULL"
-      ") WITHOUT ROWID;"
-      "CREATE INDEX IF NOT EXISTS envelopes_by_tag ON envelopes(tag, expires_at);");
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Exec("CREATE TABLE IF NOT EXISTS envelopes ("
+                "  id BLOB PRIMARY KEY,"
+                "  tag BLOB NOT NULL,"
+                "  expires_at INTEGER NOT NULL,"
+                "  arrived_at INTEGER NOT NULL,"
+                "  data BLOB NOT NULL"
+                ") WITHOUT ROWID;"
+                "CREATE INDEX IF NOT EXISTS envelopes_by_tag ON envelopes(tag, expires_at);"
+                "CREATE TABLE IF NOT EXISTS tag_usage ("
+                "  tag BLOB PRIMARY KEY,"
+                "  bytes INTEGER NOT NULL"
+                ") WITHOUT ROWID;"));
+  // A store from before quotas: count what it holds, once.
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement total,
+                           db_->Query("SELECT 1 FROM tag_usage WHERE tag = X'00'"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool counted, total.Step());
+  if (counted) return Status::Ok();
+  WAYPOST_ASSIGN_OR_RETURN(store::Transaction transaction, store::Transaction::Begin(*db_));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Exec("INSERT INTO tag_usage (tag, bytes) "
+                "  SELECT tag, total(length(data)) FROM envelopes GROUP BY tag;"
+                "INSERT INTO tag_usage (tag, bytes) "
+                "  SELECT X'00', coalesce(total(length(data)), 0) FROM envelopes;"));
+  return transaction.Commit();
+}
+
+Status RelayStore::AddUsage(ByteView tag, int64_t bytes) {
+  return db_->Run(
+      "INSERT INTO tag_usage (tag, bytes) VALUES (?, ?) "
+      "ON CONFLICT(tag) DO UPDATE SET bytes = bytes + excluded.bytes",
+      tag, bytes);
+}
+
+Result<int64_t> RelayStore::UsedBytes(ByteView tag) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT bytes FROM tag_usage WHERE tag = ?", tag));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
 }
 
 Result<bool> RelayStore::Put(ByteView data, UnixTime now) {
@@ -53,73 +63,131 @@ Result<bool> RelayStore::Put(ByteView data, UnixTime now) {
     return Status::InvalidArgument("envelope expires more than 60 days from now");
   }
   const envelope::ContentId id = envelope::ComputeContentId(data);
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement held,
+                           db_->Query("SELECT 1 FROM envelopes WHERE id = ?", id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool already, held.Step());
+  if (already) return false;  // a copy never counts against a quota
+  const int64_t size = static_cast<int64_t>(data.size());
+  WAYPOST_ASSIGN_OR_RETURN(const int64_t under_tag, UsedBytes(header.tag));
+  if (static_cast<uint64_t>(under_tag + size) > quotas_.per_tag_bytes) {
+    return Status::LimitExceeded("this recipient's share of the relay is full");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(const int64_t in_all, UsedBytes(kTotalKey));
+  if (static_cast<uint64_t>(in_all + size) > quotas_.total_bytes) {
+    return Status::LimitExceeded("the relay is full");
+  }
   WAYPOST_RETURN_IF_ERROR(
-      db_->Run("INSERT OR IGNORE INTO envelopes (id, tag, expires_at, arrived_at, data) "
+      db_->Run("INSERT INTO envelopes (id, tag, expires_at, arrived_at, data) "
                "VALUES (?, ?, ?, ?, ?)",
                id, header.tag, expires_at, now, data));
-  return db_->Changes() == 1;
+  WAYPOST_RETURN_IF_ERROR(AddUsage(header.tag, size));
+  WAYPOST_RETURN_IF_ERROR(AddUsage(kTotalKey, size));
+  return true;
 }
 
 Result<RelayStore::BatchResult> RelayStore::PutBatch(const std::vector<ByteView>& envelopes,
                                                      UnixTime now) {
   BatchResult result;
   if (envelopes.empty()) return result;
+  result.verdicts.reserve(envelopes.size());
   WAYPOST_ASSIGN_OR_RETURN(store::Transaction transaction, store::Transaction::Begin(*db_));
   for (ByteView data : envelopes) {
     Result<bool> stored = Put(data, now);
     if (stored.ok()) {
       ++(*stored ? result.accepted : result.duplicate);
+      result.verdicts.push_back(*stored ? Verdict::kStored : Verdict::kHeld);
       continue;
     }
     const Status::Code code = stored.status().code();
+    if (code == Status::Code::kLimitExceeded) {
+      ++result.full;
+      result.verdicts.push_back(Verdict::kFull);
+      continue;
+    }
     if (code != Status::Code::kCorrupt && code != Status::Code::kExpired &&
         code != Status::Code::kInvalidArgument) {
       return stored.status();  // the transaction rolls back
     }
     ++result.rejected;
+    result.verdicts.push_back(Verdict::kRefused);
   }
   WAYPOST_RETURN_IF_ERROR(transaction.Commit());
   return result;
 }
 
-Result<std::vector<Bytes>> RelayStore::Fetch(const std::vector<envelope::RecipientTag>& tags,
-                                             const std::vector<Bytes>& have_prefixes, UnixTime now,
-                                             size_t max_bytes) {
-  const std::set<envelope::RecipientTag> unique_tags(tags.begin(), tags.end());
-  const HaveSet have(have_prefixes);
-  struct Row {
-    int64_t arrived_at;
-    Bytes id;
-    Bytes data;
+Result<std::vector<NegItem>> RelayStore::Scope(const std::set<envelope::RecipientTag>& tags,
+                                               UnixTime now, size_t max_records) {
+  std::vector<NegItem> items;
+  // Keeps the `max_records` expiring last; trims only now and then, so the
+  // vector never holds more than twice that.
+  auto trim = [&] {
+    if (items.size() <= max_records) return;
+    std::nth_element(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(max_records),
+                     items.end(), [](const NegItem& a, const NegItem& b) { return b < a; });
+    items.resize(max_records);
   };
-  std::vector<Row> rows;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement select,
-      db_->Prepare("SELECT id, arrived_at, data FROM envelopes WHERE tag = ? AND expires_at > ?"));
-  for (const envelope::RecipientTag& tag : unique_tags) {
+      db_->Prepare("SELECT expires_at, id FROM envelopes WHERE tag = ? AND expires_at > ?"));
+  for (const envelope::RecipientTag& tag : tags) {
     select.Reset();
     WAYPOST_RETURN_IF_ERROR(select.BindAll(tag, now));
     WAYPOST_RETURN_IF_ERROR(select.ForEach([&](const store::Statement& row) {
-      Bytes id = row.ColumnBlob(0);
-      if (!have.Contains(id))
-        rows.push_back(Row{row.ColumnInt64(1), std::move(id), row.ColumnBlob(2)});
+      NegItem item;
+      item.timestamp = static_cast<uint64_t>(row.ColumnInt64(0));
+      const Bytes id = row.ColumnBlob(1);
+      if (id.size() != item.id.size()) return;  // never written so; skip rather than fail
+      std::copy(id.begin(), id.end(), item.id.begin());
+      items.push_back(item);
+      if (items.size() >= 2 * max_records) trim();
     }));
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.arrived_at != b.arrived_at ? a.arrived_at < b.arrived_at : a.id < b.id;
-  });
-  std::vector<Bytes> out;
+  trim();
+  return items;
+}
+
+Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids,
+                                          const std::set<envelope::RecipientTag>& tags,
+                                          UnixTime now, size_t max_bytes) {
+  Found found;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement select,
+      db_->Prepare("SELECT tag, expires_at, data FROM envelopes WHERE id = ?"));
   size_t total = 0;
-  for (Row& row : rows) {
-    if (total + row.data.size() > max_bytes) break;
-    total += row.data.size();
-    out.push_back(std::move(row.data));
+  for (const Bytes& id : ids) {
+    select.Reset();
+    WAYPOST_RETURN_IF_ERROR(select.BindAll(id));
+    WAYPOST_ASSIGN_OR_RETURN(const bool row, select.Step());
+    envelope::RecipientTag tag{};
+    const Bytes tag_bytes = row ? select.ColumnBlob(0) : Bytes();
+    if (tag_bytes.size() == tag.size()) std::copy(tag_bytes.begin(), tag_bytes.end(), tag.begin());
+    if (!row || select.ColumnInt64(1) <= now || tag_bytes.size() != tag.size() ||
+        tags.count(tag) == 0) {
+      found.gone.push_back(id);
+      continue;
+    }
+    Bytes data = select.ColumnBlob(2);
+    if (!found.envelopes.empty() && total + data.size() > max_bytes) break;
+    total += data.size();
+    found.envelopes.push_back(std::move(data));
   }
-  return out;
+  return found;
 }
 
 Status RelayStore::PurgeExpired(UnixTime now) {
-  return db_->Run("DELETE FROM envelopes WHERE expires_at <= ?", now);
+  WAYPOST_ASSIGN_OR_RETURN(store::Transaction transaction, store::Transaction::Begin(*db_));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes e "
+               "  WHERE e.tag = tag_usage.tag AND e.expires_at <= ?1) "
+               "WHERE tag IN (SELECT DISTINCT tag FROM envelopes WHERE expires_at <= ?1)",
+               now));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes "
+               "  WHERE expires_at <= ?1) WHERE tag = X'00'",
+               now));
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM envelopes WHERE expires_at <= ?", now));
+  WAYPOST_RETURN_IF_ERROR(db_->Exec("DELETE FROM tag_usage WHERE bytes <= 0 AND tag != X'00'"));
+  return transaction.Commit();
 }
 
 Result<int64_t> RelayStore::Count() {

@@ -6,6 +6,12 @@
 //             arrived_at INTEGER           -- relay clock at first receipt
 //             data       BLOB)             -- the exact envelope bytes
 //   index envelopes_by_tag(tag, expires_at)
+//   tag_usage(tag   BLOB PRIMARY KEY      -- a recipient tag, or X'00' for
+//             bytes INTEGER)              -- the whole store: envelope bytes held
+//
+// Quotas: the envelope bytes under one tag, and in the whole store, have a
+// ceiling. An upload past either is refused as full (LimitExceeded), politely:
+// the sender keeps it and tries again later or elsewhere.
 //
 // A relay stores ciphertext and only what the header already shows: tag,
 // size (implied by data), expiry and arrival. No names, no keys, no
@@ -17,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "core/bytes.h"
@@ -24,38 +31,72 @@
 #include "core/envelope/format.h"
 #include "core/status.h"
 #include "core/store/database.h"
+#include "core/sync/negentropy_wire.h"
 
 namespace waypost::sync {
 
 class RelayStore {
  public:
-  explicit RelayStore(store::Database& db) : db_(&db) {}
+  struct Quotas {
+    uint64_t per_tag_bytes = kDefaultTagQuota;
+    uint64_t total_bytes = kDefaultStoreQuota;
+  };
+  // Bytes of envelopes one recipient tag may hold: 16 MiB, some 140,000
+  // check-ins, far more than a team sends to one person in a day (tags
+  // change daily).
+  static constexpr uint64_t kDefaultTagQuota = uint64_t{16} << 20;
+  // Bytes of envelopes the whole store may hold.
+  static constexpr uint64_t kDefaultStoreQuota = uint64_t{4} << 30;
 
-  // Creates the table and index if missing. Call once after opening.
+  explicit RelayStore(store::Database& db) : db_(&db) {}
+  RelayStore(store::Database& db, Quotas quotas) : db_(&db), quotas_(quotas) {}
+
+  // Creates the tables and index if missing, and counts what an older store
+  // holds into tag_usage. Call once after opening.
   Status EnsureSchema();
 
   // Stores one envelope. true: newly stored; false: already held (dedup by
   // content id). Errors that reject only this envelope: Corrupt (not a valid
   // envelope), Expired (expires_at <= now), InvalidArgument (expiry more than
-  // 60 days after now). IoError when the database fails.
+  // 60 days after now), LimitExceeded (a quota is full). IoError when the
+  // database fails.
   Result<bool> Put(ByteView envelope, UnixTime now);
 
+  // What became of one envelope of a batch.
+  enum class Verdict { kStored, kHeld, kRefused, kFull };
+
   // Put() for many envelopes in one transaction (one disk sync, not one per
-  // envelope). Envelopes that Put() would reject are counted, not fatal; a
-  // database failure rolls the whole batch back and is returned.
+  // envelope). Envelopes that Put() would reject are refused, not fatal; a
+  // database failure rolls the whole batch back and is returned. Once this
+  // returns, every kStored and kHeld envelope is on disk.
   struct BatchResult {
-    uint32_t accepted = 0;   // newly stored
-    uint32_t duplicate = 0;  // already held
-    uint32_t rejected = 0;   // malformed, expired or expiring too far ahead
+    uint32_t accepted = 0;          // newly stored
+    uint32_t duplicate = 0;         // already held
+    uint32_t rejected = 0;          // malformed, expired or expiring too far ahead
+    uint32_t full = 0;              // refused because a quota is full
+    std::vector<Verdict> verdicts;  // one per envelope, in order
   };
   Result<BatchResult> PutBatch(const std::vector<ByteView>& envelopes, UnixTime now);
 
-  // Unexpired envelopes whose tag is in `tags` and whose content id starts
-  // with none of `have_prefixes` (each 1..32 bytes), oldest arrival first,
-  // stopping before the total would pass `max_bytes`. Duplicate tags count once.
-  Result<std::vector<Bytes>> Fetch(const std::vector<envelope::RecipientTag>& tags,
-                                   const std::vector<Bytes>& have_prefixes, UnixTime now,
-                                   size_t max_bytes);
+  // The reconciliation records (expiry, content id) of the unexpired
+  // envelopes whose tag is in `tags`. When there are more than
+  // `max_records`, those expiring last are kept. Duplicate tags count once.
+  Result<std::vector<NegItem>> Scope(const std::set<envelope::RecipientTag>& tags, UnixTime now,
+                                     size_t max_records);
+
+  // Envelopes by content id, for a client whose scope is `tags`.
+  struct Found {
+    std::vector<Bytes> envelopes;  // in the order asked
+    std::vector<Bytes> gone;       // ids not held, expired, or outside `tags`
+  };
+  // Walks `ids` in order. Stops before the envelope that would take the
+  // total past `max_bytes` (never before the first); ids after that are in
+  // neither list.
+  Result<Found> Get(const std::vector<Bytes>& ids, const std::set<envelope::RecipientTag>& tags,
+                    UnixTime now, size_t max_bytes);
+
+  // Envelope bytes held under `tag` (tag_usage); X'00' counts them all.
+  Result<int64_t> UsedBytes(ByteView tag);
 
   // Deletes every envelope with expires_at <= now.
   Status PurgeExpired(UnixTime now);
@@ -64,7 +105,10 @@ class RelayStore {
   Result<int64_t> Count();
 
  private:
+  Status AddUsage(ByteView tag, int64_t bytes);
+
   store::Database* db_;
+  Quotas quotas_{kDefaultTagQuota, kDefaultStoreQuota};
 };
 
 }  // namespace waypost::sync

@@ -21,9 +21,12 @@ SecureChannel SecureChannel::Responder(const noise::KeyPair& local_static, Rando
 }
 
 size_t SecureChannel::PaddedSize(size_t length) {
-  size_t padded = kMinPaddedSize;
-  while (padded < kAppLengthSize + length) padded <<= 1;
-  return padded;
+  const size_t size = kAppLengthSize + length;
+  if (size <= kMinPaddedSize) return kMinPaddedSize;
+  size_t power = kMinPaddedSize;  // the largest power of two <= size
+  while (power <= size / 2) power <<= 1;
+  const size_t step = power >> kPaddingSteps;
+  return (size + step - 1) / step * step;
 }
 
 Status SecureChannel::Fail(Status why) {

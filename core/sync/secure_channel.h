@@ -2,9 +2,10 @@
 // sans-IO (docs/protocol.md, "Transport").
 //
 //   wire      := frame*                       (frame.h: u16 length || message)
-//   handshake := XX, prologue "waypost transport v1", empty payloads
-//   app msg   := u32 BE length || bytes || zero padding, padded to the next
-//                power of two >= 512, cut into transport messages of at most
+//   handshake := XX, prologue "waypost transport v2", empty payloads
+//   app msg   := u32 BE length || bytes || zero padding, padded to at least
+//                512 and above that to one of 8 steps per power of two (less
+//                than an eighth added), cut into transport messages of at most
 //                65535 bytes; reassembled by the receiver
 //   rekey     := each side calls Rekey() on a direction's cipher after every
 //                1024th transport message in that direction (no signalling)
@@ -60,6 +61,9 @@ class SecureChannel {
   Status Send(ByteView app_message);
   // The next whole application message received, in order.
   std::optional<Bytes> NextMessage();
+  // True when no part of a frame or of an application message is waiting
+  // for the rest of it: the peer stopped between messages.
+  bool Idle() const { return reader_.buffered() == 0 && reassembly_.empty(); }
 
   // Wire bytes, frame headers included.
   uint64_t bytes_sent() const { return bytes_sent_; }

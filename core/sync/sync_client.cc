@@ -1,19 +1,32 @@
 #include "core/sync/sync_client.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
-#include "core/sync/constants.h"
+#include "core/sync/negentropy_storage.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::sync {
+namespace {
 
-SyncClient::SyncClient(ByteView relay_public_key, std::vector<Bytes> uploads,
-                       std::vector<envelope::RecipientTag> tags, std::vector<Bytes> have_prefixes,
-                       Random& random, int64_t deadline_ms)
+// The Negentropy frame limit stops growing here: big enough that a large
+// difference takes few rounds, small enough that one answer stays modest.
+constexpr size_t kMaxClientReconcileFrame = size_t{64} << 10;
+
+NegId IdOf(ByteView envelope_bytes) {
+  const envelope::ContentId content = envelope::ComputeContentId(envelope_bytes);
+  NegId id;
+  std::copy(content.begin(), content.end(), id.begin());
+  return id;
+}
+
+}  // namespace
+
+SyncClient::SyncClient(ByteView relay_public_key, SyncParty& party, Random& random,
+                       int64_t deadline_ms)
     : channel_(SecureChannel::Initiator(relay_public_key, random)),
-      uploads_(std::move(uploads)),
-      tags_(std::move(tags)),
-      have_(std::move(have_prefixes)),
+      party_(&party),
       deadline_ms_(deadline_ms) {}
 
 Status SyncClient::Fail(Status why) {
@@ -21,32 +34,11 @@ Status SyncClient::Fail(Status why) {
   return status_;
 }
 
-Status SyncClient::BuildRequest() {
-  if (uploads_.size() > kMaxUploads) return Status::LimitExceeded("too many envelopes to upload");
-  if (tags_.size() > kMaxTags) return Status::LimitExceeded("too many recipient tags");
-  if (have_.size() > kMaxHave) return Status::LimitExceeded("too many held envelopes to list");
-  pb::SyncRequest request;
-  for (const Bytes& e : uploads_) request.add_upload(e.data(), e.size());
-  for (const auto& tag : tags_) request.add_tags(tag.data(), tag.size());
-  for (const Bytes& prefix : have_) {
-    if (prefix.size() < kMinHavePrefix || prefix.size() > kMaxHavePrefix) {
-      return Status::InvalidArgument("a content-id prefix must be 4 to 32 bytes");
-    }
-    request.add_have(prefix.data(), prefix.size());
-  }
-  if (request.ByteSizeLong() > kMaxAppMessage) {
-    return Status::LimitExceeded("sync request is over 8 MiB; upload fewer envelopes at once");
-  }
-  const std::string encoded = request.SerializeAsString();
-  request_.assign(encoded.begin(), encoded.end());
-  return Status::Ok();
-}
-
 Status SyncClient::OnStart(int64_t now_ms) {
   if (!status_.ok()) return status_;
   if (started_ms_) return Status::Internal("SyncClient::OnStart called twice");
   started_ms_ = now_ms;
-  WAYPOST_RETURN_IF_ERROR(Fail(BuildRequest()));
+  waiting_since_ms_ = now_ms;
   return Fail(channel_.Start());
 }
 
@@ -56,30 +48,217 @@ Status SyncClient::OnReceive(ByteView bytes, int64_t now_ms) {
   if (done_) return Status::Ok();
   WAYPOST_RETURN_IF_ERROR(OnTimeout(now_ms));
   WAYPOST_RETURN_IF_ERROR(Fail(channel_.Feed(bytes)));
-  if (channel_.established() && !request_sent_) {
+  if (phase_ == Phase::kHandshake && channel_.established()) {
     // Message 1 arrived and proved the pinned key: handshake round trip done.
     ++round_trips_;
-    request_sent_ = true;
-    WAYPOST_RETURN_IF_ERROR(Fail(channel_.Send(request_)));
-    Bytes().swap(request_);
+    waiting_since_ms_ = now_ms;
+    phase_ = Phase::kUpload;
+    WAYPOST_RETURN_IF_ERROR(Fail(Advance()));
   }
-  std::optional<Bytes> response = channel_.NextMessage();
-  if (!response) return Status::Ok();
-  return Fail(HandleResponse(*response));
+  while (!done_) {
+    std::optional<Bytes> answer = channel_.NextMessage();
+    if (!answer) break;
+    ++round_trips_;
+    waiting_since_ms_ = now_ms;
+    WAYPOST_RETURN_IF_ERROR(Fail(HandleAnswer(*answer)));
+    WAYPOST_RETURN_IF_ERROR(Fail(Advance()));
+  }
+  return Status::Ok();
 }
 
-Status SyncClient::HandleResponse(ByteView bytes) {
-  if (channel_.NextMessage()) return Status::Protocol("relay sent more than one response");
-  pb::SyncResponse response;
-  if (!response.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Status::Protocol("malformed sync response");
+Status SyncClient::Send(const std::string& encoded) { return channel_.Send(AsBytes(encoded)); }
+
+Status SyncClient::Advance() {
+  for (;;) {
+    switch (phase_) {
+      case Phase::kHandshake:
+      case Phase::kDone:
+        return Status::Ok();
+      case Phase::kUpload:
+      case Phase::kUploadAgain: {
+        bool sent = false;
+        WAYPOST_RETURN_IF_ERROR(SendUpload(&sent));
+        if (sent) return Status::Ok();
+        if (phase_ == Phase::kUploadAgain) {
+          phase_ = Phase::kDone;
+          done_ = true;
+          return Status::Ok();
+        }
+        WAYPOST_ASSIGN_OR_RETURN(SyncParty::Scope scope, party_->FetchScope());
+        if (scope.tags.empty()) {
+          WAYPOST_RETURN_IF_ERROR(party_->FetchDone());
+          phase_ = Phase::kUploadAgain;
+          continue;
+        }
+        if (scope.tags.size() > kMaxTags) return Status::LimitExceeded("too many recipient tags");
+        tags_ = std::move(scope.tags);
+        WAYPOST_ASSIGN_OR_RETURN(NegStorage held, NegStorage::Create(std::move(scope.held)));
+        WAYPOST_ASSIGN_OR_RETURN(NegentropyClient reconciler,
+                                 NegentropyClient::Create(std::move(held), frame_limit_));
+        reconciler_.emplace(std::move(reconciler));
+        WAYPOST_ASSIGN_OR_RETURN(Bytes first, reconciler_->Initiate());
+        next_reconcile_ = std::move(first);
+        phase_ = Phase::kReconcile;
+        continue;
+      }
+      case Phase::kReconcile:
+      case Phase::kFetch:
+        // Fetch what is known to be missing before asking for more, so each
+        // round trip on a fragile link moves envelopes, not only ids.
+        if (!need_.empty()) {
+          phase_ = Phase::kFetch;
+          return SendFetch();
+        }
+        if (next_reconcile_) {
+          phase_ = Phase::kReconcile;
+          return SendReconcile();
+        }
+        WAYPOST_RETURN_IF_ERROR(party_->FetchDone());
+        phase_ = Phase::kUploadAgain;
+        continue;
+    }
   }
-  ++round_trips_;
-  accepted_ = response.accepted();
-  rejected_ = response.rejected();
-  received_.reserve(response.envelopes_size());
-  for (const std::string& e : response.envelopes()) received_.emplace_back(e.begin(), e.end());
-  done_ = true;
+}
+
+Status SyncClient::SendUpload(bool* sent) {
+  if (relay_full_) return Status::Ok();  // it said so: no more this session
+  WAYPOST_ASSIGN_OR_RETURN(in_flight_uploads_,
+                           party_->NextUploads(kMaxBatchEnvelopes, upload_bytes_));
+  if (in_flight_uploads_.empty()) return Status::Ok();
+  if (in_flight_uploads_.size() > kMaxBatchEnvelopes) {
+    return Status::Internal("the party handed out too many uploads");
+  }
+  pb::ClientMessage message;
+  for (const Bytes& e : in_flight_uploads_)
+    message.mutable_upload()->add_envelopes(e.data(), e.size());
+  *sent = true;
+  return Send(message.SerializeAsString());
+}
+
+Status SyncClient::SendReconcile() {
+  pb::ClientMessage message;
+  pb::Reconcile* reconcile = message.mutable_reconcile();
+  if (reconcile_rounds_ == 0) {
+    for (const auto& tag : tags_) reconcile->add_tags(tag.data(), tag.size());
+  }
+  reconcile->set_frame_limit(static_cast<uint32_t>(frame_limit_));
+  reconcile->set_negentropy(next_reconcile_->data(), next_reconcile_->size());
+  next_reconcile_.reset();
+  return Send(message.SerializeAsString());
+}
+
+Status SyncClient::SendFetch() {
+  pb::ClientMessage message;
+  in_flight_fetch_.clear();
+  while (!need_.empty() && in_flight_fetch_.size() < fetch_count_) {
+    in_flight_fetch_.push_back(need_.front());
+    need_.pop_front();
+  }
+  for (const NegId& id : in_flight_fetch_) message.mutable_fetch()->add_ids(id.data(), id.size());
+  return Send(message.SerializeAsString());
+}
+
+Status SyncClient::HandleAnswer(ByteView bytes) {
+  pb::RelayMessage answer;
+  if (!answer.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::Protocol("malformed answer from the relay");
+  }
+  switch (phase_) {
+    case Phase::kUpload:
+    case Phase::kUploadAgain:
+      return HandleUploadResult(answer);
+    case Phase::kReconcile:
+      return HandleReconcileReply(answer);
+    case Phase::kFetch:
+      return HandleFetchReply(answer);
+    default:
+      return Status::Protocol("the relay answered what was never asked");
+  }
+}
+
+Status SyncClient::HandleUploadResult(const pb::RelayMessage& answer) {
+  if (!answer.has_upload() ||
+      static_cast<size_t>(answer.upload().verdicts_size()) != in_flight_uploads_.size()) {
+    return Status::Protocol("the relay's answer to an upload does not match it");
+  }
+  std::vector<UploadVerdict> verdicts;
+  verdicts.reserve(in_flight_uploads_.size());
+  size_t taken = 0;
+  for (const int v : answer.upload().verdicts()) {
+    switch (v) {
+      case pb::UploadResult::STORED:
+        verdicts.push_back(UploadVerdict::kStored);
+        ++taken;
+        break;
+      case pb::UploadResult::HELD:
+        verdicts.push_back(UploadVerdict::kHeld);
+        ++taken;
+        break;
+      case pb::UploadResult::FULL:
+        verdicts.push_back(UploadVerdict::kFull);
+        break;
+      default:  // REFUSED, or a verdict this version does not know: not taken
+        verdicts.push_back(UploadVerdict::kRefused);
+        break;
+    }
+  }
+  WAYPOST_RETURN_IF_ERROR(party_->Uploaded(in_flight_uploads_, verdicts));
+  // Counted once the party committed them.
+  uploaded_ += taken;
+  refused_ += verdicts.size() - taken;
+  relay_full_ = std::find(verdicts.begin(), verdicts.end(), UploadVerdict::kFull) != verdicts.end();
+  in_flight_uploads_.clear();
+  upload_bytes_ = std::min(upload_bytes_ * 2, kMaxUploadBytes);
+  return Status::Ok();
+}
+
+Status SyncClient::HandleReconcileReply(const pb::RelayMessage& answer) {
+  if (!answer.has_reconcile()) return Status::Protocol("the relay did not answer a reconcile");
+  std::vector<NegId> have, need;
+  WAYPOST_ASSIGN_OR_RETURN(
+      std::optional<Bytes> next,
+      reconciler_->Reconcile(AsBytes(answer.reconcile().negentropy()), &have, &need));
+  need_.insert(need_.end(), need.begin(), need.end());
+  ++reconcile_rounds_;
+  // A relay that keeps reconciliation going without end gets no more rounds;
+  // what it named is still fetched.
+  if (reconcile_rounds_ < kMaxReconcileRounds) next_reconcile_ = std::move(next);
+  frame_limit_ = std::min(frame_limit_ * 2, kMaxClientReconcileFrame);
+  return reconciler_->SetFrameSizeLimit(frame_limit_);
+}
+
+Status SyncClient::HandleFetchReply(const pb::RelayMessage& answer) {
+  if (!answer.has_fetch()) return Status::Protocol("the relay did not answer a fetch");
+  const pb::FetchReply& reply = answer.fetch();
+  std::set<NegId> asked(in_flight_fetch_.begin(), in_flight_fetch_.end());
+  std::vector<Bytes> batch;
+  batch.reserve(reply.envelopes_size());
+  for (const std::string& e : reply.envelopes()) {
+    // Only what was asked for, each once: the content id is the hash of the
+    // exact bytes, so a relay cannot slip in anything else.
+    if (asked.erase(IdOf(AsBytes(e))) == 0) {
+      return Status::Protocol("the relay sent an envelope that was not asked for");
+    }
+    batch.emplace_back(e.begin(), e.end());
+  }
+  size_t gone = 0;
+  for (const std::string& g : reply.gone()) {
+    NegId id;
+    if (g.size() != id.size()) return Status::Protocol("the relay named a bad id");
+    std::copy(g.begin(), g.end(), id.begin());
+    gone += asked.erase(id);
+  }
+  if (batch.empty() && gone == 0)
+    return Status::Protocol("the relay answered a fetch with nothing");
+  // What did not fit the answer is asked for again, first.
+  for (auto it = in_flight_fetch_.rbegin(); it != in_flight_fetch_.rend(); ++it) {
+    if (asked.count(*it) > 0) need_.push_front(*it);
+  }
+  in_flight_fetch_.clear();
+  const size_t fetched = batch.size();
+  if (!batch.empty()) WAYPOST_RETURN_IF_ERROR(party_->Fetched(std::move(batch)));
+  downloaded_ += fetched;
+  fetch_count_ = std::min(fetch_count_ * 2, kMaxBatchEnvelopes);
   return Status::Ok();
 }
 
@@ -87,15 +266,15 @@ Bytes SyncClient::TakeOutgoing() { return channel_.TakeOutput(); }
 
 std::optional<int64_t> SyncClient::Deadline() const {
   if (!started_ms_ || done_ || !status_.ok()) return std::nullopt;
-  return *started_ms_ + deadline_ms_;
+  return waiting_since_ms_ + deadline_ms_;
 }
 
 Status SyncClient::OnTimeout(int64_t now_ms) {
   if (!status_.ok()) return status_;
   const std::optional<int64_t> deadline = Deadline();
   if (!deadline || now_ms < *deadline) return Status::Ok();
-  return Fail(Status::Timeout("relay did not finish the sync within " +
-                              std::to_string(deadline_ms_ / 1000) + " s"));
+  return Fail(
+      Status::Timeout("relay did not answer within " + std::to_string(deadline_ms_ / 1000) + " s"));
 }
 
 void SyncClient::OnClosed(const Status& why) {

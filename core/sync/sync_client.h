@@ -1,18 +1,36 @@
 // SyncClient: a node's side of one sync connection to a relay (initiator).
-// The exchange is drawn in relay_session.h: one XX handshake, one
-// SyncRequest, one SyncResponse, then IsDone(). Two round trips in all.
+// The session is drawn in relay_session.h and specified in docs/protocol.md
+// §2.4. In order, on one connection:
+//
+//   1. upload:    Upload batches of what the party has waiting for this
+//                 relay; each answer's verdicts go to the party, which
+//                 commits them before the next batch leaves. A FULL verdict
+//                 ends uploading for this session;
+//   2. reconcile: Negentropy V1 over the envelopes under the party's tags,
+//                 against the records the party already holds;
+//   3. fetch:     as reconciliation names envelopes the party lacks, Fetch
+//                 batches of them; each batch goes to the party, which takes
+//                 it in and commits before the next is asked for;
+//   4. upload again what taking in queued (receipts, a welcome), then close.
+//
+// Batches start small and double with each answer, so a link that drops
+// after a few kilobytes still moves at least one batch per connection, and a
+// good link soon moves many. The Negentropy frame limit grows the same way.
 //
 // The client pins the relay's public key from its address (relay_address.h):
-// a relay that proves any other key fails the sync with AuthFailed. The whole
-// exchange must finish within 30 s of OnStart, else Timeout.
+// a relay that proves any other key fails with AuthFailed. Each answer must
+// come within `deadline_ms` of the message it answers, else Timeout.
 //
-// Results (accepted(), envelopes(), ...) are meaningful once succeeded().
-// Received envelopes are untrusted bytes: the caller opens them. Lifetime:
-// `random` is borrowed and must outlive the client. Single-threaded.
+// Everything from the relay is untrusted: a fetched envelope whose content id
+// was not asked for, a verdict list of the wrong length, or a reply of the
+// wrong kind is Protocol. Lifetime: `party` and `random` are borrowed and
+// must outlive the client. Single-threaded.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/bytes.h"
@@ -20,21 +38,48 @@
 #include "core/envelope/format.h"
 #include "core/random.h"
 #include "core/sync/constants.h"
+#include "core/sync/negentropy.h"
 #include "core/sync/secure_channel.h"
+
+namespace waypost::pb {
+class RelayMessage;
+}  // namespace waypost::pb
 
 namespace waypost::sync {
 
+enum class UploadVerdict { kStored, kHeld, kRefused, kFull };
+
+// What a sync client needs from the node it syncs for (core/node implements
+// it over the store). Every method that returns Status commits its change
+// before returning; an error fails the session.
+class SyncParty {
+ public:
+  virtual ~SyncParty() = default;
+
+  // The next envelopes waiting for this relay: at most `max_count`, and at
+  // most `max_bytes` in all unless the first alone is larger. None handed
+  // out earlier in this session. Empty when nothing is left.
+  virtual Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) = 0;
+  // The relay's verdicts on `batch`, one each, in order.
+  virtual Status Uploaded(const std::vector<Bytes>& batch,
+                          const std::vector<UploadVerdict>& verdicts) = 0;
+
+  struct Scope {
+    std::vector<envelope::RecipientTag> tags;  // at most kMaxTags
+    std::vector<NegItem> held;                 // (expiry, content id) already taken in or rejected
+  };
+  virtual Result<Scope> FetchScope() = 0;
+  // One fetched batch; every envelope is one that was asked for.
+  virtual Status Fetched(std::vector<Bytes> batch) = 0;
+  // Reconciliation ended and all it found was fetched.
+  virtual Status FetchDone() = 0;
+};
+
 class SyncClient final : public Connection {
  public:
-  // `relay_public_key`: 32 bytes, from the relay address. `uploads`: whole
-  // envelopes (at most kMaxUploads). `tags`: recipient tags to fetch (at most
-  // kMaxTags). `have_prefixes`: content-id prefixes, 4..32 bytes each (at most
-  // kMaxHave), of envelopes already held. OnStart() returns InvalidArgument
-  // or LimitExceeded when these break the limits; nothing is sent then.
-  // `deadline_ms`: the whole exchange must finish this long after OnStart.
-  SyncClient(ByteView relay_public_key, std::vector<Bytes> uploads,
-             std::vector<envelope::RecipientTag> tags, std::vector<Bytes> have_prefixes,
-             Random& random, int64_t deadline_ms = kClientDeadlineMs);
+  // `relay_public_key`: 32 bytes, from the relay address.
+  SyncClient(ByteView relay_public_key, SyncParty& party, Random& random,
+             int64_t deadline_ms = kClientDeadlineMs);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -44,37 +89,67 @@ class SyncClient final : public Connection {
   Status OnTimeout(int64_t now_ms) override;
   void OnClosed(const Status& why) override;
 
-  // True once the response arrived and was well formed.
+  // True once the whole session ran.
   bool succeeded() const { return done_ && status_.ok(); }
   // The first error, or Ok. Before the end it is Ok as long as nothing failed.
   const Status& status() const { return status_; }
 
-  uint32_t accepted() const { return accepted_; }  // uploads the relay newly stored
-  uint32_t rejected() const { return rejected_; }  // uploads the relay refused
-  const std::vector<Bytes>& envelopes() const { return received_; }
-  std::vector<Bytes> TakeEnvelopes() { return std::move(received_); }
+  // What happened so far; meaningful after a failure too, since every
+  // answered batch was committed.
+  size_t uploaded() const { return uploaded_; }    // STORED or HELD
+  size_t refused() const { return refused_; }      // REFUSED or FULL at the relay
+  bool relay_full() const { return relay_full_; }  // a FULL verdict came
+  size_t downloaded() const { return downloaded_; }
   uint64_t bytes_sent() const { return channel_.bytes_sent(); }
   uint64_t bytes_received() const { return channel_.bytes_received(); }
   int round_trips() const { return round_trips_; }
 
+  // First batch sizes; each answered batch doubles them up to the maximum.
+  static constexpr size_t kFirstUploadBytes = 480;  // 4 check-ins in one 512-byte message
+  static constexpr size_t kMaxUploadBytes = size_t{256} << 10;
+  static constexpr size_t kFirstFetchCount = 4;
+
  private:
+  enum class Phase { kHandshake, kUpload, kReconcile, kFetch, kUploadAgain, kDone };
+
   Status Fail(Status why);
-  Status BuildRequest();
-  Status HandleResponse(ByteView bytes);
+  // Sends the next message for the current phase, moving on through the
+  // phases while one has nothing to send.
+  Status Advance();
+  Status SendUpload(bool* sent);
+  Status SendReconcile();
+  Status SendFetch();
+  Status HandleAnswer(ByteView bytes);
+  Status HandleUploadResult(const pb::RelayMessage& answer);
+  Status HandleReconcileReply(const pb::RelayMessage& answer);
+  Status HandleFetchReply(const pb::RelayMessage& answer);
+  Status Send(const std::string& encoded);
 
   SecureChannel channel_;
-  std::vector<Bytes> uploads_;
-  std::vector<envelope::RecipientTag> tags_;
-  std::vector<Bytes> have_;
-  Bytes request_;  // encoded in OnStart, sent once the channel is up
+  SyncParty* party_;
   int64_t deadline_ms_;
   std::optional<int64_t> started_ms_;
-  bool request_sent_ = false;
+  int64_t waiting_since_ms_ = 0;
+  Phase phase_ = Phase::kHandshake;
   bool done_ = false;
   Status status_;
-  uint32_t accepted_ = 0;
-  uint32_t rejected_ = 0;
-  std::vector<Bytes> received_;
+
+  std::vector<Bytes> in_flight_uploads_;
+  size_t upload_bytes_ = kFirstUploadBytes;
+
+  std::vector<envelope::RecipientTag> tags_;
+  std::optional<NegentropyClient> reconciler_;
+  std::optional<Bytes> next_reconcile_;  // nullopt once reconciliation is done
+  size_t frame_limit_ = kMinReconcileFrame;
+  int reconcile_rounds_ = 0;
+  std::deque<NegId> need_;
+  std::vector<NegId> in_flight_fetch_;
+  size_t fetch_count_ = kFirstFetchCount;
+
+  size_t uploaded_ = 0;
+  size_t refused_ = 0;
+  bool relay_full_ = false;
+  size_t downloaded_ = 0;
   int round_trips_ = 0;
 };
 

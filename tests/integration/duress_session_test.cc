@@ -168,8 +168,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   EXPECT_GE(alert, 1);
   EXPECT_EQ(entry.value("advice", ""), kAdvice) << entry;
 
-  const std::string alert_line =
-      "DURESS: " + std::string(kInviteName) + " since ";
+  const std::string alert_line = "DURESS: " + std::string(kInviteName) + " since ";
   const std::string alert_tail = "(alert " + std::to_string(alert) + "): " + kAdvice;
   r = Wp(C, {"board"});
   WP_ASSERT_OK(r);
@@ -225,10 +224,17 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
 
 // A duress check-in and a normal one with the same code and note are the
 // same size on the wire: what the helper sends, and what the relay hands the
-// coordinator.
+// coordinator. Both helper syncs find a receipt waiting, as they would in
+// the field; the decoy also fetches (and cannot open) what the main store
+// took in earlier, which here still fits the same padded answer (SECURITY.md
+// says when it does not).
 TEST_F(DuressFlowTest, DuressCheckinIsTheSameSizeOnTheWire) {
   ASSERT_NO_FATAL_FAILURE(Enroll());
   const std::string code = "crossed", note = "group of four, all well";
+  // An earlier check-in, so that a receipt waits for the next helper sync.
+  CheckIn(H, "ok", "");
+  ASSERT_EQ(SyncJson(H).value("uploaded", -1), 1);
+  ASSERT_EQ(SyncJson(C).value("downloaded", -1), 1);
 
   const std::string normal_id = FirstLine(CheckIn(H, code, note).out);
   const json normal_up = SyncJson(H);

@@ -30,10 +30,15 @@ int64_t Count(Peer& p, const std::string& table) {
   return CountOf(p, "SELECT count(*) FROM " + table);
 }
 
+// The content ids a sync tells a relay it holds (as reconciliation records).
 std::vector<Bytes> HaveOf(Peer& p) {
-  auto plan = p->PlanSync();
-  EXPECT_OK(plan);
-  return plan.ok() ? plan->have : std::vector<Bytes>{};
+  auto scope = p->SyncScope();
+  EXPECT_OK(scope);
+  std::vector<Bytes> out;
+  if (scope.ok()) {
+    for (const sync::NegItem& item : scope->held) out.emplace_back(item.id.begin(), item.id.end());
+  }
+  return out;
 }
 
 TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {

@@ -127,8 +127,8 @@ TEST_F(DecoyWriterTest, TheDecoyGetsTheRelaysAndSettingsInPlaceOfItsOwn) {
 // decoy needs none of it, since it cannot open what the pair's chain sealed.
 TEST_F(DecoyWriterTest, TheDecoyGetsNoneOfTheMainStoresSeenIds) {
   ReplayCache main_seen(main_.db());
-  ASSERT_OK(main_seen.Record(IdOf(1), clock_.Now() + kDay));
-  ASSERT_OK(main_seen.Record(IdOf(2), clock_.Now() + 2 * kDay));
+  ASSERT_OK(main_seen.Record(IdOf(1), clock_.Now() + kDay, envelope::RecipientTag{}));
+  ASSERT_OK(main_seen.Record(IdOf(2), clock_.Now() + 2 * kDay, envelope::RecipientTag{}));
   ASSERT_OK(Write());
   EXPECT_EQ(decoy_.Int("SELECT count(*) FROM seen"), 0);
 }
@@ -276,7 +276,7 @@ TEST_F(DecoyWriterTest, ASecondWriteWithNothingChangedWritesNothing) {
   ASSERT_OK(duress_.RecordNewPassphraseSlot(main_.db(), 2));
   ASSERT_OK(relays_.Add(kRelayA, 10));
   ASSERT_OK(settings_.PutDeliveryWindow(7));
-  ASSERT_OK(ReplayCache(main_.db()).Record(IdOf(1), clock_.Now() + kDay));
+  ASSERT_OK(ReplayCache(main_.db()).Record(IdOf(1), clock_.Now() + kDay, envelope::RecipientTag{}));
   AddToMain("hq", Role::kCoordinator, Today() - 2);
   AddToMain("bob", Role::kHelper);
   ASSERT_OK(Write());

@@ -1,6 +1,6 @@
 // ReplayCache alone (core/node/replay_cache.h): the `seen` table, held until
-// each envelope expires, listed to relays as 8-byte prefixes, and added into
-// the decoy's without a write when the decoy already has everything.
+// each envelope expires, named by tag for reconciliation, and remembering
+// rejections until a new contact may make them readable.
 #include "core/node/replay_cache.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +19,8 @@ namespace {
 using Tables = std::set<std::string>;
 
 constexpr int64_t kExpiry = 1'800'086'400;
+constexpr envelope::RecipientTag kTagA = {1, 1, 1, 1, 1, 1, 1, 1};
+constexpr envelope::RecipientTag kTagB = {2, 2, 2, 2, 2, 2, 2, 2};
 
 // A content id: `first` then 31 bytes counting up, so prefixes differ from
 // the whole id.
@@ -27,8 +29,6 @@ Bytes IdOf(uint8_t first) {
   for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(first + i);
   return id;
 }
-
-Bytes Prefix(const Bytes& id, size_t n) { return Bytes(id.begin(), id.begin() + n); }
 
 bool Holds(ReplayCache& cache, const Bytes& id) {
   auto held = cache.Contains(id);
@@ -43,22 +43,22 @@ class ReplayCacheTest : public ::testing::Test {
 };
 
 TEST_F(ReplayCacheTest, HoldsWhatWasRecordedAndNothingElse) {
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
   EXPECT_TRUE(Holds(seen_, IdOf(1)));
   EXPECT_FALSE(Holds(seen_, IdOf(2)));
   // The whole id counts, not a prefix of it.
-  EXPECT_FALSE(Holds(seen_, Prefix(IdOf(1), 8)));
+  EXPECT_FALSE(Holds(seen_, Bytes(IdOf(1).begin(), IdOf(1).begin() + 8)));
 }
 
 TEST_F(ReplayCacheTest, RecordingASecondCopyKeepsOneRow) {
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
   EXPECT_EQ(db_.Int("SELECT count(*) FROM seen"), 1);
 }
 
 TEST_F(ReplayCacheTest, AnIdIsHeldUntilItsEnvelopeExpires) {
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(2), kExpiry + 1));
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
+  ASSERT_OK(seen_.Record(IdOf(2), kExpiry + 1, kTagA));
   ASSERT_OK(seen_.PurgeExpired(kExpiry - 1));
   EXPECT_TRUE(Holds(seen_, IdOf(1)));
   ASSERT_OK(seen_.PurgeExpired(kExpiry));
@@ -66,14 +66,36 @@ TEST_F(ReplayCacheTest, AnIdIsHeldUntilItsEnvelopeExpires) {
   EXPECT_TRUE(Holds(seen_, IdOf(2)));
 }
 
-TEST_F(ReplayCacheTest, HavePrefixesAreTheFirstEightBytesOfEachId) {
-  ASSERT_OK(seen_.Record(IdOf(1), kExpiry));
-  ASSERT_OK(seen_.Record(IdOf(0x40), kExpiry));
-  ASSERT_OK_AND_ASSIGN(std::vector<Bytes> have, seen_.HavePrefixes());
-  std::sort(have.begin(), have.end());
-  ASSERT_EQ(have.size(), 2u);
-  EXPECT_EQ(have[0], Prefix(IdOf(1), ReplayCache::kHavePrefixSize));
-  EXPECT_EQ(have[1], Prefix(IdOf(0x40), ReplayCache::kHavePrefixSize));
+TEST_F(ReplayCacheTest, HeldNamesTheRowsUnderTheTagsAskedFor) {
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
+  ASSERT_OK(seen_.RecordRejected(IdOf(0x40), kExpiry + 5, kTagA));
+  ASSERT_OK(seen_.Record(IdOf(0x80), kExpiry, kTagB));
+  ASSERT_OK_AND_ASSIGN(std::vector<sync::NegItem> held, seen_.Held({kTagA}));
+  std::sort(held.begin(), held.end());
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0].timestamp, uint64_t(kExpiry));
+  EXPECT_EQ(Bytes(held[0].id.begin(), held[0].id.end()), IdOf(1));
+  EXPECT_EQ(held[1].timestamp, uint64_t(kExpiry + 5));
+  EXPECT_EQ(Bytes(held[1].id.begin(), held[1].id.end()), IdOf(0x40));
+  ASSERT_OK_AND_ASSIGN(held, seen_.Held({kTagA, kTagB}));
+  EXPECT_EQ(held.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(held, seen_.Held({}));
+  EXPECT_TRUE(held.empty());
+}
+
+TEST_F(ReplayCacheTest, ARejectionLastsUntilForgottenAndAcceptanceOverridesIt) {
+  ASSERT_OK(seen_.Record(IdOf(1), kExpiry, kTagA));
+  ASSERT_OK(seen_.RecordRejected(IdOf(2), kExpiry, kTagA));
+  ASSERT_OK(seen_.RecordRejected(IdOf(3), kExpiry, kTagA));
+  EXPECT_TRUE(Holds(seen_, IdOf(2)));
+  // A rejection never overrides an acceptance ...
+  ASSERT_OK(seen_.RecordRejected(IdOf(1), kExpiry, kTagA));
+  // ... and an acceptance replaces a rejection.
+  ASSERT_OK(seen_.Record(IdOf(3), kExpiry, kTagA));
+  ASSERT_OK(seen_.ForgetRejected());
+  EXPECT_TRUE(Holds(seen_, IdOf(1)));
+  EXPECT_FALSE(Holds(seen_, IdOf(2)));
+  EXPECT_TRUE(Holds(seen_, IdOf(3)));
 }
 
 }  // namespace

@@ -153,8 +153,8 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
 
 // A database from before the settings table (schema version 1: no settings,
 // no duress columns, no alerts, no record of who used an invite, no duress
-// chain) opens, gains them, and keeps its data; its contacts gain a duress
-// chain derived from their chain.
+// chain, no tags or rejections in `seen`, no relay acknowledgements) opens, gains them, and keeps
+// its data; its contacts gain a duress chain derived from their chain.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_OK(alice_->CheckIn("crossed", "before-upgrade", ""));
@@ -166,10 +166,13 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE invites DROP COLUMN used_by; "
                         "ALTER TABLE contacts DROP COLUMN duress_epoch; "
                         "ALTER TABLE contacts DROP COLUMN duress_key; "
-                        "ALTER TABLE messages DROP COLUMN via_duress; PRAGMA user_version = 1"));
+                        "ALTER TABLE messages DROP COLUMN via_duress; "
+                        "DROP INDEX seen_by_tag; ALTER TABLE seen DROP COLUMN tag; "
+                        "ALTER TABLE seen DROP COLUMN rejected; DROP TABLE outbox_acks; "
+                        "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 5);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 6);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
@@ -182,7 +185,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 6"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 7"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

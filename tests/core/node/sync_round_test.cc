@@ -57,12 +57,12 @@ TEST_F(SyncRoundTest, EnrollmentAndACheckInGoRoundTheRelay) {
   ASSERT_OK_AND_ASSIGN(SyncReport up, Sync(alice_));
   EXPECT_EQ(up.uploaded, 1u);
   EXPECT_EQ(up.downloaded, 0u);
-  EXPECT_EQ(up.round_trips, 2);
+  EXPECT_EQ(up.round_trips, 3);  // handshake, one upload, one reconcile
   EXPECT_GT(up.bytes_sent, 0u);
   EXPECT_EQ(InboxOf(alice_).at(0).state, MessageState::kRelayed);
 
-  // The coordinator takes it in and its receipt leaves in the same sync: a
-  // second exchange, two more round trips.
+  // The coordinator takes it in and its receipt leaves in the same session:
+  // handshake, reconcile, fetch, upload.
   ASSERT_OK_AND_ASSIGN(SyncReport in, Sync(coord_));
   EXPECT_EQ(in.downloaded, 1u);
   EXPECT_EQ(in.uploaded, 1u);
@@ -81,7 +81,7 @@ TEST_F(SyncRoundTest, ASecondSyncMovesNothing) {
   ASSERT_OK_AND_ASSIGN(SyncReport again, Sync(alice_));
   EXPECT_EQ(again.uploaded, 0u);
   EXPECT_EQ(again.downloaded, 0u);
-  EXPECT_EQ(again.round_trips, 2);
+  EXPECT_EQ(again.round_trips, 2);  // handshake, one reconcile that finds nothing
 }
 
 TEST_F(SyncRoundTest, NoRelaysIsAnErrorThatSaysWhatToDo) {
@@ -123,6 +123,48 @@ TEST_F(SyncRoundTest, OneFailingRelayAmongWorkingOnesIsAWarning) {
   EXPECT_STATUS(report.failures[0].status, Status::Code::kUnavailable);
 }
 
+// Each relay gets every check-in it has not acknowledged itself: one that
+// took it first, or one that lost it, does not keep it from another.
+TEST_F(SyncRoundTest, EachRelayGetsWhatItHasNotAcknowledged) {
+  Enroll();
+  MemoryRelay second("second.test", clock_, random_);
+  dialer_.Add(second);
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
+  ASSERT_OK_AND_ASSIGN(SyncReport first, SyncWithRelays(*alice_.node, {Address(relay_.address())},
+                                                        dialer_, alice_.random));
+  EXPECT_EQ(first.uploaded, 1u);
+  EXPECT_EQ(InboxOf(alice_).at(0).state, MessageState::kRelayed);
+  // Relayed by one relay is not relayed by the other: it goes up again ...
+  ASSERT_OK_AND_ASSIGN(SyncReport other, SyncWithRelays(*alice_.node, {Address(second.address())},
+                                                        dialer_, alice_.random));
+  EXPECT_EQ(other.uploaded, 1u);
+  EXPECT_EQ(second.Count(), 1);
+  // ... but never twice to the same relay.
+  ASSERT_OK_AND_ASSIGN(SyncReport again, Sync(alice_));
+  EXPECT_EQ(again.uploaded, 0u);
+
+  // The first relay loses it; the coordinator, syncing only with the
+  // second, still gets it, exactly once.
+  ASSERT_OK(relay_.service().store().PurgeExpired(clock_.Now() + 100 * 86400));
+  EXPECT_EQ(relay_.Count(), 0);
+  ASSERT_OK_AND_ASSIGN(SyncReport in, SyncWithRelays(*coord_.node, {Address(second.address())},
+                                                     dialer_, coord_.random));
+  EXPECT_EQ(in.downloaded, 1u);
+  EXPECT_EQ(InboxOf(coord_).size(), 1u);
+}
+
+// Receipts need no receipt: once one relay acknowledged one, it leaves the
+// outbox and no other relay is offered it.
+TEST_F(SyncRoundTest, AReceiptLeavesTheOutboxOnceARelayAcknowledgedIt) {
+  Enroll();
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
+  ASSERT_OK(Sync(alice_));
+  ASSERT_OK_AND_ASSIGN(SyncReport in, Sync(coord_));
+  EXPECT_EQ(in.uploaded, 1u);  // the receipt
+  EXPECT_EQ(CountOf(coord_, "SELECT count(*) FROM outbox"), 0);
+  EXPECT_EQ(CountOf(coord_, "SELECT count(*) FROM outbox_acks"), 0);
+}
+
 TEST_F(SyncRoundTest, EveryRelayFailingIsOneError) {
   MemoryRelay a("a.test", clock_, random_), b("b.test", clock_, random_);
   auto report = SyncWithRelays(*alice_.node, {Address(a.address()), Address(b.address())}, dialer_,
@@ -152,10 +194,34 @@ TEST_F(SyncRoundTest, ForgedEnvelopesAreCountedAndDropped) {
   forged.back() ^= 1;
   ASSERT_OK(relay_.service().store().Put(forged, clock_.Now()));
   const std::string before = Snapshot(coord_);
+  const int64_t seen_before = CountOf(coord_, "SELECT count(*) FROM seen");
   ASSERT_OK_AND_ASSIGN(SyncReport report, Sync(coord_));
   EXPECT_EQ(report.rejected, 1u);
   EXPECT_EQ(report.downloaded, 0u);
+  // Only the rejection is remembered, so that no later sync fetches it again.
+  EXPECT_EQ(CountOf(coord_, "SELECT count(*) FROM seen WHERE rejected = 1"), 1);
+  EXPECT_EQ(CountOf(coord_, "SELECT count(*) FROM seen"), seen_before + 1);
+  ASSERT_OK(coord_.Raw().Exec("DELETE FROM seen WHERE rejected = 1"));
   EXPECT_EQ(Snapshot(coord_), before);
+}
+
+// Junk under our tags is fetched once: the next sync reconciles it away.
+TEST_F(SyncRoundTest, RejectedEnvelopesAreNeverFetchedAgain) {
+  Enroll();
+  ASSERT_OK(alice_->CheckIn("crossed", "", ""));
+  ASSERT_OK_AND_ASSIGN(SyncPlan plan, alice_->PlanSync());
+  for (int i = 0; i < 20; ++i) {
+    Bytes forged = plan.upload[0];
+    forged[40 + i] ^= 1;
+    ASSERT_OK(relay_.service().store().Put(forged, clock_.Now()));
+  }
+  ASSERT_OK_AND_ASSIGN(SyncReport first, Sync(coord_));
+  EXPECT_EQ(first.rejected, 20u);
+  ASSERT_OK_AND_ASSIGN(SyncReport second, Sync(coord_));
+  EXPECT_EQ(second.rejected, 0u);
+  EXPECT_EQ(second.downloaded, 0u);
+  EXPECT_EQ(second.round_trips, 2);  // handshake, one reconcile
+  EXPECT_LT(second.bytes_received, first.bytes_received / 2);
 }
 
 // A relay's address publishes its key, so a coordinator's or a helper's home

@@ -197,9 +197,9 @@ TEST(StorageTest, RejectsDuplicatesAndInfinity) {
 
 TEST(StorageTest, FrameSizeLimitBelowMinimumIsRejected) {
   ASSERT_OK_AND_ASSIGN(NegStorage storage, NegStorage::Create({}));
-  EXPECT_STATUS(NegentropyServer::Create(storage, 4095), Status::Code::kInvalidArgument);
+  EXPECT_STATUS(NegentropyServer::Create(storage, 2047), Status::Code::kInvalidArgument);
   EXPECT_STATUS(NegentropyClient::Create(storage, 1), Status::Code::kInvalidArgument);
-  EXPECT_OK(NegentropyServer::Create(storage, 4096));
+  EXPECT_OK(NegentropyServer::Create(storage, 2048));
   EXPECT_OK(NegentropyClient::Create(storage, 0));
 }
 
@@ -271,9 +271,9 @@ TEST(SessionTest, RandomSetsReconcileToSetDifference) {
       if (side == 0) only_client.insert(ToHex(item.id));
       if (side == 1) only_server.insert(ToHex(item.id));
     }
-    const size_t limits[] = {0, 4096, 10000};
-    NegentropyClient client = MakeClient(client_items, limits[rng() % 3]);
-    const NegentropyServer server = MakeServer(server_items, limits[rng() % 3]);
+    const size_t limits[] = {0, 2048, 4096, 10000};
+    NegentropyClient client = MakeClient(client_items, limits[rng() % 4]);
+    const NegentropyServer server = MakeServer(server_items, limits[rng() % 4]);
     std::vector<NegId> have, need;
     ASSERT_OK_AND_ASSIGN(Bytes message, client.Initiate());
     for (int step = 0; step < 1000; ++step) {

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/envelope/format.h"
 #include "core/sync/constants.h"
 #include "tests/core/sync/sync_test_util.h"
 #include "tests/kit/status.h"
@@ -9,13 +16,28 @@
 namespace waypost::sync {
 namespace {
 
+using test_util::IdOf;
+using test_util::ItemOf;
 using test_util::kNow;
 using test_util::MakeEnvelope;
-using test_util::Prefix;
 using test_util::Tag;
+using Verdict = RelayStore::Verdict;
 
 constexpr uint32_t kDay = 24 * 3600;
 constexpr size_t kNoLimit = size_t{1} << 30;
+constexpr size_t kSmall = envelope::kBucketSizes[0];  // 117
+
+std::vector<NegItem> ItemsOf(const std::vector<Bytes>& envelopes) {
+  std::vector<NegItem> items;
+  for (const Bytes& e : envelopes) items.push_back(ItemOf(e));
+  std::sort(items.begin(), items.end());
+  return items;
+}
+
+std::vector<NegItem> Sorted(std::vector<NegItem> items) {
+  std::sort(items.begin(), items.end());
+  return items;
+}
 
 class RelayStoreTest : public ::testing::Test {
  protected:
@@ -63,31 +85,128 @@ TEST_F(RelayStoreTest, RejectsBadEnvelopesWithClearErrors) {
   EXPECT_EQ(Count(), 2);
 }
 
-TEST_F(RelayStoreTest, FetchesByTagExceptHeldAndExpired) {
+TEST_F(RelayStoreTest, ScopeListsUnexpiredRecordsUnderTheTags) {
   const Bytes a1 = MakeEnvelope(Tag(0xA), kNow + kDay, 1);
   const Bytes a2 = MakeEnvelope(Tag(0xA), kNow + 2 * kDay, 2, 1024);
   const Bytes a3 = MakeEnvelope(Tag(0xA), kNow + 100, 3);
   const Bytes b1 = MakeEnvelope(Tag(0xB), kNow + kDay, 4);
-  ASSERT_OK(store_.Put(a1, kNow));
-  ASSERT_OK(store_.Put(a2, kNow + 1));
-  ASSERT_OK(store_.Put(a3, kNow + 2));
-  ASSERT_OK(store_.Put(b1, kNow + 3));
+  const Bytes c1 = MakeEnvelope(Tag(0xC), kNow + kDay, 5);
+  for (const Bytes& e : {a1, a2, a3, b1, c1}) ASSERT_OK(store_.Put(e, kNow));
 
-  auto all_a = store_.Fetch({Tag(0xA), Tag(0xA)}, {}, kNow + 10, kNoLimit);
-  ASSERT_OK(all_a);
-  EXPECT_EQ(*all_a, (std::vector<Bytes>{a1, a2, a3})) << "oldest arrival first, no duplicates";
+  auto a = store_.Scope({Tag(0xA)}, kNow + 10, kNoLimit);
+  ASSERT_OK(a);
+  EXPECT_EQ(Sorted(*a), ItemsOf({a1, a2, a3})) << "(expiry, content id) of each, only tag A";
 
-  auto lacking =
-      store_.Fetch({Tag(0xA), Tag(0xB)}, {Prefix(a1), Prefix(b1, 32)}, kNow + 10, kNoLimit);
-  EXPECT_EQ(*lacking, (std::vector<Bytes>{a2, a3}));
+  auto ab = store_.Scope({Tag(0xA), Tag(0xB)}, kNow + 10, kNoLimit);
+  ASSERT_OK(ab);
+  EXPECT_EQ(Sorted(*ab), ItemsOf({a1, a2, a3, b1})) << "never c1";
 
-  auto later = store_.Fetch({Tag(0xA)}, {}, kNow + 100, kNoLimit);
-  EXPECT_EQ(*later, (std::vector<Bytes>{a1, a2})) << "a3 has expired";
+  auto later = store_.Scope({Tag(0xA)}, kNow + 100, kNoLimit);
+  ASSERT_OK(later);
+  EXPECT_EQ(Sorted(*later), ItemsOf({a1, a2})) << "a3 expires at exactly now: gone";
 
-  auto capped = store_.Fetch({Tag(0xA)}, {}, kNow, 117 + 1023);
-  EXPECT_EQ(*capped, (std::vector<Bytes>{a1})) << "stops before passing max_bytes";
+  auto much_later = store_.Scope({Tag(0xA), Tag(0xB)}, kNow + 2 * kDay, kNoLimit);
+  ASSERT_OK(much_later);
+  EXPECT_TRUE(much_later->empty());
 
-  EXPECT_TRUE(store_.Fetch({Tag(0xC)}, {}, kNow, kNoLimit)->empty());
+  EXPECT_TRUE(store_.Scope({Tag(0xD)}, kNow, kNoLimit)->empty()) << "an unknown tag";
+  EXPECT_TRUE(store_.Scope({}, kNow, kNoLimit)->empty()) << "no tags, nothing";
+}
+
+TEST_F(RelayStoreTest, ScopeOverMaxRecordsKeepsTheLatestExpiring) {
+  // 24 envelopes over two tags, each expiring at its own time, stored in a
+  // shuffled order so that neither arrival nor tag lines up with expiry.
+  std::vector<Bytes> by_expiry;
+  for (uint32_t i = 0; i < 24; ++i) {
+    by_expiry.push_back(MakeEnvelope(Tag(i % 2 ? 0xA : 0xB), kNow + 1000 + 100 * i, 100 + i));
+  }
+  std::vector<Bytes> shuffled = by_expiry;
+  std::mt19937 rng(3);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  for (const Bytes& e : shuffled) ASSERT_OK(store_.Put(e, kNow));
+
+  for (const size_t max : {size_t{1}, size_t{5}, size_t{11}, size_t{23}, size_t{24}, size_t{30}}) {
+    auto scope = store_.Scope({Tag(0xA), Tag(0xB)}, kNow, max);
+    ASSERT_OK(scope);
+    const size_t kept = std::min<size_t>(max, by_expiry.size());
+    const std::vector<Bytes> latest(by_expiry.end() - static_cast<std::ptrdiff_t>(kept),
+                                    by_expiry.end());
+    EXPECT_EQ(Sorted(*scope), ItemsOf(latest)) << "max_records " << max;
+  }
+
+  // Among records of one expiry, the order is by id: the largest ids stay.
+  std::vector<Bytes> same_time;
+  for (uint32_t i = 0; i < 6; ++i) same_time.push_back(MakeEnvelope(Tag(0xC), kNow + 50, 200 + i));
+  for (const Bytes& e : same_time) ASSERT_OK(store_.Put(e, kNow));
+  std::vector<NegItem> items = ItemsOf(same_time);
+  auto scope = store_.Scope({Tag(0xC)}, kNow, 2);
+  ASSERT_OK(scope);
+  EXPECT_EQ(Sorted(*scope), std::vector<NegItem>(items.end() - 2, items.end()));
+}
+
+TEST_F(RelayStoreTest, GetServesInTheOrderAskedAndListsWhatIsGone) {
+  const Bytes a1 = MakeEnvelope(Tag(0xA), kNow + kDay, 1);
+  const Bytes a2 = MakeEnvelope(Tag(0xA), kNow + 2 * kDay, 2, 1024);
+  const Bytes a3 = MakeEnvelope(Tag(0xA), kNow + 100, 3);  // expired by kNow + 100
+  const Bytes b1 = MakeEnvelope(Tag(0xB), kNow + kDay, 4);
+  const Bytes never = MakeEnvelope(Tag(0xA), kNow + kDay, 5);
+  for (const Bytes& e : {a1, a2, a3, b1}) ASSERT_OK(store_.Put(e, kNow));
+  const Bytes bad_id{1, 2, 3};
+
+  auto found = store_.Get({IdOf(a2), IdOf(never), IdOf(a1), IdOf(b1), IdOf(a3), bad_id}, {Tag(0xA)},
+                          kNow + 100, kNoLimit);
+  ASSERT_OK(found);
+  EXPECT_EQ(found->envelopes, (std::vector<Bytes>{a2, a1})) << "in the order asked";
+  EXPECT_EQ(found->gone, (std::vector<Bytes>{IdOf(never), IdOf(b1), IdOf(a3), bad_id}))
+      << "never held, another tag, expired, not an id";
+
+  auto both = store_.Get({IdOf(b1), IdOf(a3), IdOf(a1)}, {Tag(0xA), Tag(0xB)}, kNow, kNoLimit);
+  ASSERT_OK(both);
+  EXPECT_EQ(both->envelopes, (std::vector<Bytes>{b1, a3, a1}));
+  EXPECT_TRUE(both->gone.empty());
+
+  auto outside = store_.Get({IdOf(a1), IdOf(a2)}, {}, kNow, kNoLimit);
+  ASSERT_OK(outside);
+  EXPECT_TRUE(outside->envelopes.empty()) << "no tags, no envelopes";
+  EXPECT_EQ(outside->gone, (std::vector<Bytes>{IdOf(a1), IdOf(a2)}));
+
+  auto nothing = store_.Get({}, {Tag(0xA)}, kNow, kNoLimit);
+  ASSERT_OK(nothing);
+  EXPECT_TRUE(nothing->envelopes.empty());
+  EXPECT_TRUE(nothing->gone.empty());
+}
+
+TEST_F(RelayStoreTest, GetStopsBeforeMaxBytesButNeverBeforeTheFirst) {
+  const Bytes a1 = MakeEnvelope(Tag(0xA), kNow + kDay, 1);        // 117 bytes
+  const Bytes a2 = MakeEnvelope(Tag(0xA), kNow + kDay, 2, 1024);  // 1024 bytes
+  const Bytes a3 = MakeEnvelope(Tag(0xA), kNow + kDay, 3);        // 117 bytes
+  const Bytes never = MakeEnvelope(Tag(0xA), kNow + kDay, 4);
+  for (const Bytes& e : {a1, a2, a3}) ASSERT_OK(store_.Put(e, kNow));
+  const std::set<envelope::RecipientTag> tags = {Tag(0xA)};
+  const std::vector<Bytes> ids = {IdOf(a1), IdOf(a2), IdOf(a3)};
+
+  auto exact = store_.Get(ids, tags, kNow, kSmall + 1024 + kSmall);
+  ASSERT_OK(exact);
+  EXPECT_EQ(exact->envelopes, (std::vector<Bytes>{a1, a2, a3})) << "exactly max_bytes fits";
+
+  auto one_short = store_.Get(ids, tags, kNow, kSmall + 1024 + kSmall - 1);
+  ASSERT_OK(one_short);
+  EXPECT_EQ(one_short->envelopes, (std::vector<Bytes>{a1, a2}));
+  EXPECT_TRUE(one_short->gone.empty()) << "a3 is in neither list: the client asks again";
+
+  auto before_a2 = store_.Get(ids, tags, kNow, kSmall + 1023);
+  ASSERT_OK(before_a2);
+  EXPECT_EQ(before_a2->envelopes, (std::vector<Bytes>{a1})) << "stops before passing max_bytes";
+  EXPECT_TRUE(before_a2->gone.empty()) << "and does not skip ahead to the smaller a3";
+
+  auto tiny = store_.Get({IdOf(a2), IdOf(a1)}, tags, kNow, 10);
+  ASSERT_OK(tiny);
+  EXPECT_EQ(tiny->envelopes, (std::vector<Bytes>{a2})) << "the first is served whatever its size";
+
+  auto zero = store_.Get({IdOf(never), IdOf(a2), IdOf(a1), IdOf(never)}, tags, kNow, 0);
+  ASSERT_OK(zero);
+  EXPECT_EQ(zero->envelopes, (std::vector<Bytes>{a2})) << "the first found, after a gone one";
+  EXPECT_EQ(zero->gone, (std::vector<Bytes>{IdOf(never)})) << "ids after the stop are in neither";
 }
 
 TEST_F(RelayStoreTest, PurgesExpired) {
@@ -105,12 +224,22 @@ TEST_F(RelayStoreTest, BatchCountsEachOutcome) {
   ASSERT_OK(store_.Put(held, kNow));
   const Bytes expired = MakeEnvelope(Tag(1), kNow - 1, 3);
   const Bytes garbage(50, 0x01);
-  auto r = store_.PutBatch({good, held, expired, garbage, good}, kNow);
+  const Bytes far = MakeEnvelope(Tag(1), kNow + kMaxEnvelopeLifetimeSeconds + 1, 4);
+  auto r = store_.PutBatch({good, held, expired, garbage, good, far}, kNow);
   ASSERT_OK(r);
   EXPECT_EQ(r->accepted, 1u);
   EXPECT_EQ(r->duplicate, 2u);
-  EXPECT_EQ(r->rejected, 2u);
+  EXPECT_EQ(r->rejected, 3u);
+  EXPECT_EQ(r->full, 0u);
+  EXPECT_EQ(r->verdicts,
+            (std::vector<Verdict>{Verdict::kStored, Verdict::kHeld, Verdict::kRefused,
+                                  Verdict::kRefused, Verdict::kHeld, Verdict::kRefused}))
+      << "one verdict per envelope, in order";
   EXPECT_EQ(Count(), 2);
+
+  auto empty = store_.PutBatch({}, kNow);
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->verdicts.empty());
 }
 
 // The relay keeps nothing but the five columns the header already shows.

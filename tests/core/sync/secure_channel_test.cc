@@ -82,8 +82,18 @@ TEST(SecureChannelTest, HandshakeThenMessagesBothWays) {
 TEST(SecureChannelTest, PadsToUniformSizes) {
   EXPECT_EQ(SecureChannel::PaddedSize(0), 512u);
   EXPECT_EQ(SecureChannel::PaddedSize(508), 512u);
-  EXPECT_EQ(SecureChannel::PaddedSize(509), 1024u);
-  EXPECT_EQ(SecureChannel::PaddedSize(kMaxAppMessage), 2 * kMaxAppMessage);
+  EXPECT_EQ(SecureChannel::PaddedSize(509), 576u);  // 512 + 512/8
+  EXPECT_EQ(SecureChannel::PaddedSize(572), 576u);
+  EXPECT_EQ(SecureChannel::PaddedSize(573), 640u);
+  EXPECT_EQ(SecureChannel::PaddedSize(1020), 1024u);
+  EXPECT_EQ(SecureChannel::PaddedSize(1021), 1152u);  // 1024 + 1024/8
+  EXPECT_EQ(SecureChannel::PaddedSize(kMaxAppMessage), kMaxAppMessage + kMaxAppMessage / 8);
+  // Never more than an eighth over what it carries, above the 512 floor.
+  for (size_t length = 509; length < 300'000; length = length * 9 / 8 + 7) {
+    const size_t padded = SecureChannel::PaddedSize(length);
+    EXPECT_GE(padded, length + kAppLengthSize);
+    EXPECT_LE(padded * 8, (length + kAppLengthSize) * 9) << length;
+  }
   ChannelPair p;
   ASSERT_OK(p.Handshake());
   ASSERT_OK(p.client_.Send(Bytes(3, 1)));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -21,6 +22,7 @@
 #include "core/store/database.h"
 #include "core/sync/constants.h"
 #include "core/sync/frame.h"
+#include "core/sync/negentropy_wire.h"
 #include "tests/kit/pump.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
@@ -48,6 +50,20 @@ inline Bytes MakeEnvelope(const envelope::RecipientTag& tag, uint32_t expires_at
   PutU32(numbers, expires_at);
   std::memcpy(e.data() + 1 + tag.size(), numbers.data(), numbers.size());
   return e;
+}
+
+inline Bytes IdOf(ByteView envelope_bytes) {
+  const envelope::ContentId id = envelope::ComputeContentId(envelope_bytes);
+  return Bytes(id.begin(), id.end());
+}
+
+// The reconciliation record of an envelope: (expiry, content id).
+inline NegItem ItemOf(ByteView envelope_bytes) {
+  NegItem item;
+  item.timestamp = envelope::ParseHeader(envelope_bytes).value().expires_at;
+  const envelope::ContentId id = envelope::ComputeContentId(envelope_bytes);
+  std::copy(id.begin(), id.end(), item.id.begin());
+  return item;
 }
 
 inline Bytes Prefix(ByteView envelope_bytes, size_t n = 8) {
