@@ -41,6 +41,10 @@ Status PrintOpenAlerts(Context& ctx, node::Node& node) {
       ctx.Out(Printable("INVITE: " + a.detail + " (alert " + std::to_string(a.id) +
                         "). When it is resolved: waypost ack " + std::to_string(a.id)) +
               "\n");
+    } else if (a.kind == node::AlertKind::kGap) {
+      ctx.Out(Printable("MISSING: " + a.detail + " (alert " + std::to_string(a.id) +
+                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
+              "\n");
     }
   }
   return Status::Ok();

@@ -62,6 +62,16 @@ Status AlertBook::Raise(ContactId contact, AlertKind kind, ByteView message_id, 
       contact.value, NameOf(kind), now, message_id, detail);
 }
 
+Status AlertBook::RaiseOrExtend(ContactId contact, AlertKind kind, UnixTime now,
+                                std::string_view detail) {
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE alerts SET detail = detail || '; ' || ? "
+               "WHERE contact_id = ? AND kind = ? AND acked_at IS NULL",
+               detail, contact.value, NameOf(kind)));
+  if (db_->Changes() > 0) return Status::Ok();
+  return Raise(contact, kind, {}, now, detail);
+}
+
 Result<std::vector<AlertInfo>> AlertBook::List(bool open_only) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,

@@ -24,6 +24,9 @@ class AlertBook {
   // shown with it.
   Status Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now,
                std::string_view detail = "");
+  // Raises `kind` about `contact`, or adds `detail` to the one already open
+  // ("; " between).
+  Status RaiseOrExtend(ContactId contact, AlertKind kind, UnixTime now, std::string_view detail);
   // Newest first; only the unacknowledged ones if `open_only`.
   Result<std::vector<AlertInfo>> List(bool open_only);
 

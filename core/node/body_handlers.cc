@@ -12,6 +12,11 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   internal::Scrubbed<pb::Body> body;
   if (!body->ParseFromArray(bytes.data(), int(bytes.size()))) return Status::AuthFailed();
   WAYPOST_RETURN_IF_ERROR(p_.contacts.Touch(from.id, p_.clock.Now()));
+  // A decoy raises no alerts, so it keeps no count of what it received.
+  if (!p_.duress.is_decoy()) {
+    WAYPOST_RETURN_IF_ERROR(
+        p_.sequencer.Received(from.id, via_duress, body->seq(), p_.clock.Now()));
+  }
   // Under the duress chain nothing acknowledges or welcomes: taken in, no
   // effect, as a decoy takes in an ack.
   if (body->has_ack()) return via_duress ? Status::Ok() : OnAck(from, body->ack());
@@ -69,13 +74,10 @@ Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& i
   receipt->mutable_receipt()->set_of(AsString(ByteView(id).first(MessageLog::kReceiptIdSize)));
   receipt->mutable_receipt()->set_kind(pb::Receipt::DELIVERED);
   receipt->set_sent_at(now);
-  std::string receipt_bytes = p_.courier.Serialize(*receipt);
-  Status sent = p_.courier
-                    .Send(from, receipt_bytes, std::nullopt,
-                          via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair)
-                    .status();
-  Wipe(receipt_bytes);
-  return sent;
+  return p_.courier
+      .Send(from, *receipt, std::nullopt,
+            via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair)
+      .status();
 }
 
 }  // namespace waypost::node

@@ -22,6 +22,7 @@
 #include "core/node/duress_state.h"
 #include "core/node/message_log.h"
 #include "core/node/outbox.h"
+#include "core/node/sequencer.h"
 #include "core/status.h"
 #include "core/store/database.h"
 
@@ -40,6 +41,7 @@ struct HandlerParts {
   MessageLog& messages;
   Outbox& outbox;
   AlertBook& alerts;
+  Sequencer& sequencer;
   Courier& courier;
   const Clock& clock;
 };

@@ -182,6 +182,7 @@ Status ContactBook::Remove(ContactId id) {
   // The invite they joined under goes with them: it is spent either way.
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM invites WHERE used_by = ?", id.value));
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM alerts WHERE contact_id = ?", id.value));
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM seq_holes WHERE contact_id = ?", id.value));
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM messages WHERE contact_id = ?", id.value));
   return db_->Run("DELETE FROM contacts WHERE id = ?", id.value);
 }

@@ -13,10 +13,13 @@ std::string Courier::Serialize(pb::Body& body) const {
   return body.SerializeAsString();
 }
 
-Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes,
-                                  std::optional<Shown> shown, Chain which) {
+Result<std::string> Courier::Send(const Contact& to, pb::Body& body, std::optional<Shown> shown,
+                                  Chain which) {
   const UnixTime now = clock_.Now();
   const bool duress_chain = which == Chain::kDuress && !to.duress_key.empty();
+  WAYPOST_ASSIGN_OR_RETURN(const uint32_t seq, sequencer_.Next(to.id, duress_chain));
+  body.set_seq(seq);
+  std::string body_bytes = Serialize(body);
   const Secret& base = duress_chain ? to.duress_key : to.chain_key;
   const envelope::Epoch base_epoch = duress_chain ? to.duress_epoch : to.chain_epoch;
   const envelope::Epoch epoch = std::max({envelope::EpochOf(now), base_epoch, to.peer_epoch});
@@ -33,7 +36,9 @@ Result<std::string> Courier::Send(const Contact& to, std::string_view body_bytes
   req.expires_at = uint32_t(
       envelope::RoundUpToEpoch(now + settings_.delivery_window_epochs * envelope::kEpochSeconds));
   req.body = AsBytes(body_bytes);
-  WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, envelope::Seal(req, random_));
+  Result<Bytes> sealed_or = envelope::Seal(req, random_);
+  Wipe(body_bytes);
+  WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, std::move(sealed_or));
   const envelope::ContentId id = envelope::ComputeContentId(sealed);
 
   WAYPOST_RETURN_IF_ERROR(

@@ -20,6 +20,7 @@
 #include "core/node/message_log.h"
 #include "core/node/outbox.h"
 #include "core/node/records.h"
+#include "core/node/sequencer.h"
 #include "core/random.h"
 #include "core/status.h"
 
@@ -32,17 +33,20 @@ namespace waypost::node {
 class Courier {
  public:
   Courier(const Identity& identity, const DuressState& duress, const NodeSettings& settings,
-          Outbox& outbox, MessageLog& messages, const Clock& clock, Random& random)
+          Outbox& outbox, MessageLog& messages, Sequencer& sequencer, const Clock& clock,
+          Random& random)
       : identity_(identity),
         duress_(duress),
         settings_(settings),
         outbox_(outbox),
         messages_(messages),
+        sequencer_(sequencer),
         clock_(clock),
         random_(random) {}
 
   // Sets Body.flags, always present (kFlagDuress while DuressState::flagged()),
-  // and serialises. The caller wipes the result.
+  // and serialises. The caller wipes the result. For bodies outside a pair
+  // (a join request); Send does this itself.
   std::string Serialize(pb::Body& body) const;
 
   // What a sent check-in or text leaves in the message log.
@@ -51,13 +55,14 @@ class Courier {
     std::string_view code;
     std::string_view text;
   };
-  // Seals `body_bytes` to `to` and queues it. With `shown` it also becomes
+  // Numbers `body` with the pair's next sequence number (sequencer.h), sets
+  // its flags, seals it to `to` and queues it. With `shown` it also becomes
   // an outgoing message in state queued and stays in the outbox until a
   // receipt; without, it leaves once a relay took it. Returns the display id.
   // Chain::kDuress seals under `to`'s duress chain; in a decoy, whose only
   // chain is that one, both are the same.
   enum class Chain { kPair, kDuress };
-  Result<std::string> Send(const Contact& to, std::string_view body_bytes,
+  Result<std::string> Send(const Contact& to, pb::Body& body,
                            std::optional<Shown> shown = std::nullopt, Chain chain = Chain::kPair);
 
  private:
@@ -66,6 +71,7 @@ class Courier {
   const NodeSettings& settings_;
   Outbox& outbox_;
   MessageLog& messages_;
+  Sequencer& sequencer_;
   const Clock& clock_;
   Random& random_;
 };

@@ -186,9 +186,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   Scrubbed<pb::Body> welcome;
   welcome->mutable_welcome()->set_name(p_.identity.self().name);
   welcome->set_sent_at(now);
-  std::string welcome_bytes = p_.courier.Serialize(*welcome);
-  Result<std::string> sent = p_.courier.Send(joined, welcome_bytes);
-  Wipe(welcome_bytes);
+  Result<std::string> sent = p_.courier.Send(joined, *welcome);
   if (!sent.ok()) return sent.status();
   return IngestOutcome::kAccepted;
 }

@@ -210,6 +210,9 @@ class Node {
   Status OpenDecoy(UnixTime now);
   // Ratchets old chain keys and deletes old messages (settings()).
   Status AgeOut();
+  // Raises a gap alert for every sequence number that has been missing for
+  // the delivery window (core/node/sequencer.h). Main store only.
+  Status RaiseGapAlerts(UnixTime now);
 
   store::Database db_;
   std::string home_;
@@ -231,10 +234,12 @@ class Node {
   ReplayCache seen_{db_};
   AlertBook alerts_{db_};
 
-  Courier courier_{identity_, duress_, settings_, outbox_, messages_, clock_, random_};
+  Sequencer sequencer_{db_};
+  Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
   Enrollment enrollment_{
       {db_, identity_, relays_, contacts_, invites_, alerts_, outbox_, courier_, clock_, random_}};
-  BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, courier_, clock_}};
+  BodyHandlers handlers_{
+      {db_, duress_, contacts_, messages_, outbox_, alerts_, sequencer_, courier_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

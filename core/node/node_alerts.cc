@@ -33,7 +33,7 @@ Result<std::vector<AlertInfo>> Node::Ack(std::string_view alert, std::string_vie
       internal::Scrubbed<pb::Body> body;
       body->mutable_ack()->set_kind(pb::Ack::DURESS);
       body->set_sent_at(now);
-      WAYPOST_RETURN_IF_ERROR(courier_.Send(helper, courier_.Serialize(*body)).status());
+      WAYPOST_RETURN_IF_ERROR(courier_.Send(helper, *body).status());
     }
     return Status::Ok();
   }));

@@ -47,18 +47,16 @@ Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::strin
   body->mutable_checkin()->set_code(std::string(code));
   body->mutable_checkin()->set_note(std::string(note));
   body->set_sent_at(clock_.Now());
-  std::string bytes = courier_.Serialize(*body);
   std::vector<std::string> ids;
   const Status status = Mutate([&]() -> Status {
     for (const Contact& c : recipients) {
       WAYPOST_ASSIGN_OR_RETURN(
           std::string id,
-          courier_.Send(c, bytes, Courier::Shown{MessageKind::kCheckIn, code, note}));
+          courier_.Send(c, *body, Courier::Shown{MessageKind::kCheckIn, code, note}));
       ids.push_back(std::move(id));
     }
     return Status::Ok();
   });
-  Wipe(bytes);
   if (!status.ok()) return status;
   return ids;
 }
@@ -72,14 +70,12 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   Scrubbed<pb::Body> body;
   body->mutable_text()->set_text(std::string(text));
   body->set_sent_at(clock_.Now());
-  std::string bytes = courier_.Serialize(*body);
   std::string id;
   const Status status = Mutate([&]() -> Status {
     WAYPOST_ASSIGN_OR_RETURN(id,
-                             courier_.Send(c, bytes, Courier::Shown{MessageKind::kText, "", text}));
+                             courier_.Send(c, *body, Courier::Shown{MessageKind::kText, "", text}));
     return Status::Ok();
   });
-  Wipe(bytes);
   if (!status.ok()) return status;
   return id;
 }
@@ -91,13 +87,11 @@ Status Node::Confirm(std::string_view id_prefix) {
   body->mutable_receipt()->set_of(AsString(ByteView(found.id).first(MessageLog::kReceiptIdSize)));
   body->mutable_receipt()->set_kind(pb::Receipt::CONFIRMED);
   body->set_sent_at(clock_.Now());
-  std::string bytes = courier_.Serialize(*body);
   const Status status = Mutate([&]() -> Status {
     const Courier::Chain chain = found.via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair;
-    WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, bytes, std::nullopt, chain).status());
+    WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, *body, std::nullopt, chain).status());
     return messages_.SetState(found.id, MessageState::kConfirmed);
   });
-  Wipe(bytes);
   return status;
 }
 

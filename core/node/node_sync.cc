@@ -25,6 +25,7 @@ Result<sync::SyncParty::Scope> Node::SyncScope() {
     WAYPOST_RETURN_IF_ERROR(outbox_.PurgeExpired(now));
     WAYPOST_RETURN_IF_ERROR(seen_.PurgeExpired(now));
     WAYPOST_RETURN_IF_ERROR(invites_.PurgeExpired(now));
+    WAYPOST_RETURN_IF_ERROR(RaiseGapAlerts(now));
     // Our own tag for every epoch a sender's clock may plausibly be in: a
     // fixed count, however many contacts we have (docs/protocol.md §3.3).
     for (envelope::Epoch e = receiver_.FirstEpoch(now); e <= receiver_.LastEpoch(now); ++e) {
@@ -39,6 +40,27 @@ Result<sync::SyncParty::Scope> Node::SyncScope() {
   const std::set<envelope::RecipientTag> tags(scope.tags.begin(), scope.tags.end());
   WAYPOST_ASSIGN_OR_RETURN(scope.held, seen_.Held(tags));
   return scope;
+}
+
+Status Node::RaiseGapAlerts(UnixTime now) {
+  if (duress_.is_decoy()) return Status::Ok();
+  // An envelope lives for the delivery window: a number missing that long
+  // was lost on the way (or expired before it reached any relay).
+  const UnixTime cutoff = now - settings_.delivery_window_epochs * envelope::kEpochSeconds;
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Sequencer::Gap> gaps, sequencer_.TakeGapsNoticedBy(cutoff));
+  for (const Sequencer::Gap& gap : gaps) {
+    WAYPOST_ASSIGN_OR_RETURN(const Contact from, contacts_.Get(gap.contact));
+    std::string numbers;
+    for (const uint32_t n : gap.missing) {
+      numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
+    }
+    const std::string detail = std::to_string(gap.missing.size()) + " envelope(s) from " +
+                               from.name + (gap.via_duress ? " under the duress chain" : "") +
+                               " never arrived (numbers " + numbers +
+                               "): a relay may have dropped them";
+    WAYPOST_RETURN_IF_ERROR(alerts_.RaiseOrExtend(gap.contact, AlertKind::kGap, now, detail));
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<Bytes>> Node::PendingFor(ByteView relay_key, const std::set<Bytes>& skip,

@@ -115,10 +115,27 @@ CREATE TABLE IF NOT EXISTS outbox_acks(
   PRIMARY KEY(id, relay)) WITHOUT ROWID;
 )sql";
 
+// Version 7: sequence numbers (docs/protocol.md §4.6). A contact counts
+// what we sent under each chain and the highest number received under
+// each; seq_holes lists the numbers below that not yet received.
+constexpr const char* kAddSequenceNumbers = R"sql(
+ALTER TABLE contacts ADD COLUMN send_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN send_seq_duress INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN recv_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN recv_seq_duress INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS seq_holes(
+  contact_id INTEGER NOT NULL REFERENCES contacts(id),
+  via_duress INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  noticed_at INTEGER NOT NULL,
+  PRIMARY KEY(contact_id, via_duress, seq)) WITHOUT ROWID;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1,       kAddSettings,    kAddDuress,
-                                       kAddInviteReuse, kAddDuressChain, kAddBatchedSync};
+constexpr const char* kMigrations[] = {kSchemaV1,          kAddSettings,    kAddDuress,
+                                       kAddInviteReuse,    kAddDuressChain, kAddBatchedSync,
+                                       kAddSequenceNumbers};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -24,7 +24,8 @@ enum class MessageKind { kCheckIn, kText };
 // confirmed (docs/protocol.md §4.5).
 enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived };
 // kInviteReused: a second join under an invite that was already used.
-enum class AlertKind { kDuress, kInviteReused };
+// kGap: envelopes from a contact that never arrived (docs/protocol.md §4.6).
+enum class AlertKind { kDuress, kInviteReused, kGap };
 // One helper's state on the coordinator's board.
 enum class BoardState { kOk, kDuress };
 
@@ -62,8 +63,10 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 2> kAll = {
-      {{AlertKind::kDuress, "duress"}, {AlertKind::kInviteReused, "invite-reused"}}};
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 3> kAll = {
+      {{AlertKind::kDuress, "duress"},
+       {AlertKind::kInviteReused, "invite-reused"},
+       {AlertKind::kGap, "gap"}}};
 };
 template <>
 struct Words<BoardState> {

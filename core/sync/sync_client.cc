@@ -47,7 +47,12 @@ Status SyncClient::OnReceive(ByteView bytes, int64_t now_ms) {
   if (!started_ms_) return Fail(Status::Internal("SyncClient::OnReceive before OnStart"));
   if (done_) return Status::Ok();
   WAYPOST_RETURN_IF_ERROR(OnTimeout(now_ms));
-  WAYPOST_RETURN_IF_ERROR(Fail(channel_.Feed(bytes)));
+  Status fed = channel_.Feed(bytes);
+  if (!fed.ok() && fed.code() == Status::Code::kAuthFailed && phase_ != Phase::kHandshake) {
+    // The relay proved its key; what failed is a message on the way.
+    fed = Status::Corrupt("a message from the relay was damaged or altered on the way");
+  }
+  WAYPOST_RETURN_IF_ERROR(Fail(std::move(fed)));
   if (phase_ == Phase::kHandshake && channel_.established()) {
     // Message 1 arrived and proved the pinned key: handshake round trip done.
     ++round_trips_;
@@ -76,8 +81,12 @@ Status SyncClient::Advance() {
         return Status::Ok();
       case Phase::kUpload:
       case Phase::kUploadAgain: {
+        // One batch goes up first; then fetching gets its turn, so that a
+        // link which carries a few kilobytes moves something both ways.
         bool sent = false;
-        WAYPOST_RETURN_IF_ERROR(SendUpload(&sent));
+        if (phase_ == Phase::kUploadAgain || uploads_answered_ == 0) {
+          WAYPOST_RETURN_IF_ERROR(SendUpload(&sent));
+        }
         if (sent) return Status::Ok();
         if (phase_ == Phase::kUploadAgain) {
           phase_ = Phase::kDone;
@@ -208,6 +217,7 @@ Status SyncClient::HandleUploadResult(const pb::RelayMessage& answer) {
   refused_ += verdicts.size() - taken;
   relay_full_ = std::find(verdicts.begin(), verdicts.end(), UploadVerdict::kFull) != verdicts.end();
   in_flight_uploads_.clear();
+  ++uploads_answered_;
   upload_bytes_ = std::min(upload_bytes_ * 2, kMaxUploadBytes);
   return Status::Ok();
 }

@@ -2,16 +2,16 @@
 // The session is drawn in relay_session.h and specified in docs/protocol.md
 // §2.4. In order, on one connection:
 //
-//   1. upload:    Upload batches of what the party has waiting for this
-//                 relay; each answer's verdicts go to the party, which
-//                 commits them before the next batch leaves. A FULL verdict
-//                 ends uploading for this session;
+//   1. upload:    one Upload batch of what the party has waiting for this
+//                 relay; its verdicts go to the party, which commits them;
 //   2. reconcile: Negentropy V1 over the envelopes under the party's tags,
 //                 against the records the party already holds;
 //   3. fetch:     as reconciliation names envelopes the party lacks, Fetch
 //                 batches of them; each batch goes to the party, which takes
 //                 it in and commits before the next is asked for;
-//   4. upload again what taking in queued (receipts, a welcome), then close.
+//   4. upload the rest in batches, with what taking in queued (receipts, a
+//      welcome), each batch's verdicts committed before the next leaves; a
+//      FULL verdict ends uploading for the session. Then close.
 //
 // Batches start small and double with each answer, so a link that drops
 // after a few kilobytes still moves at least one batch per connection, and a
@@ -135,6 +135,7 @@ class SyncClient final : public Connection {
   Status status_;
 
   std::vector<Bytes> in_flight_uploads_;
+  int uploads_answered_ = 0;
   size_t upload_bytes_ = kFirstUploadBytes;
 
   std::vector<envelope::RecipientTag> tags_;

@@ -222,8 +222,9 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 // receipts, a duress-flagged check-in and the coordinator's ack. The digest
 // below was recorded with the build that made v1/, and recorded again twice:
 // when envelope expiries began to be rounded up to the epoch, and when the
-// decoy's check-in moved to the pair's duress chain (docs/protocol.md §4.3).
-// The format is the same.
+// decoy's check-in moved to the pair's duress chain (docs/protocol.md §4.3);
+// and once more when bodies gained a sequence number (§4.6). The envelope
+// format is the same.
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
   FakeClock clock;
@@ -266,7 +267,7 @@ TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
                      all.size(), nullptr, 0);
   // The join request fills the 256-byte bucket; the other eight the smallest.
   EXPECT_EQ(all.size() / 2, 256u + 8 * 117u);
-  EXPECT_EQ(ToHex(digest), "6c93fc2972067e6291ff1d3c270afa2327cef9ab8d2b1b6c330267f6098cc22e");
+  EXPECT_EQ(ToHex(digest), "239f1c930f7f647cb832914ffa72b6d79a47694c534db4b085740651bcb0e0ef");
 }
 
 }  // namespace

@@ -95,7 +95,9 @@ class CourierTest : public ::testing::Test {
   NodeSettings settings_;
   Outbox outbox_{db_.db()};
   MessageLog log_{db_.db()};
-  Courier courier_{me_, duress_, settings_, outbox_, log_, clock_, random_};
+  Sequencer sequencer_{db_.db()};
+  Courier courier_{me_, duress_, settings_, outbox_, log_, sequencer_, clock_, random_};
+  pb::Body body_ = CheckInBody("crossed");
 };
 
 TEST_F(CourierTest, SerializeSetsTheFlagsFieldEvenWhenZero) {
@@ -137,7 +139,7 @@ TEST_F(CourierTest, SerializeInADecoyAlwaysSetsTheDuressFlag) {
 TEST_F(CourierTest, ASendWithShownQueuesAMessageAndKeepsTheEnvelopeUntilAReceipt) {
   const Contact hq = AddHq(Today());
   const Courier::Shown shown{.kind = MessageKind::kCheckIn, .code = "crossed", .text = "bridge"};
-  ASSERT_OK_AND_ASSIGN(const std::string id, courier_.Send(hq, "body", shown));
+  ASSERT_OK_AND_ASSIGN(const std::string id, courier_.Send(hq, body_, shown));
   const Bytes sealed = OnlyPending();
   const envelope::ContentId content_id = envelope::ComputeContentId(sealed);
   EXPECT_EQ(id, DisplayId(content_id));
@@ -160,7 +162,7 @@ TEST_F(CourierTest, ASendWithShownQueuesAMessageAndKeepsTheEnvelopeUntilAReceipt
 
 TEST_F(CourierTest, ASendWithoutShownLeavesNoMessageAndGoesOnceRelayed) {
   const Contact hq = AddHq(Today());
-  ASSERT_OK_AND_ASSIGN(const std::string id, courier_.Send(hq, "receipt"));
+  ASSERT_OK_AND_ASSIGN(const std::string id, courier_.Send(hq, body_));
   const Bytes sealed = OnlyPending();
   EXPECT_EQ(id, DisplayId(envelope::ComputeContentId(sealed)));
   EXPECT_EQ(db_.Int("SELECT count(*) FROM messages"), 0);
@@ -172,10 +174,14 @@ TEST_F(CourierTest, ASendWithoutShownLeavesNoMessageAndGoesOnceRelayed) {
 
 TEST_F(CourierTest, TheEnvelopeCarriesTheBodyAndLivesForTheDeliveryWindow) {
   const Contact hq = AddHq(Today());
-  ASSERT_OK(courier_.Send(hq, "the body bytes").status());
+  ASSERT_OK(courier_.Send(hq, body_).status());
   const Bytes sealed = OnlyPending();
   ASSERT_OK_AND_ASSIGN(const envelope::Opened opened, OpenAs(hq, Today(), sealed));
-  EXPECT_EQ(AsString(opened.body), "the body bytes");
+  pb::Body parsed;
+  ASSERT_TRUE(parsed.ParseFromString(AsString(opened.body)));
+  EXPECT_EQ(parsed.checkin().code(), "crossed");
+  EXPECT_EQ(parsed.seq(), 1u);
+  EXPECT_TRUE(parsed.has_flags());
   EXPECT_EQ(opened.sender_public, me_.key_pair().public_key);
 
   ASSERT_OK_AND_ASSIGN(const envelope::Header header, envelope::ParseHeader(sealed));
@@ -185,9 +191,22 @@ TEST_F(CourierTest, TheEnvelopeCarriesTheBodyAndLivesForTheDeliveryWindow) {
   EXPECT_EQ(db_.Int("SELECT expires_at FROM outbox"), int64_t(header.expires_at));
 }
 
+// Each chain of a pair counts on its own, from 1 (docs/protocol.md §4.6).
+TEST_F(CourierTest, EachBodyCarriesThePairsNextNumberPerChain) {
+  const Contact hq = AddHq(Today());
+  for (int i = 0; i < 3; ++i) ASSERT_OK(courier_.Send(hq, body_).status());
+  EXPECT_EQ(body_.seq(), 3u);
+  ASSERT_OK(courier_.Send(hq, body_, std::nullopt, Courier::Chain::kDuress).status());
+  EXPECT_EQ(body_.seq(), 1u);
+  ASSERT_OK(courier_.Send(hq, body_).status());
+  EXPECT_EQ(body_.seq(), 4u);
+  EXPECT_EQ(db_.Int("SELECT send_seq FROM contacts"), 4);
+  EXPECT_EQ(db_.Int("SELECT send_seq_duress FROM contacts"), 1);
+}
+
 TEST_F(CourierTest, AnOlderChainSealsUnderToday) {
   const Contact hq = AddHq(Today() - 4);
-  ASSERT_OK(courier_.Send(hq, "body").status());
+  ASSERT_OK(courier_.Send(hq, body_).status());
   ExpectSealedUnder(hq, Today(), OnlyPending());
 }
 
@@ -195,19 +214,19 @@ TEST_F(CourierTest, AnOlderChainSealsUnderToday) {
 // unreadable to it.
 TEST_F(CourierTest, AChainAheadOfTodaySealsUnderTheChainsEpoch) {
   const Contact hq = AddHq(Today() + 2);
-  ASSERT_OK(courier_.Send(hq, "body").status());
+  ASSERT_OK(courier_.Send(hq, body_).status());
   ExpectSealedUnder(hq, Today() + 2, OnlyPending());
 }
 
 TEST_F(CourierTest, APeerAheadOfTodaySealsUnderThePeersEpoch) {
   const Contact hq = AddHq(Today() - 1, /*peer_epoch=*/Today() + 1);
-  ASSERT_OK(courier_.Send(hq, "body").status());
+  ASSERT_OK(courier_.Send(hq, body_).status());
   ExpectSealedUnder(hq, Today() + 1, OnlyPending());
 }
 
 TEST_F(CourierTest, TheLaterOfChainAndPeerEpochWins) {
   const Contact hq = AddHq(Today() + 3, /*peer_epoch=*/Today() + 1);
-  ASSERT_OK(courier_.Send(hq, "body").status());
+  ASSERT_OK(courier_.Send(hq, body_).status());
   ExpectSealedUnder(hq, Today() + 3, OnlyPending());
 }
 

@@ -47,7 +47,8 @@ TEST_F(ReplayCacheTest, HoldsWhatWasRecordedAndNothingElse) {
   EXPECT_TRUE(Holds(seen_, IdOf(1)));
   EXPECT_FALSE(Holds(seen_, IdOf(2)));
   // The whole id counts, not a prefix of it.
-  EXPECT_FALSE(Holds(seen_, Bytes(IdOf(1).begin(), IdOf(1).begin() + 8)));
+  const Bytes id = IdOf(1);
+  EXPECT_FALSE(Holds(seen_, Bytes(id.begin(), id.begin() + 8)));
 }
 
 TEST_F(ReplayCacheTest, RecordingASecondCopyKeepsOneRow) {

@@ -169,10 +169,14 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE messages DROP COLUMN via_duress; "
                         "DROP INDEX seen_by_tag; ALTER TABLE seen DROP COLUMN tag; "
                         "ALTER TABLE seen DROP COLUMN rejected; DROP TABLE outbox_acks; "
+                        "ALTER TABLE contacts DROP COLUMN send_seq; "
+                        "ALTER TABLE contacts DROP COLUMN send_seq_duress; "
+                        "ALTER TABLE contacts DROP COLUMN recv_seq; "
+                        "ALTER TABLE contacts DROP COLUMN recv_seq_duress; DROP TABLE seq_holes; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 6);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 7);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
@@ -185,7 +189,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 7"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 8"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());
