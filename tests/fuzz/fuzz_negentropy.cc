@@ -8,39 +8,28 @@
 #include <vector>
 
 #include "core/sync/negentropy.h"
+#include "tests/fuzz/negentropy_fuzz_util.h"
 
-namespace {
-
-using waypost::sync::NegItem;
+using waypost::fuzz::kNegClientSalt;
+using waypost::fuzz::kNegServerSalt;
+using waypost::fuzz::kNegSetSize;
+using waypost::fuzz::NegItems;
 using waypost::sync::NegStorage;
-
-std::vector<NegItem> Items(uint8_t salt, size_t n) {
-  std::vector<NegItem> items;
-  for (size_t i = 0; i < n; ++i) {
-    NegItem item;
-    item.timestamp = 1000 + i / 3;  // some shared timestamps
-    item.id.fill(uint8_t(i * 7 + salt));
-    item.id[0] = uint8_t(i);
-    item.id[1] = uint8_t(i >> 8);
-    items.push_back(item);
-  }
-  return items;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const size_t limit = data[0] % 3 == 0 ? 0 : (data[0] % 3 == 1 ? 2048 : 4096);
+  const size_t limit = waypost::fuzz::NegLimitFor(data[0]);
   const waypost::ByteView message(data + 1, size - 1);
 
-  static const auto server_storage = NegStorage::Create(Items(1, 300)).value();
+  static const auto server_storage =
+      NegStorage::Create(NegItems(kNegServerSalt, kNegSetSize)).value();
   auto server = waypost::sync::NegentropyServer::Create(server_storage, limit);
   if (!server.ok()) std::abort();
   auto reply = server->Reconcile(message);
   if (reply.ok() && limit != 0 && reply->size() > limit) std::abort();
 
-  static const auto client_storage = NegStorage::Create(Items(2, 300)).value();
+  static const auto client_storage =
+      NegStorage::Create(NegItems(kNegClientSalt, kNegSetSize)).value();
   auto client = waypost::sync::NegentropyClient::Create(client_storage, limit);
   if (!client.ok() || !client->Initiate().ok()) std::abort();
   std::vector<waypost::sync::NegId> have, need;

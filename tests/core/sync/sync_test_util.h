@@ -23,6 +23,7 @@
 #include "core/sync/constants.h"
 #include "core/sync/frame.h"
 #include "core/sync/negentropy_wire.h"
+#include "tests/kit/fake_envelope.h"
 #include "tests/kit/pump.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
@@ -37,19 +38,10 @@ inline envelope::RecipientTag Tag(uint8_t b) {
   return t;
 }
 
-// A well-formed envelope as a relay sees it: version, tag, hint, expiry and
-// bytes it cannot read. `seed` makes each one distinct.
+// A well-formed envelope as a relay sees it (tests/kit/fake_envelope.h).
 inline Bytes MakeEnvelope(const envelope::RecipientTag& tag, uint32_t expires_at, uint32_t seed,
                           size_t size = envelope::kBucketSizes[0]) {
-  Bytes e(size);
-  SeededRandom(seed).Fill(e);
-  e[0] = envelope::kVersion;
-  std::memcpy(e.data() + 1, tag.data(), tag.size());
-  Bytes numbers;
-  PutU32(numbers, seed);  // the sender hint, reused as a distinguisher
-  PutU32(numbers, expires_at);
-  std::memcpy(e.data() + 1 + tag.size(), numbers.data(), numbers.size());
-  return e;
+  return testing::FakeEnvelope(tag, expires_at, seed, size);
 }
 
 inline Bytes IdOf(ByteView envelope_bytes) {
