@@ -21,6 +21,12 @@ struct SyncOptions {
   std::string timeout = "30s";
 };
 
+std::string KiB(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f KiB", double(bytes) / 1024);
+  return text;
+}
+
 void PrintReport(Context& ctx, const node::SyncReport& report) {
   for (const node::RelayFailure& f : report.failures) {
     ctx.Note("waypost: warning: " + f.status.message());
@@ -68,10 +74,17 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
   }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   std::unique_ptr<Dialer> dialer = ctx.network().NewDialer(dial);
-  WAYPOST_ASSIGN_OR_RETURN(node::SyncReport report,
-                           node::SyncWithRelays(*node, std::move(relays), *dialer, ctx.random(),
-                                                {.deadline_ms = dial.timeout_ms}));
-  PrintReport(ctx, report);
+  // On a terminal, a live line per relay: envelopes and bytes each way.
+  auto progress = [&ctx](const node::SyncProgress& p) {
+    ctx.Progress(p.relay + ": up " + std::to_string(p.uploaded) + " (" + KiB(p.bytes_sent) +
+                 "), down " + std::to_string(p.downloaded) + " (" + KiB(p.bytes_received) + ")");
+  };
+  Result<node::SyncReport> report =
+      node::SyncWithRelays(*node, std::move(relays), *dialer, ctx.random(),
+                           {.deadline_ms = dial.timeout_ms, .progress = progress});
+  ctx.EndProgress();
+  if (!report.ok()) return report.status();
+  PrintReport(ctx, *report);
   return Status::Ok();
 }
 

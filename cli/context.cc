@@ -42,7 +42,24 @@ void Context::Out(const std::string& text) {
   io_.out.flush();
 }
 
-void Context::Note(const std::string& text) { io_.err << text << "\n"; }
+void Context::Note(const std::string& text) {
+  EndProgress();
+  io_.err << text << "\n";
+}
+
+void Context::Progress(const std::string& text) {
+  if (!io_.stderr_is_terminal) return;
+  io_.err << "\r\033[K" << text;
+  io_.err.flush();
+  progress_shown_ = true;
+}
+
+void Context::EndProgress() {
+  if (!progress_shown_) return;
+  io_.err << "\r\033[K";
+  io_.err.flush();
+  progress_shown_ = false;
+}
 
 // Text from peers is valid UTF-8 (protobuf checks it); anything else is
 // replaced rather than allowed to abort the program.

@@ -62,10 +62,15 @@ class Context {
   void Out(const std::string& text);
   void Note(const std::string& text);
   void Json(const nlohmann::json& value);
+  // One line of live progress, redrawn in place, when stderr is a terminal;
+  // nothing otherwise. EndProgress() clears it.
+  void Progress(const std::string& text);
+  void EndProgress();
 
  private:
   Globals globals_;
   Io& io_;
+  bool progress_shown_ = false;
 };
 
 }  // namespace waypost::cli

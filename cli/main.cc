@@ -52,8 +52,15 @@ int main(int argc, char** argv) {
   waypost::SystemRandom random;
   waypost::cli::DevTty terminal;
   waypost::cli::TcpNetwork network(clock);
-  waypost::cli::Io io{
-      std::cin, std::cout, std::cerr, clock, random, terminal, isatty(STDIN_FILENO) != 0,
-      network,  GetEnv};
+  waypost::cli::Io io{std::cin,
+                      std::cout,
+                      std::cerr,
+                      clock,
+                      random,
+                      terminal,
+                      isatty(STDIN_FILENO) != 0,
+                      isatty(STDERR_FILENO) != 0,
+                      network,
+                      GetEnv};
   return waypost::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), io);
 }

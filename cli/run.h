@@ -27,6 +27,8 @@ struct Io {
   // Whether `in` is a terminal: text a user types is then asked for on the
   // terminal; otherwise it is read from `in` (Context::ReadText).
   bool stdin_is_terminal = false;
+  // Whether `err` is a terminal: live progress (`sync`) is drawn there then.
+  bool stderr_is_terminal = false;
   Network& network;
   // The value of an environment variable, or nullopt if it is unset.
   std::function<std::optional<std::string>(std::string_view)> getenv;

@@ -18,8 +18,12 @@ std::string HostPort(const sync::RelayAddress& relay) {
 // Every batch is committed before the session moves on.
 class RelayParty final : public sync::SyncParty {
  public:
-  RelayParty(Node& node, ByteView relay_key, SyncReport& report)
-      : node_(node), relay_key_(relay_key.begin(), relay_key.end()), report_(report) {}
+  RelayParty(Node& node, ByteView relay_key, SyncReport& report,
+             std::function<void(size_t uploaded, size_t downloaded)> progress)
+      : node_(node),
+        relay_key_(relay_key.begin(), relay_key.end()),
+        report_(report),
+        progress_(std::move(progress)) {}
 
   Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
     WAYPOST_ASSIGN_OR_RETURN(std::vector<Bytes> batch,
@@ -45,6 +49,8 @@ class RelayParty final : public sync::SyncParty {
     }
     WAYPOST_RETURN_IF_ERROR(node_.MarkRelayed(taken, relay_key_));
     report_.uploaded += taken.size();
+    uploaded_ += taken.size();
+    Tell();
     return Status::Ok();
   }
 
@@ -62,6 +68,7 @@ class RelayParty final : public sync::SyncParty {
     std::vector<Bytes> left, not_ours;
     WAYPOST_ASSIGN_OR_RETURN(const IngestCounts counts, node_.IngestAll(batch, &left, &not_ours));
     report_.downloaded += counts.accepted;
+    downloaded_ += counts.accepted;
     // What a decoy cannot open is quietly someone else's (docs/protocol.md
     // §3.4): remembered like a rejection, never counted as one.
     not_ours.insert(not_ours.end(), left.begin(), left.end());
@@ -71,6 +78,7 @@ class RelayParty final : public sync::SyncParty {
       if (counted_.insert(Bytes(id.begin(), id.end())).second) ++report_.rejected;
     }
     retry_ = std::move(left);
+    Tell();
     return Status::Ok();
   }
 
@@ -80,9 +88,16 @@ class RelayParty final : public sync::SyncParty {
   }
 
  private:
+  void Tell() {
+    if (progress_) progress_(uploaded_, downloaded_);
+  }
+
   Node& node_;
   Bytes relay_key_;
   SyncReport& report_;
+  std::function<void(size_t, size_t)> progress_;
+  size_t uploaded_ = 0;  // in this session
+  size_t downloaded_ = 0;
   std::set<Bytes> handed_out_;
   std::vector<Bytes> retry_;
   std::set<Bytes> counted_;  // content ids already counted as rejected
@@ -92,8 +107,14 @@ class RelayParty final : public sync::SyncParty {
 // Whatever was answered before a failure stays committed.
 Status SyncWithRelay(Node& node, const sync::RelayAddress& relay, Dialer& dialer, Random& random,
                      const SyncRoundOptions& options, SyncReport& report) {
-  RelayParty party(node, relay.public_key, report);
+  sync::SyncClient* running = nullptr;
+  RelayParty party(node, relay.public_key, report, [&](size_t uploaded, size_t downloaded) {
+    if (!options.progress || running == nullptr) return;
+    options.progress(
+        {HostPort(relay), uploaded, downloaded, running->bytes_sent(), running->bytes_received()});
+  });
   sync::SyncClient client(relay.public_key, party, random, options.deadline_ms);
+  running = &client;
   const Status ran = dialer.Run(relay.host, relay.port, client);
   report.bytes_sent += client.bytes_sent();
   report.bytes_received += client.bytes_received();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,20 @@ struct SyncReport {
   std::vector<RelayFailure> failures;
 };
 
+// Where one relay's session stands, for a live display.
+struct SyncProgress {
+  std::string relay;  // HOST:PORT
+  size_t uploaded = 0;
+  size_t downloaded = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+};
+
 struct SyncRoundOptions {
   // Each answer must come this long after its question (SyncClient).
   int64_t deadline_ms = 30'000;
+  // Told after every answered batch; may be empty.
+  std::function<void(const SyncProgress&)> progress;
 };
 
 // Syncs with `relays`, or with the node's saved relays when it is empty.

@@ -170,6 +170,7 @@ void Session::Command(const std::string& args_text) {
              random_,
              terminal_,
              terminal,
+             /*stderr_is_terminal=*/false,
              network_,
              [this](std::string_view name) -> std::optional<std::string> {
                const auto it = env_.find(std::string(name));

@@ -84,6 +84,27 @@ TEST_F(SyncRoundTest, ASecondSyncMovesNothing) {
   EXPECT_EQ(again.round_trips, 2);  // handshake, one reconcile that finds nothing
 }
 
+// A live display hears of every answered batch, with running totals.
+TEST_F(SyncRoundTest, ProgressIsToldAfterEveryBatch) {
+  Enroll();
+  for (int i = 0; i < 30; ++i) ASSERT_OK(alice_->CheckIn("crossed", "", ""));
+  std::vector<SyncProgress> told;
+  SyncRoundOptions options;
+  options.progress = [&told](const SyncProgress& p) { told.push_back(p); };
+  ASSERT_OK_AND_ASSIGN(SyncReport report,
+                       SyncWithRelays(*alice_.node, {}, dialer_, alice_.random, options));
+  EXPECT_EQ(report.uploaded, 30u);
+  ASSERT_GE(told.size(), 3u) << "batches of 4, 8, 16 and the rest";
+  for (size_t i = 1; i < told.size(); ++i) {
+    EXPECT_GE(told[i].uploaded, told[i - 1].uploaded);
+    EXPECT_GE(told[i].bytes_sent, told[i - 1].bytes_sent);
+  }
+  EXPECT_EQ(told.front().uploaded, 4u);
+  EXPECT_EQ(told.back().uploaded, 30u);
+  EXPECT_EQ(told.back().relay, "relay.test:7447");
+  EXPECT_LE(told.back().bytes_sent, report.bytes_sent);
+}
+
 TEST_F(SyncRoundTest, NoRelaysIsAnErrorThatSaysWhatToDo) {
   auto report = Sync(alice_);
   EXPECT_STATUS(report, Status::Code::kInvalidArgument);
