@@ -1,9 +1,11 @@
 // Secret byte buffers in libsodium-guarded memory.
 //
 // A Secret lives in sodium_malloc() memory: guard pages around it, locked
-// against swapping where the OS allows, and wiped by sodium_free() when the
-// Secret is destroyed. It is move-only so no stray copy outlives it. Use it for
-// every key, passphrase and pre-shared key; plain Bytes are for public data.
+// against swapping where the OS allows, and wiped when the Secret is
+// destroyed. Secrets of up to 64 bytes share guarded regions, a slot each
+// (secret.cc); larger ones get a guarded allocation of their own. It is
+// move-only so no stray copy outlives it. Use it for every key, passphrase
+// and pre-shared key; plain Bytes are for public data.
 #pragma once
 
 #include <cstddef>
