@@ -24,6 +24,7 @@ demo: build
 	@./scripts/demo $(BUILD)/cli/waypost
 
 bench: build
+	@WAYPOST_BENCH=1 ./scripts/install-deps
 	@./scripts/bench $(BUILD)
 
 # Each libFuzzer target runs for FUZZ_SECONDS (clang, core/ only) on its
