@@ -1,6 +1,7 @@
 #include "core/node/replay_cache.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace waypost::node {
 
@@ -35,12 +36,9 @@ Result<std::vector<sync::NegItem>> ReplayCache::Held(const std::set<envelope::Re
     st.Reset();
     WAYPOST_RETURN_IF_ERROR(st.BindAll(tag));
     WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
-      const Bytes id = row.ColumnBlob(1);
-      sync::NegItem item;
-      if (id.size() != item.id.size() || row.ColumnInt64(0) < 0) return;
-      item.timestamp = static_cast<uint64_t>(row.ColumnInt64(0));
-      std::copy(id.begin(), id.end(), item.id.begin());
-      out.push_back(item);
+      const std::optional<sync::NegItem> item =
+          sync::NegItemFrom(row.ColumnInt64(0), row.ColumnBlob(1));
+      if (item) out.push_back(*item);
     }));
   }
   return out;

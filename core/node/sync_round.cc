@@ -18,8 +18,8 @@ std::string HostPort(const sync::RelayAddress& relay) {
 // Every batch is committed before the session moves on.
 class RelayParty final : public sync::SyncParty {
  public:
-  RelayParty(Node& node, ByteView relay_key, SyncReport& report,
-             std::function<void(size_t uploaded, size_t downloaded)> progress)
+  // `progress` is told after every batch the party committed.
+  RelayParty(Node& node, ByteView relay_key, SyncReport& report, std::function<void()> progress)
       : node_(node),
         relay_key_(relay_key.begin(), relay_key.end()),
         report_(report),
@@ -49,7 +49,6 @@ class RelayParty final : public sync::SyncParty {
     }
     WAYPOST_RETURN_IF_ERROR(node_.MarkRelayed(taken, relay_key_));
     report_.uploaded += taken.size();
-    uploaded_ += taken.size();
     Tell();
     return Status::Ok();
   }
@@ -68,7 +67,6 @@ class RelayParty final : public sync::SyncParty {
     std::vector<Bytes> left, not_ours;
     WAYPOST_ASSIGN_OR_RETURN(const IngestCounts counts, node_.IngestAll(batch, &left, &not_ours));
     report_.downloaded += counts.accepted;
-    downloaded_ += counts.accepted;
     // What a decoy cannot open is quietly someone else's (docs/protocol.md
     // §3.4): remembered like a rejection, never counted as one.
     not_ours.insert(not_ours.end(), left.begin(), left.end());
@@ -89,15 +87,13 @@ class RelayParty final : public sync::SyncParty {
 
  private:
   void Tell() {
-    if (progress_) progress_(uploaded_, downloaded_);
+    if (progress_) progress_();
   }
 
   Node& node_;
   Bytes relay_key_;
   SyncReport& report_;
-  std::function<void(size_t, size_t)> progress_;
-  size_t uploaded_ = 0;  // in this session
-  size_t downloaded_ = 0;
+  std::function<void()> progress_;
   std::set<Bytes> handed_out_;
   std::vector<Bytes> retry_;
   std::set<Bytes> counted_;  // content ids already counted as rejected
@@ -107,11 +103,14 @@ class RelayParty final : public sync::SyncParty {
 // Whatever was answered before a failure stays committed.
 Status SyncWithRelay(Node& node, const sync::RelayAddress& relay, Dialer& dialer, Random& random,
                      const SyncRoundOptions& options, SyncReport& report) {
+  // This session's counts: what the report gained since it began.
+  const size_t uploaded_before = report.uploaded, downloaded_before = report.downloaded;
   sync::SyncClient* running = nullptr;
-  RelayParty party(node, relay.public_key, report, [&](size_t uploaded, size_t downloaded) {
+  RelayParty party(node, relay.public_key, report, [&] {
     if (!options.progress || running == nullptr) return;
-    options.progress(
-        {HostPort(relay), uploaded, downloaded, running->bytes_sent(), running->bytes_received()});
+    options.progress({HostPort(relay), report.uploaded - uploaded_before,
+                      report.downloaded - downloaded_before, running->bytes_sent(),
+                      running->bytes_received()});
   });
   sync::SyncClient client(relay.public_key, party, random, options.deadline_ms);
   running = &client;

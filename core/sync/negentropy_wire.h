@@ -4,11 +4,13 @@
 // Everything here is pure: no I/O, no allocation beyond the output buffers.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 
 #include "core/bytes.h"
@@ -51,6 +53,17 @@ struct NegItem {
 
   auto operator<=>(const NegItem&) const = default;
 };
+
+// A record from a stored (timestamp, id) pair, or nullopt when the id is not
+// kNegIdSize bytes or the timestamp is negative: rows a store never writes,
+// skipped rather than trusted.
+inline std::optional<NegItem> NegItemFrom(int64_t timestamp, ByteView id) {
+  NegItem item;
+  if (timestamp < 0 || id.size() != item.id.size()) return std::nullopt;
+  item.timestamp = static_cast<uint64_t>(timestamp);
+  std::copy(id.begin(), id.end(), item.id.begin());
+  return item;
+}
 
 // The exclusive upper end of a range. `id` holds the first `prefix_size`
 // bytes of a record id; the rest are zero, which is how a bound compares.

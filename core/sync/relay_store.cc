@@ -1,6 +1,7 @@
 #include "core/sync/relay_store.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/sync/constants.h"
@@ -133,12 +134,9 @@ Result<std::vector<NegItem>> RelayStore::Scope(const std::set<envelope::Recipien
     select.Reset();
     WAYPOST_RETURN_IF_ERROR(select.BindAll(tag, now));
     WAYPOST_RETURN_IF_ERROR(select.ForEach([&](const store::Statement& row) {
-      NegItem item;
-      item.timestamp = static_cast<uint64_t>(row.ColumnInt64(0));
-      const Bytes id = row.ColumnBlob(1);
-      if (id.size() != item.id.size()) return;  // never written so; skip rather than fail
-      std::copy(id.begin(), id.end(), item.id.begin());
-      items.push_back(item);
+      const std::optional<NegItem> item = NegItemFrom(row.ColumnInt64(0), row.ColumnBlob(1));
+      if (!item) return;
+      items.push_back(*item);
       if (items.size() >= 2 * max_records) trim();
     }));
   }
@@ -153,16 +151,18 @@ Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids,
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement select,
       db_->Prepare("SELECT tag, expires_at, data FROM envelopes WHERE id = ?"));
+  auto in_scope = [&tags](const Bytes& stored) {
+    envelope::RecipientTag tag;
+    if (stored.size() != tag.size()) return false;
+    std::copy(stored.begin(), stored.end(), tag.begin());
+    return tags.count(tag) > 0;
+  };
   size_t total = 0;
   for (const Bytes& id : ids) {
     select.Reset();
     WAYPOST_RETURN_IF_ERROR(select.BindAll(id));
     WAYPOST_ASSIGN_OR_RETURN(const bool row, select.Step());
-    envelope::RecipientTag tag{};
-    const Bytes tag_bytes = row ? select.ColumnBlob(0) : Bytes();
-    if (tag_bytes.size() == tag.size()) std::copy(tag_bytes.begin(), tag_bytes.end(), tag.begin());
-    if (!row || select.ColumnInt64(1) <= now || tag_bytes.size() != tag.size() ||
-        tags.count(tag) == 0) {
+    if (!row || select.ColumnInt64(1) <= now || !in_scope(select.ColumnBlob(0))) {
       found.gone.push_back(id);
       continue;
     }

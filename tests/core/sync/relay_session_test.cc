@@ -382,6 +382,13 @@ class RelaySessionTest : public ::testing::Test {
   SyncClient NewClient(TestParty& party) {
     return SyncClient(relay_key_.public_key, party, random_);
   }
+  // Plays the handshake by hand against `relay` (at 0, 1 and 2 ms), so that
+  // `raw` can then send anything at all.
+  void Handshake(RelaySession& relay, RawInitiator& raw) {
+    ASSERT_OK(relay.OnStart(0));
+    ASSERT_OK(relay.OnReceive(raw.Message0(), 1));
+    ASSERT_OK(relay.OnReceive(raw.Message2(relay.TakeOutgoing()), 2));
+  }
   // Starts both ends and pumps until neither has more to say; both must stay
   // without error.
   void RunToEnd(Connection& client, Connection& relay) {
@@ -816,9 +823,7 @@ TEST_F(RelaySessionTest, MalformedClientMessageIsProtocolErrorAndStoresNothing) 
   {
     RelaySession relay = NewRelay();
     RawInitiator raw(random_);
-    ASSERT_OK(relay.OnStart(0));
-    ASSERT_OK(relay.OnReceive(raw.Message0(), 1));
-    ASSERT_OK(relay.OnReceive(raw.Message2(relay.TakeOutgoing()), 2));
+    ASSERT_NO_FATAL_FAILURE(Handshake(relay, raw));
     const Bytes not_protobuf{0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
     EXPECT_STATUS(relay.OnReceive(raw.AppMessage(5, not_protobuf, 512), 3),
                   Status::Code::kProtocol);
@@ -897,9 +902,7 @@ TEST_F(RelaySessionTest, BadTagLengthIsProtocolError) {
 TEST_F(RelaySessionTest, OversizedAnnouncedMessageIsAnError) {
   RelaySession relay = NewRelay();
   RawInitiator raw(random_);
-  ASSERT_OK(relay.OnStart(0));
-  ASSERT_OK(relay.OnReceive(raw.Message0(), 1));
-  ASSERT_OK(relay.OnReceive(raw.Message2(relay.TakeOutgoing()), 2));
+  ASSERT_NO_FATAL_FAILURE(Handshake(relay, raw));
   Bytes header;
   PutU32(header, static_cast<uint32_t>(kMaxAppMessage + 1));
   header.resize(kMaxChunkPlaintext, 0);
@@ -913,9 +916,7 @@ TEST_F(RelaySessionTest, RandomFramesAfterHandshakeAreErrors) {
   for (uint64_t seed = 0; seed < 30; ++seed) {
     RelaySession relay = NewRelay();
     RawInitiator raw(random_);
-    ASSERT_OK(relay.OnStart(0));
-    ASSERT_OK(relay.OnReceive(raw.Message0(), 1));
-    ASSERT_OK(relay.OnReceive(raw.Message2(relay.TakeOutgoing()), 2));
+    ASSERT_NO_FATAL_FAILURE(Handshake(relay, raw));
     SeededRandom g(seed);
     Bytes body(1 + seed * 61);
     g.Fill(body);
