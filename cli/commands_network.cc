@@ -1,6 +1,7 @@
 // The network commands: sync (a client of relays) and relay (a server). The
 // sync round itself is core/node/sync_round.h; this parses and prints.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "core/store/database.h"
 #include "core/store/home.h"
 #include "core/sync/relay_address.h"
+#include "core/sync/relay_peering.h"
 #include "core/sync/relay_service.h"
 
 namespace waypost::cli {
@@ -91,6 +93,8 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
 struct RelayOptions {
   std::string listen = "127.0.0.1:7447";
   std::string kdf = "moderate";
+  std::vector<std::string> peers;
+  std::string socks5;
 };
 
 // A relay's first start creates its store: its static key must persist,
@@ -109,11 +113,29 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
   // memory security would cost it half its throughput (store::Database).
   store::Database::SetMemorySecurity(false);
   WAYPOST_ASSIGN_OR_RETURN(HostPort listen, ParseHostPort(o.listen));
+  std::vector<sync::RelayAddress> peers;
+  std::set<Bytes> peer_keys;
+  for (const std::string& text : o.peers) {
+    WAYPOST_ASSIGN_OR_RETURN(sync::RelayAddress peer, sync::ParseRelayAddress(text));
+    peer_keys.insert(peer.public_key);
+    peers.push_back(std::move(peer));
+  }
+  ServeOptions extra;
+  if (!o.socks5.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(extra.dial.socks5, ParseHostPort(o.socks5));
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, OpenOrCreateRelay(ctx, o));
   WAYPOST_ASSIGN_OR_RETURN(
       std::unique_ptr<sync::RelayService> service, node->ServeRelay([&ctx](const Status& purge) {
         ctx.Note("waypost: warning: purging expired envelopes: " + purge.message());
       }));
+  if (peer_keys.count(service->identity().public_key) > 0) {
+    return Status::InvalidArgument("--peer names this relay itself");
+  }
+  service->SetPeerKeys(std::move(peer_keys));
+  auto log = [&ctx](const std::string& line) { ctx.Note(line); };
+  sync::RelayPeering peering(*service, std::move(peers), {}, log);
+  if (!o.peers.empty()) extra.outbound = &peering;
   const sync::RelayService& relay = *service;
   return ctx.network().Serve(
       listen.host, listen.port, [&] { return service->NewSession(); },
@@ -122,7 +144,7 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
         ctx.Out(sync::FormatRelayAddress(address) + "\n");
         ctx.Note("Relay listening; stop with Ctrl-C.");
       },
-      [&ctx](const std::string& line) { ctx.Note(line); });
+      log, extra);
 }
 
 }  // namespace
@@ -139,6 +161,9 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
   auto relay = std::make_shared<RelayOptions>();
   CLI::App* r = app.add_subcommand("relay", "Serve as a relay until SIGINT or SIGTERM");
   r->add_option("--listen", relay->listen, "HOST:PORT to listen on")->capture_default_str();
+  r->add_option("--peer", relay->peers,
+                "A relay to keep in step with (repeatable); it must list this one too");
+  r->add_option("--socks5", relay->socks5, "Reach peers through a SOCKS5 proxy (e.g. Tor)");
   r->add_option("--kdf", relay->kdf, "Passphrase hardening when the relay store is created")
       ->capture_default_str();
   r->callback(

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/dialer.h"
+#include "core/outbound.h"
 #include "core/status.h"
 #include "net/address.h"
 #include "net/server.h"
@@ -22,16 +23,24 @@ struct DialOptions {
   std::optional<HostPort> socks5;  // reach relays through this SOCKS5 proxy
 };
 
+// What a server dials while it serves (a relay's peers, docs/protocol.md §2.5).
+struct ServeOptions {
+  Outbound* outbound = nullptr;  // borrowed; null: nothing
+  DialOptions dial;
+};
+
 class Network {
  public:
   virtual ~Network() = default;
 
   virtual std::unique_ptr<Dialer> NewDialer(const DialOptions& options) = 0;
   // Listens on host:port, tells `listening` the bound port, then serves a
-  // Connection from `factory` per peer until SIGINT or SIGTERM; `log` gets
-  // one line per connection that ends in an error.
+  // Connection from `factory` per peer, and dials what `extra.outbound`
+  // asks for, until SIGINT or SIGTERM; `log` gets one line per connection
+  // that ends in an error.
   virtual Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
-                       const std::function<void(uint16_t port)>& listening, NetLog log) = 0;
+                       const std::function<void(uint16_t port)>& listening, NetLog log,
+                       const ServeOptions& extra) = 0;
 };
 
 class TcpNetwork final : public Network {
@@ -39,7 +48,8 @@ class TcpNetwork final : public Network {
   explicit TcpNetwork(const Clock& clock) : clock_(clock) {}
   std::unique_ptr<Dialer> NewDialer(const DialOptions& options) override;
   Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
-               const std::function<void(uint16_t port)>& listening, NetLog log) override;
+               const std::function<void(uint16_t port)>& listening, NetLog log,
+               const ServeOptions& extra) override;
 
  private:
   const Clock& clock_;

@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 
 #include "net/address.h"
+#include "net/internal/dial.h"
 #include "net/internal/pump.h"
 #include "net/socks5.h"
 
@@ -57,10 +58,14 @@ asio::awaitable<Status> Socks5Connect(tcp::socket& socket, const std::string& ho
   co_return socks5::ParseConnectReply(reply);
 }
 
-// Resolve, connect, maybe tunnel, then pump. Everything before OnStart shares
-// one connect_timeout_ms budget.
-asio::awaitable<Status> DialAndPump(const std::string& host, uint16_t port, Connection& conn,
-                                    const Clock& clock, const ClientOptions& opts) {
+// GCC 12 misreports this coroutine's frame deallocation as
+// -Wmismatched-new-delete once the frame holds the DialControl bookkeeping:
+// Asio allocates and frees the frame with its own matching operators.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+asio::awaitable<Status> Dial(const std::string& host, uint16_t port, Connection& conn,
+                             const Clock& clock, const ClientOptions& opts,
+                             net_internal::DialControl* control) {
   auto executor = co_await asio::this_coro::executor;
   const std::string target = FormatHostPort(host, port);
   const bool via_proxy = opts.socks5.has_value();
@@ -80,6 +85,10 @@ asio::awaitable<Status> DialAndPump(const std::string& host, uint16_t port, Conn
     resolver.cancel();
     socket.close(ignored);
   });
+  net_internal::DialControl no_control;
+  if (control == nullptr) control = &no_control;
+  control->socket = &socket;
+  control->resolver = &resolver;
 
   asio::error_code ec;
   auto endpoints = co_await resolver.async_resolve(dial_host, std::to_string(dial_port),
@@ -87,6 +96,7 @@ asio::awaitable<Status> DialAndPump(const std::string& host, uint16_t port, Conn
                                                    asio::redirect_error(kAwait, ec));
   if (!ec) co_await asio::async_connect(socket, endpoints, asio::redirect_error(kAwait, ec));
   if (watchdog.fired()) co_return Status::Timeout(dial_failure + timed_out);
+  if (control->aborted) co_return Status::Unavailable(dial_failure + ": shutting down");
   if (ec) co_return Status::Unavailable(dial_failure + ": " + ec.message());
 
   if (via_proxy) {
@@ -101,11 +111,36 @@ asio::awaitable<Status> DialAndPump(const std::string& host, uint16_t port, Conn
   watchdog.Disarm();
   socket.set_option(tcp::no_delay(true), ec);
 
+  control->socket = nullptr;
+  control->resolver = nullptr;
+  if (control->aborted) co_return Status::Unavailable(dial_failure + ": shutting down");
   net_internal::Pump pump(std::move(socket), conn, clock, {opts.idle_timeout_ms, target});
-  co_return co_await pump.Run();
+  control->pump = &pump;
+  Status result = co_await pump.Run();
+  control->pump = nullptr;
+  co_return result;
 }
+#pragma GCC diagnostic pop
 
 }  // namespace
+
+namespace net_internal {
+
+void DialControl::Abort() {
+  aborted = true;
+  asio::error_code ignored;
+  if (resolver != nullptr) resolver->cancel();
+  if (socket != nullptr) socket->close(ignored);
+  if (pump != nullptr) pump->Abort();
+}
+
+asio::awaitable<Status> DialAndPump(const std::string& host, uint16_t port, Connection& conn,
+                                    const Clock& clock, const ClientOptions& opts,
+                                    DialControl* control) {
+  return Dial(host, port, conn, clock, opts, control);
+}
+
+}  // namespace net_internal
 
 Status RunClient(const std::string& host, uint16_t port, Connection& conn, const Clock& clock,
                  ClientOptions opts) {
@@ -115,7 +150,7 @@ Status RunClient(const std::string& host, uint16_t port, Connection& conn, const
         Status::InvalidArgument("cannot connect to " + FormatHostPort(host, port) + ": port 0");
   } else {
     asio::io_context io;
-    asio::co_spawn(io, DialAndPump(host, port, conn, clock, opts),
+    asio::co_spawn(io, net_internal::DialAndPump(host, port, conn, clock, opts),
                    [&result](std::exception_ptr error, Status status) {
                      result = error ? Status::Internal("unexpected exception in the client")
                                     : std::move(status);

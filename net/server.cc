@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -12,8 +13,10 @@
 #include <cstdio>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "net/address.h"
+#include "net/internal/dial.h"
 #include "net/internal/pump.h"
 
 namespace waypost {
@@ -39,16 +42,27 @@ struct Session {
   Pump pump;
 };
 
+// One connection the Outbound asked for. The Connection lives here, not in
+// the coroutine, so Shutdown() can reach `control` while it runs.
+struct OutboundDial {
+  explicit OutboundDial(Outbound::Dial d) : dial(std::move(d)) {}
+  Outbound::Dial dial;
+  net_internal::DialControl control;
+};
+
 }  // namespace
 
 void LogToStderr(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
 struct Server::Impl {
   Impl(ConnectionFactory f, const Clock& c, ServerOptions o)
-      : factory(std::move(f)), clock(c), opts(std::move(o)), acceptor(io) {}
+      : factory(std::move(f)), clock(c), opts(std::move(o)), acceptor(io), tick_timer(io) {}
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<Session> session);
+  asio::awaitable<void> DialOne(std::shared_ptr<OutboundDial> dial);
+  // Asks the Outbound what to dial now, and arms the timer for its next call.
+  void Tick();
   void StartSession(tcp::socket socket);
   void Shutdown();
   void Log(const std::string& line) const {
@@ -63,7 +77,9 @@ struct Server::Impl {
   ServerOptions opts;
   tcp::acceptor acceptor;
   std::optional<asio::signal_set> signals;
+  asio::steady_timer tick_timer;
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
+  std::unordered_map<OutboundDial*, std::shared_ptr<OutboundDial>> dials;
   uint64_t next_id = 1;
   uint16_t port = 0;
   bool stopping = false;
@@ -123,6 +139,41 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Session> session) {
     Log("waypost: connection #" + std::to_string(session->id) + " closed: " + why.ToString());
   }
   sessions.erase(session->id);
+  Tick();  // what it stored may be news for the peers
+}
+
+void Server::Impl::Tick() {
+  if (stopping || opts.outbound == nullptr) return;
+  std::vector<Outbound::Dial> wanted;
+  const int64_t now = clock.MonotonicMs();
+  const std::optional<int64_t> next = opts.outbound->Tick(now, wanted);
+  for (Outbound::Dial& d : wanted) {
+    auto dial = std::make_shared<OutboundDial>(std::move(d));
+    dials.emplace(dial.get(), dial);
+    asio::co_spawn(io, DialOne(std::move(dial)), [](std::exception_ptr) {});
+  }
+  tick_timer.cancel();
+  if (!next) return;
+  tick_timer.expires_after(std::chrono::milliseconds(std::max<int64_t>(*next - now, 0)));
+  tick_timer.async_wait([this](const asio::error_code& ec) {
+    if (!ec) Tick();
+  });
+}
+
+asio::awaitable<void> Server::Impl::DialOne(std::shared_ptr<OutboundDial> dial) {
+  Connection& conn = *dial->dial.conn;
+  Status why;
+  try {
+    why = co_await net_internal::DialAndPump(dial->dial.host, dial->dial.port, conn, clock,
+                                             opts.dial, &dial->control);
+  } catch (...) {
+    why = Status::Internal("unexpected exception while dialing");
+  }
+  dial->control = {};  // it pointed into the finished dial
+  conn.OnClosed(why);
+  opts.outbound->Finished(conn, why, clock.MonotonicMs());
+  dials.erase(dial.get());
+  Tick();
 }
 
 void Server::Impl::Shutdown() {
@@ -131,7 +182,9 @@ void Server::Impl::Shutdown() {
   asio::error_code ignored;
   acceptor.close(ignored);
   if (signals) signals->cancel(ignored);
+  tick_timer.cancel();
   for (auto& [id, session] : sessions) session->pump.Abort();
+  for (auto& [key, dial] : dials) dial->control.Abort();
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -175,6 +228,7 @@ Status Server::Run() {
     });
   }
   asio::co_spawn(m.io, m.AcceptLoop(), [](std::exception_ptr) {});
+  asio::post(m.io, [&m] { m.Tick(); });
   Status result;
   try {
     m.io.run();

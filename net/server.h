@@ -12,7 +12,9 @@
 
 #include "core/clock.h"
 #include "core/connection.h"
+#include "core/outbound.h"
 #include "core/status.h"
+#include "net/client.h"
 
 namespace waypost {
 
@@ -32,6 +34,10 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 30000;  // no bytes either way this long -> Timeout; <= 0 disables
   bool handle_signals = true;       // SIGINT/SIGTERM stop Run()
   NetLog log = LogToStderr;         // connection errors; empty = silent
+  // Connections this server dials on its own schedule (a relay's peers),
+  // pumped on the same thread; borrowed, must outlive Run(). Null: none.
+  Outbound* outbound = nullptr;
+  ClientOptions dial{};  // how `outbound` connections are dialed
 };
 
 class Server {

@@ -27,7 +27,7 @@ std::unique_ptr<Connection> RelayService::NewSession() {
     const Status purged = store_.PurgeExpired(now);
     if (!purged.ok() && warn_) warn_(purged);
   }
-  return std::make_unique<RelaySession>(store_, identity_, clock_, random_);
+  return std::make_unique<RelaySession>(store_, identity_, clock_, random_, &peer_keys_);
 }
 
 }  // namespace waypost::sync

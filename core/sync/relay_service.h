@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <memory>
+#include <set>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/connection.h"
@@ -35,11 +37,17 @@ class RelayService {
   // Creates the envelopes table if missing and drops what has expired. Call
   // once before serving.
   Status Start();
+  // The static public keys of the relays this one peers with: sessions that
+  // prove one of them may reconcile every envelope (docs/protocol.md §2.5).
+  // Call before serving.
+  void SetPeerKeys(std::set<Bytes> keys) { peer_keys_ = std::move(keys); }
   // The session for one accepted connection; first purges, if one is due.
   std::unique_ptr<Connection> NewSession();
 
   const noise::KeyPair& identity() const { return identity_; }
   RelayStore& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+  Random& random() { return random_; }
 
  private:
   RelayStore store_;
@@ -47,6 +55,7 @@ class RelayService {
   const Clock& clock_;
   Random& random_;
   Warn warn_;
+  std::set<Bytes> peer_keys_;
   UnixTime last_purge_ = 0;
 };
 

@@ -12,8 +12,11 @@
 namespace waypost::sync {
 
 RelaySession::RelaySession(RelayStore& store, const noise::KeyPair& relay_static,
-                           const Clock& clock, Random& random)
-    : store_(&store), clock_(&clock), channel_(SecureChannel::Responder(relay_static, random)) {}
+                           const Clock& clock, Random& random, const std::set<Bytes>* peer_keys)
+    : store_(&store),
+      clock_(&clock),
+      channel_(SecureChannel::Responder(relay_static, random)),
+      peer_keys_(peer_keys) {}
 
 Status RelaySession::Fail(Status why) {
   if (status_.ok()) status_ = std::move(why);
@@ -106,26 +109,40 @@ Status RelaySession::HandleUpload(const pb::Upload& upload, pb::RelayMessage& re
   return Status::Ok();
 }
 
+Status RelaySession::SetScope(const pb::Reconcile& first) {
+  if (first.everything()) {
+    if (first.tags_size() != 0) return Status::Protocol("reconcile names tags and everything");
+    // Every envelope, with its tag and expiry, only to a relay we peer with.
+    if (peer_keys_ == nullptr || peer_keys_->count(channel_.remote_static()) == 0) {
+      return Status::Protocol("a client that is not a peer asked for every envelope");
+    }
+    scope_ = RelayStore::View::Everything();
+    return Status::Ok();
+  }
+  if (first.tags_size() == 0) return Status::Protocol("first reconcile names no tags");
+  if (static_cast<size_t>(first.tags_size()) > kMaxTags) {
+    return Status::LimitExceeded("reconcile names too many tags");
+  }
+  for (const std::string& tag : first.tags()) {
+    if (tag.size() != envelope::kTagSize) return Status::Protocol("reconcile has a bad tag");
+    envelope::RecipientTag t;
+    std::copy(tag.begin(), tag.end(), t.begin());
+    scope_.tags.insert(t);
+  }
+  return Status::Ok();
+}
+
 Status RelaySession::HandleReconcile(const pb::Reconcile& reconcile, pb::RelayMessage& reply) {
   if (!reconciler_) {
-    if (reconcile.tags_size() == 0) return Status::Protocol("first reconcile names no tags");
-    if (static_cast<size_t>(reconcile.tags_size()) > kMaxTags) {
-      return Status::LimitExceeded("reconcile names too many tags");
-    }
-    for (const std::string& tag : reconcile.tags()) {
-      if (tag.size() != envelope::kTagSize) return Status::Protocol("reconcile has a bad tag");
-      envelope::RecipientTag t;
-      std::copy(tag.begin(), tag.end(), t.begin());
-      scope_tags_.insert(t);
-    }
+    WAYPOST_RETURN_IF_ERROR(SetScope(reconcile));
     WAYPOST_ASSIGN_OR_RETURN(std::vector<NegItem> items,
-                             store_->Scope(scope_tags_, clock_->Now(), kMaxScopeRecords));
+                             store_->Scope(scope_, clock_->Now(), kMaxScopeRecords));
     WAYPOST_ASSIGN_OR_RETURN(NegStorage storage, NegStorage::Create(std::move(items)));
     WAYPOST_ASSIGN_OR_RETURN(NegentropyServer server,
                              NegentropyServer::Create(std::move(storage), kMaxReconcileFrame));
     reconciler_.emplace(std::move(server));
-  } else if (reconcile.tags_size() != 0) {
-    return Status::Protocol("only the first reconcile may name tags");
+  } else if (reconcile.tags_size() != 0 || reconcile.everything()) {
+    return Status::Protocol("only the first reconcile may name its scope");
   }
   // The client says how big each answer may be; it raises this as rounds
   // succeed (docs/protocol.md §2.4).
@@ -150,7 +167,7 @@ Status RelaySession::HandleFetch(const pb::Fetch& fetch, pb::RelayMessage& reply
     ids.emplace_back(id.begin(), id.end());
   }
   WAYPOST_ASSIGN_OR_RETURN(RelayStore::Found found,
-                           store_->Get(ids, scope_tags_, clock_->Now(), kMaxFetchReplyBytes));
+                           store_->Get(ids, scope_, clock_->Now(), kMaxFetchReplyBytes));
   pb::FetchReply* out = reply.mutable_fetch();
   for (const Bytes& e : found.envelopes) out->add_envelopes(e.data(), e.size());
   for (const Bytes& id : found.gone) out->add_gone(id.data(), id.size());

@@ -13,7 +13,9 @@
 // Upload is committed to disk before its answer is sent, so an answer the
 // client reads is a promise that survives a crash. The first Reconcile names
 // the recipient tags the session may see; Fetch serves only envelopes under
-// them.
+// them. A relay it peers with (docs/protocol.md §2.5) proves its own static
+// key in the handshake and may ask for every envelope instead; anyone else
+// asking that is cut off.
 //
 // Deadlines: the handshake must finish within 10 s of OnStart, and each next
 // client message must arrive within 30 s of the previous answer, else
@@ -54,8 +56,10 @@ class RelaySession final : public Connection {
  public:
   // `relay_static` is the relay's long-term key pair (copied). `clock`
   // supplies Unix time for expiry checks; deadlines use the ms passed in.
+  // `peer_keys`: the static public keys of the relays this one peers with
+  // (borrowed; must outlive the session); null for none.
   RelaySession(RelayStore& store, const noise::KeyPair& relay_static, const Clock& clock,
-               Random& random);
+               Random& random, const std::set<Bytes>* peer_keys = nullptr);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -89,8 +93,11 @@ class RelaySession final : public Connection {
   size_t messages_ = 0;
   bool done_ = false;
   Status status_;
-  // The tags the first Reconcile named, and the reconciliation over them.
-  std::set<envelope::RecipientTag> scope_tags_;
+  Status SetScope(const pb::Reconcile& first);
+
+  const std::set<Bytes>* peer_keys_;
+  // What the first Reconcile named, and the reconciliation over it.
+  RelayStore::View scope_;
   std::optional<NegentropyServer> reconciler_;
   uint32_t accepted_ = 0;
   uint32_t rejected_ = 0;

@@ -113,11 +113,11 @@ Result<RelayStore::BatchResult> RelayStore::PutBatch(const std::vector<ByteView>
     result.verdicts.push_back(Verdict::kRefused);
   }
   WAYPOST_RETURN_IF_ERROR(transaction.Commit());
+  stored_count_ += result.accepted;
   return result;
 }
 
-Result<std::vector<NegItem>> RelayStore::Scope(const std::set<envelope::RecipientTag>& tags,
-                                               UnixTime now, size_t max_records) {
+Result<std::vector<NegItem>> RelayStore::Scope(const View& view, UnixTime now, size_t max_records) {
   std::vector<NegItem> items;
   // Keeps the `max_records` expiring last; trims only now and then, so the
   // vector never holds more than twice that.
@@ -127,35 +127,44 @@ Result<std::vector<NegItem>> RelayStore::Scope(const std::set<envelope::Recipien
                      items.end(), [](const NegItem& a, const NegItem& b) { return b < a; });
     items.resize(max_records);
   };
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement select,
-      db_->Prepare("SELECT expires_at, id FROM envelopes WHERE tag = ? AND expires_at > ?"));
-  for (const envelope::RecipientTag& tag : tags) {
-    select.Reset();
-    WAYPOST_RETURN_IF_ERROR(select.BindAll(tag, now));
-    WAYPOST_RETURN_IF_ERROR(select.ForEach([&](const store::Statement& row) {
+  auto collect = [&](store::Statement& select) {
+    return select.ForEach([&](const store::Statement& row) {
       const std::optional<NegItem> item = NegItemFrom(row.ColumnInt64(0), row.ColumnBlob(1));
       if (!item) return;
       items.push_back(*item);
       if (items.size() >= 2 * max_records) trim();
-    }));
+    });
+  };
+  if (view.everything) {
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement select,
+        db_->Query("SELECT expires_at, id FROM envelopes WHERE expires_at > ?", now));
+    WAYPOST_RETURN_IF_ERROR(collect(select));
+  } else {
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement select,
+        db_->Prepare("SELECT expires_at, id FROM envelopes WHERE tag = ? AND expires_at > ?"));
+    for (const envelope::RecipientTag& tag : view.tags) {
+      select.Reset();
+      WAYPOST_RETURN_IF_ERROR(select.BindAll(tag, now));
+      WAYPOST_RETURN_IF_ERROR(collect(select));
+    }
   }
   trim();
   return items;
 }
 
-Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids,
-                                          const std::set<envelope::RecipientTag>& tags,
+Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids, const View& view,
                                           UnixTime now, size_t max_bytes) {
   Found found;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement select,
       db_->Prepare("SELECT tag, expires_at, data FROM envelopes WHERE id = ?"));
-  auto in_scope = [&tags](const Bytes& stored) {
+  auto in_scope = [&view](const Bytes& stored) {
     envelope::RecipientTag tag;
     if (stored.size() != tag.size()) return false;
     std::copy(stored.begin(), stored.end(), tag.begin());
-    return tags.count(tag) > 0;
+    return view.Contains(tag);
   };
   size_t total = 0;
   for (const Bytes& id : ids) {

@@ -23,7 +23,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.h"
@@ -47,6 +49,24 @@ class RelayStore {
   static constexpr uint64_t kDefaultTagQuota = uint64_t{16} << 20;
   // Bytes of envelopes the whole store may hold.
   static constexpr uint64_t kDefaultStoreQuota = uint64_t{4} << 30;
+
+  // Which envelopes a session may see: those under the tags a client named,
+  // or, for a relay it peers with, all of them (docs/protocol.md §2.5).
+  struct View {
+    View() = default;
+    View(std::initializer_list<envelope::RecipientTag> tags) : tags(tags) {}
+    View(std::set<envelope::RecipientTag> tags) : tags(std::move(tags)) {}  // NOLINT: implicit
+    static View Everything() {
+      View view;
+      view.everything = true;
+      return view;
+    }
+    bool Contains(const envelope::RecipientTag& tag) const {
+      return everything || tags.count(tag) > 0;
+    }
+    std::set<envelope::RecipientTag> tags;
+    bool everything = false;
+  };
 
   explicit RelayStore(store::Database& db) : db_(&db) {}
   RelayStore(store::Database& db, Quotas quotas) : db_(&db), quotas_(quotas) {}
@@ -79,21 +99,24 @@ class RelayStore {
   Result<BatchResult> PutBatch(const std::vector<ByteView>& envelopes, UnixTime now);
 
   // The reconciliation records (expiry, content id) of the unexpired
-  // envelopes whose tag is in `tags`. When there are more than
-  // `max_records`, those expiring last are kept. Duplicate tags count once.
-  Result<std::vector<NegItem>> Scope(const std::set<envelope::RecipientTag>& tags, UnixTime now,
-                                     size_t max_records);
+  // envelopes in `view`. When there are more than `max_records`, those
+  // expiring last are kept.
+  Result<std::vector<NegItem>> Scope(const View& view, UnixTime now, size_t max_records);
 
-  // Envelopes by content id, for a client whose scope is `tags`.
+  // Envelopes by content id, for a session that sees `view`.
   struct Found {
     std::vector<Bytes> envelopes;  // in the order asked
-    std::vector<Bytes> gone;       // ids not held, expired, or outside `tags`
+    std::vector<Bytes> gone;       // ids not held, expired, or outside `view`
   };
   // Walks `ids` in order. Stops before the envelope that would take the
   // total past `max_bytes` (never before the first); ids after that are in
   // neither list.
-  Result<Found> Get(const std::vector<Bytes>& ids, const std::set<envelope::RecipientTag>& tags,
-                    UnixTime now, size_t max_bytes);
+  Result<Found> Get(const std::vector<Bytes>& ids, const View& view, UnixTime now,
+                    size_t max_bytes);
+
+  // Envelopes newly stored since this RelayStore was made (by any session):
+  // a relay's peering notices new arrivals by it.
+  uint64_t stored_count() const { return stored_count_; }
 
   // Envelope bytes held under `tag` (tag_usage); X'00' counts them all.
   Result<int64_t> UsedBytes(ByteView tag);
@@ -108,6 +131,7 @@ class RelayStore {
   Status AddUsage(ByteView tag, int64_t bytes);
 
   store::Database* db_;
+  uint64_t stored_count_ = 0;
   Quotas quotas_{kDefaultTagQuota, kDefaultStoreQuota};
 };
 

@@ -7,10 +7,12 @@
 
 namespace waypost::sync {
 
-SecureChannel SecureChannel::Initiator(ByteView expected_responder_public_key, Random& random) {
+SecureChannel SecureChannel::Initiator(ByteView expected_responder_public_key, Random& random,
+                                       const noise::KeyPair* local_static) {
   SecureChannel channel(/*initiator=*/true, random);
   channel.expected_remote_.assign(expected_responder_public_key.begin(),
                                   expected_responder_public_key.end());
+  if (local_static != nullptr) channel.local_static_ = local_static->Clone();
   return channel;
 }
 
@@ -51,12 +53,13 @@ Status SecureChannel::Start() {
     if (expected_remote_.size() != kDhPublicSize) {
       return Fail(Status::InvalidArgument("a relay public key is 32 bytes"));
     }
-    // A fresh static per connection: relays cannot link a client's visits.
-    config.local_static = noise::KeyPair::Generate(*random_);
+    // A fresh static per connection, unless a relay dials as itself.
+    config.local_static =
+        local_static_ ? std::move(*local_static_) : noise::KeyPair::Generate(*random_);
   } else {
-    config.local_static = std::move(local_static_);
-    local_static_.reset();
+    config.local_static = std::move(*local_static_);
   }
+  local_static_.reset();
   auto handshake = noise::HandshakeState::Create(std::move(config));
   if (!handshake.ok()) return Fail(handshake.status());
   handshake_.emplace(std::move(handshake).value());
@@ -123,6 +126,7 @@ Status SecureChannel::FinishHandshake() {
     send_ = std::move(ciphers->second);
     receive_ = std::move(ciphers->first);
   }
+  if (handshake_->RemoteStatic()) remote_static_ = *handshake_->RemoteStatic();
   handshake_.reset();
   established_ = true;
   return Status::Ok();

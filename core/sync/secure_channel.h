@@ -37,8 +37,12 @@ namespace waypost::sync {
 class SecureChannel {
  public:
   // `random` must outlive the channel. The expected key must be 32 bytes;
-  // otherwise Start() fails with InvalidArgument.
-  static SecureChannel Initiator(ByteView expected_responder_public_key, Random& random);
+  // otherwise Start() fails with InvalidArgument. A client proves a fresh
+  // static key per connection, so relays cannot link its visits; a relay
+  // dialing its peer passes `local_static` (copied), its own identity, which
+  // the peer checks against the keys it peers with (docs/protocol.md §2.5).
+  static SecureChannel Initiator(ByteView expected_responder_public_key, Random& random,
+                                 const noise::KeyPair* local_static = nullptr);
   // Copies `local_static` (the relay's long-term identity).
   static SecureChannel Responder(const noise::KeyPair& local_static, Random& random);
 
@@ -54,6 +58,9 @@ class SecureChannel {
   Bytes TakeOutput();
 
   bool established() const { return established_; }
+  // The static public key the peer proved in the handshake; empty before
+  // established().
+  const Bytes& remote_static() const { return remote_static_; }
   const Status& status() const { return status_; }
 
   // Queues one application message (at most kMaxAppMessage bytes, else
@@ -89,6 +96,7 @@ class SecureChannel {
   Random* random_;
   std::optional<noise::KeyPair> local_static_;
   Bytes expected_remote_;  // initiator only
+  Bytes remote_static_;
   std::optional<noise::HandshakeState> handshake_;
   noise::CipherState send_;
   noise::CipherState receive_;

@@ -24,8 +24,8 @@ NegId IdOf(ByteView envelope_bytes) {
 }  // namespace
 
 SyncClient::SyncClient(ByteView relay_public_key, SyncParty& party, Random& random,
-                       int64_t deadline_ms)
-    : channel_(SecureChannel::Initiator(relay_public_key, random)),
+                       int64_t deadline_ms, const noise::KeyPair* local_static)
+    : channel_(SecureChannel::Initiator(relay_public_key, random, local_static)),
       party_(&party),
       deadline_ms_(deadline_ms) {}
 
@@ -94,13 +94,17 @@ Status SyncClient::Advance() {
           return Status::Ok();
         }
         WAYPOST_ASSIGN_OR_RETURN(SyncParty::Scope scope, party_->FetchScope());
-        if (scope.tags.empty()) {
+        if (scope.tags.empty() && !scope.everything) {
           WAYPOST_RETURN_IF_ERROR(party_->FetchDone());
           phase_ = Phase::kUploadAgain;
           continue;
         }
         if (scope.tags.size() > kMaxTags) return Status::LimitExceeded("too many recipient tags");
+        if (scope.everything && !scope.tags.empty()) {
+          return Status::Internal("a scope is tags or everything, not both");
+        }
         tags_ = std::move(scope.tags);
+        everything_ = scope.everything;
         WAYPOST_ASSIGN_OR_RETURN(NegStorage held, NegStorage::Create(std::move(scope.held)));
         WAYPOST_ASSIGN_OR_RETURN(NegentropyClient reconciler,
                                  NegentropyClient::Create(std::move(held), frame_limit_));
@@ -112,11 +116,21 @@ Status SyncClient::Advance() {
       }
       case Phase::kReconcile:
       case Phase::kFetch:
+      case Phase::kUploadFound:
         // Fetch what is known to be missing before asking for more, so each
         // round trip on a fragile link moves envelopes, not only ids.
         if (!need_.empty()) {
           phase_ = Phase::kFetch;
           return SendFetch();
+        }
+        if (upload_found_) {
+          bool sent = false;
+          WAYPOST_RETURN_IF_ERROR(SendUpload(&sent));
+          if (sent) {
+            phase_ = Phase::kUploadFound;
+            return Status::Ok();
+          }
+          upload_found_ = false;
         }
         if (next_reconcile_) {
           phase_ = Phase::kReconcile;
@@ -149,6 +163,7 @@ Status SyncClient::SendReconcile() {
   pb::Reconcile* reconcile = message.mutable_reconcile();
   if (reconcile_rounds_ == 0) {
     for (const auto& tag : tags_) reconcile->add_tags(tag.data(), tag.size());
+    if (everything_) reconcile->set_everything(true);
   }
   reconcile->set_frame_limit(static_cast<uint32_t>(frame_limit_));
   reconcile->set_negentropy(next_reconcile_->data(), next_reconcile_->size());
@@ -174,6 +189,7 @@ Status SyncClient::HandleAnswer(ByteView bytes) {
   }
   switch (phase_) {
     case Phase::kUpload:
+    case Phase::kUploadFound:
     case Phase::kUploadAgain:
       return HandleUploadResult(answer);
     case Phase::kReconcile:
@@ -229,6 +245,7 @@ Status SyncClient::HandleReconcileReply(const pb::RelayMessage& answer) {
       std::optional<Bytes> next,
       reconciler_->Reconcile(AsBytes(answer.reconcile().negentropy()), &have, &need));
   need_.insert(need_.end(), need.begin(), need.end());
+  if (!have.empty() && party_->RelayLacks(have)) upload_found_ = true;
   ++reconcile_rounds_;
   // A relay that keeps reconciliation going without end gets no more rounds;
   // what it named is still fetched.

@@ -9,6 +9,8 @@
 //   3. fetch:     as reconciliation names envelopes the party lacks, Fetch
 //                 batches of them; each batch goes to the party, which takes
 //                 it in and commits before the next is asked for;
+//      (uploads the reconciliation found, for a party that asks for that,
+//      go up between rounds too);
 //   4. upload the rest in batches, with what taking in queued (receipts, a
 //      welcome), each batch's verdicts committed before the next leaves; a
 //      FULL verdict ends uploading for the session. Then close.
@@ -67,8 +69,20 @@ class SyncParty {
   struct Scope {
     std::vector<envelope::RecipientTag> tags;  // at most kMaxTags
     std::vector<NegItem> held;                 // (expiry, content id) already taken in or rejected
+    // Every envelope the relay holds, instead of `tags`: a relay syncing
+    // with a relay it peers with (docs/protocol.md §2.5).
+    bool everything = false;
   };
   virtual Result<Scope> FetchScope() = 0;
+  // Reconciliation found these in `held` and not at the relay. A node's
+  // uploads follow its outbox, so it ignores them (false); a relay peering
+  // with another queues them for NextUploads and returns true: they then go
+  // up between reconciliation rounds, so that a link which drops every few
+  // kilobytes still moves them.
+  virtual bool RelayLacks(const std::vector<NegId>& ids) {
+    (void)ids;
+    return false;
+  }
   // One fetched batch; every envelope is one that was asked for.
   virtual Status Fetched(std::vector<Bytes> batch) = 0;
   // Reconciliation ended and all it found was fetched.
@@ -77,9 +91,11 @@ class SyncParty {
 
 class SyncClient final : public Connection {
  public:
-  // `relay_public_key`: 32 bytes, from the relay address.
+  // `relay_public_key`: 32 bytes, from the relay address. `local_static`:
+  // null for a node, which proves a fresh key per connection; a relay
+  // dialing a peer passes its own identity (copied).
   SyncClient(ByteView relay_public_key, SyncParty& party, Random& random,
-             int64_t deadline_ms = kClientDeadlineMs);
+             int64_t deadline_ms = kClientDeadlineMs, const noise::KeyPair* local_static = nullptr);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -110,7 +126,7 @@ class SyncClient final : public Connection {
   static constexpr size_t kFirstFetchCount = 4;
 
  private:
-  enum class Phase { kHandshake, kUpload, kReconcile, kFetch, kUploadAgain, kDone };
+  enum class Phase { kHandshake, kUpload, kReconcile, kFetch, kUploadFound, kUploadAgain, kDone };
 
   Status Fail(Status why);
   // Sends the next message for the current phase, moving on through the
@@ -139,11 +155,13 @@ class SyncClient final : public Connection {
   size_t upload_bytes_ = kFirstUploadBytes;
 
   std::vector<envelope::RecipientTag> tags_;
+  bool everything_ = false;
   std::optional<NegentropyClient> reconciler_;
   std::optional<Bytes> next_reconcile_;  // nullopt once reconciliation is done
   size_t frame_limit_ = kMinReconcileFrame;
   int reconcile_rounds_ = 0;
   std::deque<NegId> need_;
+  bool upload_found_ = false;  // the party has uploads that reconciliation found
   std::vector<NegId> in_flight_fetch_;
   size_t fetch_count_ = kFirstFetchCount;
 

@@ -20,7 +20,8 @@ class MemoryNetwork final : public cli::Network {
     return std::make_unique<Forward>(dialer_);
   }
   Status Serve(const std::string& host, uint16_t port, ConnectionFactory /*factory*/,
-               const std::function<void(uint16_t)>& /*listening*/, NetLog /*log*/) override {
+               const std::function<void(uint16_t)>& /*listening*/, NetLog /*log*/,
+               const cli::ServeOptions& /*extra*/) override {
     return Status::Unavailable("cannot listen on " + sync::FormatHostPort(host, port) +
                                ": the test network has no sockets");
   }

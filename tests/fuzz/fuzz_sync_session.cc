@@ -55,13 +55,7 @@ void CheckAnswer(const pb::ClientMessage& message, const std::vector<Bytes>& ans
       break;
     case pb::ClientMessage::kFetch: {
       if (!answer.has_fetch()) Die("a fetch got an answer of another kind");
-      std::set<sync::NegId> asked;
-      for (const std::string& id : message.fetch().ids()) {
-        sync::NegId n;
-        if (id.size() != n.size()) Die("the relay accepted a bad id");
-        std::copy(id.begin(), id.end(), n.begin());
-        asked.insert(n);
-      }
+      const std::set<sync::NegId> asked = fuzz::AskedIds(message.fetch());
       for (const std::string& e : answer.fetch().envelopes()) {
         if (asked.count(fuzz::IdOf(AsBytes(e))) == 0) Die("the relay sent what was not asked for");
         auto header = envelope::ParseHeader(AsBytes(e));

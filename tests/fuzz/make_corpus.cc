@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,8 @@
 #include "core/sync/frame.h"
 #include "core/sync/negentropy.h"
 #include "core/sync/relay_address.h"
+#include "core/sync/relay_peering.h"
+#include "core/sync/relay_service.h"
 #include "proto/waypost.pb.h"
 #include "tests/fuzz/negentropy_fuzz_util.h"
 #include "tests/fuzz/sync_fuzz_util.h"
@@ -545,6 +548,60 @@ void SyncClientSeeds(const fs::path& root) {
   dir.Add("relay-empty-answer", JoinMessages({Bytes{}}));
 }
 
+// fuzz_relay_peer: a real peering session between a relay holding two
+// envelopes of its own (dialing, PeerKey()) and the target's relay
+// (answering, RelayKey(), which lists PeerKey() as a peer). The dialing
+// relay's messages seed the answering side (first byte 0), the answers seed
+// the dialing side (first byte 1).
+void RelayPeerSeeds(const fs::path& root) {
+  CorpusDir dir(root, "fuzz_relay_peer");
+  RelayFixture answering;
+  RelayFixture dialing(
+      {MakeEnvelope(kOtherTag, kNow + kDay, 501), MakeEnvelope(kUploadTag, kNow + 2 * kDay, 502)});
+  SeededRandom random(3002);
+  const FakeClock clock(kNow);
+  const std::set<Bytes> peers = {PeerKey().public_key};
+  sync::RelayService service(dialing.database(), PeerKey(), clock, random);
+  sync::RelayPeering peering(service, {{RelayKey().public_key, "peer.test", 7447}}, {}, nullptr);
+  std::vector<Outbound::Dial> dials;
+  (void)peering.Tick(0, dials);
+  Connection& conn = *dials.at(0).conn;
+  sync::SecureChannel front = sync::SecureChannel::Responder(RelayKey(), random);
+  SessionDriver back(answering.store(), clock, random, &PeerKey(), &peers);
+  back.Connect(0);
+  if (!front.Start().ok() || !conn.OnStart(0).ok()) Die("start");
+  if (!front.Feed(conn.TakeOutgoing()).ok()) Die("message 0");
+  if (!conn.OnReceive(front.TakeOutput(), 0).ok()) Die("message 1");
+  if (!front.Feed(conn.TakeOutgoing()).ok()) Die("message 2");
+  std::vector<Bytes> messages, answers;
+  for (int64_t now = 1; !conn.IsDone() && now < 2000; ++now) {
+    std::optional<Bytes> message = front.NextMessage();
+    if (!message) break;
+    messages.push_back(*message);
+    std::vector<Bytes> answer;
+    if (!back.Exchange(*message, now, &answer).ok() || answer.size() != 1) {
+      Die("the relay failed on a peer's message");
+    }
+    answers.push_back(answer[0]);
+    if (!front.Send(answer[0]).ok()) Die("send");
+    if (!conn.OnReceive(front.TakeOutput(), now).ok()) Die("the peering session failed");
+    if (!front.Feed(conn.TakeOutgoing()).ok()) Die("feed");
+  }
+  if (!conn.IsDone()) Die("the recorded peering did not finish");
+  std::printf("  recorded peering: %zu messages\n", messages.size());
+  auto tagged = [](uint8_t side, const Bytes& body) {
+    Bytes out{side};
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+  };
+  dir.Add("peer-messages", tagged(0, JoinMessages(messages)));
+  dir.Add("peer-answers", tagged(1, JoinMessages(answers)));
+  dir.Add("peer-first-message", tagged(0, JoinMessages({messages.at(0)})));
+  dir.Add("peer-first-answer", tagged(1, JoinMessages({answers.at(0)})));
+  conn.OnClosed(Status::Ok());
+  peering.Finished(conn, Status::Ok(), 2000);
+}
+
 }  // namespace
 }  // namespace waypost::fuzz
 
@@ -564,5 +621,6 @@ int main(int argc, char** argv) {
   NegentropySeeds(root);
   SyncSessionSeeds(root);
   SyncClientSeeds(root);
+  RelayPeerSeeds(root);
   return 0;
 }

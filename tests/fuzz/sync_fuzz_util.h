@@ -163,6 +163,27 @@ inline const noise::KeyPair& RelayKey() {
   return *key;
 }
 
+// The ids a Fetch the relay accepted asked for; a bad one is a finding.
+inline std::set<sync::NegId> AskedIds(const pb::Fetch& fetch) {
+  std::set<sync::NegId> asked;
+  for (const std::string& id : fetch.ids()) {
+    sync::NegId n;
+    if (id.size() != n.size()) Die("the relay accepted a bad id");
+    std::copy(id.begin(), id.end(), n.begin());
+    asked.insert(n);
+  }
+  return asked;
+}
+
+// Another relay's long-term key: the peer in the relay-to-relay target.
+inline const noise::KeyPair& PeerKey() {
+  static const noise::KeyPair* key = [] {
+    SeededRandom random(0xbee5);
+    return new noise::KeyPair(noise::KeyPair::Generate(random));
+  }();
+  return *key;
+}
+
 // ---------------------------------------------------------------- the relay store
 
 // A relay store in a fresh SQLCipher database under a private temporary
@@ -201,6 +222,7 @@ class RelayFixture {
   RelayFixture& operator=(const RelayFixture&) = delete;
 
   sync::RelayStore& store() { return *store_; }
+  store::Database& database() { return *db_; }
   const std::vector<Bytes>& seeds() const { return seeds_; }
 
   // Back to exactly the seeds, after a session that stored something.
@@ -231,9 +253,13 @@ class RelayFixture {
 // application message and returns what the relay answered.
 class SessionDriver {
  public:
-  SessionDriver(sync::RelayStore& store, const Clock& clock, Random& random)
-      : session_(store, RelayKey(), clock, random),
-        client_(sync::SecureChannel::Initiator(RelayKey().public_key, random)) {}
+  // `client_static`: the key the initiator proves (null: a fresh one, as a
+  // node's); `peer_keys`: the relays the session treats as peers.
+  SessionDriver(sync::RelayStore& store, const Clock& clock, Random& random,
+                const noise::KeyPair* client_static = nullptr,
+                const std::set<Bytes>* peer_keys = nullptr)
+      : session_(store, RelayKey(), clock, random, peer_keys),
+        client_(sync::SecureChannel::Initiator(RelayKey().public_key, random, client_static)) {}
 
   // The handshake, which must succeed: nothing hostile has happened yet.
   void Connect(int64_t now_ms) {

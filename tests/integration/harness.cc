@@ -2,10 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -85,26 +84,41 @@ RunResult IntegrationTest::WpIn(const std::string& home, const std::vector<std::
   return WpRaw(full, extra, std::chrono::seconds(30), input);
 }
 
-void IntegrationTest::StartRelay(const std::string& home, const std::string& listen) {
-  relay_.Stop();
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string IntegrationTest::LaunchRelay(Process& process, const std::string& home,
+                                         const std::string& listen,
+                                         const std::vector<std::string>& extra) {
+  process.Stop();
   std::string error;
   const EnvChanges env = {
       {"WAYPOST_PASSPHRASE", kPassphrase},
       {"WAYPOST_HOME", std::nullopt},
       {"NO_COLOR", "1"},
   };
-  ASSERT_TRUE(relay_.Start({WAYPOST_BINARY, "--home", home, "relay", "--listen", listen, "--kdf",
-                            "interactive"},
-                           env, dir_.File("relay.err"), &error))
-      << error;
-  std::optional<std::string> line = relay_.ReadLine(std::chrono::seconds(15));
-  if (!line) {
-    std::ifstream err(dir_.File("relay.err"));
-    std::ostringstream s;
-    s << err.rdbuf();
-    FAIL() << "the relay printed no address; stderr:\n" << s.str();
+  std::vector<std::string> argv = {WAYPOST_BINARY, "--home", home,    "relay",
+                                   "--listen",     listen,   "--kdf", "interactive"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const std::string err_file = home + ".err";
+  if (!process.Start(argv, env, err_file, &error)) {
+    ADD_FAILURE() << error;
+    return "";
   }
-  relay_address_ = *line;
+  std::optional<std::string> line = process.ReadLine(std::chrono::seconds(15));
+  if (!line || line->rfind("wpr1:", 0) != 0) {
+    ADD_FAILURE() << "the relay printed no address; stderr:\n" << ReadText(err_file);
+    return "";
+  }
+  return *line;
+}
+
+void IntegrationTest::StartRelay(const std::string& home, const std::string& listen) {
+  relay_address_ = LaunchRelay(relay_, home, listen);
   ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
   const size_t colon = relay_address_.rfind(':');
   ASSERT_NE(colon, std::string::npos);

@@ -18,8 +18,7 @@ namespace waypost::testing {
 inline constexpr const char* kPassphrase = "integration test passphrase";
 
 // Asserts a waypost run exited 0, printing everything it said otherwise.
-#define WP_ASSERT_OK(run) \
-  ASSERT_EQ((run).exit_code, 0) << "waypost failed: " << (run).Describe()
+#define WP_ASSERT_OK(run) ASSERT_EQ((run).exit_code, 0) << "waypost failed: " << (run).Describe()
 
 // A listening TCP socket on 127.0.0.1 with a free port (written to *port);
 // the caller closes the returned fd. -1 on failure.
@@ -27,6 +26,9 @@ int ListenOnLoopback(int* port);
 
 // Every regular file under `root`, recursively: relative path -> raw bytes.
 std::map<std::string, std::string> SnapshotFiles(const std::string& root);
+
+// The whole of a file, or "" if it cannot be read.
+std::string ReadText(const std::string& path);
 
 // Files under `root` whose raw bytes contain `needle`.
 std::vector<std::string> FilesContaining(const std::string& root, const std::string& needle);
@@ -57,6 +59,11 @@ class IntegrationTest : public ::testing::Test {
   // address line. Sets relay_address_ and relay_port_. Fails the test (fatal)
   // if no address arrives within 15 s.
   void StartRelay(const std::string& home, const std::string& listen = "127.0.0.1:0");
+  // Starts `waypost --home <home> relay --listen <listen> <extra>...` in
+  // `process` and returns the address it prints first; "" (with a test
+  // failure) if none arrives within 15 s. Its stderr goes to <home>.err.
+  std::string LaunchRelay(Process& process, const std::string& home, const std::string& listen,
+                          const std::vector<std::string>& extra = {});
   // SIGTERM to the relay; asserts it stopped cleanly.
   void StopRelay();
 

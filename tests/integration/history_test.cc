@@ -25,13 +25,6 @@ constexpr char kMessage[] = "history marker: a message nobody may keep";
 // is written and searched.
 constexpr char kControl[] = "history control: typed as an argument";
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class HistoryTest : public IntegrationTest {
  protected:
   // A `waypost --home HOME ARGS` line as a person types it.
@@ -108,7 +101,7 @@ TEST_F(HistoryTest, TextTypedAtThePromptsIsInNoFileNotEvenTheHistory) {
 
   // The history holds the commands, the control among them, and none of
   // what was typed at the prompts.
-  const std::string kept = Read(history);
+  const std::string kept = ReadText(history);
   EXPECT_NE(kept.find("invite --for Amira"), std::string::npos) << "no history written";
   EXPECT_EQ(FilesContaining(dir(), kControl), std::vector<std::string>{"bash_history"});
   for (const std::string& secret : {code, std::string(kNote), std::string(kMessage)}) {

@@ -1,0 +1,185 @@
+#include "core/sync/relay_peering.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <utility>
+
+#include "core/sync/constants.h"
+#include "core/sync/sync_client.h"
+
+namespace waypost::sync {
+namespace {
+
+// The dialing relay's side of a peering session, over its own store: its
+// scope is every unexpired envelope it holds; what the peer has and it lacks
+// is stored as it arrives; what reconciliation finds the peer lacks goes up.
+class StoreParty final : public SyncParty {
+ public:
+  StoreParty(RelayStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
+    while (!lacking_.empty()) {
+      std::vector<Bytes> ids;
+      while (!lacking_.empty() && ids.size() < max_count) {
+        ids.emplace_back(lacking_.front().begin(), lacking_.front().end());
+        lacking_.pop_front();
+      }
+      WAYPOST_ASSIGN_OR_RETURN(
+          RelayStore::Found found,
+          store_.Get(ids, RelayStore::View::Everything(), clock_.Now(), max_bytes));
+      // Ids past the byte limit are in neither list: they wait for the next batch.
+      for (size_t i = ids.size(); i-- > found.envelopes.size() + found.gone.size();) {
+        NegId id;
+        std::copy(ids[i].begin(), ids[i].end(), id.begin());
+        lacking_.push_front(id);
+      }
+      if (!found.envelopes.empty()) return std::move(found.envelopes);
+    }
+    return std::vector<Bytes>{};
+  }
+
+  Status Uploaded(const std::vector<Bytes>& batch,
+                  const std::vector<UploadVerdict>& verdicts) override {
+    (void)batch;
+    for (const UploadVerdict v : verdicts) ++(v == UploadVerdict::kStored ? sent_ : not_taken_);
+    return Status::Ok();
+  }
+
+  Result<Scope> FetchScope() override {
+    Scope scope;
+    scope.everything = true;
+    WAYPOST_ASSIGN_OR_RETURN(
+        scope.held, store_.Scope(RelayStore::View::Everything(), clock_.Now(), kMaxScopeRecords));
+    return scope;
+  }
+
+  bool RelayLacks(const std::vector<NegId>& ids) override {
+    lacking_.insert(lacking_.end(), ids.begin(), ids.end());
+    return true;
+  }
+
+  Status Fetched(std::vector<Bytes> batch) override {
+    std::vector<ByteView> views(batch.begin(), batch.end());
+    WAYPOST_ASSIGN_OR_RETURN(const RelayStore::BatchResult result,
+                             store_.PutBatch(views, clock_.Now()));
+    stored_ += result.accepted;
+    not_taken_ += result.rejected + result.full;
+    return Status::Ok();
+  }
+
+  Status FetchDone() override { return Status::Ok(); }
+
+  uint64_t stored() const { return stored_; }  // new here, fetched from the peer
+  uint64_t sent() const { return sent_; }      // new there, uploaded to the peer
+  uint64_t not_taken() const { return not_taken_; }
+
+ private:
+  RelayStore& store_;
+  const Clock& clock_;
+  std::deque<NegId> lacking_;
+  uint64_t stored_ = 0;
+  uint64_t sent_ = 0;
+  uint64_t not_taken_ = 0;
+};
+
+}  // namespace
+
+// One peering session: the party and the client that drives it, as one
+// Connection for net/ to pump.
+class RelayPeering::Session final : public Connection {
+ public:
+  Session(RelayService& service, const RelayAddress& peer, Random& random, const Clock& clock)
+      : party_(service.store(), clock),
+        client_(peer.public_key, party_, random, kClientDeadlineMs, &service.identity()) {}
+
+  Status OnStart(int64_t now_ms) override { return client_.OnStart(now_ms); }
+  Status OnReceive(ByteView bytes, int64_t now_ms) override {
+    return client_.OnReceive(bytes, now_ms);
+  }
+  Bytes TakeOutgoing() override { return client_.TakeOutgoing(); }
+  bool IsDone() const override { return client_.IsDone(); }
+  std::optional<int64_t> Deadline() const override { return client_.Deadline(); }
+  Status OnTimeout(int64_t now_ms) override { return client_.OnTimeout(now_ms); }
+  void OnClosed(const Status& why) override { client_.OnClosed(why); }
+
+  const StoreParty& party() const { return party_; }
+  const SyncClient& client() const { return client_; }
+
+ private:
+  StoreParty party_;
+  SyncClient client_;
+};
+
+RelayPeering::RelayPeering(RelayService& service, std::vector<RelayAddress> peers, Options options,
+                           Log log)
+    : service_(service), options_(options), log_(std::move(log)) {
+  for (RelayAddress& address : peers) {
+    Peer peer;
+    peer.label = FormatHostPort(address.host, address.port);
+    peer.address = std::move(address);
+    peer.retry_ms = options_.first_retry_ms;
+    peers_.push_back(std::move(peer));
+  }
+}
+
+int64_t RelayPeering::NextStart(const Peer& peer) const {
+  int64_t next = peer.due_ms;
+  if (service_.store().stored_count() != peer.known_stored) {
+    next = std::min(next, peer.started_ms + options_.settle_ms);
+  }
+  return next;
+}
+
+std::optional<int64_t> RelayPeering::Tick(int64_t now_ms, std::vector<Dial>& dials) {
+  std::optional<int64_t> wake;
+  for (Peer& peer : peers_) {
+    if (peer.busy != nullptr) continue;
+    if (NextStart(peer) <= now_ms) {
+      auto session =
+          std::make_unique<Session>(service_, peer.address, service_.random(), service_.clock());
+      peer.busy = session.get();
+      peer.started_ms = now_ms;
+      peer.known_stored = service_.store().stored_count();
+      dials.push_back(Dial{peer.address.host, peer.address.port, std::move(session)});
+      continue;
+    }
+    const int64_t next = NextStart(peer);
+    wake = wake ? std::min(*wake, next) : next;
+  }
+  return wake;
+}
+
+void RelayPeering::Finished(Connection& conn, const Status& why, int64_t now_ms) {
+  auto it = std::find_if(peers_.begin(), peers_.end(),
+                         [&conn](const Peer& p) { return p.busy == &conn; });
+  if (it == peers_.end()) return;
+  Peer& peer = *it;
+  const auto& session = static_cast<const Session&>(conn);
+  peer.busy = nullptr;
+  // What this session stored is not news for this peer, which sent it.
+  peer.known_stored += session.party().stored();
+  const bool moved = session.party().stored() > 0 || session.party().sent() > 0;
+  if (why.ok()) {
+    ++peer.completed;
+    peer.due_ms = now_ms + options_.interval_ms;
+    peer.retry_ms = options_.first_retry_ms;
+  } else {
+    peer.due_ms = now_ms + peer.retry_ms;
+    peer.retry_ms = std::min(peer.retry_ms * 2, options_.interval_ms);
+  }
+  if (!log_ || (why.ok() && !moved)) return;
+  std::string line = "waypost: peer " + peer.label + ": fetched " +
+                     std::to_string(session.party().stored()) + ", sent " +
+                     std::to_string(session.party().sent());
+  if (!why.ok()) line += "; failed: " + why.ToString() + " (will retry)";
+  log_(line);
+}
+
+std::vector<uint64_t> RelayPeering::completed() const {
+  std::vector<uint64_t> counts;
+  for (const Peer& peer : peers_) counts.push_back(peer.completed);
+  return counts;
+}
+
+}  // namespace waypost::sync
