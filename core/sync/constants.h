@@ -28,7 +28,9 @@ inline constexpr size_t kMaxChunkPlaintext = kNoiseMaxMessage - kNoiseTagSize;
 // next multiple of 2^(k - kPaddingSteps) where 2^k <= size < 2^(k+1), i.e.
 // one of 8 steps per power of two, so padding adds less than an eighth.
 inline constexpr size_t kAppLengthSize = 4;
-inline constexpr size_t kMinPaddedSize = 512;
+// 256: every message of a session that moves one check-in (a reconcile
+// round, a fetch, a one-envelope upload or reply) shows as the same size.
+inline constexpr size_t kMinPaddedSize = 256;
 inline constexpr unsigned kPaddingSteps = 3;
 inline constexpr size_t kMaxAppMessage = size_t{8} << 20;  // 8 MiB of protobuf bytes
 // Both sides rekey a direction's cipher after this many messages in it.

@@ -121,7 +121,7 @@ class SyncClient final : public Connection {
   int round_trips() const { return round_trips_; }
 
   // First batch sizes; each answered batch doubles them up to the maximum.
-  static constexpr size_t kFirstUploadBytes = 480;  // 4 check-ins in one 512-byte message
+  static constexpr size_t kFirstUploadBytes = 480;  // 4 check-ins in one 512-byte bucket
   static constexpr size_t kMaxUploadBytes = size_t{256} << 10;
   static constexpr size_t kFirstFetchCount = 4;
 

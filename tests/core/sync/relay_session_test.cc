@@ -1224,8 +1224,8 @@ class CutSession {
     for (const Bytes& e : party.fetched) {
       EXPECT_TRUE(std::find(on_relay.begin(), on_relay.end(), e) != on_relay.end());
     }
-    // docs/protocol.md §2.4: 1,258 bytes move the first batch of four.
-    if (budget >= 1258) {
+    // docs/protocol.md §2.4: 1,002 bytes move the first batch of four.
+    if (budget >= 1002) {
       EXPECT_GE(party.verdicts.size(), 4u);
     } else {
       EXPECT_TRUE(party.verdicts.empty());
@@ -1274,7 +1274,7 @@ TEST_F(RelaySessionTest, CutMidSessionKeepsWhatWasAnsweredAndTheNextSessionFinis
   uint64_t total = 0;
   ASSERT_NO_FATAL_FAILURE(cut.Run(size_t{1} << 30, rng_, &total));
   ASSERT_GT(total, 4'000u);
-  std::vector<size_t> budgets = {0, 1, 34, 100, 198, 700, 1257, 1258, 1800, 2500};
+  std::vector<size_t> budgets = {0, 1, 34, 100, 198, 700, 1001, 1002, 1800, 2500};
   for (size_t k = 1; k < 16; ++k) budgets.push_back(static_cast<size_t>(total * k / 16));
   budgets.push_back(static_cast<size_t>(total - 1));
   for (const size_t budget : budgets) {

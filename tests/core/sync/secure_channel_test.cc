@@ -80,16 +80,18 @@ TEST(SecureChannelTest, HandshakeThenMessagesBothWays) {
 }
 
 TEST(SecureChannelTest, PadsToUniformSizes) {
-  EXPECT_EQ(SecureChannel::PaddedSize(0), 512u);
+  EXPECT_EQ(SecureChannel::PaddedSize(0), kMinPaddedSize);
+  EXPECT_EQ(SecureChannel::PaddedSize(252), 256u);
+  EXPECT_EQ(SecureChannel::PaddedSize(253), 288u);  // 256 + 256/8
+  EXPECT_EQ(SecureChannel::PaddedSize(284), 288u);
+  EXPECT_EQ(SecureChannel::PaddedSize(285), 320u);
   EXPECT_EQ(SecureChannel::PaddedSize(508), 512u);
   EXPECT_EQ(SecureChannel::PaddedSize(509), 576u);  // 512 + 512/8
-  EXPECT_EQ(SecureChannel::PaddedSize(572), 576u);
-  EXPECT_EQ(SecureChannel::PaddedSize(573), 640u);
   EXPECT_EQ(SecureChannel::PaddedSize(1020), 1024u);
   EXPECT_EQ(SecureChannel::PaddedSize(1021), 1152u);  // 1024 + 1024/8
   EXPECT_EQ(SecureChannel::PaddedSize(kMaxAppMessage), kMaxAppMessage + kMaxAppMessage / 8);
-  // Never more than an eighth over what it carries, above the 512 floor.
-  for (size_t length = 509; length < 300'000; length = length * 9 / 8 + 7) {
+  // Never more than an eighth over what it carries, above the 256 floor.
+  for (size_t length = 253; length < 300'000; length = length * 9 / 8 + 7) {
     const size_t padded = SecureChannel::PaddedSize(length);
     EXPECT_GE(padded, length + kAppLengthSize);
     EXPECT_LE(padded * 8, (length + kAppLengthSize) * 9) << length;
@@ -98,9 +100,9 @@ TEST(SecureChannelTest, PadsToUniformSizes) {
   ASSERT_OK(p.Handshake());
   ASSERT_OK(p.client_.Send(Bytes(3, 1)));
   const size_t small = p.client_.TakeOutput().size();
-  ASSERT_OK(p.client_.Send(Bytes(400, 1)));
+  ASSERT_OK(p.client_.Send(Bytes(250, 1)));
   EXPECT_EQ(p.client_.TakeOutput().size(), small);
-  EXPECT_EQ(small, kFrameHeaderSize + 512 + kNoiseTagSize);
+  EXPECT_EQ(small, kFrameHeaderSize + kMinPaddedSize + kNoiseTagSize);
 }
 
 TEST(SecureChannelTest, PinningRejectsAnotherRelayKey) {
@@ -133,7 +135,7 @@ TEST(SecureChannelTest, FlippedBitInHandshakeIsAuthFailed) {
 }
 
 TEST(SecureChannelTest, FlippedBitInTransportFrameIsAuthFailed) {
-  for (size_t position : {size_t{2}, size_t{100}, size_t{2 + 512 + 15}}) {
+  for (size_t position : {size_t{2}, size_t{100}, size_t{2 + kMinPaddedSize + 15}}) {
     ChannelPair p(4);
     ASSERT_OK(p.Handshake());
     ASSERT_OK(p.client_.Send(Bytes(10, 7)));
@@ -189,7 +191,7 @@ TEST_F(RawPeerTest, OversizedAnnouncementIsProtocolError) {
 
 TEST_F(RawPeerTest, NonZeroPaddingIsProtocolError) {
   Bytes body{1, 2, 3};
-  Bytes wire = raw_.AppMessage(2, body, 512);  // announces 2: byte 3 is "padding"
+  Bytes wire = raw_.AppMessage(2, body, kMinPaddedSize);  // announces 2: byte 3 is "padding"
   EXPECT_EQ(relay_.Feed(wire).code(), Status::Code::kProtocol);
 }
 
@@ -203,7 +205,7 @@ TEST_F(RawPeerTest, ReassemblesAcrossTransportMessages) {
 // stays in step with us, and a peer that never rekeys falls out at 1025.
 TEST_F(RawPeerTest, FollowsPeerRekeyEvery1024Messages) {
   for (int i = 0; i < 1100; ++i) {
-    ASSERT_OK(relay_.Feed(raw_.AppMessage(1, Bytes{uint8_t(i)}, 512))) << i;
+    ASSERT_OK(relay_.Feed(raw_.AppMessage(1, Bytes{uint8_t(i)}, kMinPaddedSize))) << i;
     ASSERT_EQ(relay_.NextMessage(), Bytes{uint8_t(i)});
   }
   EXPECT_EQ(relay_.transport_received(), 1100u);
