@@ -49,6 +49,12 @@ inline constexpr size_t kMaxFetchReplyBytes = size_t{1} << 20;
 // newest-expiring are left out and the next session finds them (quotas per
 // tag keep honest scopes far below it).
 inline constexpr size_t kMaxScopeRecords = 200'000;
+// Pages of one session's scope (the first included); a client reaches
+// records below the last page in its next session.
+inline constexpr int kMaxScopePages = 16;
+// Pages reach everything 20 full tags hold (16 MiB of 117-byte check-ins
+// each, RelayStore's quota), more than one recipient names.
+static_assert(uint64_t{kMaxScopePages} * kMaxScopeRecords >= 20 * ((uint64_t{16} << 20) / 117));
 // The Negentropy frame limit a client may ask for: replies stay this small,
 // so that a link which carries only a few kilobytes still gets answers.
 inline constexpr size_t kMinReconcileFrame = 2048;

@@ -65,6 +65,24 @@ inline std::optional<NegItem> NegItemFrom(int64_t timestamp, ByteView id) {
   return item;
 }
 
+// A record on the wire outside Negentropy (a page bound of a sync session,
+// docs/protocol.md §2.4): the timestamp as 8 bytes big-endian, then the id.
+inline constexpr size_t kNegItemWireSize = 8 + kNegIdSize;
+inline Bytes EncodeNegItem(const NegItem& item) {
+  Bytes out;
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(uint8_t(item.timestamp >> shift));
+  out.insert(out.end(), item.id.begin(), item.id.end());
+  return out;
+}
+// nullopt unless `bytes` is exactly kNegItemWireSize long.
+inline std::optional<NegItem> DecodeNegItem(ByteView bytes) {
+  if (bytes.size() != kNegItemWireSize) return std::nullopt;
+  NegItem item;
+  for (size_t i = 0; i < 8; ++i) item.timestamp = (item.timestamp << 8) | bytes[i];
+  std::copy(bytes.begin() + 8, bytes.end(), item.id.begin());
+  return item;
+}
+
 // The exclusive upper end of a range. `id` holds the first `prefix_size`
 // bytes of a record id; the rest are zero, which is how a bound compares.
 struct NegBound {

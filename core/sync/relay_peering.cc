@@ -54,6 +54,16 @@ class StoreParty final : public SyncParty {
     return scope;
   }
 
+  // Its held side is capped like the other relay's, so a later page reads
+  // its own records below the bound afresh.
+  Result<bool> HeldAtOrBelow(const NegItem& bound, std::vector<NegItem>* held) override {
+    WAYPOST_ASSIGN_OR_RETURN(
+        RelayStore::Page page,
+        store_.ScopePage(RelayStore::View::Everything(), clock_.Now(), kMaxScopeRecords, bound));
+    *held = std::move(page.items);
+    return true;
+  }
+
   bool RelayLacks(const std::vector<NegId>& ids) override {
     lacking_.insert(lacking_.end(), ids.begin(), ids.end());
     return true;

@@ -12,11 +12,13 @@
 namespace waypost::sync {
 
 RelaySession::RelaySession(RelayStore& store, const noise::KeyPair& relay_static,
-                           const Clock& clock, Random& random, const std::set<Bytes>* peer_keys)
+                           const Clock& clock, Random& random, const std::set<Bytes>* peer_keys,
+                           size_t page_records)
     : store_(&store),
       clock_(&clock),
       channel_(SecureChannel::Responder(relay_static, random)),
-      peer_keys_(peer_keys) {}
+      peer_keys_(peer_keys),
+      page_records_(page_records) {}
 
 Status RelaySession::Fail(Status why) {
   if (status_.ok()) status_ = std::move(why);
@@ -132,17 +134,34 @@ Status RelaySession::SetScope(const pb::Reconcile& first) {
   return Status::Ok();
 }
 
+Status RelaySession::StartPage(const pb::Reconcile& reconcile, pb::RelayMessage& reply) {
+  std::optional<NegItem> bound;
+  if (!reconcile.at_or_below().empty()) {
+    bound = DecodeNegItem(AsBytes(reconcile.at_or_below()));
+    if (!bound) return Status::Protocol("reconcile has a bad page bound");
+  }
+  if (++pages_ > kMaxScopePages) return Status::LimitExceeded("too many pages in one session");
+  WAYPOST_ASSIGN_OR_RETURN(RelayStore::Page page,
+                           store_->ScopePage(scope_, clock_->Now(), page_records_, bound));
+  WAYPOST_ASSIGN_OR_RETURN(NegStorage storage, NegStorage::Create(std::move(page.items)));
+  WAYPOST_ASSIGN_OR_RETURN(NegentropyServer server,
+                           NegentropyServer::Create(std::move(storage), kMaxReconcileFrame));
+  reconciler_.emplace(std::move(server));
+  if (page.cut) {
+    const Bytes cut = EncodeNegItem(*page.cut);
+    reply.mutable_reconcile()->set_cut_at(cut.data(), cut.size());
+  }
+  return Status::Ok();
+}
+
 Status RelaySession::HandleReconcile(const pb::Reconcile& reconcile, pb::RelayMessage& reply) {
   if (!reconciler_) {
     WAYPOST_RETURN_IF_ERROR(SetScope(reconcile));
-    WAYPOST_ASSIGN_OR_RETURN(std::vector<NegItem> items,
-                             store_->Scope(scope_, clock_->Now(), kMaxScopeRecords));
-    WAYPOST_ASSIGN_OR_RETURN(NegStorage storage, NegStorage::Create(std::move(items)));
-    WAYPOST_ASSIGN_OR_RETURN(NegentropyServer server,
-                             NegentropyServer::Create(std::move(storage), kMaxReconcileFrame));
-    reconciler_.emplace(std::move(server));
+    WAYPOST_RETURN_IF_ERROR(StartPage(reconcile, reply));
   } else if (reconcile.tags_size() != 0 || reconcile.everything()) {
     return Status::Protocol("only the first reconcile may name its scope");
+  } else if (!reconcile.at_or_below().empty()) {
+    WAYPOST_RETURN_IF_ERROR(StartPage(reconcile, reply));
   }
   // The client says how big each answer may be; it raises this as rounds
   // succeed (docs/protocol.md §2.4).

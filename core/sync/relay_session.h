@@ -39,6 +39,7 @@
 #include "core/connection.h"
 #include "core/noise/key_pair.h"
 #include "core/random.h"
+#include "core/sync/constants.h"
 #include "core/sync/negentropy.h"
 #include "core/sync/relay_store.h"
 #include "core/sync/secure_channel.h"
@@ -57,9 +58,11 @@ class RelaySession final : public Connection {
   // `relay_static` is the relay's long-term key pair (copied). `clock`
   // supplies Unix time for expiry checks; deadlines use the ms passed in.
   // `peer_keys`: the static public keys of the relays this one peers with
-  // (borrowed; must outlive the session); null for none.
+  // (borrowed; must outlive the session); null for none. `page_records`:
+  // the most records one page of the scope holds (tests make it small).
   RelaySession(RelayStore& store, const noise::KeyPair& relay_static, const Clock& clock,
-               Random& random, const std::set<Bytes>* peer_keys = nullptr);
+               Random& random, const std::set<Bytes>* peer_keys = nullptr,
+               size_t page_records = kMaxScopeRecords);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -94,11 +97,16 @@ class RelaySession final : public Connection {
   bool done_ = false;
   Status status_;
   Status SetScope(const pb::Reconcile& first);
+  // A new reconciliation over the scope's records at or below the message's
+  // bound (all of them without one); notes in `reply` where the relay cut.
+  Status StartPage(const pb::Reconcile& reconcile, pb::RelayMessage& reply);
 
   const std::set<Bytes>* peer_keys_;
   // What the first Reconcile named, and the reconciliation over it.
   RelayStore::View scope_;
   std::optional<NegentropyServer> reconciler_;
+  int pages_ = 0;
+  size_t page_records_;
   uint32_t accepted_ = 0;
   uint32_t rejected_ = 0;
   size_t uploaded_bytes_ = 0;  // offered for storing, against kMaxSessionUploadBytes

@@ -117,20 +117,24 @@ Result<RelayStore::BatchResult> RelayStore::PutBatch(const std::vector<ByteView>
   return result;
 }
 
-Result<std::vector<NegItem>> RelayStore::Scope(const View& view, UnixTime now, size_t max_records) {
-  std::vector<NegItem> items;
-  // Keeps the `max_records` expiring last; trims only now and then, so the
-  // vector never holds more than twice that.
+Result<RelayStore::Page> RelayStore::ScopePage(const View& view, UnixTime now, size_t max_records,
+                                               const std::optional<NegItem>& at_or_below) {
+  Page page;
+  std::vector<NegItem>& items = page.items;
+  // Keeps the `max_records` highest; trims only now and then, so the vector
+  // never holds more than twice that. After nth_element, the element at
+  // max_records is the highest of those left out.
   auto trim = [&] {
     if (items.size() <= max_records) return;
     std::nth_element(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(max_records),
                      items.end(), [](const NegItem& a, const NegItem& b) { return b < a; });
+    if (!page.cut || *page.cut < items[max_records]) page.cut = items[max_records];
     items.resize(max_records);
   };
   auto collect = [&](store::Statement& select) {
     return select.ForEach([&](const store::Statement& row) {
       const std::optional<NegItem> item = NegItemFrom(row.ColumnInt64(0), row.ColumnBlob(1));
-      if (!item) return;
+      if (!item || (at_or_below && *at_or_below < *item)) return;
       items.push_back(*item);
       if (items.size() >= 2 * max_records) trim();
     });
@@ -151,7 +155,7 @@ Result<std::vector<NegItem>> RelayStore::Scope(const View& view, UnixTime now, s
     }
   }
   trim();
-  return items;
+  return page;
 }
 
 Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids, const View& view,

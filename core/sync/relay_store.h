@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -99,9 +100,22 @@ class RelayStore {
   Result<BatchResult> PutBatch(const std::vector<ByteView>& envelopes, UnixTime now);
 
   // The reconciliation records (expiry, content id) of the unexpired
-  // envelopes in `view`. When there are more than `max_records`, those
-  // expiring last are kept.
-  Result<std::vector<NegItem>> Scope(const View& view, UnixTime now, size_t max_records);
+  // envelopes in `view`, only those at or below `at_or_below` when it is
+  // given. When there are more than `max_records`, the highest are kept and
+  // `cut` is the highest record left out: the next page is the records at
+  // or below it (docs/protocol.md §2.4, "Pages"), so paging reaches every
+  // record however many sort above it.
+  struct Page {
+    std::vector<NegItem> items;  // unsorted
+    std::optional<NegItem> cut;  // nullopt: nothing was left out
+  };
+  Result<Page> ScopePage(const View& view, UnixTime now, size_t max_records,
+                         const std::optional<NegItem>& at_or_below = std::nullopt);
+  // ScopePage's items alone: the first page.
+  Result<std::vector<NegItem>> Scope(const View& view, UnixTime now, size_t max_records) {
+    WAYPOST_ASSIGN_OR_RETURN(Page page, ScopePage(view, now, max_records));
+    return std::move(page.items);
+  }
 
   // Envelopes by content id, for a session that sees `view`.
   struct Found {

@@ -105,6 +105,9 @@ Status SyncClient::Advance() {
         }
         tags_ = std::move(scope.tags);
         everything_ = scope.everything;
+        held_ = scope.held;
+        pages_ = 1;
+        opening_page_ = true;
         WAYPOST_ASSIGN_OR_RETURN(NegStorage held, NegStorage::Create(std::move(scope.held)));
         WAYPOST_ASSIGN_OR_RETURN(NegentropyClient reconciler,
                                  NegentropyClient::Create(std::move(held), frame_limit_));
@@ -136,6 +139,13 @@ Status SyncClient::Advance() {
           phase_ = Phase::kReconcile;
           return SendReconcile();
         }
+        if (cut_ && pages_ < kMaxScopePages) {
+          const NegItem bound = *cut_;
+          cut_.reset();
+          WAYPOST_RETURN_IF_ERROR(StartPage(bound));
+          phase_ = Phase::kReconcile;
+          return SendReconcile();
+        }
         WAYPOST_RETURN_IF_ERROR(party_->FetchDone());
         phase_ = Phase::kUploadAgain;
         continue;
@@ -158,12 +168,37 @@ Status SyncClient::SendUpload(bool* sent) {
   return Send(message.SerializeAsString());
 }
 
+Status SyncClient::StartPage(const NegItem& bound) {
+  std::vector<NegItem> held;
+  WAYPOST_ASSIGN_OR_RETURN(const bool own, party_->HeldAtOrBelow(bound, &held));
+  if (!own) {
+    for (const NegItem& item : held_) {
+      if (!(bound < item)) held.push_back(item);
+    }
+  }
+  WAYPOST_ASSIGN_OR_RETURN(NegStorage storage, NegStorage::Create(std::move(held)));
+  WAYPOST_ASSIGN_OR_RETURN(NegentropyClient reconciler,
+                           NegentropyClient::Create(std::move(storage), frame_limit_));
+  reconciler_.emplace(std::move(reconciler));
+  WAYPOST_ASSIGN_OR_RETURN(Bytes first, reconciler_->Initiate());
+  next_reconcile_ = std::move(first);
+  page_bound_ = bound;
+  opening_page_ = true;
+  ++pages_;
+  return Status::Ok();
+}
+
 Status SyncClient::SendReconcile() {
   pb::ClientMessage message;
   pb::Reconcile* reconcile = message.mutable_reconcile();
   if (reconcile_rounds_ == 0) {
     for (const auto& tag : tags_) reconcile->add_tags(tag.data(), tag.size());
     if (everything_) reconcile->set_everything(true);
+  }
+  if (page_bound_) {
+    const Bytes bound = EncodeNegItem(*page_bound_);
+    reconcile->set_at_or_below(bound.data(), bound.size());
+    page_bound_.reset();
   }
   reconcile->set_frame_limit(static_cast<uint32_t>(frame_limit_));
   reconcile->set_negentropy(next_reconcile_->data(), next_reconcile_->size());
@@ -240,6 +275,11 @@ Status SyncClient::HandleUploadResult(const pb::RelayMessage& answer) {
 
 Status SyncClient::HandleReconcileReply(const pb::RelayMessage& answer) {
   if (!answer.has_reconcile()) return Status::Protocol("the relay did not answer a reconcile");
+  if (opening_page_ && !answer.reconcile().cut_at().empty()) {
+    cut_ = DecodeNegItem(AsBytes(answer.reconcile().cut_at()));
+    if (!cut_) return Status::Protocol("the relay named a bad page bound");
+  }
+  opening_page_ = false;
   std::vector<NegId> have, need;
   WAYPOST_ASSIGN_OR_RETURN(
       std::optional<Bytes> next,

@@ -6,6 +6,9 @@
 //                 relay; its verdicts go to the party, which commits them;
 //   2. reconcile: Negentropy V1 over the envelopes under the party's tags,
 //                 against the records the party already holds;
+//      When the relay had to cut the scope (more records than it reconciles
+//      at once), the client reconciles the next page, below the cut, once
+//      this one is done, up to kMaxScopePages per session;
 //   3. fetch:     as reconciliation names envelopes the party lacks, Fetch
 //                 batches of them; each batch goes to the party, which takes
 //                 it in and commits before the next is asked for;
@@ -74,6 +77,16 @@ class SyncParty {
     bool everything = false;
   };
   virtual Result<Scope> FetchScope() = 0;
+  // For a later page of a scope the relay cut (docs/protocol.md §2.4,
+  // "Pages"): sets *held to the held records at or below `bound` and
+  // returns true; false (the default) lets the client take them from the
+  // `held` FetchScope gave, which it keeps. A party whose `held` was itself
+  // cut (a relay's store) reads them afresh.
+  virtual Result<bool> HeldAtOrBelow(const NegItem& bound, std::vector<NegItem>* held) {
+    (void)bound;
+    (void)held;
+    return false;
+  }
   // Reconciliation found these in `held` and not at the relay. A node's
   // uploads follow its outbox, so it ignores them (false); a relay peering
   // with another queues them for NextUploads and returns true: they then go
@@ -134,6 +147,8 @@ class SyncClient final : public Connection {
   Status Advance();
   Status SendUpload(bool* sent);
   Status SendReconcile();
+  // Opens a reconciliation of the records at or below `bound`.
+  Status StartPage(const NegItem& bound);
   Status SendFetch();
   Status HandleAnswer(ByteView bytes);
   Status HandleUploadResult(const pb::RelayMessage& answer);
@@ -158,6 +173,11 @@ class SyncClient final : public Connection {
   bool everything_ = false;
   std::optional<NegentropyClient> reconciler_;
   std::optional<Bytes> next_reconcile_;  // nullopt once reconciliation is done
+  std::vector<NegItem> held_;            // the scope's held records, for later pages
+  std::optional<NegItem> page_bound_;    // goes with the next Reconcile
+  bool opening_page_ = false;            // the next reply opens a page: it may cut
+  std::optional<NegItem> cut_;           // where the relay cut the current page
+  int pages_ = 0;
   size_t frame_limit_ = kMinReconcileFrame;
   int reconcile_rounds_ = 0;
   std::deque<NegId> need_;

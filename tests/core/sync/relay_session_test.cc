@@ -378,7 +378,9 @@ class RelaySessionTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_OK(store_.EnsureSchema()); }
 
-  RelaySession NewRelay() { return RelaySession(store_, relay_key_, clock_, random_); }
+  RelaySession NewRelay() {
+    return RelaySession(store_, relay_key_, clock_, random_, nullptr, page_records_);
+  }
   SyncClient NewClient(TestParty& party) {
     return SyncClient(relay_key_.public_key, party, random_);
   }
@@ -453,6 +455,7 @@ class RelaySessionTest : public ::testing::Test {
   noise::KeyPair relay_key_ = noise::KeyPair::Generate(random_);
   test_util::TempDatabase temp_;
   RelayStore store_{temp_.db()};
+  size_t page_records_ = kMaxScopeRecords;
   Outcome last_;
 };
 
@@ -636,6 +639,53 @@ TEST_F(RelaySessionTest, CostFollowsTheDifference) {
   EXPECT_EQ(one_behind.fetched, std::vector<Bytes>{missing});
   EXPECT_EQ(last_.envelopes_sent, 1u);
   EXPECT_LT(last_.wire_bytes, 12'000u);
+}
+
+// A flooder cannot push a real check-in out of the scope by uploading more
+// records than a page holds, expiring after it, under the recipient's tags
+// (docs/protocol.md §2.4, "Pages"): the client reconciles page after page.
+TEST_F(RelaySessionTest, JunkThatOutnumbersAPageCannotHideACheckIn) {
+  page_records_ = 50;
+  const Bytes real = MakeEnvelope(Tag(0xA), kNow + kDay, 1);
+  ASSERT_OK(store_.PutBatch({ByteView(real)}, kNow));
+  std::vector<Bytes> junk = Envelopes(Tag(0xA), 130, 1000, kNow + 50 * kDay);
+  for (Bytes& e : Envelopes(Tag(0xB), 30, 2000, kNow + 50 * kDay)) junk.push_back(std::move(e));
+  ASSERT_OK(store_.PutBatch(std::vector<ByteView>(junk.begin(), junk.end()), kNow));
+
+  TestParty party({}, {Tag(0xA), Tag(0xB)});
+  ASSERT_NO_FATAL_FAILURE(Sync(party));
+  std::vector<Bytes> want = junk;
+  want.push_back(real);
+  EXPECT_EQ(Sorted(party.fetched), Sorted(want)) << "every page, each envelope once";
+
+  // Held now: the next session pages through and fetches nothing.
+  party.fetched.clear();
+  ASSERT_NO_FATAL_FAILURE(Sync(party));
+  EXPECT_TRUE(party.fetched.empty());
+  EXPECT_LT(last_.wire_bytes, 8'000u) << "four pages in step";
+}
+
+TEST_F(RelaySessionTest, PageBoundsAreCheckedAndPagesAreCapped) {
+  page_records_ = 1;
+  const std::vector<Bytes> held = Envelopes(Tag(0xA), 3, 10);
+  ASSERT_OK(store_.PutBatch(std::vector<ByteView>(held.begin(), held.end()), kNow));
+  RelaySession relay = NewRelay();
+  RawClient raw(relay, relay_key_.public_key, random_);
+  ASSERT_OK(raw.Connect(0));
+  pb::RelayMessage answer;
+  ASSERT_OK(raw.Send(ReconcileOf({Tag(0xA)}), 1, &answer));
+  ASSERT_EQ(answer.reconcile().cut_at().size(), kNegItemWireSize) << "three records, one a page";
+  pb::ClientMessage next = ReconcileOf({});
+  next.mutable_reconcile()->set_at_or_below(answer.reconcile().cut_at());
+  for (int page = 2; page <= kMaxScopePages; ++page) ASSERT_OK(raw.Send(next, page));
+  EXPECT_STATUS(raw.Send(next, 100), Status::Code::kLimitExceeded);
+
+  RelaySession other = NewRelay();
+  RawClient bad(other, relay_key_.public_key, random_);
+  ASSERT_OK(bad.Connect(0));
+  ASSERT_OK(bad.Send(ReconcileOf({Tag(0xA)}), 1));
+  next.mutable_reconcile()->set_at_or_below("short");
+  EXPECT_STATUS(bad.Send(next, 2), Status::Code::kProtocol);
 }
 
 TEST_F(RelaySessionTest, ClientWithNothingToDoSucceedsWithoutAMessage) {

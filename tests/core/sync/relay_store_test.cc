@@ -144,6 +144,39 @@ TEST_F(RelayStoreTest, ScopeOverMaxRecordsKeepsTheLatestExpiring) {
   EXPECT_EQ(Sorted(*scope), std::vector<NegItem>(items.end() - 2, items.end()));
 }
 
+// Pages: each the highest records at or below the last cut, so that
+// following the cuts reaches every record exactly once, even where many
+// share one expiry (expiries are whole days).
+TEST_F(RelayStoreTest, PagesFollowingTheCutsCoverEveryRecordOnce) {
+  std::vector<Bytes> all;
+  for (uint32_t i = 0; i < 40; ++i) {
+    all.push_back(MakeEnvelope(Tag(i % 3 ? 0xA : 0xB), kNow + kDay * (1 + i % 2), 300 + i));
+  }
+  ASSERT_OK(store_.PutBatch(std::vector<ByteView>(all.begin(), all.end()), kNow));
+  for (const size_t page_size : {size_t{1}, size_t{7}, size_t{20}, size_t{39}, size_t{40}}) {
+    std::vector<NegItem> seen;
+    std::optional<NegItem> bound;
+    int pages = 0;
+    do {
+      auto page = store_.ScopePage({Tag(0xA), Tag(0xB)}, kNow, page_size, bound);
+      ASSERT_OK(page);
+      ASSERT_LE(page->items.size(), page_size);
+      for (const NegItem& item : page->items) {
+        if (bound) {
+          EXPECT_LE(item, *bound);
+        }
+        if (page->cut) {
+          EXPECT_LT(*page->cut, item) << "kept records sort above the cut";
+        }
+      }
+      seen.insert(seen.end(), page->items.begin(), page->items.end());
+      bound = page->cut;
+      ASSERT_LT(++pages, 100);
+    } while (bound);
+    EXPECT_EQ(Sorted(seen), ItemsOf(all)) << "page size " << page_size;
+  }
+}
+
 TEST_F(RelayStoreTest, GetServesInTheOrderAskedAndListsWhatIsGone) {
   const Bytes a1 = MakeEnvelope(Tag(0xA), kNow + kDay, 1);
   const Bytes a2 = MakeEnvelope(Tag(0xA), kNow + 2 * kDay, 2, 1024);
