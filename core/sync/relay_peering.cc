@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <limits>
 #include <utility>
 
 #include "core/sync/constants.h"
@@ -42,7 +41,7 @@ class StoreParty final : public SyncParty {
   Status Uploaded(const std::vector<Bytes>& batch,
                   const std::vector<UploadVerdict>& verdicts) override {
     (void)batch;
-    for (const UploadVerdict v : verdicts) ++(v == UploadVerdict::kStored ? sent_ : not_taken_);
+    for (const UploadVerdict v : verdicts) sent_ += v == UploadVerdict::kStored;
     return Status::Ok();
   }
 
@@ -74,7 +73,6 @@ class StoreParty final : public SyncParty {
     WAYPOST_ASSIGN_OR_RETURN(const RelayStore::BatchResult result,
                              store_.PutBatch(views, clock_.Now()));
     stored_ += result.accepted;
-    not_taken_ += result.rejected + result.full;
     return Status::Ok();
   }
 
@@ -82,7 +80,6 @@ class StoreParty final : public SyncParty {
 
   uint64_t stored() const { return stored_; }  // new here, fetched from the peer
   uint64_t sent() const { return sent_; }      // new there, uploaded to the peer
-  uint64_t not_taken() const { return not_taken_; }
 
  private:
   RelayStore& store_;
@@ -90,7 +87,6 @@ class StoreParty final : public SyncParty {
   std::deque<NegId> lacking_;
   uint64_t stored_ = 0;
   uint64_t sent_ = 0;
-  uint64_t not_taken_ = 0;
 };
 
 }  // namespace
@@ -114,7 +110,6 @@ class RelayPeering::Session final : public Connection {
   void OnClosed(const Status& why) override { client_.OnClosed(why); }
 
   const StoreParty& party() const { return party_; }
-  const SyncClient& client() const { return client_; }
 
  private:
   StoreParty party_;

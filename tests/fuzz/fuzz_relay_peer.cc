@@ -90,10 +90,7 @@ void DialAPeer(fuzz::RelayFixture& relay, ByteView input, Random& random) {
   sync::SecureChannel other = sync::SecureChannel::Responder(fuzz::RelayKey(), random);
 
   int64_t now = 1000;
-  if (!other.Start().ok() || !conn.OnStart(now).ok()) Die("start");
-  if (!other.Feed(conn.TakeOutgoing()).ok()) Die("handshake message 0");
-  if (!conn.OnReceive(other.TakeOutput(), now).ok()) Die("handshake message 1");
-  if (!other.Feed(conn.TakeOutgoing()).ok() || !other.established()) Die("handshake message 2");
+  fuzz::HandshakeWithRelay(conn, other, now);
   if (other.remote_static() != fuzz::PeerKey().public_key) Die("the peer did not prove its key");
 
   const int64_t before = relay.store().Count().value();

@@ -40,10 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The handshake and the first upload: nothing hostile yet.
   int64_t now = 1000;
-  if (!relay.Start().ok() || !client.OnStart(now).ok()) Die("start");
-  if (!relay.Feed(client.TakeOutgoing()).ok()) Die("handshake message 0");
-  if (!client.OnReceive(relay.TakeOutput(), now).ok()) Die("handshake message 1");
-  if (!relay.Feed(client.TakeOutgoing()).ok() || !relay.established()) Die("handshake message 2");
+  fuzz::HandshakeWithRelay(client, relay, now);
   ReadClientMessages(relay, party);
 
   Status failed;

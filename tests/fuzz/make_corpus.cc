@@ -321,10 +321,7 @@ Transcript Record(RelayFixture& fixture, const Alter& alter = nullptr) {
   SessionDriver back(fixture.store(), clock, random);
   back.Connect(0);
 
-  if (!front.Start().ok() || !client.OnStart(0).ok()) Die("start");
-  if (!front.Feed(client.TakeOutgoing()).ok()) Die("message 0");
-  if (!client.OnReceive(front.TakeOutput(), 0).ok()) Die("message 1");
-  if (!front.Feed(client.TakeOutgoing()).ok()) Die("message 2");
+  HandshakeWithRelay(client, front, 0);
   for (int64_t now = 1; !client.IsDone() && now < 2000; ++now) {
     std::optional<Bytes> message = front.NextMessage();
     if (!message) break;
@@ -569,10 +566,7 @@ void RelayPeerSeeds(const fs::path& root) {
   sync::SecureChannel front = sync::SecureChannel::Responder(RelayKey(), random);
   SessionDriver back(answering.store(), clock, random, &PeerKey(), &peers);
   back.Connect(0);
-  if (!front.Start().ok() || !conn.OnStart(0).ok()) Die("start");
-  if (!front.Feed(conn.TakeOutgoing()).ok()) Die("message 0");
-  if (!conn.OnReceive(front.TakeOutput(), 0).ok()) Die("message 1");
-  if (!front.Feed(conn.TakeOutgoing()).ok()) Die("message 2");
+  HandshakeWithRelay(conn, front, 0);
   std::vector<Bytes> messages, answers;
   for (int64_t now = 1; !conn.IsDone() && now < 2000; ++now) {
     std::optional<Bytes> message = front.NextMessage();

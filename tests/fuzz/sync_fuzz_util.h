@@ -24,6 +24,7 @@
 
 #include "core/bytes.h"
 #include "core/clock.h"
+#include "core/connection.h"
 #include "core/envelope/format.h"
 #include "core/noise/key_pair.h"
 #include "core/random.h"
@@ -287,6 +288,16 @@ class SessionDriver {
   sync::RelaySession session_;
   sync::SecureChannel client_;
 };
+
+// The handshake between a client's Connection (a SyncClient, or a relay's
+// peering session) and the relay's end of the channel, both at `now_ms`. It
+// must succeed: nothing hostile has happened yet.
+inline void HandshakeWithRelay(Connection& client, sync::SecureChannel& relay, int64_t now_ms) {
+  if (!relay.Start().ok() || !client.OnStart(now_ms).ok()) Die("start");
+  if (!relay.Feed(client.TakeOutgoing()).ok()) Die("handshake message 0");
+  if (!client.OnReceive(relay.TakeOutput(), now_ms).ok()) Die("handshake message 1");
+  if (!relay.Feed(client.TakeOutgoing()).ok() || !relay.established()) Die("handshake message 2");
+}
 
 // ---------------------------------------------------------------- the client's party
 
