@@ -7,12 +7,15 @@
 // both libraries. scripts/bench divides the two runs' rates.
 //
 // Each connection is set up as core/store/database.cc sets up Waypost's:
-// cipher_memory_security, a random raw 32-byte key (SQLCipher only),
+// SQLite's memory from the locked heap (core/store/locked_heap.h, compiled
+// into the SQLCipher binary only), a random raw 32-byte key (SQLCipher only),
 // temp_store = MEMORY, secure_delete = ON, foreign_keys = ON, the default
 // DELETE journal and synchronous = FULL. Rows are shaped like the `messages`
 // table of core/node/schema.cc; the scan is the query behind `waypost inbox`.
 #ifdef WAYPOST_BENCH_SQLCIPHER
 #include <sqlcipher/sqlite3.h>
+
+#include "core/store/locked_heap.h"
 #else
 #include <sqlite3.h>
 #endif
@@ -23,12 +26,30 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace {
+
+// WAYPOST_BENCH_MEMORY_SECURITY: `heap` (the default: as a node's store
+// runs, SQLite allocating from the locked heap), `pragma` (SQLCipher's own
+// cipher_memory_security, a system call per allocation, as nodes ran before
+// the locked heap) or `off` (as a relay's store runs). Plain SQLite has
+// neither: there it is always `off`.
+std::string_view MemorySecurityMode() {
+#ifdef WAYPOST_BENCH_SQLCIPHER
+  const char* mode = std::getenv("WAYPOST_BENCH_MEMORY_SECURITY");
+  if (mode == nullptr) return "heap";
+  if (std::strcmp(mode, "pragma") == 0) return "pragma";
+  if (std::strcmp(mode, "off") == 0) return "off";
+  return "heap";
+#else
+  return "off";
+#endif
+}
 
 constexpr int kRowsPerTransaction = 100;
 constexpr int kReadRows = 20'000;  // ~4 MB: twice SQLite's default page cache
@@ -112,9 +133,7 @@ class TempDatabase {
     std::string path = dir_ + "/bench.db";
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) Die(db, "open");
-    // As a node's store runs; WAYPOST_BENCH_MEMORY_SECURITY=off as a relay's.
-    const char* memsec = std::getenv("WAYPOST_BENCH_MEMORY_SECURITY");
-    if (memsec == nullptr || std::string(memsec) != "off") {
+    if (MemorySecurityMode() == "pragma") {
       Exec(db, "PRAGMA cipher_memory_security = ON;");  // plain SQLite ignores it
     }
 #ifdef WAYPOST_BENCH_SQLCIPHER
@@ -273,6 +292,12 @@ BENCHMARK(BM_InboxScan)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
 #ifdef WAYPOST_BENCH_SQLCIPHER
+  // Before SQLite's first initialization, as Database::Open does it.
+  if (MemorySecurityMode() == "heap" && !waypost::store::InstallLockedHeap()) {
+    std::fprintf(stderr, "waypost_bench_store: cannot install the locked heap\n");
+    return 1;
+  }
+  benchmark::AddCustomContext("memory_security", std::string(MemorySecurityMode()));
   benchmark::AddCustomContext("store", "SQLCipher");
 #else
   benchmark::AddCustomContext("store", "plain SQLite");

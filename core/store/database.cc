@@ -8,12 +8,15 @@
 
 #include "core/store/internal/file_util.h"
 #include "core/store/internal/sqlite_error.h"
+#include "core/store/locked_heap.h"
 
 namespace waypost::store {
 namespace {
 
 constexpr char kKeyPrefix[] = " = \"x'";  // after "PRAGMA key" or "PRAGMA rekey"
 constexpr char kKeySuffix[] = "'\";";
+
+bool g_memory_security = true;  // Database::SetMemorySecurity
 
 void NoteWrite(void* written, int /*op*/, const char* /*db*/, const char* table,
                sqlite3_int64 /*rowid*/) {
@@ -39,6 +42,8 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   } else if (empty) {
     return Status::Corrupt("the database " + path + " is empty");
   }
+  // Before SQLite's first initialization, or never: see locked_heap.h.
+  if (g_memory_security) (void)InstallLockedHeap();
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   Database db(handle);  // closes the handle on every early return
@@ -51,16 +56,17 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   return db;
 }
 
-namespace {
-bool g_memory_security = true;  // Database::SetMemorySecurity
-}  // namespace
-
 void Database::SetMemorySecurity(bool enabled) { g_memory_security = enabled; }
 
 Status Database::Configure(const Secret& raw_key) {
-  // Before the key, so SQLCipher also wipes the parser's copy of it. Plain
+  // A node's SQLite memory is locked and wiped on free by the locked heap.
+  // Should it have come too late (SQLite already initialized), SQLCipher's
+  // own memory security does the same, at a system call per allocation;
+  // before the key, so SQLCipher also wipes the parser's copy of it. Plain
   // SQLite ignores unknown pragmas; the cipher_version check below catches it.
-  if (g_memory_security) (void)Exec("PRAGMA cipher_memory_security = ON;");
+  if (g_memory_security && !LockedHeapInstalled()) {
+    (void)Exec("PRAGMA cipher_memory_security = ON;");
+  }
   // SQLCipher logs failures (e.g. "hmac check failed" on a wrong key) to
   // stderr itself; errors reach the user once, as a Status, from here.
   (void)Exec("PRAGMA cipher_log_level = NONE;");

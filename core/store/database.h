@@ -36,20 +36,18 @@ class Database {
     kMustExist,        // a missing file is NotFound; nothing is created
   };
 
-  // Process-wide: whether connections opened from now on turn on SQLCipher's
-  // memory security (cipher_memory_security: SQLCipher locks every
-  // allocation it makes and wipes it when freed). On by default. A relay,
-  // whose store holds only ciphertext, the tags and expiries its header
-  // already shows, and its own static key, turns it off before it opens
-  // anything: it costs a factor of 1.8 to 3 in store throughput
-  // (bench/store_throughput.cc, SECURITY.md "The process"). SQLCipher cannot
-  // turn it off again once a connection of the process turned it on, so this
-  // must come before the first Open. Not thread-safe: call it at start-up.
+  // Process-wide: whether this process keeps SQLite's memory locked and
+  // wiped. On by default: the first Open installs the locked heap
+  // (locked_heap.h) as SQLite's allocator. A relay, whose store holds only
+  // ciphertext, the tags and expiries its header already shows, and its own
+  // static key, turns it off before it opens anything (SECURITY.md "The
+  // process"). SQLite's allocator is chosen once per process, so this must
+  // come before the first Open. Not thread-safe: call it at start-up.
   static void SetMemorySecurity(bool enabled);
 
   // Opens `path` keyed with the raw 256-bit `raw_key` (no passphrase KDF in
   // SQLCipher: the key is already random). Then: refuses plain SQLite,
-  // enables cipher_memory_security (where supported), temp_store=MEMORY,
+  // locks and wipes SQLite's memory (SetMemorySecurity), temp_store=MEMORY,
   // secure_delete=ON, foreign_keys=ON, the default rollback journal (not
   // WAL), and verifies the key by reading sqlite_master.
   // Errors: InvalidArgument (key size), NotFound (kMustExist), Corrupt

@@ -1,8 +1,8 @@
 // Database::SetMemorySecurity(false), as a relay calls it before it opens
-// anything: connections then leave SQLCipher's memory security off. A
-// binary of its own, because SQLCipher cannot turn it off again in a
-// process once any connection turned it on (database_test.cc checks that it
-// is on by default).
+// anything: SQLite then allocates from the system's heap, and SQLCipher's
+// own memory security stays off. A binary of its own, because SQLite's
+// allocator is chosen once per process (database_test.cc and
+// locked_heap_test.cc check the default).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,6 +10,7 @@
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/store/database.h"
+#include "core/store/locked_heap.h"
 #include "tests/kit/status.h"
 #include "tests/kit/temp_dir.h"
 
@@ -32,6 +33,7 @@ TEST(MemorySecurityTest, ARelayProcessOpensItsStoreWithoutIt) {
   ASSERT_OK_AND_ASSIGN(
       Database db, Database::Open(dir.File("relay.db"), key, Database::OpenMode::kCreateIfMissing));
   EXPECT_EQ(Query(db, "PRAGMA cipher_memory_security;"), "0");
+  EXPECT_FALSE(LockedHeapInstalled());
   // Everything else is as ever: encrypted, keyed, the other pragmas set.
   EXPECT_EQ(Query(db, "PRAGMA secure_delete;"), "1");
   EXPECT_FALSE(Query(db, "PRAGMA cipher_version;").empty());
