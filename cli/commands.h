@@ -18,6 +18,7 @@ void AddKeyCommands(CLI::App& app, Action& chosen);       // passwd
 void AddPanicCommand(CLI::App& app, Action& chosen);      // panic
 void AddSettingsCommands(CLI::App& app, Action& chosen);  // settings
 void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, ack
+void AddCodeCommands(CLI::App& app, Action& chosen);      // codes list, add, remove
 
 // No text on the command line (README): `--note` takes only "-", which
 // reads the note (Context::ReadText). RefuseTextArgument adds the

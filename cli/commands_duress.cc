@@ -45,12 +45,24 @@ Status PrintOpenAlerts(Context& ctx, node::Node& node) {
       ctx.Out(Printable("MISSING: " + a.detail + " (alert " + std::to_string(a.id) +
                         "). When it is resolved: waypost ack " + std::to_string(a.id)) +
               "\n");
+    } else if (a.kind == node::AlertKind::kDistress) {
+      ctx.Out(Printable("DISTRESS: " + a.peer + " checked in " + a.detail + " at " +
+                        Rfc3339(a.raised_at) + " (alert " + std::to_string(a.id) +
+                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
+              "\n");
     }
   }
   return Status::Ok();
 }
 
 namespace {
+
+// States that need action stand out: DURESS, DISTRESS.
+std::string Upper(std::string_view word) {
+  std::string out(word);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
 
 Status RunBoard(Context& ctx) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
@@ -76,6 +88,8 @@ Status RunBoard(Context& ctx) {
            {"fingerprint", e.fingerprint},
            {"last_code",
             e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_code)},
+           {"last_meaning",
+            e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_meaning)},
            {"last_sent_at", time_or_null(e.last_sent_at)},
            {"last_received_at", time_or_null(e.last_received_at)},
            {"due_at", time_or_null(e.due_at)},
@@ -97,10 +111,10 @@ Status RunBoard(Context& ctx) {
   };
   std::vector<std::vector<std::string>> rows;
   for (const node::BoardEntry& e : board) {
-    rows.push_back({e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
-                    time_or_dash(e.last_received_at), time_or_dash(e.due_at),
-                    e.state == node::BoardState::kDuress ? std::string("DURESS")
-                                                         : std::string(node::NameOf(e.state))});
+    rows.push_back(
+        {e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
+         time_or_dash(e.last_received_at), time_or_dash(e.due_at),
+         e.state == node::BoardState::kOk ? std::string("ok") : Upper(node::NameOf(e.state))});
   }
   ctx.Out(Table({"NAME", "FINGERPRINT", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
   return PrintOpenAlerts(ctx, *node);
@@ -139,7 +153,7 @@ void AddDuressCommands(CLI::App& app, Action& chosen) {
   duress->add_subcommand("set", "Set a passphrase that opens a decoy and flags every message")
       ->callback([&chosen] { chosen = RunDuressSet; });
 
-  app.add_subcommand("board", "Per helper: last check-in and state (ok or duress)")
+  app.add_subcommand("board", "Per helper: last check-in and state (ok, distress or duress)")
       ->callback([&chosen] { chosen = RunBoard; });
 
   auto ack = std::make_shared<AckOptions>();

@@ -1,4 +1,4 @@
-// Messages: checkin, send, inbox, confirm.
+// Messages: checkin, send, inbox, confirm; the codebook: codes.
 #include <memory>
 #include <string>
 
@@ -9,21 +9,71 @@ namespace waypost::cli {
 namespace {
 
 struct CheckInOptions {
-  std::string code;
+  std::string code;  // empty: choose from a menu
   std::string note;
   std::string to;
+  bool test = false;
 };
 
+// `checkin` with no code, at a terminal: the codebook as a numbered menu,
+// then an optional note. Nothing meaningful is typed, and nothing lands in
+// the shell's history.
+Result<std::string> ChooseCode(Context& ctx, node::Node& node, const std::string& to,
+                               Secret& note) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::Node::CodebookView> books, node.Codebooks());
+  const node::Node::CodebookView* book = nullptr;
+  for (const node::Node::CodebookView& b : books) {
+    if (b.owner != node.self().name && (to.empty() || b.owner == to)) {
+      book = &b;
+      break;
+    }
+  }
+  if (book == nullptr)
+    return Status::NotFound("no coordinator to check in with; join an invite first");
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < book->codes.size(); ++i) {
+    const node::CodeEntry& e = book->codes[i];
+    rows.push_back({std::to_string(i + 1), e.code, e.meaning, e.distress ? "distress" : ""});
+  }
+  std::string menu = Table({"#", "CODE", "MEANING", ""}, rows);
+  if (!menu.empty() && menu.back() == '\n') menu.pop_back();
+  ctx.Note(menu);
+  WAYPOST_ASSIGN_OR_RETURN(
+      Secret choice,
+      ctx.ReadText("choice", "Check-in number (1-" + std::to_string(rows.size()) + "): ", 16));
+  std::string_view text = Context::View(choice);
+  size_t n = 0;
+  for (char c : text) n = (c >= '0' && c <= '9' && n < 1000) ? n * 10 + size_t(c - '0') : 1000;
+  if (text.empty() || n < 1 || n > rows.size()) {
+    return Status::InvalidArgument("choose a number from 1 to " + std::to_string(rows.size()) +
+                                   "; nothing was queued");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(note,
+                           ctx.ReadText("note", "Note (optional; Enter for none): ", kMaxNoteSize));
+  return book->codes[n - 1].code;
+}
+
 Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
+  if (o.code.empty() && !ctx.StdinIsTerminal()) {
+    return Status::InvalidArgument(
+        "give a code (`waypost codes list` shows them), or run `waypost checkin` at a "
+        "terminal to choose one");
+  }
   Secret note;
   if (!o.note.empty()) {
     WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
   }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  std::string code = o.code;
+  if (code.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(code, ChooseCode(ctx, *node, o.to, note));
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                           node->CheckIn(o.code, Context::View(note), o.to));
+                           node->CheckIn(code, Context::View(note), o.to, o.test));
   for (const std::string& id : ids) ctx.Out(id + "\n");
-  ctx.Note("Check-in queued; it leaves on the next `waypost sync`.");
+  ctx.Note(o.test ? "TEST check-in queued (a drill: it raises no deadline); it leaves on the next "
+                    "`waypost sync`."
+                  : "Check-in queued; it leaves on the next `waypost sync`.");
   return Status::Ok();
 }
 
@@ -46,7 +96,9 @@ nlohmann::json MessageJson(const node::MessageInfo& m) {
           {"kind", node::NameOf(m.kind)},
           {"peer", m.peer},
           {"code", m.code},
-          {"meaning", nullptr},
+          {"meaning", m.kind == node::MessageKind::kCheckIn && !m.meaning.empty()
+                          ? nlohmann::json(m.meaning)
+                          : nlohmann::json(nullptr)},
           {"text", m.text},
           {"sent_at", Rfc3339(m.sent_at)},
           {"received_at", m.received_at ? nlohmann::json(Rfc3339(*m.received_at)) : nullptr},
@@ -74,6 +126,7 @@ Status RunInbox(Context& ctx) {
     const bool in = m.direction == node::Direction::kIn;
     std::string what(node::NameOf(m.kind));
     if (m.kind == node::MessageKind::kCheckIn) what += " " + m.code;
+    if (m.test) what += " [TEST]";
     if (m.duress) what += " [DURESS]";
     rows.push_back({m.id, in ? "from " + m.peer : "to " + m.peer, what,
                     Rfc3339(in && m.received_at ? *m.received_at : m.sent_at),
@@ -95,9 +148,12 @@ Status RunConfirm(Context& ctx, const std::string& id) {
 void AddMessageCommands(CLI::App& app, Action& chosen) {
   auto checkin = std::make_shared<CheckInOptions>();
   CLI::App* c = app.add_subcommand("checkin", "Send a coded check-in (to your coordinators)");
-  c->add_option("CODE", checkin->code, "The check-in code")->required();
+  c->add_option("CODE", checkin->code,
+                "A code from the codebook (`waypost codes list`); without one, at a terminal, "
+                "choose from a menu");
   AddNoteOption(c, checkin->note);
   c->add_option("--to", checkin->to, "One contact instead of every coordinator");
+  c->add_flag("--test", checkin->test, "A drill: marked TEST at every step, meets no deadline");
   c->callback([&chosen, checkin] {
     chosen = [checkin](Context& ctx) { return RunCheckIn(ctx, *checkin); };
   });

@@ -53,6 +53,7 @@ class Context {
   // `max_size` bytes. Kept in guarded memory (View() reads it as text).
   Result<Secret> ReadText(std::string_view what, std::string_view prompt, size_t max_size,
                           bool secret = false);
+  bool StdinIsTerminal() const { return io_.stdin_is_terminal; }
   static std::string_view View(const Secret& text) {
     return std::string_view(reinterpret_cast<const char*>(text.data()), text.size());
   }

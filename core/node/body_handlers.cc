@@ -1,6 +1,8 @@
 #include "core/node/body_handlers.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/node/internal/scrub.h"
 #include "proto/waypost.pb.h"
@@ -22,6 +24,7 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   if (body->has_ack()) return via_duress ? Status::Ok() : OnAck(from, body->ack());
   if (body->has_welcome()) return via_duress ? Status::Ok() : OnWelcome(from);
   if (body->has_receipt()) return OnReceipt(from, body->receipt());
+  if (body->has_codebook()) return via_duress ? Status::Ok() : OnCodebook(from, body->codebook());
   if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body, via_duress);
   return Status::AuthFailed();  // a join body under a contact key, or empty
 }
@@ -50,25 +53,61 @@ Status BodyHandlers::OnReceipt(const Contact& from, const pb::Receipt& receipt) 
   return Status::Ok();
 }
 
+// Only a coordinator's codebook counts, and only a newer one. A malformed
+// one is refused whole: a helper keeps checking in with the codes it has.
+Status BodyHandlers::OnCodebook(const Contact& from, const pb::Codebook& codebook) {
+  if (from.role != Role::kCoordinator) return Status::Ok();
+  std::vector<CodeEntry> codes;
+  for (const pb::Code& c : codebook.codes()) {
+    codes.push_back({c.number(), c.code(), c.meaning(), c.distress(), false});
+  }
+  Result<bool> taken = p_.codebook.Receive(from.public_key.view(), codebook.version(), codes);
+  if (!taken.ok()) return Status::AuthFailed();
+  return Status::Ok();
+}
+
 Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& id,
                                const pb::Body& body, bool via_duress) {
   const UnixTime now = p_.clock.Now();
   // The duress chain says duress by itself; the flag says it for a main
   // store in its duress state, which seals under the pair's chain.
-  const bool duress = via_duress || (body.has_flags() && (body.flags() & kFlagDuress) != 0);
+  const uint32_t flags = body.has_flags() ? body.flags() : 0;
+  const bool duress = via_duress || (flags & kFlagDuress) != 0;
+  const bool test = (flags & kFlagTest) != 0;
   const bool checkin = body.has_checkin();
+  // A check-in names its code by number in our codebook, removed codes
+  // included; a number we never gave shows as such, and one from before
+  // codebooks by its words.
+  CodeEntry code;
+  if (checkin && body.checkin().number() != 0) {
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<CodeEntry> known,
+                             p_.codebook.ByNumber({}, body.checkin().number()));
+    code = known ? std::move(*known)
+                 : CodeEntry{body.checkin().number(), "#" + std::to_string(body.checkin().number()),
+                             "not in the codebook"};
+  } else if (checkin) {
+    code.code = body.checkin().code();
+  }
   WAYPOST_RETURN_IF_ERROR(
       p_.messages.Insert({.id = id,
                           .direction = Direction::kIn,
                           .kind = checkin ? MessageKind::kCheckIn : MessageKind::kText,
                           .contact = from.id,
-                          .code = checkin ? body.checkin().code() : std::string_view(),
+                          .code = code.code,
                           .text = checkin ? body.checkin().note() : body.text().text(),
                           .sent_at = body.sent_at(),
                           .received_at = now,
                           .duress = duress,
-                          .via_duress = via_duress}));
+                          .via_duress = via_duress,
+                          .meaning = code.meaning,
+                          .test = test}));
+  const std::string marked = test ? "TEST " : "";
+  // Duress is real even in a drill: the device says so, not the helper.
   if (duress) WAYPOST_RETURN_IF_ERROR(p_.alerts.Raise(from.id, AlertKind::kDuress, id, now));
+  if (code.distress) {
+    WAYPOST_RETURN_IF_ERROR(p_.alerts.RaiseOrExtend(
+        from.id, AlertKind::kDistress, now, marked + code.code + " (\"" + code.meaning + "\")"));
+  }
 
   internal::Scrubbed<pb::Body> receipt;
   receipt->mutable_receipt()->set_of(AsString(ByteView(id).first(MessageLog::kReceiptIdSize)));

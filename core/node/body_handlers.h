@@ -2,7 +2,8 @@
 // (docs/protocol.md §4.2): a check-in or a text becomes a received message
 // and is answered with a delivered receipt; a receipt moves a sent message
 // forward; a welcome completes enrollment; a coordinator's ack ends the
-// duress state (§4.3). One small handler per kind.
+// duress state (§4.3); a coordinator's codebook replaces an older one
+// (§4.7). One small handler per kind.
 //
 // A body that came under the pair's duress chain (`via_duress`: a main store
 // taking in what a helper's decoy sent) is duress whatever its flags say,
@@ -17,6 +18,7 @@
 #include "core/clock.h"
 #include "core/envelope/format.h"
 #include "core/node/alert_book.h"
+#include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
 #include "core/node/duress_state.h"
@@ -29,6 +31,7 @@
 namespace waypost::pb {
 class Ack;
 class Body;
+class Codebook;
 class Receipt;
 }  // namespace waypost::pb
 
@@ -41,6 +44,7 @@ struct HandlerParts {
   MessageLog& messages;
   Outbox& outbox;
   AlertBook& alerts;
+  Codebook& codebook;
   Sequencer& sequencer;
   Courier& courier;
   const Clock& clock;
@@ -60,6 +64,7 @@ class BodyHandlers {
   Status OnAck(const Contact& from, const pb::Ack& ack);
   Status OnWelcome(const Contact& from);
   Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
+  Status OnCodebook(const Contact& from, const pb::Codebook& codebook);
   Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
                    bool via_duress);
 

@@ -9,7 +9,9 @@
 namespace waypost::node {
 
 std::string Courier::Serialize(pb::Body& body) const {
-  body.set_flags(duress_.flagged() ? kFlagDuress : 0);
+  // The caller may have marked a drill; the duress bit is ours alone.
+  const uint32_t test = body.has_flags() ? body.flags() & kFlagTest : 0;
+  body.set_flags((duress_.flagged() ? kFlagDuress : 0) | test);
   return body.SerializeAsString();
 }
 
@@ -54,7 +56,9 @@ Result<std::string> Courier::Send(const Contact& to, pb::Body& body, std::option
                                               .sent_at = now,
                                               .received_at = std::nullopt,
                                               .duress = false,
-                                              .via_duress = duress_chain}));
+                                              .via_duress = duress_chain,
+                                              .meaning = shown->meaning,
+                                              .test = shown->test}));
   }
   return DisplayId(id);
 }

@@ -44,9 +44,9 @@ class Courier {
         clock_(clock),
         random_(random) {}
 
-  // Sets Body.flags, always present (kFlagDuress while DuressState::flagged()),
-  // and serialises. The caller wipes the result. For bodies outside a pair
-  // (a join request); Send does this itself.
+  // Sets Body.flags, always present (kFlagDuress while DuressState::flagged(),
+  // kFlagTest kept if the caller set it), and serialises. The caller wipes the result. For bodies
+  // outside a pair (a join request); Send does this itself.
   std::string Serialize(pb::Body& body) const;
 
   // What a sent check-in or text leaves in the message log.
@@ -54,6 +54,8 @@ class Courier {
     MessageKind kind = MessageKind::kCheckIn;
     std::string_view code;
     std::string_view text;
+    std::string_view meaning = {};
+    bool test = false;
   };
   // Numbers `body` with the pair's next sequence number (sequencer.h), sets
   // its flags, seals it to `to` and queues it. With `shown` it also becomes

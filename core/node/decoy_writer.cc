@@ -46,6 +46,12 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   WAYPOST_RETURN_IF_ERROR(settings.ReplaceWith(setting_rows));
   ContactBook contacts(decoy);
   WAYPOST_RETURN_IF_ERROR(MirrorCoordinators(main.contacts, contacts, now));
+  // The codes a helper checks in with, and a coordinator's own: a captor
+  // holding the decoy sees the same codebook, and a check-in from it means
+  // what its code means.
+  Codebook codebook(decoy);
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Codebook::Row> codebook_rows, main.codebook.Rows());
+  WAYPOST_RETURN_IF_ERROR(codebook.ReplaceWith(codebook_rows));
   return tx.Commit();
 }
 

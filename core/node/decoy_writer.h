@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/duress_state.h"
 #include "core/node/identity.h"
@@ -22,10 +23,11 @@ struct DecoySource {
   RelayList& relays;
   SettingsTable& settings;
   ContactBook& contacts;
+  Codebook& codebook;
 };
 
-// Makes `decoy` hold the same identity, relays and settings as the main
-// store, and its coordinators, each with the pair's duress chain as its only
+// Makes `decoy` hold the same identity, relays, settings and codebooks as
+// the main store, and its coordinators, each with the pair's duress chain as its only
 // chain key (never the pair's chain: the decoy can open nothing sealed under
 // it, and can seal nothing a coordinator takes for a normal check-in or the
 // main store for a coordinator's); no messages, no other contacts, no

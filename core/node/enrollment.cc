@@ -188,6 +188,15 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   welcome->set_sent_at(now);
   Result<std::string> sent = p_.courier.Send(joined, *welcome);
   if (!sent.ok()) return sent.status();
+  // A helper starts with the default codebook; a changed one follows the
+  // welcome (docs/protocol.md §4.7).
+  WAYPOST_ASSIGN_OR_RETURN(int64_t version, p_.codebook.Version({}));
+  if (version != Codebook::kDefaultVersion) {
+    Scrubbed<pb::Body> codebook;
+    WAYPOST_RETURN_IF_ERROR(p_.codebook.FillBody(*codebook));
+    codebook->set_sent_at(now);
+    WAYPOST_RETURN_IF_ERROR(p_.courier.Send(joined, *codebook).status());
+  }
   return IngestOutcome::kAccepted;
 }
 

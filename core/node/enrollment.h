@@ -11,6 +11,7 @@
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/node/alert_book.h"
+#include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
 #include "core/node/identity.h"
@@ -31,6 +32,7 @@ struct EnrollmentParts {
   ContactBook& contacts;
   InviteBook& invites;
   AlertBook& alerts;
+  Codebook& codebook;
   Outbox& outbox;
   Courier& courier;
   const Clock& clock;

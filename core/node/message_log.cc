@@ -17,6 +17,8 @@ Result<MessageInfo> ReadMessage(const store::Statement& row) {
   m.received_at = row.ColumnOptionalInt64(7);
   WAYPOST_ASSIGN_OR_RETURN(m.state, ParseStored<MessageState>(row.ColumnText(8)));
   m.duress = row.ColumnInt64(9) != 0;
+  m.meaning = row.ColumnText(10);
+  m.test = row.ColumnInt64(11) != 0;
   return m;
 }
 
@@ -31,18 +33,20 @@ Status MessageLog::Insert(const NewMessage& m) {
       m.direction == Direction::kOut ? MessageState::kQueued : MessageState::kReceived;
   return db_->Run(
       "INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, received_at, "
-      "state, duress, via_duress) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "state, duress, via_duress, meaning, test) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       m.id, NameOf(m.direction), NameOf(m.kind), m.contact.value, m.code, m.text, m.sent_at,
-      m.received_at, NameOf(state), m.duress ? 1 : 0, m.via_duress ? 1 : 0);
+      m.received_at, NameOf(state), m.duress ? 1 : 0, m.via_duress ? 1 : 0, m.meaning,
+      m.test ? 1 : 0);
 }
 
 Result<std::vector<MessageInfo>> MessageLog::List() {
   std::vector<MessageInfo> out;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
-                 "m.received_at, m.state, m.duress FROM messages m JOIN contacts c "
-                 "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
+      db_->Query(
+          "SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
+          "m.received_at, m.state, m.duress, m.meaning, m.test FROM messages m JOIN contacts c "
+          "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
     WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
     out.push_back(std::move(m));
@@ -99,17 +103,19 @@ Status MessageLog::SetState(ByteView id, MessageState state) {
   return db_->Run("UPDATE messages SET state = ? WHERE id = ?", NameOf(state), id);
 }
 
-Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact) {
+Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact, bool real_only) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT code, sent_at, received_at FROM messages WHERE contact_id = ? AND "
-                 "direction = ? AND kind = ? "
+      db_->Query("SELECT code, sent_at, received_at, meaning, test, duress FROM messages "
+                 "WHERE contact_id = ? AND direction = ? AND kind = ? AND (test = 0 OR ? = 0) "
                  "ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
-                 contact.value, NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn)));
+                 contact.value, NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn),
+                 real_only ? 1 : 0));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<LastCheckIn>();
-  return std::optional<LastCheckIn>(
-      LastCheckIn{st.ColumnText(0), st.ColumnInt64(1), st.ColumnOptionalInt64(2)});
+  return std::optional<LastCheckIn>(LastCheckIn{st.ColumnText(0), st.ColumnInt64(1),
+                                                st.ColumnOptionalInt64(2), st.ColumnText(3),
+                                                st.ColumnInt64(4) != 0, st.ColumnInt64(5) != 0});
 }
 
 Result<std::vector<Bytes>> MessageLog::IdsOlderThan(UnixTime cutoff) {

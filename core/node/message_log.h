@@ -29,12 +29,17 @@ struct NewMessage {
   std::optional<UnixTime> received_at;  // in: by our clock
   bool duress = false;                  // in: the sender was under duress
   bool via_duress = false;              // sealed under the pair's duress chain
+  std::string_view meaning = {};        // a check-in's code's meaning, then
+  bool test = false;                    // a drill (`checkin --test`)
 };
 
 struct LastCheckIn {
   std::string code;
   UnixTime sent_at = 0;
   std::optional<UnixTime> received_at;
+  std::string meaning;
+  bool test = false;
+  bool duress = false;
 };
 
 class MessageLog {
@@ -67,8 +72,9 @@ class MessageLog {
   Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state);
 
-  // The newest check-in received from `contact`, if any.
-  Result<std::optional<LastCheckIn>> LastCheckInFrom(ContactId contact);
+  // The newest check-in received from `contact`, if any; drills
+  // (`checkin --test`) left out if `real_only`.
+  Result<std::optional<LastCheckIn>> LastCheckInFrom(ContactId contact, bool real_only = false);
 
   // Retention (docs/storage.md §5): incoming messages that arrived (by our
   // clock), and outgoing ones sent, before `cutoff`.

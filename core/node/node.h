@@ -4,7 +4,7 @@
 //
 //   Identity, DuressState   the meta table: who we are, which store this is
 //   RelayList, SettingsTable, ContactBook, InviteBook, MessageLog, Outbox,
-//   ReplayCache, AlertBook  one table each
+//   ReplayCache, AlertBook  one table each; Codebook its two
 //   Courier                 seals bodies to contacts and queues them
 //   Enrollment              invites, join requests, welcomes
 //   Receiver, BodyHandlers  taking envelopes in, one handler per body kind
@@ -31,6 +31,7 @@
 #include "core/env.h"
 #include "core/node/alert_book.h"
 #include "core/node/body_handlers.h"
+#include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
 #include "core/node/duress_state.h"
@@ -119,10 +120,27 @@ class Node {
 
   Result<std::vector<ContactInfo>> Contacts();
 
-  // Queues a check-in to `to`, or to every coordinator when empty. Returns
-  // the message ids.
+  // Queues a check-in to `to`, or to every coordinator when empty, naming
+  // `code` by its number in each recipient's codebook (docs/protocol.md
+  // §4.7). InvalidArgument, listing the codes and their meanings, if a
+  // recipient's codebook has no such code. `test`: a drill, marked TEST at
+  // every step. Returns the message ids.
   Result<std::vector<std::string>> CheckIn(std::string_view code, std::string_view note,
-                                           std::string_view to);
+                                           std::string_view to, bool test = false);
+
+  // The codebooks this node holds: a coordinator's own, or a helper's from
+  // each coordinator (the default one until that coordinator sends another).
+  struct CodebookView {
+    std::string owner;  // this node's name, or the coordinator's
+    int64_t version = 0;
+    std::vector<CodeEntry> codes;  // in use, by number
+  };
+  Result<std::vector<CodebookView>> Codebooks();
+  // A coordinator's `codes add` and `codes remove`: changes its codebook
+  // (Codebook::Add, Remove) and queues the new one to every helper.
+  // InvalidArgument on any other role.
+  Status AddCode(std::string_view code, std::string_view meaning, bool distress);
+  Status RemoveCode(std::string_view code);
   Result<std::string> SendText(std::string_view to, std::string_view text);
   // Confirms a received check-in, named by an id prefix of 4+ hex digits.
   Status Confirm(std::string_view id_prefix);
@@ -135,7 +153,8 @@ class Node {
   // all of that contact's open alerts). For duress it also queues an Ack that
   // ends the duress state on the helper's device. Returns what was acked.
   Result<std::vector<AlertInfo>> Ack(std::string_view alert, std::string_view note);
-  // Every helper contact, by name.
+  // Every helper contact, by name. The state is the strongest that holds
+  // (vocabulary.h BoardState).
   Result<std::vector<BoardEntry>> Board();
 
   // docs/protocol.md §6: drops what expired, then says what no relay has
@@ -213,6 +232,7 @@ class Node {
   // Raises a gap alert for every sequence number that has been missing for
   // the delivery window (core/node/sequencer.h). Main store only.
   Status RaiseGapAlerts(UnixTime now);
+  Status ChangeCodebook(const std::function<Status()>& change);
 
   store::Database db_;
   std::string home_;
@@ -233,13 +253,14 @@ class Node {
   Outbox outbox_{db_};
   ReplayCache seen_{db_};
   AlertBook alerts_{db_};
+  Codebook codebook_{db_};
 
   Sequencer sequencer_{db_};
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
-  Enrollment enrollment_{
-      {db_, identity_, relays_, contacts_, invites_, alerts_, outbox_, courier_, clock_, random_}};
-  BodyHandlers handlers_{
-      {db_, duress_, contacts_, messages_, outbox_, alerts_, sequencer_, courier_, clock_}};
+  Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, alerts_, codebook_, outbox_,
+                          courier_, clock_, random_}};
+  BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
+                          sequencer_, courier_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

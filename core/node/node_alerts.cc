@@ -51,15 +51,20 @@ Result<std::vector<BoardEntry>> Node::Board() {
     WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> last, messages_.LastCheckInFrom(c.id));
     if (last) {
       e.last_code = last->code;
+      e.last_meaning = last->meaning;
       e.last_sent_at = last->sent_at;
       e.last_received_at = last->received_at;
     }
+    // List() is newest first; the oldest open alert of the strongest kind
+    // names the episode.
     for (const AlertInfo& a : open) {
-      // List() is newest first; the oldest open one names the episode.
-      if (a.kind == AlertKind::kDuress && a.peer == c.name) {
-        e.state = BoardState::kDuress;
-        e.alert = a.id;
-      }
+      if (a.peer != c.name) continue;
+      BoardState state = BoardState::kOk;
+      if (a.kind == AlertKind::kDuress) state = BoardState::kDuress;
+      if (a.kind == AlertKind::kDistress) state = BoardState::kDistress;
+      if (state == BoardState::kOk || state < e.state) continue;
+      e.state = state;
+      e.alert = a.id;
     }
     out.push_back(std::move(e));
   }

@@ -1,4 +1,5 @@
 // Composing, queueing, confirming and listing messages (docs/protocol.md §4).
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,28 +12,33 @@
 namespace waypost::node {
 namespace {
 
-constexpr size_t kMaxCodeSize = 32;
 constexpr size_t kMaxTextSize = 8192;
 
 using internal::Scrubbed;
 
-Status CheckCheckIn(std::string_view code, std::string_view note) {
-  if (code.empty() || code.size() > kMaxCodeSize) {
-    return Status::InvalidArgument("a check-in code must be 1 to 32 characters");
-  }
+Status CheckNote(std::string_view note) {
   if (note.size() > kMaxTextSize) return Status::InvalidArgument("the note is too long");
   // Protobuf strings must be UTF-8: the recipient would drop anything else.
-  if (!IsValidUtf8(code) || !IsValidUtf8(note)) {
-    return Status::InvalidArgument("the code and note must be valid UTF-8 text");
-  }
+  if (!IsValidUtf8(note)) return Status::InvalidArgument("the note must be valid UTF-8 text");
   return Status::Ok();
+}
+
+// "ok (all is well), crossed (...), ...": what an unknown code's error lists.
+std::string CodeList(const std::vector<CodeEntry>& codes) {
+  std::string out;
+  for (const CodeEntry& e : codes) {
+    if (!out.empty()) out += ", ";
+    out += e.code + " (" + e.meaning + (e.distress ? ", distress" : "") + ")";
+  }
+  return out;
 }
 
 }  // namespace
 
 Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::string_view note,
-                                               std::string_view to) {
-  WAYPOST_RETURN_IF_ERROR(CheckCheckIn(code, note));
+                                               std::string_view to, bool test) {
+  WAYPOST_ASSIGN_OR_RETURN(std::string name, Codebook::NormalizeCode(code));
+  WAYPOST_RETURN_IF_ERROR(CheckNote(note));
   std::vector<Contact> recipients;
   if (!to.empty()) {
     WAYPOST_ASSIGN_OR_RETURN(Contact c, contacts_.Named(to));
@@ -43,22 +49,84 @@ Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::strin
       return Status::NotFound("no coordinator to check in with; join an invite first");
     }
   }
-  Scrubbed<pb::Body> body;
-  body->mutable_checkin()->set_code(std::string(code));
-  body->mutable_checkin()->set_note(std::string(note));
-  body->set_sent_at(clock_.Now());
+  // Every recipient must know the code, before anything is queued.
+  std::vector<CodeEntry> entries;
+  for (const Contact& c : recipients) {
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<CodeEntry> entry,
+                             codebook_.ByCode(c.public_key.view(), name));
+    if (!entry) {
+      WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> codes, codebook_.Codes(c.public_key.view()));
+      return Status::InvalidArgument("unknown code \"" + name + "\"" +
+                                     (recipients.size() > 1 ? " for " + c.name : "") +
+                                     "; the codes are: " + CodeList(codes));
+    }
+    entries.push_back(std::move(*entry));
+  }
+  const UnixTime now = clock_.Now();
   std::vector<std::string> ids;
   const Status status = Mutate([&]() -> Status {
-    for (const Contact& c : recipients) {
-      WAYPOST_ASSIGN_OR_RETURN(
-          std::string id,
-          courier_.Send(c, *body, Courier::Shown{MessageKind::kCheckIn, code, note}));
+    for (size_t i = 0; i < recipients.size(); ++i) {
+      Scrubbed<pb::Body> body;
+      body->mutable_checkin()->set_number(entries[i].number);
+      body->mutable_checkin()->set_note(std::string(note));
+      body->set_sent_at(now);
+      if (test) body->set_flags(kFlagTest);
+      WAYPOST_ASSIGN_OR_RETURN(std::string id,
+                               courier_.Send(recipients[i], *body,
+                                             Courier::Shown{MessageKind::kCheckIn, name, note,
+                                                            entries[i].meaning, test}));
       ids.push_back(std::move(id));
     }
     return Status::Ok();
   });
   if (!status.ok()) return status;
   return ids;
+}
+
+Result<std::vector<Node::CodebookView>> Node::Codebooks() {
+  std::vector<CodebookView> out;
+  if (self().role == Role::kCoordinator) {
+    CodebookView own{self().name, 0, {}};
+    WAYPOST_ASSIGN_OR_RETURN(own.version, codebook_.Version({}));
+    WAYPOST_ASSIGN_OR_RETURN(own.codes, codebook_.Codes({}));
+    out.push_back(std::move(own));
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators,
+                           contacts_.WithRole(Role::kCoordinator));
+  for (const Contact& c : coordinators) {
+    CodebookView theirs{c.name, 0, {}};
+    WAYPOST_ASSIGN_OR_RETURN(theirs.version, codebook_.Version(c.public_key.view()));
+    WAYPOST_ASSIGN_OR_RETURN(theirs.codes, codebook_.Codes(c.public_key.view()));
+    out.push_back(std::move(theirs));
+  }
+  return out;
+}
+
+Status Node::AddCode(std::string_view code, std::string_view meaning, bool distress) {
+  return ChangeCodebook([&] { return codebook_.Add(code, meaning, distress); });
+}
+
+Status Node::RemoveCode(std::string_view code) {
+  return ChangeCodebook([&] { return codebook_.Remove(code); });
+}
+
+// One transaction: the change, and the new codebook queued to every helper.
+Status Node::ChangeCodebook(const std::function<Status()>& change) {
+  if (self().role != Role::kCoordinator) {
+    return Status::InvalidArgument(
+        "only a coordinator changes the codebook; `waypost codes list` shows yours");
+  }
+  return Mutate([&]() -> Status {
+    WAYPOST_RETURN_IF_ERROR(change());
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> helpers, contacts_.WithRole(Role::kHelper));
+    Scrubbed<pb::Body> body;
+    WAYPOST_RETURN_IF_ERROR(codebook_.FillBody(*body));
+    body->set_sent_at(clock_.Now());
+    for (const Contact& h : helpers) {
+      WAYPOST_RETURN_IF_ERROR(courier_.Send(h, *body).status());
+    }
+    return Status::Ok();
+  });
 }
 
 Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
@@ -72,8 +140,8 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   body->set_sent_at(clock_.Now());
   std::string id;
   const Status status = Mutate([&]() -> Status {
-    WAYPOST_ASSIGN_OR_RETURN(id,
-                             courier_.Send(c, *body, Courier::Shown{MessageKind::kText, "", text}));
+    WAYPOST_ASSIGN_OR_RETURN(
+        id, courier_.Send(c, *body, Courier::Shown{MessageKind::kText, "", text, "", false}));
     return Status::Ok();
   });
   if (!status.ok()) return status;

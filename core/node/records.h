@@ -18,6 +18,8 @@ namespace waypost::node {
 
 // Body.flags bit 0 (proto/waypost.proto): sent from a device under duress.
 inline constexpr uint32_t kFlagDuress = 1;
+// Body.flags bit 1: a drill (`checkin --test`), marked TEST at every step.
+inline constexpr uint32_t kFlagTest = 2;
 // What the coordinator is told to do about a helper under duress.
 inline constexpr char kDuressAdvice[] = "do not contact the device directly";
 
@@ -49,6 +51,7 @@ struct MessageInfo {
   MessageKind kind = MessageKind::kCheckIn;
   std::string peer;
   std::string code;
+  std::string meaning;  // a check-in's code's meaning when it was sent or received
   std::string text;
   UnixTime sent_at = 0;
   std::optional<UnixTime> received_at;
@@ -75,11 +78,12 @@ struct BoardEntry {
   std::string name;
   std::string fingerprint;
   std::string last_code;                     // of the newest check-in received, "" if none
+  std::string last_meaning;                  // that code's meaning
   std::optional<UnixTime> last_sent_at;      // its sent_at, by the helper's clock
   std::optional<UnixTime> last_received_at;  // when it arrived, by ours
   std::optional<UnixTime> due_at;            // none yet: no schedules
   BoardState state = BoardState::kOk;
-  std::optional<int64_t> alert;  // the open duress alert
+  std::optional<int64_t> alert;  // the open alert behind the state
 };
 
 // What is waiting to go and what to ask for (docs/protocol.md §6).

@@ -131,11 +131,31 @@ CREATE TABLE IF NOT EXISTS seq_holes(
   PRIMARY KEY(contact_id, via_duress, seq)) WITHOUT ROWID;
 )sql";
 
+// Version 8: the codebook (docs/protocol.md §4.7). `codebooks` holds each
+// codebook's version; owner is empty for the node's own, else the
+// coordinator's public key. A message keeps the meaning its code had when
+// it was sent or received, and whether it was a drill (`checkin --test`).
+constexpr const char* kAddCodebook = R"sql(
+CREATE TABLE IF NOT EXISTS codebooks(
+  owner   BLOB PRIMARY KEY,
+  version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS codes(
+  owner    BLOB NOT NULL,
+  number   INTEGER NOT NULL,
+  code     TEXT NOT NULL,
+  meaning  TEXT NOT NULL,
+  distress INTEGER NOT NULL,
+  removed  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(owner, number)) WITHOUT ROWID;
+ALTER TABLE messages ADD COLUMN meaning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1,          kAddSettings,    kAddDuress,
-                                       kAddInviteReuse,    kAddDuressChain, kAddBatchedSync,
-                                       kAddSequenceNumbers};
+constexpr const char* kMigrations[] = {kSchemaV1,           kAddSettings,    kAddDuress,
+                                       kAddInviteReuse,     kAddDuressChain, kAddBatchedSync,
+                                       kAddSequenceNumbers, kAddCodebook};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

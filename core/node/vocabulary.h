@@ -25,9 +25,11 @@ enum class MessageKind { kCheckIn, kText };
 enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived };
 // kInviteReused: a second join under an invite that was already used.
 // kGap: envelopes from a contact that never arrived (docs/protocol.md §4.6).
-enum class AlertKind { kDuress, kInviteReused, kGap };
-// One helper's state on the coordinator's board.
-enum class BoardState { kOk, kDuress };
+// kDistress: a check-in with a distress code (docs/protocol.md §4.7).
+enum class AlertKind { kDuress, kInviteReused, kGap, kDistress };
+// One helper's state on the coordinator's board; the enumerators are in
+// order of strength, and the strongest that holds is shown.
+enum class BoardState { kOk, kDistress, kDuress };
 
 // Each enum's words, in one table per enum.
 template <typename E>
@@ -63,15 +65,18 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 3> kAll = {
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 4> kAll = {
       {{AlertKind::kDuress, "duress"},
        {AlertKind::kInviteReused, "invite-reused"},
-       {AlertKind::kGap, "gap"}}};
+       {AlertKind::kGap, "gap"},
+       {AlertKind::kDistress, "distress"}}};
 };
 template <>
 struct Words<BoardState> {
-  static constexpr std::array<std::pair<BoardState, std::string_view>, 2> kAll = {
-      {{BoardState::kOk, "ok"}, {BoardState::kDuress, "duress"}}};
+  static constexpr std::array<std::pair<BoardState, std::string_view>, 3> kAll = {
+      {{BoardState::kOk, "ok"},
+       {BoardState::kDistress, "distress"},
+       {BoardState::kDuress, "duress"}}};
 };
 
 // The word for `value`, as stored and printed.

@@ -223,8 +223,9 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 // below was recorded with the build that made v1/, and recorded again twice:
 // when envelope expiries began to be rounded up to the epoch, and when the
 // decoy's check-in moved to the pair's duress chain (docs/protocol.md §4.3);
-// and once more when bodies gained a sequence number (§4.6). The envelope
-// format is the same.
+// once more when bodies gained a sequence number (§4.6); and when a
+// check-in came to name its code by number in the codebook (§4.7). The
+// envelope format is the same.
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
   FakeClock clock;
@@ -267,7 +268,7 @@ TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
                      all.size(), nullptr, 0);
   // The join request fills the 256-byte bucket; the other eight the smallest.
   EXPECT_EQ(all.size() / 2, 256u + 8 * 117u);
-  EXPECT_EQ(ToHex(digest), "239f1c930f7f647cb832914ffa72b6d79a47694c534db4b085740651bcb0e0ef");
+  EXPECT_EQ(ToHex(digest), "1c7f9166d1c5221b76643e858aa7f1453f697e1e7515d7a66948f86c89bea252");
 }
 
 }  // namespace

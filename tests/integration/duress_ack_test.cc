@@ -23,11 +23,11 @@ using namespace duress_fixture;  // NOLINT: the fixture language
 // coordinator's ack reaches it.
 TEST_F(DuressFlowTest, NormalUnlockKeepsFlaggingUntilTheAckArrives) {
   ASSERT_NO_FATAL_FAILURE(Enroll());
-  const std::string first_id = FirstLine(CheckIn(H, "start", "leaving now").out);
+  const std::string first_id = FirstLine(CheckIn(H, "crossed", "leaving now").out);
   WP_ASSERT_OK(Wp(H, {"sync"}));
 
   WP_ASSERT_OK(Wp(H, {"duress", "set"}, WithNew(kDuress)));
-  const std::string duress_id = FirstLine(CheckIn(H, "safe", "all fine", AsDuress()).out);
+  const std::string duress_id = FirstLine(CheckIn(H, "ok", "all fine", AsDuress()).out);
   WP_ASSERT_OK(Wp(H, {"sync"}, AsDuress()));
 
   // Back with the normal passphrase: the full store, and still flagged.
@@ -38,7 +38,7 @@ TEST_F(DuressFlowTest, NormalUnlockKeepsFlaggingUntilTheAckArrives) {
   EXPECT_TRUE(InboxEntries(H, duress_id).empty());
   const std::string after_id = FirstLine(CheckIn(H, "crossed", "across the river").out);
   WP_ASSERT_OK(Wp(H, {"sync"}));
-  const std::string again_id = FirstLine(CheckIn(H, "resting", "a second unlock").out);
+  const std::string again_id = FirstLine(CheckIn(H, "delayed", "a second unlock").out);
   WP_ASSERT_OK(Wp(H, {"sync"}));
 
   json stats = SyncJson(C);
@@ -150,7 +150,7 @@ TEST_F(DuressFlowTest, DecoyTakesTheAckInSilentlyAndStaysFlagged) {
   for (const json& m : Json(r)) {
     EXPECT_NE(m.value("kind", ""), "ack") << "an ack is never shown: " << r.out;
   }
-  const std::string decoy_id = FirstLine(CheckIn(H, "still", "fine", AsDuress()).out);
+  const std::string decoy_id = FirstLine(CheckIn(H, "ok", "fine", AsDuress()).out);
   WP_ASSERT_OK(Wp(H, {"sync"}, AsDuress()));
 
   // Then the helper's normal store syncs and takes the same ack in.

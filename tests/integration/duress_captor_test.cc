@@ -99,9 +99,9 @@ TEST_F(DuressFlowTest, CaptorActionsFromTheDecoyLookNormalAndKeepTheMainStore) {
 
   // And it all still flows: the decoy's check-in reaches the coordinator
   // flagged, and so does the main store's next one.
-  const std::string decoy_id = FirstLine(CheckIn(H, "safe", "fine", As(kDuress3)).out);
+  const std::string decoy_id = FirstLine(CheckIn(H, "ok", "fine", As(kDuress3)).out);
   WP_ASSERT_OK(Wp(H, {"sync"}, As(kDuress3)));
-  const std::string main_id = FirstLine(CheckIn(H, "onward", "still", As(kRotated)).out);
+  const std::string main_id = FirstLine(CheckIn(H, "arrived", "still", As(kRotated)).out);
   WP_ASSERT_OK(Wp(H, {"sync"}, As(kRotated)));
   WP_ASSERT_OK(Wp(C, {"sync"}));
   for (const std::string& id : {decoy_id, main_id}) {

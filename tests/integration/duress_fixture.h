@@ -158,7 +158,7 @@ class DuressFlowTest : public IntegrationTest {
   std::string DuressCheckInArrives() {
     Enroll();
     EXPECT_EQ(Wp(H, {"duress", "set"}, WithNew(kDuress)).exit_code, 0);
-    const std::string id = FirstLine(CheckIn(H, "safe", "fine", AsDuress()).out);
+    const std::string id = FirstLine(CheckIn(H, "ok", "fine", AsDuress()).out);
     EXPECT_EQ(Wp(H, {"sync"}, AsDuress()).exit_code, 0);
     EXPECT_EQ(Wp(C, {"sync"}).exit_code, 0);
     return id;

@@ -108,7 +108,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   WP_ASSERT_OK(r);
   EXPECT_EQ(r.out.find(normal_id), std::string::npos) << r.out;
 
-  const RunResult duress_checkin = run({"checkin", "safe", "--note", "-"}, "all fine here");
+  const RunResult duress_checkin = run({"checkin", "ok", "--note", "-"}, "all fine here");
   WP_ASSERT_OK(duress_checkin);
   const std::string duress_id = FirstLine(duress_checkin.out);
   ASSERT_FALSE(duress_id.empty());
@@ -155,7 +155,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   EXPECT_EQ(got[0].value("direction", ""), "in");
   EXPECT_EQ(got[0].value("kind", ""), "checkin");
   EXPECT_EQ(got[0].value("peer", ""), kInviteName);
-  EXPECT_EQ(got[0].value("code", ""), "safe");
+  EXPECT_EQ(got[0].value("code", ""), "ok");
   EXPECT_EQ(got[0].value("text", ""), "all fine here");
   EXPECT_EQ(got[0].value("duress", false), true) << got[0];
   EXPECT_EQ(got[0].value("advice", ""), kAdvice) << got[0];

@@ -16,32 +16,33 @@ namespace {
 using nlohmann::json;
 
 std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   return s;
 }
 
 // Exit 1 and exactly one stderr line, starting "waypost: error:".
-#define EXPECT_ONE_ERROR_LINE(run)                                                        \
-  do {                                                                                    \
-    EXPECT_EQ((run).exit_code, 1) << (run).Describe();                                    \
-    const std::vector<std::string> lines_ = (run).ErrLines();                             \
-    EXPECT_EQ(lines_.size(), 1u) << "want one stderr line: " << (run).Describe();         \
-    if (!lines_.empty()) {                                                                \
-      EXPECT_EQ(lines_[0].rfind("waypost: error: ", 0), 0u) << (run).Describe();          \
-    }                                                                                     \
+#define EXPECT_ONE_ERROR_LINE(run)                                                \
+  do {                                                                            \
+    EXPECT_EQ((run).exit_code, 1) << (run).Describe();                            \
+    const std::vector<std::string> lines_ = (run).ErrLines();                     \
+    EXPECT_EQ(lines_.size(), 1u) << "want one stderr line: " << (run).Describe(); \
+    if (!lines_.empty()) {                                                        \
+      EXPECT_EQ(lines_[0].rfind("waypost: error: ", 0), 0u) << (run).Describe();  \
+    }                                                                             \
   } while (0)
 
 // Exit 1, exactly one "waypost: error:" line, and nothing but "waypost: "
 // lines on stderr (warnings may precede it).
-#define EXPECT_FAILS_WITH_ERROR_LINE(run)                                                 \
-  do {                                                                                    \
-    EXPECT_EQ((run).exit_code, 1) << (run).Describe();                                    \
-    size_t errors_ = 0;                                                                   \
-    for (const std::string& l_ : (run).ErrLines()) {                                      \
-      EXPECT_EQ(l_.rfind("waypost: ", 0), 0u) << (run).Describe();                        \
-      if (l_.rfind("waypost: error: ", 0) == 0) ++errors_;                                \
-    }                                                                                     \
-    EXPECT_EQ(errors_, 1u) << (run).Describe();                                           \
+#define EXPECT_FAILS_WITH_ERROR_LINE(run)                          \
+  do {                                                             \
+    EXPECT_EQ((run).exit_code, 1) << (run).Describe();             \
+    size_t errors_ = 0;                                            \
+    for (const std::string& l_ : (run).ErrLines()) {               \
+      EXPECT_EQ(l_.rfind("waypost: ", 0), 0u) << (run).Describe(); \
+      if (l_.rfind("waypost: error: ", 0) == 0) ++errors_;         \
+    }                                                              \
+    EXPECT_EQ(errors_, 1u) << (run).Describe();                    \
   } while (0)
 
 class ErrorsTest : public IntegrationTest {
@@ -74,9 +75,11 @@ TEST_F(ErrorsTest, WrongPassphraseFailsAndTouchesNothing) {
   const auto before = SnapshotFiles(C);
   ASSERT_FALSE(before.empty());
 
-  const std::vector<std::vector<std::string>> commands = {
-      {"contacts", "--json"}, {"inbox", "--json"}, {"invite", "--for", "Other"},
-      {"checkin", "crossed"}, {"whoami"}};
+  const std::vector<std::vector<std::string>> commands = {{"contacts", "--json"},
+                                                          {"inbox", "--json"},
+                                                          {"invite", "--for", "Other"},
+                                                          {"checkin", "crossed"},
+                                                          {"whoami"}};
   for (int round = 0; round < 3; ++round) {
     for (const auto& cmd : commands) {
       SCOPED_TRACE("round " + std::to_string(round) + ": " + cmd[0]);
@@ -125,12 +128,12 @@ TEST_F(ErrorsTest, UsageErrorsExitTwo) {
   RunResult r = Wp(C, {"init", "--name", "Coord", "--kdf", "interactive"});
   WP_ASSERT_OK(r);
   const std::vector<std::vector<std::string>> bad = {
-      {"frobnicate"},                // unknown command
-      {"contacts", "--bogus"},       // unknown option
-      {"--no-such-global", "inbox"}, // unknown global option
-      {"join", "wpi1:AAAA"},         // an invite code in argv
-      {"checkin"},                   // missing argument
-      {},                            // no command at all
+      {"frobnicate"},                 // unknown command
+      {"contacts", "--bogus"},        // unknown option
+      {"--no-such-global", "inbox"},  // unknown global option
+      {"join", "wpi1:AAAA"},          // an invite code in argv
+      {"codes", "add"},               // missing argument
+      {},                             // no command at all
   };
   for (const auto& args : bad) {
     SCOPED_TRACE(::testing::PrintToString(args));
@@ -192,10 +195,14 @@ TEST_F(ErrorsTest, CheckinWithoutCoordinatorFails) {
 
 TEST_F(ErrorsTest, MissingHomeSaysNoStore) {
   const std::string nowhere = Home("does-not-exist");
-  const std::vector<std::vector<std::string>> commands = {
-      {"contacts", "--json"}, {"inbox"},   {"whoami"},
-      {"checkin", "crossed"}, {"sync"},    {"invite", "--for", "X"},
-      {"relays", "list"},     {"confirm", "abcdef"}};
+  const std::vector<std::vector<std::string>> commands = {{"contacts", "--json"},
+                                                          {"inbox"},
+                                                          {"whoami"},
+                                                          {"checkin", "crossed"},
+                                                          {"sync"},
+                                                          {"invite", "--for", "X"},
+                                                          {"relays", "list"},
+                                                          {"confirm", "abcdef"}};
   for (const auto& cmd : commands) {
     SCOPED_TRACE(cmd[0]);
     RunResult r = Wp(nowhere, cmd);
@@ -254,7 +261,7 @@ TEST_F(ErrorsTest, SyncWithWrongRelayKeyFails) {
       "wpr1:" + std::string(64, '1') + "@127.0.0.1:" + std::to_string(relay_port_);
   RunResult r = Wp(H, {"sync", impostor});
   EXPECT_FAILS_WITH_ERROR_LINE(r);  // the one-line rule: SyncFailureIsOneStderrLine
-  r = Wp(H, {"sync", "--json"});  // the saved, right one
+  r = Wp(H, {"sync", "--json"});    // the saved, right one
   WP_ASSERT_OK(r);
   EXPECT_GE(Json(r).value("uploaded", 0), 1) << "the join request was still queued";
 }

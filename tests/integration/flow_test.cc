@@ -22,7 +22,9 @@ std::string FirstLine(const std::string& s) {
 constexpr const char* kCoordName = "MarkerCoordName";
 constexpr const char* kHelperName = "MarkerHelperName";
 constexpr const char* kInviteName = "MarkerAmiraName";
-constexpr const char* kCode = "crossed-river-marker";
+constexpr const char* kCode = "crossed-river-marker";  // the team's own, added to the codebook
+constexpr const char* kMeaning = "MarkerMeaning: crossed the river at the ford";
+constexpr const char* kDefaultCode = "crossed";  // in every default codebook
 constexpr const char* kNote = "MarkerNote: group of 4 crossed at the ford, all well";
 constexpr const char* kSendText = "MarkerSendText: meet at the blue gate at dawn";
 constexpr const char* kReplyText = "MarkerReplyText: understood, stay put";
@@ -45,6 +47,8 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   EXPECT_EQ(contacts[0].value("role", ""), "coordinator");
   EXPECT_EQ(contacts[0].value("state", ""), "pending");
 
+  // A code of the team's own: its codebook follows the welcome.
+  WP_ASSERT_OK(WpIn(C, {"codes", "add", kCode}, kMeaning));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
   r = Wp(C, {"contacts", "--json"});
   WP_ASSERT_OK(r);
@@ -53,7 +57,9 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   EXPECT_EQ(contacts[0].value("name", ""), kInviteName);
   EXPECT_EQ(contacts[0].value("role", ""), "helper");
 
-  // The helper checks in with a note.
+  // The helper takes in the welcome and the team's codebook, and checks in
+  // with the team's code and a note.
+  WP_ASSERT_OK(Wp(H, {"sync"}));
   r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
   WP_ASSERT_OK(r);
   const std::string id = FirstLine(r.out);
@@ -66,7 +72,8 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   r = Wp(H, {"sync", "--json"});
   WP_ASSERT_OK(r);
   json stats = Json(r);
-  for (const char* field : {"uploaded", "downloaded", "bytes_sent", "bytes_received", "round_trips"}) {
+  for (const char* field :
+       {"uploaded", "downloaded", "bytes_sent", "bytes_received", "round_trips"}) {
     EXPECT_TRUE(stats.contains(field)) << "sync --json lacks " << field << ": " << r.out;
   }
   EXPECT_GE(stats.value("uploaded", 0), 1);
@@ -84,6 +91,7 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   EXPECT_EQ(got[0].value("kind", ""), "checkin");
   EXPECT_EQ(got[0].value("peer", ""), kInviteName);
   EXPECT_EQ(got[0].value("code", ""), kCode);
+  EXPECT_EQ(got[0].value("meaning", ""), kMeaning);
   EXPECT_EQ(got[0].value("text", ""), kNote);
   EXPECT_EQ(got[0].value("duress", true), false);
   EXPECT_EQ(got[0].value("test", true), false);
@@ -139,9 +147,10 @@ TEST_F(FlowTest, CheckinConfirmAndNoPlaintextAtRest) {
   EXPECT_TRUE(text_seen) << r.out;
 
   // Nothing readable at rest: every byte of every file under every home.
-  const std::vector<std::string> secrets = {kCoordName, kHelperName, kInviteName, kCode,
-                                            kNote,      kSendText,   kReplyText,  kPassphrase,
-                                            "MarkerNote", "MarkerSendText", "MarkerReply"};
+  const std::vector<std::string> secrets = {
+      kCoordName,   kHelperName,      kInviteName,  kCode,       kMeaning,
+      kNote,        kSendText,        kReplyText,   kPassphrase, "MarkerMeaning",
+      "MarkerNote", "MarkerSendText", "MarkerReply"};
   for (const std::string& home : {C, H, R}) {
     const auto files = SnapshotFiles(home);
     EXPECT_FALSE(files.empty()) << home;
@@ -173,7 +182,7 @@ TEST_F(FlowTest, ResyncDoesNotDuplicate) {
   ASSERT_NO_FATAL_FAILURE(StartRelay(R));
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, kCoordName, H, kHelperName, kInviteName));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
-  RunResult r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
+  RunResult r = WpIn(H, {"checkin", kDefaultCode, "--note", "-"}, kNote);
   WP_ASSERT_OK(r);
   const std::string id = FirstLine(r.out);
   r = Wp(H, {"sync"});
@@ -216,7 +225,7 @@ TEST_F(FlowTest, CheckinQueuedBeforeEnrollmentArrivesInOneSync) {
     SCOPED_TRACE("helper " + std::to_string(i));
     const std::string C = Home("coord" + std::to_string(i)), H = Home("helper" + std::to_string(i));
     ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, kCoordName, H, kHelperName, kInviteName));
-    RunResult r = WpIn(H, {"checkin", kCode, "--note", "-"}, kNote);
+    RunResult r = WpIn(H, {"checkin", kDefaultCode, "--note", "-"}, kNote);
     WP_ASSERT_OK(r);
     const std::string id = FirstLine(r.out);
     r = Wp(H, {"sync", "--json"});
@@ -245,7 +254,9 @@ TEST_F(FlowTest, EscapeSequencesFromPeersNeverReachTheTerminal) {
   ASSERT_NO_FATAL_FAILURE(StartRelay(R));
   ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
   ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
-  const std::string hostile = "ok \x1b]0;pwned\x07 \x1b[2J \xc2\x9b" "31m done";
+  const std::string hostile =
+      "ok \x1b]0;pwned\x07 \x1b[2J \xc2\x9b"
+      "31m done";
   RunResult r = WpIn(H, {"send", "--to", "Coord"}, hostile);
   WP_ASSERT_OK(r);
   r = Wp(H, {"sync"});

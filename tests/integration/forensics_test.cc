@@ -32,15 +32,17 @@ std::string Marker(const char* what) { return std::string("WpFx") + "7q" + what;
 const std::string kCoordName = Marker("CoordName");
 const std::string kHelperName = Marker("HelperName");
 const std::string kInviteName = Marker("InviteName");
-const std::string kCode = Marker("code");
+// A code is lowercase letters, digits and '-': the marker, in that form.
+const std::string kCode = "wpfx7q-code";
+const std::string kMeaning = Marker("Meaning: safe at the orchard");
 const std::string kNote = Marker("Note: four crossed at the ford");
 const std::string kSendText = Marker("Send: meet at the blue gate");
 const std::string kReplyText = Marker("Reply: understood, stay put");
 const std::string kDuressNote = Marker("Duress: all fine, nothing to see");
 const std::string kDuressPassphrase = Marker("duress passphrase, given at the checkpoint");
-const std::vector<std::string> kMarkers = {kCoordName, kHelperName, kInviteName,
-                                           kCode,      kNote,       kSendText,
-                                           kReplyText, kDuressNote, kDuressPassphrase};
+const std::vector<std::string> kMarkers = {
+    kCoordName, kHelperName, kInviteName, kCode,       kMeaning,
+    kNote,      kSendText,   kReplyText,  kDuressNote, kDuressPassphrase};
 
 constexpr uintmax_t kMaxScannedFile = 64u << 20;
 
@@ -146,6 +148,9 @@ class ForensicsTest : public IntegrationTest {
     const std::string invite = r.out.substr(0, r.out.find('\n'));
     WP_ASSERT_OK(W(H, {"join"}, true, {}, invite));  // "Joined <coordinator>"
     WP_ASSERT_OK(W(H, {"sync"}));
+    // A code of the team's own: its words and meaning travel in the
+    // codebook that follows the welcome.
+    WP_ASSERT_OK(W(C, {"codes", "add", kCode}, false, {}, kMeaning));
     WP_ASSERT_OK(W(C, {"sync"}));
     WP_ASSERT_OK(W(H, {"sync"}));
 

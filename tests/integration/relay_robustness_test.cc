@@ -1,11 +1,10 @@
 // A real relay process facing hostile or broken raw TCP clients (garbage,
 // oversize, slow or vanishing peers: README, "Exit codes"; SECURITY.md) keeps serving normal syncs.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <string>
@@ -143,7 +142,7 @@ TEST_F(RelayRobustnessTest, BadClientsDoNotDisturbNormalSyncs) {
   WP_ASSERT_OK(r);
   r = Wp(C, {"sync"});
   WP_ASSERT_OK(r);
-  r = WpIn(H, {"checkin", "camp", "--note", "-"}, "after the storm");
+  r = WpIn(H, {"checkin", "delayed", "--note", "-"}, "after the storm");
   WP_ASSERT_OK(r);
   const std::string second = r.out.substr(0, r.out.find('\n'));
   r = Wp(H, {"sync"});

@@ -10,11 +10,43 @@
 #include <string>
 #include <vector>
 
+#include "core/envelope/envelope.h"
+#include "core/envelope/keys.h"
 #include "core/node/node.h"
+#include "proto/waypost.pb.h"
 #include "tests/kit/peers.h"
 #include "tests/kit/status.h"
 
 namespace waypost::node::duress_fixture {
+
+// The plaintext body of an envelope `sender` sealed to `coord`, opened with
+// the coordinator's stored chain key, changing nothing in either store.
+// Either of the pair's chains may have sealed it: the decoy's check-ins go
+// under the duress chain.
+inline std::optional<pb::Body> PeekBodyUnder(peers::Peer& coord, const peers::Chain& chain,
+                                             ByteView sender_public, const Bytes& env) {
+  if (chain.key.empty()) return std::nullopt;
+  for (envelope::Epoch e = chain.epoch; e <= chain.epoch + 30; ++e) {
+    Secret psk = envelope::PskFrom(envelope::ChainAt(Secret::From(chain.key), chain.epoch, e));
+    envelope::OpenRequest req;
+    req.recipient = &coord->identity();
+    req.sender_public = sender_public;
+    req.psk = &psk;
+    auto opened = envelope::Open(req, env);
+    if (!opened.ok()) continue;
+    pb::Body body;
+    if (!body.ParseFromArray(opened->body.data(), int(opened->body.size()))) return std::nullopt;
+    return body;
+  }
+  return std::nullopt;
+}
+
+inline std::optional<pb::Body> PeekBody(peers::Peer& coord, const std::string& sender_name,
+                                        ByteView sender_public, const Bytes& env) {
+  auto body = PeekBodyUnder(coord, peers::ChainOf(coord, sender_name), sender_public, env);
+  if (body) return body;
+  return PeekBodyUnder(coord, peers::DuressChainOf(coord, sender_name), sender_public, env);
+}
 
 inline constexpr const char* kRelay2 =
     "wpr1:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd@relay2.example:7000";

@@ -133,7 +133,7 @@ TEST_P(NodeFaultTest, ABatchIsNeverHalfTakenIn) {
   Peer alice("alice", Role::kHelper, clock_, 2);
   Enroll(coord, alice);
   ASSERT_OK(alice->CheckIn("crossed", "one", ""));
-  ASSERT_OK(alice->CheckIn("waiting", "two", ""));
+  ASSERT_OK(alice->CheckIn("delayed", "two", ""));
   ASSERT_OK(alice->SendText("base", "three"));
   const std::vector<Bytes> batch = Fetch(coord, Upload(alice));
   ASSERT_EQ(batch.size(), 3u);

@@ -153,8 +153,9 @@ TEST_F(SettingsTest, WindowSetsHowFarChainsAreErasedAndEnvelopesLive) {
 
 // A database from before the settings table (schema version 1: no settings,
 // no duress columns, no alerts, no record of who used an invite, no duress
-// chain, no tags or rejections in `seen`, no relay acknowledgements) opens, gains them, and keeps
-// its data; its contacts gain a duress chain derived from their chain.
+// chain, no tags or rejections in `seen`, no relay acknowledgements, no
+// codebook) opens, gains them, and keeps its data; its contacts gain a duress
+// chain derived from their chain, and it reads the default codebook.
 TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
   Enroll(coord_, alice_);
   ASSERT_OK(alice_->CheckIn("crossed", "before-upgrade", ""));
@@ -173,23 +174,29 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE contacts DROP COLUMN send_seq_duress; "
                         "ALTER TABLE contacts DROP COLUMN recv_seq; "
                         "ALTER TABLE contacts DROP COLUMN recv_seq_duress; DROP TABLE seq_holes; "
+                        "DROP TABLE codebooks; DROP TABLE codes; "
+                        "ALTER TABLE messages DROP COLUMN meaning; "
+                        "ALTER TABLE messages DROP COLUMN test; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 7);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 8);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
   EXPECT_EQ(duress.key, Bytes(derived.view().begin(), derived.view().end()));
   EXPECT_EQ(coord_->settings().retention_seconds, 30 * kDay);
   EXPECT_EQ(Texts(coord_), std::vector<std::string>{"in:before-upgrade"});
+  ASSERT_OK_AND_ASSIGN(std::vector<Node::CodebookView> books, coord_->Codebooks());
+  ASSERT_EQ(books.size(), 1u);
+  EXPECT_EQ(books[0].codes, Codebook::Defaults());
   ASSERT_OK(coord_->SetRetention(std::nullopt));
   coord_.Reopen();
   EXPECT_EQ(coord_->settings().retention_seconds, std::nullopt);
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 8"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 9"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

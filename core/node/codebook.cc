@@ -1,0 +1,233 @@
+#include "core/node/codebook.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "core/text.h"
+#include "proto/waypost.pb.h"
+
+namespace waypost::node {
+namespace {
+
+Bytes OwnerBytes(ByteView owner) { return Bytes(owner.begin(), owner.end()); }
+
+bool IsCodeChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+}  // namespace
+
+const std::vector<CodeEntry>& Codebook::Defaults() {
+  static const std::vector<CodeEntry> kDefaults = {
+      {1, "ok", "all is well", false, false},
+      {2, "crossed", "crossed as planned, all well", false, false},
+      {3, "arrived", "arrived safely", false, false},
+      {4, "delayed", "delayed, but safe for now", false, false},
+      {5, "need-help", "need help now", true, false},
+      {6, "abort", "route compromised: abort", true, false},
+  };
+  return kDefaults;
+}
+
+Result<std::string> Codebook::NormalizeCode(std::string_view code) {
+  while (!code.empty() && (code.front() == ' ' || code.front() == '\t')) code.remove_prefix(1);
+  while (!code.empty() && (code.back() == ' ' || code.back() == '\t')) code.remove_suffix(1);
+  std::string out(code);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (out.empty() || out.size() > kMaxCodeSize || out.front() == '-' ||
+      !std::all_of(out.begin(), out.end(), IsCodeChar)) {
+    return Status::InvalidArgument(
+        "a code is 1 to 32 letters, digits and '-' (for example need-help)");
+  }
+  return out;
+}
+
+Status Codebook::CheckMeaning(std::string_view meaning) {
+  if (meaning.empty() || meaning.size() > kMaxMeaningSize) {
+    return Status::InvalidArgument("a code's meaning must be 1 to 200 bytes");
+  }
+  if (!IsValidUtf8(meaning)) return Status::InvalidArgument("a code's meaning must be UTF-8 text");
+  for (size_t i = 0; i < meaning.size(); ++i) {
+    if (ControlCharAt(meaning, i) != 0) {
+      return Status::InvalidArgument(
+          "a code's meaning must be one line with no control characters");
+    }
+  }
+  if (HasInvisibleFormatting(meaning)) {
+    return Status::InvalidArgument("a code's meaning must not hold invisible formatting");
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> Codebook::Version(ByteView owner) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT version FROM codebooks WHERE owner = ?", owner));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt64(0) : kDefaultVersion;
+}
+
+Result<std::vector<CodeEntry>> Codebook::Codes(ByteView owner, bool with_removed) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement held,
+                           db_->Query("SELECT 1 FROM codebooks WHERE owner = ?", owner));
+  WAYPOST_ASSIGN_OR_RETURN(bool stored, held.Step());
+  if (!stored) return Defaults();
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT number, code, meaning, distress, removed FROM codes WHERE owner = ? "
+                 "ORDER BY number",
+                 owner));
+  std::vector<CodeEntry> out;
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& r) {
+    CodeEntry e{static_cast<uint32_t>(r.ColumnInt64(0)), r.ColumnText(1), r.ColumnText(2),
+                r.ColumnInt64(3) != 0, r.ColumnInt64(4) != 0};
+    if (with_removed || !e.removed) out.push_back(std::move(e));
+  }));
+  return out;
+}
+
+Result<std::optional<CodeEntry>> Codebook::ByCode(ByteView owner, std::string_view code) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> codes, Codes(owner));
+  for (CodeEntry& e : codes) {
+    if (e.code == code) return std::optional<CodeEntry>(std::move(e));
+  }
+  return std::optional<CodeEntry>();
+}
+
+Result<std::optional<CodeEntry>> Codebook::ByNumber(ByteView owner, uint32_t number) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> codes, Codes(owner, /*with_removed=*/true));
+  for (CodeEntry& e : codes) {
+    if (e.number == number) return std::optional<CodeEntry>(std::move(e));
+  }
+  return std::optional<CodeEntry>();
+}
+
+Status Codebook::Materialize(ByteView owner) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement held,
+                           db_->Query("SELECT 1 FROM codebooks WHERE owner = ?", owner));
+  WAYPOST_ASSIGN_OR_RETURN(bool stored, held.Step());
+  if (stored) return Status::Ok();
+  return Write({OwnerBytes(owner), kDefaultVersion, Defaults()});
+}
+
+Status Codebook::Add(std::string_view code, std::string_view meaning, bool distress) {
+  WAYPOST_ASSIGN_OR_RETURN(std::string name, NormalizeCode(code));
+  WAYPOST_RETURN_IF_ERROR(CheckMeaning(meaning));
+  WAYPOST_RETURN_IF_ERROR(Materialize({}));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> all, Codes({}, /*with_removed=*/true));
+  uint32_t next = 1;
+  size_t in_use = 0;
+  for (const CodeEntry& e : all) {
+    if (!e.removed && e.code == name) {
+      return Status::AlreadyExists("the code " + name + " is already in the codebook");
+    }
+    next = std::max(next, e.number + 1);
+    if (!e.removed) ++in_use;
+  }
+  if (in_use >= kMaxCodes) return Status::LimitExceeded("a codebook holds at most 64 codes");
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO codes(owner, number, code, meaning, distress, removed) VALUES(X'', ?, "
+               "?, ?, ?, 0)",
+               int64_t{next}, name, meaning, distress ? 1 : 0));
+  return db_->Run("UPDATE codebooks SET version = version + 1 WHERE owner = X''");
+}
+
+Status Codebook::Remove(std::string_view code) {
+  WAYPOST_ASSIGN_OR_RETURN(std::string name, NormalizeCode(code));
+  WAYPOST_RETURN_IF_ERROR(Materialize({}));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> in_use, Codes({}));
+  auto it = std::find_if(in_use.begin(), in_use.end(),
+                         [&](const CodeEntry& e) { return e.code == name; });
+  if (it == in_use.end()) return Status::NotFound("no code " + name + " in the codebook");
+  if (in_use.size() == 1) {
+    return Status::InvalidArgument("the codebook's last code cannot be removed; add another first");
+  }
+  WAYPOST_RETURN_IF_ERROR(db_->Run("UPDATE codes SET removed = 1 WHERE owner = X'' AND number = ?",
+                                   int64_t{it->number}));
+  return db_->Run("UPDATE codebooks SET version = version + 1 WHERE owner = X''");
+}
+
+Result<bool> Codebook::Receive(ByteView owner, int64_t version,
+                               const std::vector<CodeEntry>& codes) {
+  if (codes.empty() || codes.size() > kMaxCodes) {
+    return Status::InvalidArgument("a codebook holds 1 to 64 codes");
+  }
+  std::set<uint32_t> numbers;
+  std::set<std::string> names;
+  for (const CodeEntry& e : codes) {
+    WAYPOST_ASSIGN_OR_RETURN(std::string name, NormalizeCode(e.code));
+    WAYPOST_RETURN_IF_ERROR(CheckMeaning(e.meaning));
+    if (name != e.code || e.number == 0 || e.removed || !numbers.insert(e.number).second ||
+        !names.insert(name).second) {
+      return Status::InvalidArgument("a malformed codebook");
+    }
+  }
+  WAYPOST_ASSIGN_OR_RETURN(int64_t held, Version(owner));
+  if (version <= held) return false;
+  WAYPOST_RETURN_IF_ERROR(Erase(owner));
+  WAYPOST_RETURN_IF_ERROR(Write({OwnerBytes(owner), version, codes}));
+  return true;
+}
+
+Status Codebook::FillBody(pb::Body& body) {
+  WAYPOST_ASSIGN_OR_RETURN(int64_t version, Version({}));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> codes, Codes({}));
+  pb::Codebook* out = body.mutable_codebook();
+  out->set_version(static_cast<uint32_t>(version));
+  for (const CodeEntry& e : codes) {
+    pb::Code* c = out->add_codes();
+    c->set_number(e.number);
+    c->set_code(e.code);
+    c->set_meaning(e.meaning);
+    c->set_distress(e.distress);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Codebook::Row>> Codebook::Rows() {
+  std::vector<Row> rows;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT owner, version FROM codebooks ORDER BY owner"));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& r) {
+    rows.push_back({r.ColumnBlob(0), r.ColumnInt64(1), {}});
+  }));
+  for (Row& row : rows) {
+    WAYPOST_ASSIGN_OR_RETURN(row.codes, Codes(row.owner, /*with_removed=*/true));
+  }
+  return rows;
+}
+
+Status Codebook::ReplaceWith(const std::vector<Row>& rows) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> have, Rows());
+  for (const Row& old : have) {
+    const bool kept =
+        std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.owner == old.owner; });
+    if (!kept) WAYPOST_RETURN_IF_ERROR(Erase(old.owner));
+  }
+  for (const Row& row : rows) {
+    auto same = std::find(have.begin(), have.end(), row);
+    if (same != have.end()) continue;
+    WAYPOST_RETURN_IF_ERROR(Erase(row.owner));
+    WAYPOST_RETURN_IF_ERROR(Write(row));
+  }
+  return Status::Ok();
+}
+
+Status Codebook::Write(const Row& row) {
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO codebooks(owner, version) VALUES(?, ?)", row.owner, row.version));
+  for (const CodeEntry& e : row.codes) {
+    WAYPOST_RETURN_IF_ERROR(db_->Run(
+        "INSERT INTO codes(owner, number, code, meaning, distress, removed) VALUES(?, ?, ?, ?, ?, "
+        "?)",
+        row.owner, int64_t{e.number}, e.code, e.meaning, e.distress ? 1 : 0, e.removed ? 1 : 0));
+  }
+  return Status::Ok();
+}
+
+Status Codebook::Erase(ByteView owner) {
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM codes WHERE owner = ?", owner));
+  return db_->Run("DELETE FROM codebooks WHERE owner = ?", owner);
+}
+
+}  // namespace waypost::node

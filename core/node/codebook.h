@@ -1,0 +1,106 @@
+// Codebook: the `codebooks` and `codes` tables (docs/storage.md §5): what
+// each check-in code means (docs/protocol.md §4.7).
+//
+// A coordinator keeps its own codebook (owner: empty), versioned; a helper
+// keeps the newest it received from each coordinator (owner: that
+// coordinator's public key). Until a coordinator changes or sends one, a
+// codebook is the default one, version 1, stored nowhere. A code's number
+// is what a check-in carries; numbers are never reused, and a coordinator
+// keeps its removed codes (marked), so a check-in sealed under an older
+// version still reads as the code its sender chose.
+//
+// Lifetime: borrows the Database. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/status.h"
+#include "core/store/database.h"
+
+namespace waypost::pb {
+class Body;
+}
+
+namespace waypost::node {
+
+struct CodeEntry {
+  uint32_t number = 0;
+  std::string code;
+  std::string meaning;
+  bool distress = false;
+  bool removed = false;  // only ever in a coordinator's own codebook
+  bool operator==(const CodeEntry&) const = default;
+};
+
+class Codebook {
+ public:
+  static constexpr size_t kMaxCodeSize = 32;
+  static constexpr size_t kMaxMeaningSize = 200;
+  static constexpr size_t kMaxCodes = 64;  // in use at once
+  static constexpr int64_t kDefaultVersion = 1;
+
+  // ok, crossed, arrived, delayed, need-help (distress), abort (distress),
+  // numbered 1 to 6.
+  static const std::vector<CodeEntry>& Defaults();
+
+  // The form a code is kept and compared in: ASCII letters lowercased,
+  // surrounding spaces dropped. InvalidArgument unless the result is 1..32
+  // bytes of a-z, 0-9 and '-', not starting with '-'.
+  static Result<std::string> NormalizeCode(std::string_view code);
+  // InvalidArgument unless 1..200 bytes of valid UTF-8 with no control
+  // characters and no invisible formatting (core/text.h).
+  static Status CheckMeaning(std::string_view meaning);
+
+  explicit Codebook(store::Database& db) : db_(&db) {}
+
+  // `owner`: empty for this node's own codebook, else a coordinator's key.
+  Result<int64_t> Version(ByteView owner);
+  // The codes in use, by number; with `with_removed`, the removed ones too.
+  Result<std::vector<CodeEntry>> Codes(ByteView owner, bool with_removed = false);
+  // The code in use with this (normalized) name, if any.
+  Result<std::optional<CodeEntry>> ByCode(ByteView owner, std::string_view code);
+  // Any code ever under this number, removed ones included.
+  Result<std::optional<CodeEntry>> ByNumber(ByteView owner, uint32_t number);
+
+  // Changes this node's own codebook and raises its version. Add:
+  // AlreadyExists if the code is in use, LimitExceeded past kMaxCodes.
+  // Remove: NotFound if it is not in use, InvalidArgument for the last one.
+  Status Add(std::string_view code, std::string_view meaning, bool distress);
+  Status Remove(std::string_view code);
+
+  // A codebook received from the coordinator with key `owner`: replaces the
+  // one held if `version` is newer; true if it did. InvalidArgument if any
+  // entry is malformed, a number or code repeats, or there are none or too
+  // many.
+  Result<bool> Receive(ByteView owner, int64_t version, const std::vector<CodeEntry>& codes);
+
+  // Makes `body` carry this node's own codebook: its version and the codes
+  // in use.
+  Status FillBody(pb::Body& body);
+
+  // Every stored row, for the decoy (decoy_writer.h), and its mirror image:
+  // ReplaceWith writes only what differs.
+  struct Row {
+    Bytes owner;
+    int64_t version = 0;
+    std::vector<CodeEntry> codes;  // removed ones included
+    bool operator==(const Row&) const = default;
+  };
+  Result<std::vector<Row>> Rows();
+  Status ReplaceWith(const std::vector<Row>& rows);
+
+ private:
+  // Stores the defaults as `owner`'s codebook at version 1 if it has none.
+  Status Materialize(ByteView owner);
+  Status Write(const Row& row);
+  Status Erase(ByteView owner);
+
+  store::Database* db_;
+};
+
+}  // namespace waypost::node
