@@ -19,6 +19,7 @@ void AddPanicCommand(CLI::App& app, Action& chosen);      // panic
 void AddSettingsCommands(CLI::App& app, Action& chosen);  // settings
 void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, ack
 void AddCodeCommands(CLI::App& app, Action& chosen);      // codes list, add, remove
+void AddDeskCommands(CLI::App& app, Action& chosen);      // expect, status
 
 // No text on the command line (README): `--note` takes only "-", which
 // reads the note (Context::ReadText). RefuseTextArgument adds the

@@ -45,6 +45,13 @@ Status PrintOpenAlerts(Context& ctx, node::Node& node) {
       ctx.Out(Printable("MISSING: " + a.detail + " (alert " + std::to_string(a.id) +
                         "). When it is resolved: waypost ack " + std::to_string(a.id)) +
               "\n");
+    } else if (a.kind == node::AlertKind::kOverdue) {
+      ctx.Out(Printable("OVERDUE: " + a.peer + " was due by " +
+                        (a.due_at ? Rfc3339(*a.due_at) : std::string("?")) +
+                        " and no check-in arrived in the grace time (alert " +
+                        std::to_string(a.id) + "). When it is resolved: waypost ack " +
+                        std::to_string(a.id)) +
+              "\n");
     } else if (a.kind == node::AlertKind::kDistress) {
       ctx.Out(Printable("DISTRESS: " + a.peer + " checked in " + a.detail + " at " +
                         Rfc3339(a.raised_at) + " (alert " + std::to_string(a.id) +
@@ -111,10 +118,11 @@ Status RunBoard(Context& ctx) {
   };
   std::vector<std::vector<std::string>> rows;
   for (const node::BoardEntry& e : board) {
-    rows.push_back(
-        {e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
-         time_or_dash(e.last_received_at), time_or_dash(e.due_at),
-         e.state == node::BoardState::kOk ? std::string("ok") : Upper(node::NameOf(e.state))});
+    rows.push_back({e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
+                    time_or_dash(e.last_received_at), time_or_dash(e.due_at),
+                    // Alarms stand out; ok and due (within the grace) do not.
+                    e.state <= node::BoardState::kDue ? std::string(node::NameOf(e.state))
+                                                      : Upper(node::NameOf(e.state))});
   }
   ctx.Out(Table({"NAME", "FINGERPRINT", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
   return PrintOpenAlerts(ctx, *node);
@@ -153,7 +161,7 @@ void AddDuressCommands(CLI::App& app, Action& chosen) {
   duress->add_subcommand("set", "Set a passphrase that opens a decoy and flags every message")
       ->callback([&chosen] { chosen = RunDuressSet; });
 
-  app.add_subcommand("board", "Per helper: last check-in and state (ok, distress or duress)")
+  app.add_subcommand("board", "Per helper: last check-in, next due time and state")
       ->callback([&chosen] { chosen = RunBoard; });
 
   auto ack = std::make_shared<AckOptions>();

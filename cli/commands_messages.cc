@@ -71,7 +71,7 @@ Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids,
                            node->CheckIn(code, Context::View(note), o.to, o.test));
   for (const std::string& id : ids) ctx.Out(id + "\n");
-  ctx.Note(o.test ? "TEST check-in queued (a drill: it raises no deadline); it leaves on the next "
+  ctx.Note(o.test ? "TEST check-in queued (a drill: it meets no deadline); it leaves on the next "
                     "`waypost sync`."
                   : "Check-in queued; it leaves on the next `waypost sync`.");
   return Status::Ok();
@@ -105,7 +105,10 @@ nlohmann::json MessageJson(const node::MessageInfo& m) {
           {"state", node::NameOf(m.state)},
           {"duress", m.duress},
           {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
-          {"test", m.test}};
+          {"test", m.test},
+          {"confirm_note", m.state == node::MessageState::kConfirmed && !m.state_note.empty()
+                               ? nlohmann::json(m.state_note)
+                               : nlohmann::json(nullptr)}};
 }
 
 Status RunInbox(Context& ctx) {
@@ -136,9 +139,18 @@ Status RunInbox(Context& ctx) {
   return PrintOpenAlerts(ctx, *node);
 }
 
-Status RunConfirm(Context& ctx, const std::string& id) {
+struct ConfirmOptions {
+  std::string id;
+  std::string note;
+};
+
+Status RunConfirm(Context& ctx, const ConfirmOptions& o) {
+  Secret note;
+  if (!o.note.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_RETURN_IF_ERROR(node->Confirm(id));
+  WAYPOST_RETURN_IF_ERROR(node->Confirm(o.id, Context::View(note)));
   ctx.Note("Confirmed; the helper sees it after the next sync on both sides.");
   return Status::Ok();
 }
@@ -168,11 +180,13 @@ void AddMessageCommands(CLI::App& app, Action& chosen) {
   app.add_subcommand("inbox", "Messages and check-ins, and the state of sent ones")
       ->callback([&chosen] { chosen = RunInbox; });
 
-  auto id = std::make_shared<std::string>();
-  app.add_subcommand("confirm", "Confirm a helper's safe arrival")
-      ->callback([&chosen, id] { chosen = [id](Context& ctx) { return RunConfirm(ctx, *id); }; })
-      ->add_option("ID", *id, "The check-in's id, as `waypost inbox` shows it")
-      ->required();
+  auto confirm = std::make_shared<ConfirmOptions>();
+  CLI::App* f = app.add_subcommand("confirm", "Confirm a helper's check-in or safe arrival");
+  f->add_option("ID", confirm->id, "The check-in's id, as `waypost inbox` shows it")->required();
+  AddNoteOption(f, confirm->note);
+  f->callback([&chosen, confirm] {
+    chosen = [confirm](Context& ctx) { return RunConfirm(ctx, *confirm); };
+  });
 }
 
 }  // namespace waypost::cli

@@ -54,6 +54,7 @@ class Context {
   Result<Secret> ReadText(std::string_view what, std::string_view prompt, size_t max_size,
                           bool secret = false);
   bool StdinIsTerminal() const { return io_.stdin_is_terminal; }
+  bool StderrIsTerminal() const { return io_.stderr_is_terminal; }
   static std::string_view View(const Secret& text) {
     return std::string_view(reinterpret_cast<const char*>(text.data()), text.size());
   }

@@ -1,6 +1,7 @@
 #include "cli/format.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 
 #include "core/text.h"
@@ -14,6 +15,30 @@ std::string Rfc3339(UnixTime t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+Result<UnixTime> ParseTime(std::string_view text, UnixTime now) {
+  if (Result<int64_t> ahead = ParseDuration(text); ahead.ok()) return now + *ahead;
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  char tail[4] = {};
+  const std::string t(text);
+  const bool full = std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%3s", &year, &month, &day, &hour,
+                                &minute, &second, tail) == 7;
+  const bool short_form = !full && std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d%3s", &year, &month,
+                                               &day, &hour, &minute, tail) == 6;
+  if ((!full && !short_form) || std::string(tail) != "Z" || month < 1 || month > 12 || day < 1 ||
+      day > 31 || hour > 23 || minute > 59 || second > 59) {
+    return Status::InvalidArgument(
+        "a time reads like 2027-01-15T18:00Z (UTC) or 6h from now, not \"" + t + "\"");
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<UnixTime>(timegm(&tm));
 }
 
 Result<int64_t> ParseDuration(std::string_view text) {

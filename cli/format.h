@@ -16,6 +16,10 @@ std::string Rfc3339(UnixTime t);
 // "90s", "15m", "2h", "3d" (and combinations like "1h30m") to seconds.
 Result<int64_t> ParseDuration(std::string_view text);
 
+// A moment: RFC 3339 in UTC ("2027-01-15T18:00:00Z", or with minutes only,
+// "2027-01-15T18:00Z"), or a duration from `now` ("6h").
+Result<UnixTime> ParseTime(std::string_view text, UnixTime now);
+
 // How long ago, coarsely, for people: "3d", "5h", "12m", or "0m" (the
 // largest whole unit, rounded down).
 std::string FormatAge(int64_t seconds);

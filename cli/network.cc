@@ -1,5 +1,14 @@
 #include "cli/network.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "net/client.h"
@@ -32,6 +41,52 @@ Status TcpNetwork::Serve(const std::string& host, uint16_t port, ConnectionFacto
                            Server::Listen(host, port, std::move(factory), clock_, options));
   listening(server->port());
   return server->Run();
+}
+
+namespace {
+
+// SIGINT and SIGTERM, once Pause() has run, write a byte here: whichever
+// thread the signal lands on, the next (or current) Pause sees it.
+int g_stop_pipe[2] = {-1, -1};
+
+void OnStop(int /*signal*/) {
+  const char byte = 1;
+  (void)!write(g_stop_pipe[1], &byte, 1);
+}
+
+}  // namespace
+
+bool TcpNetwork::Pause(int64_t ms) {
+  if (g_stop_pipe[0] < 0) {
+    if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+    struct sigaction stop {};
+    stop.sa_handler = OnStop;
+    sigemptyset(&stop.sa_mask);
+    stop.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &stop, nullptr);
+    sigaction(SIGTERM, &stop, nullptr);
+  }
+  const int64_t end = clock_.MonotonicMs() + ms;
+  while (true) {
+    const int64_t left = std::max<int64_t>(0, end - clock_.MonotonicMs());
+    pollfd stop{g_stop_pipe[0], POLLIN, 0};
+    const int ready = poll(&stop, 1, static_cast<int>(std::min<int64_t>(left, 60'000)));
+    if (ready > 0) return false;  // the byte stays: every later Pause says stop too
+    if (ready < 0 && errno != EINTR) return false;
+    if (left == 0 || clock_.MonotonicMs() >= end) return true;
+  }
+}
+
+Status TcpNetwork::RunHook(const std::string& command, const std::string& input) {
+  FILE* pipe = popen(command.c_str(), "w");  // /bin/sh -c command
+  if (pipe == nullptr) return Status::IoError("cannot run the --on-alert command");
+  const bool written = fwrite(input.data(), 1, input.size(), pipe) == input.size();
+  const int status = pclose(pipe);
+  if (!written || status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::IoError("the --on-alert command failed (exit status " +
+                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  }
+  return Status::Ok();
 }
 
 }  // namespace waypost::cli

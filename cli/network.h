@@ -41,6 +41,14 @@ class Network {
   virtual Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
                        const std::function<void(uint16_t port)>& listening, NetLog log,
                        const ServeOptions& extra) = 0;
+  // Waits `ms` milliseconds; false, at once, if SIGINT or SIGTERM asks the
+  // process to stop. From the first call on, those signals no longer end
+  // the process: one that comes while other work runs is seen by the next
+  // call, and by every call after it.
+  virtual bool Pause(int64_t ms) = 0;
+  // Runs `command` with /bin/sh -c, `input` on its stdin; an error unless
+  // it exits 0.
+  virtual Status RunHook(const std::string& command, const std::string& input) = 0;
 };
 
 class TcpNetwork final : public Network {
@@ -50,6 +58,8 @@ class TcpNetwork final : public Network {
   Status Serve(const std::string& host, uint16_t port, ConnectionFactory factory,
                const std::function<void(uint16_t port)>& listening, NetLog log,
                const ServeOptions& extra) override;
+  bool Pause(int64_t ms) override;
+  Status RunHook(const std::string& command, const std::string& input) override;
 
  private:
   const Clock& clock_;

@@ -41,6 +41,7 @@ int RunCli(const std::vector<std::string>& args, Io& io) {
   AddSettingsCommands(app, chosen);
   AddDuressCommands(app, chosen);
   AddCodeCommands(app, chosen);
+  AddDeskCommands(app, chosen);
 
   std::vector<const char*> argv = {"waypost"};
   for (const std::string& a : args) argv.push_back(a.c_str());

@@ -11,7 +11,7 @@ namespace {
 // Every query below reads these columns, in this order (ReadAlert).
 #define WAYPOST_ALERT_COLUMNS                                                                  \
   "SELECT a.id, a.kind, c.name, c.public_key, a.raised_at, a.acked_at, a.note, a.contact_id, " \
-  "a.detail "                                                                                  \
+  "a.detail, a.due_at, a.notified_at "                                                         \
   "FROM alerts a JOIN contacts c ON c.id = a.contact_id "
 
 Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
@@ -26,6 +26,8 @@ Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
   a.note = row.ColumnText(6);
   open.contact = ContactId{row.ColumnInt64(7)};
   a.detail = row.ColumnText(8);
+  a.due_at = row.ColumnOptionalInt64(9);
+  a.notified_at = row.ColumnOptionalInt64(10);
   return open;
 }
 
@@ -60,6 +62,24 @@ Status AlertBook::Raise(ContactId contact, AlertKind kind, ByteView message_id, 
   return db_->Run(
       "INSERT INTO alerts(contact_id, kind, raised_at, message_id, detail) VALUES(?, ?, ?, ?, ?)",
       contact.value, NameOf(kind), now, message_id, detail);
+}
+
+Status AlertBook::RaiseOverdue(ContactId contact, UnixTime due_at, UnixTime now,
+                               std::string_view detail) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement raised,
+      db_->Query("SELECT 1 FROM alerts WHERE contact_id = ? AND kind = ? AND due_at = ?",
+                 contact.value, NameOf(AlertKind::kOverdue), due_at));
+  WAYPOST_ASSIGN_OR_RETURN(bool already, raised.Step());
+  if (already) return Status::Ok();
+  return db_->Run(
+      "INSERT INTO alerts(contact_id, kind, raised_at, detail, due_at) VALUES(?, ?, ?, ?, ?)",
+      contact.value, NameOf(AlertKind::kOverdue), now, detail, due_at);
+}
+
+Status AlertBook::MarkNotified(int64_t id, UnixTime now) {
+  return db_->Run("UPDATE alerts SET notified_at = ? WHERE id = ? AND notified_at IS NULL", now,
+                  id);
 }
 
 Status AlertBook::RaiseOrExtend(ContactId contact, AlertKind kind, UnixTime now,

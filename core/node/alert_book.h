@@ -24,6 +24,9 @@ class AlertBook {
   // shown with it.
   Status Raise(ContactId contact, AlertKind kind, ByteView message_id, UnixTime now,
                std::string_view detail = "");
+  // Raises an overdue alert about `contact` for the deadline `due_at`,
+  // once: not again for the same deadline, open or acknowledged.
+  Status RaiseOverdue(ContactId contact, UnixTime due_at, UnixTime now, std::string_view detail);
   // Raises `kind` about `contact`, or adds `detail` to the one already open
   // ("; " between).
   Status RaiseOrExtend(ContactId contact, AlertKind kind, UnixTime now, std::string_view detail);
@@ -38,6 +41,8 @@ class AlertBook {
   };
   Result<std::vector<Open>> OpenNamed(std::string_view which);
   Status Acknowledge(int64_t id, UnixTime now, std::string_view note);
+  // `watch --on-alert` passed it on (once per alert).
+  Status MarkNotified(int64_t id, UnixTime now);
 
  private:
   store::Database* db_;

@@ -25,6 +25,7 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   if (body->has_welcome()) return via_duress ? Status::Ok() : OnWelcome(from);
   if (body->has_receipt()) return OnReceipt(from, body->receipt());
   if (body->has_codebook()) return via_duress ? Status::Ok() : OnCodebook(from, body->codebook());
+  if (body->has_schedule()) return via_duress ? Status::Ok() : OnSchedule(from, body->schedule());
   if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body, via_duress);
   return Status::AuthFailed();  // a join body under a contact key, or empty
 }
@@ -48,7 +49,8 @@ Status BodyHandlers::OnReceipt(const Contact& from, const pb::Receipt& receipt) 
   const MessageState state = receipt.kind() == pb::Receipt::CONFIRMED ? MessageState::kConfirmed
                                                                       : MessageState::kDelivered;
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Bytes> ids,
-                           p_.messages.ApplyReceipt(from.id, AsBytes(receipt.of()), state));
+                           p_.messages.ApplyReceipt(from.id, AsBytes(receipt.of()), state,
+                                                    p_.clock.Now(), receipt.note()));
   for (const Bytes& id : ids) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(id));
   return Status::Ok();
 }
@@ -64,6 +66,25 @@ Status BodyHandlers::OnCodebook(const Contact& from, const pb::Codebook& codeboo
   Result<bool> taken = p_.codebook.Receive(from.public_key.view(), codebook.version(), codes);
   if (!taken.ok()) return Status::AuthFailed();
   return Status::Ok();
+}
+
+// What a coordinator expects of us; only a coordinator's counts, only a
+// newer one, and only one within the bounds a coordinator can set.
+Status BodyHandlers::OnSchedule(const Contact& from, const pb::Schedule& schedule) {
+  if (from.role != Role::kCoordinator) return Status::Ok();
+  const bool every_ok = schedule.every() == 0 || (schedule.every() >= Schedule::kMinEvery &&
+                                                  schedule.every() <= Schedule::kMaxSpan);
+  if (!every_ok || schedule.due_by() < 0 || schedule.grace() < 0 ||
+      schedule.grace() > Schedule::kMaxSpan || schedule.version() == 0) {
+    return Status::AuthFailed();
+  }
+  Schedule s;
+  if (schedule.every() != 0) s.every = schedule.every();
+  if (schedule.every() == 0 && schedule.due_by() != 0) s.due_by = schedule.due_by();
+  s.grace = schedule.grace();
+  s.set_at = p_.clock.Now();
+  s.version = schedule.version();
+  return p_.schedules.Receive(from.public_key.view(), s).status();
 }
 
 Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& id,

@@ -2,8 +2,8 @@
 // (docs/protocol.md §4.2): a check-in or a text becomes a received message
 // and is answered with a delivered receipt; a receipt moves a sent message
 // forward; a welcome completes enrollment; a coordinator's ack ends the
-// duress state (§4.3); a coordinator's codebook replaces an older one
-// (§4.7). One small handler per kind.
+// duress state (§4.3); a coordinator's codebook or schedule replaces an
+// older one (§4.7, §4.8). One small handler per kind.
 //
 // A body that came under the pair's duress chain (`via_duress`: a main store
 // taking in what a helper's decoy sent) is duress whatever its flags say,
@@ -24,6 +24,7 @@
 #include "core/node/duress_state.h"
 #include "core/node/message_log.h"
 #include "core/node/outbox.h"
+#include "core/node/schedule_book.h"
 #include "core/node/sequencer.h"
 #include "core/status.h"
 #include "core/store/database.h"
@@ -33,6 +34,7 @@ class Ack;
 class Body;
 class Codebook;
 class Receipt;
+class Schedule;
 }  // namespace waypost::pb
 
 namespace waypost::node {
@@ -45,6 +47,7 @@ struct HandlerParts {
   Outbox& outbox;
   AlertBook& alerts;
   Codebook& codebook;
+  ScheduleBook& schedules;
   Sequencer& sequencer;
   Courier& courier;
   const Clock& clock;
@@ -65,6 +68,7 @@ class BodyHandlers {
   Status OnWelcome(const Contact& from);
   Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
   Status OnCodebook(const Contact& from, const pb::Codebook& codebook);
+  Status OnSchedule(const Contact& from, const pb::Schedule& schedule);
   Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
                    bool via_duress);
 

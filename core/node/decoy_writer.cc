@@ -52,6 +52,20 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   Codebook codebook(decoy);
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Codebook::Row> codebook_rows, main.codebook.Rows());
   WAYPOST_RETURN_IF_ERROR(codebook.ReplaceWith(codebook_rows));
+  // What each coordinator expects, so `status` shows the same next due
+  // time; never a coordinator's schedules for its helpers, whom the decoy
+  // does not know.
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators,
+                           main.contacts.WithRole(Role::kCoordinator));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<ScheduleBook::Row> schedule_rows, main.schedules.Rows());
+  std::erase_if(schedule_rows, [&](const ScheduleBook::Row& row) {
+    return std::none_of(coordinators.begin(), coordinators.end(), [&](const Contact& c) {
+      const ByteView key = c.public_key.view();
+      return std::equal(key.begin(), key.end(), row.contact_key.begin(), row.contact_key.end());
+    });
+  });
+  ScheduleBook schedules(decoy);
+  WAYPOST_RETURN_IF_ERROR(schedules.ReplaceWith(schedule_rows));
   return tx.Commit();
 }
 

@@ -9,6 +9,7 @@
 #include "core/node/duress_state.h"
 #include "core/node/identity.h"
 #include "core/node/relay_list.h"
+#include "core/node/schedule_book.h"
 #include "core/node/settings_table.h"
 #include "core/status.h"
 #include "core/store/database.h"
@@ -24,15 +25,15 @@ struct DecoySource {
   SettingsTable& settings;
   ContactBook& contacts;
   Codebook& codebook;
+  ScheduleBook& schedules;
 };
 
 // Makes `decoy` hold the same identity, relays, settings and codebooks as
-// the main store, and its coordinators, each with the pair's duress chain as its only
-// chain key (never the pair's chain: the decoy can open nothing sealed under
-// it, and can seal nothing a coordinator takes for a normal check-in or the
-// main store for a coordinator's); no messages, no other contacts, no
-// invites, no record of what the main store has seen. Writes only what
-// differs, in one transaction, so that opening the main store and reading
+// the main store, the schedules its coordinators set, and its coordinators, each with the pair's
+// duress chain as its only chain key (never the pair's chain: the decoy can open nothing sealed
+// under it, and can seal nothing a coordinator takes for a normal check-in or the main store for a
+// coordinator's); no messages, no other contacts, no invites, no record of what the main store has
+// seen. Writes only what differs, in one transaction, so that opening the main store and reading
 // changes no byte of either file (SECURITY.md, "Coercion").
 Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now);
 

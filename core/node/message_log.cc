@@ -19,6 +19,8 @@ Result<MessageInfo> ReadMessage(const store::Statement& row) {
   m.duress = row.ColumnInt64(9) != 0;
   m.meaning = row.ColumnText(10);
   m.test = row.ColumnInt64(11) != 0;
+  m.state_at = row.ColumnOptionalInt64(12);
+  m.state_note = row.ColumnText(13);
   return m;
 }
 
@@ -43,10 +45,11 @@ Result<std::vector<MessageInfo>> MessageLog::List() {
   std::vector<MessageInfo> out;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query(
-          "SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
-          "m.received_at, m.state, m.duress, m.meaning, m.test FROM messages m JOIN contacts c "
-          "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
+      db_->Query("SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
+                 "m.received_at, m.state, m.duress, m.meaning, m.test, m.state_at, m.state_note "
+                 "FROM messages m "
+                 "JOIN contacts c "
+                 "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
     WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
     out.push_back(std::move(m));
@@ -55,17 +58,18 @@ Result<std::vector<MessageInfo>> MessageLog::List() {
   return out;
 }
 
-Status MessageLog::MarkRelayed(ByteView id) {
-  return db_->Run("UPDATE messages SET state = ? WHERE id = ? AND state = ?",
-                  NameOf(MessageState::kRelayed), id, NameOf(MessageState::kQueued));
+Status MessageLog::MarkRelayed(ByteView id, UnixTime now) {
+  return db_->Run("UPDATE messages SET state = ?, state_at = ? WHERE id = ? AND state = ?",
+                  NameOf(MessageState::kRelayed), now, id, NameOf(MessageState::kQueued));
 }
 
-Result<std::vector<Bytes>> MessageLog::ApplyReceipt(ContactId from, ByteView of,
-                                                    MessageState state) {
+Result<std::vector<Bytes>> MessageLog::ApplyReceipt(ContactId from, ByteView of, MessageState state,
+                                                    UnixTime now, std::string_view note) {
   WAYPOST_RETURN_IF_ERROR(db_->Run(
-      "UPDATE messages SET state = ? WHERE direction = ? AND contact_id = ? AND "
-      "substr(id, 1, 16) = ? AND state != ?",
-      NameOf(state), NameOf(Direction::kOut), from.value, of, NameOf(MessageState::kConfirmed)));
+      "UPDATE messages SET state = ?, state_at = ?, state_note = ? WHERE direction = ? AND "
+      "contact_id = ? AND substr(id, 1, 16) = ? AND state != ?",
+      NameOf(state), now, note, NameOf(Direction::kOut), from.value, of,
+      NameOf(MessageState::kConfirmed)));
   std::vector<Bytes> ids;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
@@ -99,17 +103,27 @@ Result<MessageLog::Found> MessageLog::FindReceivedCheckIn(std::string_view id_pr
   return found;
 }
 
-Status MessageLog::SetState(ByteView id, MessageState state) {
-  return db_->Run("UPDATE messages SET state = ? WHERE id = ?", NameOf(state), id);
+Status MessageLog::SetState(ByteView id, MessageState state, UnixTime now, std::string_view note) {
+  return db_->Run("UPDATE messages SET state = ?, state_at = ?, state_note = ? WHERE id = ?",
+                  NameOf(state), now, note, id);
 }
 
 Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact, bool real_only) {
+  return Last(contact, Direction::kIn, real_only);
+}
+
+Result<std::optional<LastCheckIn>> MessageLog::LastCheckInTo(ContactId contact, bool real_only) {
+  return Last(contact, Direction::kOut, real_only);
+}
+
+Result<std::optional<LastCheckIn>> MessageLog::Last(ContactId contact, Direction direction,
+                                                    bool real_only) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_->Query("SELECT code, sent_at, received_at, meaning, test, duress FROM messages "
                  "WHERE contact_id = ? AND direction = ? AND kind = ? AND (test = 0 OR ? = 0) "
                  "ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
-                 contact.value, NameOf(Direction::kIn), NameOf(MessageKind::kCheckIn),
+                 contact.value, NameOf(direction), NameOf(MessageKind::kCheckIn),
                  real_only ? 1 : 0));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<LastCheckIn>();

@@ -55,12 +55,15 @@ class MessageLog {
   // incoming ones, by sending for outgoing ones).
   Result<std::vector<MessageInfo>> List();
 
-  // A relay took it: queued becomes relayed.
-  Status MarkRelayed(ByteView id);
+  // A relay took it: queued becomes relayed. Every state change records
+  // `now` (this node's clock) as the message's state_at.
+  Status MarkRelayed(ByteView id, UnixTime now);
   // A receipt from `from` for the outgoing message whose content id starts
   // with `of`: its state moves to `state`, never back from confirmed. Only
   // the contact a message went to can move it. Returns the ids it matched.
-  Result<std::vector<Bytes>> ApplyReceipt(ContactId from, ByteView of, MessageState state);
+  // A confirmation's `note` is kept with it.
+  Result<std::vector<Bytes>> ApplyReceipt(ContactId from, ByteView of, MessageState state,
+                                          UnixTime now, std::string_view note = {});
 
   // The received check-in whose display id starts with `id_prefix` (4+ hex
   // digits). NotFound, or InvalidArgument when the prefix is ambiguous.
@@ -70,11 +73,13 @@ class MessageLog {
     bool via_duress = false;  // came under the duress chain: so goes the reply
   };
   Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
-  Status SetState(ByteView id, MessageState state);
+  Status SetState(ByteView id, MessageState state, UnixTime now, std::string_view note = {});
 
   // The newest check-in received from `contact`, if any; drills
   // (`checkin --test`) left out if `real_only`.
   Result<std::optional<LastCheckIn>> LastCheckInFrom(ContactId contact, bool real_only = false);
+  // The newest check-in sent to `contact`, likewise.
+  Result<std::optional<LastCheckIn>> LastCheckInTo(ContactId contact, bool real_only = false);
 
   // Retention (docs/storage.md §5): incoming messages that arrived (by our
   // clock), and outgoing ones sent, before `cutoff`.
@@ -82,6 +87,8 @@ class MessageLog {
   Status DeleteOlderThan(UnixTime cutoff);
 
  private:
+  Result<std::optional<LastCheckIn>> Last(ContactId contact, Direction direction, bool real_only);
+
   store::Database* db_;
 };
 

@@ -44,6 +44,7 @@
 #include "core/node/records.h"
 #include "core/node/relay_list.h"
 #include "core/node/replay_cache.h"
+#include "core/node/schedule_book.h"
 #include "core/node/settings_table.h"
 #include "core/random.h"
 #include "core/secret.h"
@@ -142,8 +143,9 @@ class Node {
   Status AddCode(std::string_view code, std::string_view meaning, bool distress);
   Status RemoveCode(std::string_view code);
   Result<std::string> SendText(std::string_view to, std::string_view text);
-  // Confirms a received check-in, named by an id prefix of 4+ hex digits.
-  Status Confirm(std::string_view id_prefix);
+  // Confirms a received check-in, named by an id prefix of 4+ hex digits;
+  // `note` (if any) travels with the confirmation.
+  Status Confirm(std::string_view id_prefix, std::string_view note = {});
 
   Result<std::vector<MessageInfo>> Inbox();
 
@@ -154,8 +156,33 @@ class Node {
   // ends the duress state on the helper's device. Returns what was acked.
   Result<std::vector<AlertInfo>> Ack(std::string_view alert, std::string_view note);
   // Every helper contact, by name. The state is the strongest that holds
-  // (vocabulary.h BoardState).
+  // (vocabulary.h BoardState): its open alerts, and its schedule by this
+  // node's clock. Raises overdue alerts first (CheckDeadlines).
   Result<std::vector<BoardEntry>> Board();
+
+  // A coordinator's `expect` (docs/protocol.md §4.8): the helper named
+  // `name` must check in every `every` seconds, or by `due_by`, with
+  // `grace` more before the alarm; neither ends the schedule. Queues the
+  // schedule to the helper. InvalidArgument on any other role, for a
+  // contact that is not a helper, or for values out of Schedule's bounds.
+  Result<Schedule> Expect(std::string_view name, std::optional<int64_t> every,
+                          std::optional<UnixTime> due_by, int64_t grace);
+  // Raises an overdue alert for every helper whose deadline plus grace has
+  // passed, by this node's clock, with no real check-in received; once per
+  // deadline. Nothing in a decoy or on a helper.
+  Status CheckDeadlines();
+  // `watch` passed the alert on; it is not passed on again.
+  Status MarkAlertNotified(int64_t id);
+
+  // A helper's `status`: per coordinator, what it expects and when the next
+  // check-in is due (by this node's clock: a guide, the coordinator's clock
+  // decides), and every check-in sent, newest last.
+  struct ExpectedBy {
+    std::string coordinator;
+    std::optional<Schedule> schedule;  // none, or inactive: nothing expected
+    Deadline next;
+  };
+  Result<std::vector<ExpectedBy>> Expectations();
 
   // docs/protocol.md §6: drops what expired, then says what no relay has
   // taken yet and which tags to ask for.
@@ -254,13 +281,14 @@ class Node {
   ReplayCache seen_{db_};
   AlertBook alerts_{db_};
   Codebook codebook_{db_};
+  ScheduleBook schedules_{db_};
 
   Sequencer sequencer_{db_};
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
   Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, alerts_, codebook_, outbox_,
                           courier_, clock_, random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
-                          sequencer_, courier_, clock_}};
+                          schedules_, sequencer_, courier_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

@@ -1,5 +1,6 @@
-// The coordinator's side of duress: alerts, their acknowledgement, and the
-// board (docs/protocol.md §4.3).
+// The coordinator's desk: alerts and their acknowledgement (docs/protocol.md
+// §4.3), schedules and overdue alarms on this node's own clock (§4.8), and
+// the board; a helper's view of what is expected of it.
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,7 +14,10 @@ namespace waypost::node {
 
 constexpr size_t kMaxAckNoteSize = 1024;
 
-Result<std::vector<AlertInfo>> Node::Alerts(bool open_only) { return alerts_.List(open_only); }
+Result<std::vector<AlertInfo>> Node::Alerts(bool open_only) {
+  WAYPOST_RETURN_IF_ERROR(CheckDeadlines());
+  return alerts_.List(open_only);
+}
 
 Result<std::vector<AlertInfo>> Node::Ack(std::string_view alert, std::string_view note) {
   if (note.size() > kMaxAckNoteSize) return Status::InvalidArgument("the note is too long");
@@ -41,6 +45,8 @@ Result<std::vector<AlertInfo>> Node::Ack(std::string_view alert, std::string_vie
 }
 
 Result<std::vector<BoardEntry>> Node::Board() {
+  WAYPOST_RETURN_IF_ERROR(CheckDeadlines());
+  const UnixTime now = clock_.Now();
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> helpers, contacts_.WithRole(Role::kHelper));
   WAYPOST_ASSIGN_OR_RETURN(std::vector<AlertInfo> open, alerts_.List(true));
   std::vector<BoardEntry> out;
@@ -55,16 +61,111 @@ Result<std::vector<BoardEntry>> Node::Board() {
       e.last_sent_at = last->sent_at;
       e.last_received_at = last->received_at;
     }
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule, schedules_.Get(c.public_key.view()));
+    if (schedule && schedule->active()) {
+      WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> real,
+                               messages_.LastCheckInFrom(c.id, /*real_only=*/true));
+      const Deadline d = EvaluateDeadline(*schedule, real ? real->received_at : std::nullopt, now);
+      e.due_at = d.due_at;
+      e.grace = schedule->grace;
+      e.state = d.state;
+    }
     // List() is newest first; the oldest open alert of the strongest kind
-    // names the episode.
+    // names the episode. An overdue alert holds the state until it is
+    // acknowledged, even after a late check-in.
     for (const AlertInfo& a : open) {
       if (a.peer != c.name) continue;
       BoardState state = BoardState::kOk;
       if (a.kind == AlertKind::kDuress) state = BoardState::kDuress;
       if (a.kind == AlertKind::kDistress) state = BoardState::kDistress;
+      if (a.kind == AlertKind::kOverdue) state = BoardState::kOverdue;
       if (state == BoardState::kOk || state < e.state) continue;
       e.state = state;
       e.alert = a.id;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<Schedule> Node::Expect(std::string_view name, std::optional<int64_t> every,
+                              std::optional<UnixTime> due_by, int64_t grace) {
+  if (self().role != Role::kCoordinator) {
+    return Status::InvalidArgument("only a coordinator sets when helpers must check in");
+  }
+  const UnixTime now = clock_.Now();
+  if (every && (*every < Schedule::kMinEvery || *every > Schedule::kMaxSpan)) {
+    return Status::InvalidArgument("--every must be from 5m to 60d");
+  }
+  if (due_by && (*due_by <= now || *due_by > now + Schedule::kMaxSpan)) {
+    return Status::InvalidArgument("--by must be a time in the next 60 days");
+  }
+  if (grace < 0 || grace > Schedule::kMaxSpan) {
+    return Status::InvalidArgument("--grace must be from 0 to 60d");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(Contact helper, contacts_.Named(name));
+  if (helper.role != Role::kHelper) {
+    return Status::InvalidArgument(helper.name + " is not a helper; `waypost board` lists them");
+  }
+  Schedule set;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(set,
+                             schedules_.Set(helper.public_key.view(), every, due_by, grace, now));
+    internal::Scrubbed<pb::Body> body;
+    pb::Schedule* out = body->mutable_schedule();
+    out->set_version(static_cast<uint32_t>(set.version));
+    out->set_every(every.value_or(0));
+    out->set_due_by(due_by.value_or(0));
+    out->set_grace(grace);
+    body->set_sent_at(now);
+    return courier_.Send(helper, *body).status();
+  }));
+  return set;
+}
+
+Status Node::CheckDeadlines() {
+  if (duress_.is_decoy() || self().role != Role::kCoordinator) return Status::Ok();
+  const UnixTime now = clock_.Now();
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> helpers, contacts_.WithRole(Role::kHelper));
+  struct Late {
+    ContactId contact;
+    UnixTime due_at;
+  };
+  std::vector<Late> late;
+  for (const Contact& c : helpers) {
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule, schedules_.Get(c.public_key.view()));
+    if (!schedule || !schedule->active()) continue;
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> real,
+                             messages_.LastCheckInFrom(c.id, /*real_only=*/true));
+    const Deadline d = EvaluateDeadline(*schedule, real ? real->received_at : std::nullopt, now);
+    if (d.state == BoardState::kOverdue) late.push_back({c.id, *d.due_at});
+  }
+  if (late.empty()) return Status::Ok();
+  return Mutate([&]() -> Status {
+    for (const Late& l : late) {
+      WAYPOST_RETURN_IF_ERROR(alerts_.RaiseOverdue(l.contact, l.due_at, now, ""));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Node::MarkAlertNotified(int64_t id) {
+  return Mutate([&] { return alerts_.MarkNotified(id, clock_.Now()); });
+}
+
+Result<std::vector<Node::ExpectedBy>> Node::Expectations() {
+  const UnixTime now = clock_.Now();
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> coordinators,
+                           contacts_.WithRole(Role::kCoordinator));
+  std::vector<ExpectedBy> out;
+  for (const Contact& c : coordinators) {
+    ExpectedBy e{c.name, std::nullopt, {}};
+    WAYPOST_ASSIGN_OR_RETURN(e.schedule, schedules_.Get(c.public_key.view()));
+    if (e.schedule && e.schedule->active()) {
+      WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> sent,
+                               messages_.LastCheckInTo(c.id, /*real_only=*/true));
+      e.next =
+          EvaluateDeadline(*e.schedule, sent ? std::optional(sent->sent_at) : std::nullopt, now);
     }
     out.push_back(std::move(e));
   }

@@ -148,17 +148,19 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   return id;
 }
 
-Status Node::Confirm(std::string_view id_prefix) {
+Status Node::Confirm(std::string_view id_prefix, std::string_view note) {
+  WAYPOST_RETURN_IF_ERROR(CheckNote(note));
   WAYPOST_ASSIGN_OR_RETURN(MessageLog::Found found, messages_.FindReceivedCheckIn(id_prefix));
   WAYPOST_ASSIGN_OR_RETURN(Contact sender, contacts_.Get(found.contact));
   Scrubbed<pb::Body> body;
   body->mutable_receipt()->set_of(AsString(ByteView(found.id).first(MessageLog::kReceiptIdSize)));
   body->mutable_receipt()->set_kind(pb::Receipt::CONFIRMED);
+  body->mutable_receipt()->set_note(std::string(note));
   body->set_sent_at(clock_.Now());
   const Status status = Mutate([&]() -> Status {
     const Courier::Chain chain = found.via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair;
     WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, *body, std::nullopt, chain).status());
-    return messages_.SetState(found.id, MessageState::kConfirmed);
+    return messages_.SetState(found.id, MessageState::kConfirmed, clock_.Now(), note);
   });
   return status;
 }

@@ -72,7 +72,7 @@ Status Node::MarkRelayed(const std::vector<Bytes>& envelopes, ByteView relay_key
   return Mutate([&]() -> Status {
     for (const Bytes& env : envelopes) {
       const envelope::ContentId id = envelope::ComputeContentId(env);
-      WAYPOST_RETURN_IF_ERROR(messages_.MarkRelayed(id));
+      WAYPOST_RETURN_IF_ERROR(messages_.MarkRelayed(id, clock_.Now()));
       WAYPOST_RETURN_IF_ERROR(outbox_.MarkRelayed(id, relay_key));
     }
     return outbox_.DropRelayedWithoutReceipt();

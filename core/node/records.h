@@ -56,7 +56,9 @@ struct MessageInfo {
   UnixTime sent_at = 0;
   std::optional<UnixTime> received_at;
   MessageState state = MessageState::kReceived;
-  bool duress = false;  // in: the sender's device was under duress
+  std::optional<UnixTime> state_at;  // by our clock, when the state last changed
+  std::string state_note;            // confirmed: the note that came with it
+  bool duress = false;               // in: the sender's device was under duress
   bool test = false;
 };
 
@@ -70,7 +72,9 @@ struct AlertInfo {
   UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
   std::optional<UnixTime> acked_at;
   std::string note;
-  std::string detail;  // what else the alert says (who used an invite again)
+  std::string detail;                   // what else the alert says (who used an invite again)
+  std::optional<UnixTime> due_at;       // overdue: the deadline that passed
+  std::optional<UnixTime> notified_at;  // when `watch --on-alert` passed it on
 };
 
 // One helper's line on the coordinator's board.
@@ -81,7 +85,8 @@ struct BoardEntry {
   std::string last_meaning;                  // that code's meaning
   std::optional<UnixTime> last_sent_at;      // its sent_at, by the helper's clock
   std::optional<UnixTime> last_received_at;  // when it arrived, by ours
-  std::optional<UnixTime> due_at;            // none yet: no schedules
+  std::optional<UnixTime> due_at;  // the next deadline, by our clock; none without a schedule
+  std::optional<int64_t> grace;    // its grace, with a schedule
   BoardState state = BoardState::kOk;
   std::optional<int64_t> alert;  // the open alert behind the state
 };

@@ -151,11 +151,32 @@ ALTER TABLE messages ADD COLUMN meaning TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 9: check-in schedules (docs/protocol.md §4.8). A coordinator
+// keeps one per helper and a helper the one each coordinator set for it
+// (contact_key: the other side's public key); both NULL: no schedule, the
+// row kept so its version keeps rising. An overdue alert remembers which
+// deadline it is about, and when `watch --on-alert` passed it on; a
+// message, when its state last changed, and the note that came with a
+// confirmation.
+constexpr const char* kAddSchedules = R"sql(
+CREATE TABLE IF NOT EXISTS schedules(
+  contact_key BLOB PRIMARY KEY,
+  version     INTEGER NOT NULL,
+  every       INTEGER,
+  due_by      INTEGER,
+  grace       INTEGER NOT NULL,
+  set_at      INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE alerts ADD COLUMN due_at INTEGER;
+ALTER TABLE messages ADD COLUMN state_at INTEGER;
+ALTER TABLE messages ADD COLUMN state_note TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN notified_at INTEGER;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {kSchemaV1,           kAddSettings,    kAddDuress,
                                        kAddInviteReuse,     kAddDuressChain, kAddBatchedSync,
-                                       kAddSequenceNumbers, kAddCodebook};
+                                       kAddSequenceNumbers, kAddCodebook,    kAddSchedules};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

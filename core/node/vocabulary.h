@@ -26,10 +26,12 @@ enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived }
 // kInviteReused: a second join under an invite that was already used.
 // kGap: envelopes from a contact that never arrived (docs/protocol.md §4.6).
 // kDistress: a check-in with a distress code (docs/protocol.md §4.7).
-enum class AlertKind { kDuress, kInviteReused, kGap, kDistress };
+// kOverdue: a helper's deadline plus grace passed, by the coordinator's
+// clock, with no check-in received (§4.8).
+enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue };
 // One helper's state on the coordinator's board; the enumerators are in
 // order of strength, and the strongest that holds is shown.
-enum class BoardState { kOk, kDistress, kDuress };
+enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress };
 
 // Each enum's words, in one table per enum.
 template <typename E>
@@ -65,16 +67,19 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 4> kAll = {
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 5> kAll = {
       {{AlertKind::kDuress, "duress"},
        {AlertKind::kInviteReused, "invite-reused"},
        {AlertKind::kGap, "gap"},
-       {AlertKind::kDistress, "distress"}}};
+       {AlertKind::kDistress, "distress"},
+       {AlertKind::kOverdue, "overdue"}}};
 };
 template <>
 struct Words<BoardState> {
-  static constexpr std::array<std::pair<BoardState, std::string_view>, 3> kAll = {
+  static constexpr std::array<std::pair<BoardState, std::string_view>, 5> kAll = {
       {{BoardState::kOk, "ok"},
+       {BoardState::kDue, "due"},
+       {BoardState::kOverdue, "overdue"},
        {BoardState::kDistress, "distress"},
        {BoardState::kDuress, "duress"}}};
 };

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/network.h"
 #include "tests/kit/memory_relay.h"
@@ -25,6 +26,17 @@ class MemoryNetwork final : public cli::Network {
     return Status::Unavailable("cannot listen on " + sync::FormatHostPort(host, port) +
                                ": the test network has no sockets");
   }
+  // No time passes and nothing asks to stop: `watch --rounds N` ends a
+  // transcript's watch.
+  bool Pause(int64_t /*ms*/) override { return true; }
+  // A hook's input is kept for the transcript to print (`hooks`).
+  Status RunHook(const std::string& command, const std::string& input) override {
+    std::string line = input;
+    if (!line.empty() && line.back() == '\n') line.pop_back();  // the one JSON line
+    hooks.push_back(command + " <- " + line);
+    return Status::Ok();
+  }
+  std::vector<std::string> hooks;
 
  private:
   // Every dialer shares the one book of relays.

@@ -70,7 +70,7 @@ class Session {
  private:
   void Line(const std::string& line) {
     if (StartsWith(line, "tty> ") || StartsWith(line, "> ") || StartsWith(line, "2> ") ||
-        line == ">" || line == "2>" || StartsWith(line, "? ")) {
+        StartsWith(line, "hook> ") || line == ">" || line == "2>" || StartsWith(line, "? ")) {
       return;  // expectations: rewritten from what really happens
     }
     // A command's output is written after its `save` lines, so that what
@@ -126,6 +126,7 @@ class Session {
     std::string out;
     std::string err;
     int code = 0;
+    std::vector<std::string> hooks;  // `watch --on-alert`: command <- input
   };
 
   void Write(const std::string& rest) {
@@ -178,7 +179,8 @@ void Session::Command(const std::string& args_text) {
                return it->second;
              }};
   const int code = cli::RunCli(Split(args_text), io);
-  pending_ = Ran{terminal_.prompts, out.str(), err.str(), code};
+  pending_ = Ran{terminal_.prompts, out.str(), err.str(), code, std::move(network_.hooks)};
+  network_.hooks.clear();
   last_stdout_ = pending_->out;
   if (!terminal_.answers.empty())
     throw std::runtime_error("unused tty answers after: " + args_text);
@@ -193,6 +195,7 @@ void Session::Flush() {
     out_ << (l.empty() ? ">" : "> " + Unexpand(l)) << "\n";
   for (const std::string& l : Lines(ran.err))
     out_ << (l.empty() ? "2>" : "2> " + Unexpand(l)) << "\n";
+  for (const std::string& h : ran.hooks) out_ << "hook> " << Unexpand(h) << "\n";
   if (ran.code != 0) out_ << "? " << ran.code << "\n";
 }
 

@@ -23,10 +23,11 @@
 //   tty> TEXT           expected: a prompt the command showed
 //   > TEXT              expected: a line on stdout
 //   2> TEXT             expected: a line on stderr
+//   hook> CMD <- INPUT  expected: a `watch --on-alert` command run, and its stdin
 //   ? CODE              expected: the exit code, when it is not 0
 //
 // Expected lines follow their command, and its `save` lines, in that order
-// (tty>, >, 2>, ?). In
+// (tty>, >, 2>, hook>, ?). In
 // output, the value of every variable of 24 characters or more ($WORK, relay
 // addresses, saved invite codes) is written back as its name, so transcripts
 // read the same on every run; shorter ones (message ids) stay as they are.

@@ -19,17 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kFaketime = "/usr/bin/faketime";
 constexpr int64_t kDay = 86'400;
-
-// "YYYY-MM-DD hh:mm:ss" in UTC, as faketime takes an absolute start time.
-std::string FaketimeDate(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 class ForwardSecrecyTest : public IntegrationTest {
  protected:

@@ -84,6 +84,14 @@ RunResult IntegrationTest::WpIn(const std::string& home, const std::vector<std::
   return WpRaw(full, extra, std::chrono::seconds(30), input);
 }
 
+std::string FaketimeDate(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
 std::string ReadText(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream text;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,6 +27,11 @@ int ListenOnLoopback(int* port);
 
 // Every regular file under `root`, recursively: relative path -> raw bytes.
 std::map<std::string, std::string> SnapshotFiles(const std::string& root);
+
+// Debian's `faketime`, to start a process's clock elsewhere.
+inline constexpr const char* kFaketime = "/usr/bin/faketime";
+// "YYYY-MM-DD hh:mm:ss" in UTC, as faketime takes an absolute start time.
+std::string FaketimeDate(std::time_t t);
 
 // The whole of a file, or "" if it cannot be read.
 std::string ReadText(const std::string& path);

@@ -44,8 +44,9 @@ class DecoyWriterTest : public ::testing::Test {
   }
 
   Status Write() {
-    return WriteDecoy({main_.db(), identity_, duress_, relays_, settings_, contacts_, codebook_},
-                      decoy_.db(), clock_.Now());
+    return WriteDecoy(
+        {main_.db(), identity_, duress_, relays_, settings_, contacts_, codebook_, schedules_},
+        decoy_.db(), clock_.Now());
   }
   envelope::Epoch Today() const { return envelope::EpochOf(clock_.Now()); }
 
@@ -88,6 +89,7 @@ class DecoyWriterTest : public ::testing::Test {
   SettingsTable settings_{main_.db()};
   ContactBook contacts_{main_.db()};
   Codebook codebook_{main_.db()};
+  ScheduleBook schedules_{main_.db()};
   ContactBook decoy_contacts_{decoy_.db()};
 };
 

@@ -138,9 +138,9 @@ TEST_F(MessageLogTest, MarkRelayedMovesOnlyAQueuedMessage) {
   Out(Id("01"), bob_, kNow);
   Out(Id("02"), bob_, kNow);
   In(Id("03"), bob_, kNow, kNow);
-  ASSERT_OK(log_.SetState(Id("02"), MessageState::kDelivered));
+  ASSERT_OK(log_.SetState(Id("02"), MessageState::kDelivered, kNow));
 
-  for (const char* id : {"01", "02", "03"}) ASSERT_OK(log_.MarkRelayed(Id(id)));
+  for (const char* id : {"01", "02", "03"}) ASSERT_OK(log_.MarkRelayed(Id(id), kNow));
   EXPECT_EQ(StateOf(Id("01")), MessageState::kRelayed);
   EXPECT_EQ(StateOf(Id("02")), MessageState::kDelivered);  // not back to relayed
   EXPECT_EQ(StateOf(Id("03")), MessageState::kReceived);
@@ -149,8 +149,9 @@ TEST_F(MessageLogTest, MarkRelayedMovesOnlyAQueuedMessage) {
 TEST_F(MessageLogTest, AReceiptMovesTheMessageItNamesAndReturnsItsId) {
   Out(Id("01"), bob_, kNow);
   Out(Id("02"), bob_, kNow);
-  ASSERT_OK_AND_ASSIGN(const std::vector<Bytes> ids,
-                       log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kDelivered));
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<Bytes> ids,
+      log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kDelivered, kNow));
   EXPECT_EQ(ids, std::vector<Bytes>{Id("01")});
   EXPECT_EQ(StateOf(Id("01")), MessageState::kDelivered);
   EXPECT_EQ(StateOf(Id("02")), MessageState::kQueued);
@@ -160,23 +161,25 @@ TEST_F(MessageLogTest, AReceiptMovesTheMessageItNamesAndReturnsItsId) {
 // contact it went to may move it.
 TEST_F(MessageLogTest, AReceiptFromAnotherContactChangesNothing) {
   Out(Id("01"), bob_, kNow);
-  ASSERT_OK_AND_ASSIGN(const std::vector<Bytes> ids,
-                       log_.ApplyReceipt(carol_, ReceiptOf(Id("01")), MessageState::kConfirmed));
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<Bytes> ids,
+      log_.ApplyReceipt(carol_, ReceiptOf(Id("01")), MessageState::kConfirmed, kNow));
   EXPECT_TRUE(ids.empty());
   EXPECT_EQ(StateOf(Id("01")), MessageState::kQueued);
 }
 
 TEST_F(MessageLogTest, AReceiptNeverMovesAMessageBackFromConfirmed) {
   Out(Id("01"), bob_, kNow);
-  ASSERT_OK(log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kConfirmed).status());
-  ASSERT_OK(log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kDelivered).status());
+  ASSERT_OK(log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kConfirmed, kNow).status());
+  ASSERT_OK(log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kDelivered, kNow).status());
   EXPECT_EQ(StateOf(Id("01")), MessageState::kConfirmed);
 }
 
 TEST_F(MessageLogTest, AReceiptNeverMovesAnIncomingMessage) {
   In(Id("01"), bob_, kNow, kNow);
-  ASSERT_OK_AND_ASSIGN(const std::vector<Bytes> ids,
-                       log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kConfirmed));
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<Bytes> ids,
+      log_.ApplyReceipt(bob_, ReceiptOf(Id("01")), MessageState::kConfirmed, kNow));
   EXPECT_TRUE(ids.empty());
   EXPECT_EQ(StateOf(Id("01")), MessageState::kReceived);
 }
@@ -220,7 +223,7 @@ TEST_F(MessageLogTest, FindReceivedCheckInIgnoresTextsAndOutgoingMessages) {
 TEST_F(MessageLogTest, SetStateSetsThatMessagesStateOnly) {
   In(Id("01"), bob_, kNow, kNow);
   In(Id("02"), bob_, kNow, kNow);
-  ASSERT_OK(log_.SetState(Id("01"), MessageState::kConfirmed));
+  ASSERT_OK(log_.SetState(Id("01"), MessageState::kConfirmed, kNow));
   EXPECT_EQ(StateOf(Id("01")), MessageState::kConfirmed);
   EXPECT_EQ(StateOf(Id("02")), MessageState::kReceived);
 }

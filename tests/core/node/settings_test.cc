@@ -177,10 +177,13 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "DROP TABLE codebooks; DROP TABLE codes; "
                         "ALTER TABLE messages DROP COLUMN meaning; "
                         "ALTER TABLE messages DROP COLUMN test; "
+                        "DROP TABLE schedules; "
+                        "ALTER TABLE messages DROP COLUMN state_at; "
+                        "ALTER TABLE messages DROP COLUMN state_note; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 8);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 9);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
@@ -196,7 +199,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 9"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 10"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

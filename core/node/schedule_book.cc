@@ -1,0 +1,100 @@
+#include "core/node/schedule_book.h"
+
+#include <algorithm>
+
+namespace waypost::node {
+namespace {
+
+constexpr char kColumns[] =
+    "SELECT contact_key, version, every, due_by, grace, set_at FROM schedules ";
+
+ScheduleBook::Row ReadRow(const store::Statement& r) {
+  Schedule s;
+  s.version = r.ColumnInt64(1);
+  s.every = r.ColumnOptionalInt64(2);
+  s.due_by = r.ColumnOptionalInt64(3);
+  s.grace = r.ColumnInt64(4);
+  s.set_at = r.ColumnInt64(5);
+  return {r.ColumnBlob(0), s};
+}
+
+}  // namespace
+
+Deadline EvaluateDeadline(const Schedule& schedule, std::optional<UnixTime> last_received,
+                          UnixTime now) {
+  Deadline d;
+  if (schedule.every) {
+    const UnixTime anchor = std::max(schedule.set_at, last_received.value_or(schedule.set_at));
+    d.due_at = anchor + *schedule.every;
+  } else if (schedule.due_by) {
+    if (last_received && *last_received > schedule.set_at) return d;  // met
+    d.due_at = *schedule.due_by;
+  } else {
+    return d;
+  }
+  if (now >= *d.due_at + schedule.grace) {
+    d.state = BoardState::kOverdue;
+  } else if (now >= *d.due_at) {
+    d.state = BoardState::kDue;
+  }
+  return d;
+}
+
+Result<std::optional<Schedule>> ScheduleBook::Get(ByteView contact_key) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query(std::string(kColumns) + "WHERE contact_key = ?", contact_key));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<Schedule>();
+  return std::optional<Schedule>(ReadRow(st).schedule);
+}
+
+Result<Schedule> ScheduleBook::Set(ByteView contact_key, std::optional<int64_t> every,
+                                   std::optional<UnixTime> due_by, int64_t grace, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> held, Get(contact_key));
+  Schedule s{every, due_by, grace, now, held ? held->version + 1 : 1};
+  WAYPOST_RETURN_IF_ERROR(Write({Bytes(contact_key.begin(), contact_key.end()), s}));
+  return s;
+}
+
+Result<bool> ScheduleBook::Receive(ByteView contact_key, const Schedule& schedule) {
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> held, Get(contact_key));
+  if (held && held->version >= schedule.version) return false;
+  WAYPOST_RETURN_IF_ERROR(Write({Bytes(contact_key.begin(), contact_key.end()), schedule}));
+  return true;
+}
+
+Result<std::vector<ScheduleBook::Row>> ScheduleBook::Rows() {
+  std::vector<Row> rows;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query(std::string(kColumns) + "ORDER BY contact_key"));
+  WAYPOST_RETURN_IF_ERROR(
+      st.ForEach([&](const store::Statement& r) { rows.push_back(ReadRow(r)); }));
+  return rows;
+}
+
+Status ScheduleBook::ReplaceWith(const std::vector<Row>& rows) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> have, Rows());
+  for (const Row& old : have) {
+    const bool kept = std::any_of(rows.begin(), rows.end(),
+                                  [&](const Row& r) { return r.contact_key == old.contact_key; });
+    if (!kept) {
+      WAYPOST_RETURN_IF_ERROR(
+          db_->Run("DELETE FROM schedules WHERE contact_key = ?", old.contact_key));
+    }
+  }
+  for (const Row& row : rows) {
+    if (std::find(have.begin(), have.end(), row) == have.end()) WAYPOST_RETURN_IF_ERROR(Write(row));
+  }
+  return Status::Ok();
+}
+
+Status ScheduleBook::Write(const Row& row) {
+  const Schedule& s = row.schedule;
+  return db_->Run(
+      "INSERT OR REPLACE INTO schedules(contact_key, version, every, due_by, grace, set_at) "
+      "VALUES(?, ?, ?, ?, ?, ?)",
+      row.contact_key, s.version, s.every, s.due_by, s.grace, s.set_at);
+}
+
+}  // namespace waypost::node

@@ -1,0 +1,80 @@
+// ScheduleBook: the `schedules` table (docs/storage.md §5): check-in
+// schedules (docs/protocol.md §4.8). A coordinator keeps the one it set for
+// each helper, a helper the one each coordinator set for it, both under the
+// other side's public key. EvaluateDeadline says, from a schedule, what the
+// coordinator received and the coordinator's own clock, when the next
+// check-in is due and whether it is late.
+//
+// Lifetime: borrows the Database. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/node/vocabulary.h"
+#include "core/status.h"
+#include "core/store/database.h"
+
+namespace waypost::node {
+
+struct Schedule {
+  std::optional<int64_t> every;    // seconds between check-ins
+  std::optional<UnixTime> due_by;  // one deadline
+  int64_t grace = kDefaultGrace;
+  UnixTime set_at = 0;  // by this node's clock, when it was set or arrived
+  int64_t version = 0;
+  bool active() const { return every.has_value() || due_by.has_value(); }
+  bool operator==(const Schedule&) const = default;
+
+  static constexpr int64_t kDefaultGrace = 15 * 60;
+  static constexpr int64_t kMinEvery = 5 * 60;
+  static constexpr int64_t kMaxSpan = 60 * 86400;  // for every, grace, and how far ahead a --by
+};
+
+// When the next check-in is due and the state that gives: ok before
+// `due_at`, due until `due_at + grace`, overdue from then on. `every`
+// counts from the later of when it was set and `last_received` (the newest
+// real check-in, by the coordinator's clock); `due_by` is met by a real
+// check-in received after it was set, and then nothing is due.
+struct Deadline {
+  std::optional<UnixTime> due_at;
+  BoardState state = BoardState::kOk;
+};
+Deadline EvaluateDeadline(const Schedule& schedule, std::optional<UnixTime> last_received,
+                          UnixTime now);
+
+class ScheduleBook {
+ public:
+  explicit ScheduleBook(store::Database& db) : db_(&db) {}
+
+  // The schedule held for `contact_key`; none if never set. An ended one
+  // comes back inactive.
+  Result<std::optional<Schedule>> Get(ByteView contact_key);
+  // A coordinator sets (or, with neither `every` nor `due_by`, ends) the
+  // schedule for a helper; the version rises by one. Returns it as stored.
+  Result<Schedule> Set(ByteView contact_key, std::optional<int64_t> every,
+                       std::optional<UnixTime> due_by, int64_t grace, UnixTime now);
+  // A helper takes in a coordinator's schedule if its version is newer;
+  // `set_at` is the helper's clock. True if it did.
+  Result<bool> Receive(ByteView contact_key, const Schedule& schedule);
+
+  // For the decoy (decoy_writer.h): every row, and its mirror image,
+  // written only where it differs.
+  struct Row {
+    Bytes contact_key;
+    Schedule schedule;
+    bool operator==(const Row&) const = default;
+  };
+  Result<std::vector<Row>> Rows();
+  Status ReplaceWith(const std::vector<Row>& rows);
+
+ private:
+  Status Write(const Row& row);
+
+  store::Database* db_;
+};
+
+}  // namespace waypost::node
