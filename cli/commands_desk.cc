@@ -164,13 +164,14 @@ Status RunWatch(Context& ctx, const WatchOptions& o) {
   if (interval < 10 || interval > 86400) {
     return Status::InvalidArgument("--interval must be from 10s to 1d");
   }
-  // From here on SIGINT and SIGTERM end the loop between rounds.
-  if (!ctx.network().Pause(0)) return Status::Ok();
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   if (node->self().role != node::Role::kCoordinator) {
     return Status::InvalidArgument(
         "watch is for a coordinator's node; a helper runs `waypost sync`");
   }
+  // From here on (not at the passphrase prompt, which Ctrl-C still ends)
+  // SIGINT and SIGTERM end the loop between rounds.
+  if (!ctx.network().Pause(0)) return Status::Ok();
   constexpr int64_t kLookEvery = 60;  // an overdue alarm is at most this late
   constexpr int64_t kFirstRetry = 15;
   DialOptions dial;
