@@ -260,6 +260,13 @@ class Node {
   // the delivery window (core/node/sequencer.h). Main store only.
   Status RaiseGapAlerts(UnixTime now);
   Status ChangeCodebook(const std::function<Status()>& change);
+  // A helper's next deadline by this node's clock; none without an active
+  // schedule. Board() and CheckDeadlines() both judge by it.
+  struct HelperDeadline {
+    Deadline next;
+    int64_t grace = 0;
+  };
+  Result<std::optional<HelperDeadline>> DeadlineOf(const Contact& helper, UnixTime now);
 
   store::Database db_;
   std::string home_;

@@ -61,14 +61,11 @@ Result<std::vector<BoardEntry>> Node::Board() {
       e.last_sent_at = last->sent_at;
       e.last_received_at = last->received_at;
     }
-    WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule, schedules_.Get(c.public_key.view()));
-    if (schedule && schedule->active()) {
-      WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> real,
-                               messages_.LastCheckInFrom(c.id, /*real_only=*/true));
-      const Deadline d = EvaluateDeadline(*schedule, real ? real->received_at : std::nullopt, now);
-      e.due_at = d.due_at;
-      e.grace = schedule->grace;
-      e.state = d.state;
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<HelperDeadline> deadline, DeadlineOf(c, now));
+    if (deadline) {
+      e.due_at = deadline->next.due_at;
+      e.grace = deadline->grace;
+      e.state = deadline->next.state;
     }
     // List() is newest first; the oldest open alert of the strongest kind
     // names the episode. An overdue alert holds the state until it is
@@ -86,6 +83,18 @@ Result<std::vector<BoardEntry>> Node::Board() {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+// The one place a helper's deadline is judged: its schedule, the newest
+// real check-in received from it, and this node's clock.
+Result<std::optional<Node::HelperDeadline>> Node::DeadlineOf(const Contact& helper, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule,
+                           schedules_.Get(helper.public_key.view()));
+  if (!schedule || !schedule->active()) return std::optional<HelperDeadline>();
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> real,
+                           messages_.LastCheckInFrom(helper.id, /*real_only=*/true));
+  return std::optional<HelperDeadline>(HelperDeadline{
+      EvaluateDeadline(*schedule, real ? real->received_at : std::nullopt, now), schedule->grace});
 }
 
 Result<Schedule> Node::Expect(std::string_view name, std::optional<int64_t> every,
@@ -133,12 +142,10 @@ Status Node::CheckDeadlines() {
   };
   std::vector<Late> late;
   for (const Contact& c : helpers) {
-    WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule, schedules_.Get(c.public_key.view()));
-    if (!schedule || !schedule->active()) continue;
-    WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> real,
-                             messages_.LastCheckInFrom(c.id, /*real_only=*/true));
-    const Deadline d = EvaluateDeadline(*schedule, real ? real->received_at : std::nullopt, now);
-    if (d.state == BoardState::kOverdue) late.push_back({c.id, *d.due_at});
+    WAYPOST_ASSIGN_OR_RETURN(std::optional<HelperDeadline> deadline, DeadlineOf(c, now));
+    if (deadline && deadline->next.state == BoardState::kOverdue) {
+      late.push_back({c.id, *deadline->next.due_at});
+    }
   }
   if (late.empty()) return Status::Ok();
   return Mutate([&]() -> Status {
