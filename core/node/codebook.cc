@@ -4,13 +4,12 @@
 #include <set>
 #include <utility>
 
+#include "core/node/internal/rows.h"
 #include "core/text.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::node {
 namespace {
-
-Bytes OwnerBytes(ByteView owner) { return Bytes(owner.begin(), owner.end()); }
 
 bool IsCodeChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
@@ -67,10 +66,14 @@ Result<int64_t> Codebook::Version(ByteView owner) {
   return row ? st.ColumnInt64(0) : kDefaultVersion;
 }
 
-Result<std::vector<CodeEntry>> Codebook::Codes(ByteView owner, bool with_removed) {
+Result<bool> Codebook::Held(ByteView owner) {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement held,
                            db_->Query("SELECT 1 FROM codebooks WHERE owner = ?", owner));
-  WAYPOST_ASSIGN_OR_RETURN(bool stored, held.Step());
+  return held.Step();
+}
+
+Result<std::vector<CodeEntry>> Codebook::Codes(ByteView owner, bool with_removed) {
+  WAYPOST_ASSIGN_OR_RETURN(bool stored, Held(owner));
   if (!stored) return Defaults();
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
@@ -103,11 +106,9 @@ Result<std::optional<CodeEntry>> Codebook::ByNumber(ByteView owner, uint32_t num
 }
 
 Status Codebook::Materialize(ByteView owner) {
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement held,
-                           db_->Query("SELECT 1 FROM codebooks WHERE owner = ?", owner));
-  WAYPOST_ASSIGN_OR_RETURN(bool stored, held.Step());
+  WAYPOST_ASSIGN_OR_RETURN(bool stored, Held(owner));
   if (stored) return Status::Ok();
-  return Write({OwnerBytes(owner), kDefaultVersion, Defaults()});
+  return Write(owner, kDefaultVersion, Defaults());
 }
 
 Status Codebook::Add(std::string_view code, std::string_view meaning, bool distress) {
@@ -165,7 +166,7 @@ Result<bool> Codebook::Receive(ByteView owner, int64_t version,
   WAYPOST_ASSIGN_OR_RETURN(int64_t held, Version(owner));
   if (version <= held) return false;
   WAYPOST_RETURN_IF_ERROR(Erase(owner));
-  WAYPOST_RETURN_IF_ERROR(Write({OwnerBytes(owner), version, codes}));
+  WAYPOST_RETURN_IF_ERROR(Write(owner, version, codes));
   return true;
 }
 
@@ -184,43 +185,42 @@ Status Codebook::FillBody(pb::Body& body) {
   return Status::Ok();
 }
 
-Result<std::vector<Codebook::Row>> Codebook::Rows() {
-  std::vector<Row> rows;
-  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+Result<Codebook::Tables> Codebook::AllRows() {
+  Tables t;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement books,
                            db_->Query("SELECT owner, version FROM codebooks ORDER BY owner"));
-  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& r) {
-    rows.push_back({r.ColumnBlob(0), r.ColumnInt64(1), {}});
+  WAYPOST_RETURN_IF_ERROR(books.ForEach([&](const store::Statement& r) {
+    t.codebooks.emplace_back(r.ColumnBlob(0), r.ColumnInt64(1));
   }));
-  for (Row& row : rows) {
-    WAYPOST_ASSIGN_OR_RETURN(row.codes, Codes(row.owner, /*with_removed=*/true));
-  }
-  return rows;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement codes,
+      db_->Query("SELECT owner, number, code, meaning, distress, removed FROM codes "
+                 "ORDER BY owner, number"));
+  WAYPOST_RETURN_IF_ERROR(codes.ForEach([&](const store::Statement& r) {
+    t.codes.emplace_back(r.ColumnBlob(0), r.ColumnInt64(1), r.ColumnText(2), r.ColumnText(3),
+                         r.ColumnInt64(4), r.ColumnInt64(5));
+  }));
+  return t;
 }
 
-Status Codebook::ReplaceWith(const std::vector<Row>& rows) {
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> have, Rows());
-  for (const Row& old : have) {
-    const bool kept =
-        std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.owner == old.owner; });
-    if (!kept) WAYPOST_RETURN_IF_ERROR(Erase(old.owner));
-  }
-  for (const Row& row : rows) {
-    auto same = std::find(have.begin(), have.end(), row);
-    if (same != have.end()) continue;
-    WAYPOST_RETURN_IF_ERROR(Erase(row.owner));
-    WAYPOST_RETURN_IF_ERROR(Write(row));
-  }
-  return Status::Ok();
-}
-
-Status Codebook::Write(const Row& row) {
+Status Codebook::ReplaceWith(const Tables& tables) {
+  WAYPOST_ASSIGN_OR_RETURN(Tables have, AllRows());
   WAYPOST_RETURN_IF_ERROR(
-      db_->Run("INSERT INTO codebooks(owner, version) VALUES(?, ?)", row.owner, row.version));
-  for (const CodeEntry& e : row.codes) {
+      internal::ReplaceRows(*db_, have.codebooks, tables.codebooks, "DELETE FROM codebooks WHERE 1",
+                            "INSERT INTO codebooks(owner, version) VALUES(?, ?)"));
+  return internal::ReplaceRows(*db_, have.codes, tables.codes, "DELETE FROM codes WHERE 1",
+                               "INSERT INTO codes(owner, number, code, meaning, distress, removed) "
+                               "VALUES(?, ?, ?, ?, ?, ?)");
+}
+
+Status Codebook::Write(ByteView owner, int64_t version, const std::vector<CodeEntry>& codes) {
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO codebooks(owner, version) VALUES(?, ?)", owner, version));
+  for (const CodeEntry& e : codes) {
     WAYPOST_RETURN_IF_ERROR(db_->Run(
         "INSERT INTO codes(owner, number, code, meaning, distress, removed) VALUES(?, ?, ?, ?, ?, "
         "?)",
-        row.owner, int64_t{e.number}, e.code, e.meaning, e.distress ? 1 : 0, e.removed ? 1 : 0));
+        owner, int64_t{e.number}, e.code, e.meaning, e.distress ? 1 : 0, e.removed ? 1 : 0));
   }
   return Status::Ok();
 }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/bytes.h"
@@ -83,21 +84,23 @@ class Codebook {
   // in use.
   Status FillBody(pb::Body& body);
 
-  // Every stored row, for the decoy (decoy_writer.h), and its mirror image:
-  // ReplaceWith writes only what differs.
-  struct Row {
-    Bytes owner;
-    int64_t version = 0;
-    std::vector<CodeEntry> codes;  // removed ones included
-    bool operator==(const Row&) const = default;
+  // Both tables as they stand, for the decoy (decoy_writer.h), and their
+  // mirror image: ReplaceWith writes nothing where a table is already so
+  // (internal::ReplaceRows).
+  struct Tables {
+    std::vector<std::tuple<Bytes, int64_t>> codebooks;  // owner, version
+    // owner, number, code, meaning, distress, removed
+    std::vector<std::tuple<Bytes, int64_t, std::string, std::string, int64_t, int64_t>> codes;
   };
-  Result<std::vector<Row>> Rows();
-  Status ReplaceWith(const std::vector<Row>& rows);
+  Result<Tables> AllRows();
+  Status ReplaceWith(const Tables& tables);
 
  private:
+  // Whether `owner`'s codebook is stored (else it is the default one).
+  Result<bool> Held(ByteView owner);
   // Stores the defaults as `owner`'s codebook at version 1 if it has none.
   Status Materialize(ByteView owner);
-  Status Write(const Row& row);
+  Status Write(ByteView owner, int64_t version, const std::vector<CodeEntry>& codes);
   Status Erase(ByteView owner);
 
   store::Database* db_;

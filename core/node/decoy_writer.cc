@@ -50,7 +50,7 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   // holding the decoy sees the same codebook, and a check-in from it means
   // what its code means.
   Codebook codebook(decoy);
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Codebook::Row> codebook_rows, main.codebook.Rows());
+  WAYPOST_ASSIGN_OR_RETURN(Codebook::Tables codebook_rows, main.codebook.AllRows());
   WAYPOST_RETURN_IF_ERROR(codebook.ReplaceWith(codebook_rows));
   // What each coordinator expects, so `status` shows the same next due
   // time; never a coordinator's schedules for its helpers, whom the decoy
@@ -61,7 +61,8 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   std::erase_if(schedule_rows, [&](const ScheduleBook::Row& row) {
     return std::none_of(coordinators.begin(), coordinators.end(), [&](const Contact& c) {
       const ByteView key = c.public_key.view();
-      return std::equal(key.begin(), key.end(), row.contact_key.begin(), row.contact_key.end());
+      const Bytes& held = std::get<0>(row);
+      return std::equal(key.begin(), key.end(), held.begin(), held.end());
     });
   });
   ScheduleBook schedules(decoy);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/node/internal/rows.h"
+
 namespace waypost::node {
 namespace {
 
@@ -9,13 +11,8 @@ constexpr char kColumns[] =
     "SELECT contact_key, version, every, due_by, grace, set_at FROM schedules ";
 
 ScheduleBook::Row ReadRow(const store::Statement& r) {
-  Schedule s;
-  s.version = r.ColumnInt64(1);
-  s.every = r.ColumnOptionalInt64(2);
-  s.due_by = r.ColumnOptionalInt64(3);
-  s.grace = r.ColumnInt64(4);
-  s.set_at = r.ColumnInt64(5);
-  return {r.ColumnBlob(0), s};
+  return {r.ColumnBlob(0),          r.ColumnInt64(1), r.ColumnOptionalInt64(2),
+          r.ColumnOptionalInt64(3), r.ColumnInt64(4), r.ColumnInt64(5)};
 }
 
 }  // namespace
@@ -46,21 +43,22 @@ Result<std::optional<Schedule>> ScheduleBook::Get(ByteView contact_key) {
       db_->Query(std::string(kColumns) + "WHERE contact_key = ?", contact_key));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<Schedule>();
-  return std::optional<Schedule>(ReadRow(st).schedule);
+  const auto [key, version, every, due_by, grace, set_at] = ReadRow(st);
+  return std::optional<Schedule>(Schedule{every, due_by, grace, set_at, version});
 }
 
 Result<Schedule> ScheduleBook::Set(ByteView contact_key, std::optional<int64_t> every,
                                    std::optional<UnixTime> due_by, int64_t grace, UnixTime now) {
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> held, Get(contact_key));
   Schedule s{every, due_by, grace, now, held ? held->version + 1 : 1};
-  WAYPOST_RETURN_IF_ERROR(Write({Bytes(contact_key.begin(), contact_key.end()), s}));
+  WAYPOST_RETURN_IF_ERROR(Write(contact_key, s));
   return s;
 }
 
 Result<bool> ScheduleBook::Receive(ByteView contact_key, const Schedule& schedule) {
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> held, Get(contact_key));
   if (held && held->version >= schedule.version) return false;
-  WAYPOST_RETURN_IF_ERROR(Write({Bytes(contact_key.begin(), contact_key.end()), schedule}));
+  WAYPOST_RETURN_IF_ERROR(Write(contact_key, schedule));
   return true;
 }
 
@@ -75,26 +73,16 @@ Result<std::vector<ScheduleBook::Row>> ScheduleBook::Rows() {
 
 Status ScheduleBook::ReplaceWith(const std::vector<Row>& rows) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> have, Rows());
-  for (const Row& old : have) {
-    const bool kept = std::any_of(rows.begin(), rows.end(),
-                                  [&](const Row& r) { return r.contact_key == old.contact_key; });
-    if (!kept) {
-      WAYPOST_RETURN_IF_ERROR(
-          db_->Run("DELETE FROM schedules WHERE contact_key = ?", old.contact_key));
-    }
-  }
-  for (const Row& row : rows) {
-    if (std::find(have.begin(), have.end(), row) == have.end()) WAYPOST_RETURN_IF_ERROR(Write(row));
-  }
-  return Status::Ok();
+  return internal::ReplaceRows(*db_, have, rows, "DELETE FROM schedules WHERE 1",
+                               "INSERT INTO schedules(contact_key, version, every, due_by, grace, "
+                               "set_at) VALUES(?, ?, ?, ?, ?, ?)");
 }
 
-Status ScheduleBook::Write(const Row& row) {
-  const Schedule& s = row.schedule;
+Status ScheduleBook::Write(ByteView contact_key, const Schedule& s) {
   return db_->Run(
       "INSERT OR REPLACE INTO schedules(contact_key, version, every, due_by, grace, set_at) "
       "VALUES(?, ?, ?, ?, ?, ?)",
-      row.contact_key, s.version, s.every, s.due_by, s.grace, s.set_at);
+      contact_key, s.version, s.every, s.due_by, s.grace, s.set_at);
 }
 
 }  // namespace waypost::node

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "core/bytes.h"
@@ -61,18 +62,17 @@ class ScheduleBook {
   // `set_at` is the helper's clock. True if it did.
   Result<bool> Receive(ByteView contact_key, const Schedule& schedule);
 
-  // For the decoy (decoy_writer.h): every row, and its mirror image,
-  // written only where it differs.
-  struct Row {
-    Bytes contact_key;
-    Schedule schedule;
-    bool operator==(const Row&) const = default;
-  };
+  // For the decoy (decoy_writer.h): every row as it stands, and its mirror
+  // image, written not at all where the table is already so
+  // (internal::ReplaceRows). contact_key, version, every, due_by, grace,
+  // set_at.
+  using Row = std::tuple<Bytes, int64_t, std::optional<int64_t>, std::optional<UnixTime>, int64_t,
+                         UnixTime>;
   Result<std::vector<Row>> Rows();
   Status ReplaceWith(const std::vector<Row>& rows);
 
  private:
-  Status Write(const Row& row);
+  Status Write(ByteView contact_key, const Schedule& schedule);
 
   store::Database* db_;
 };
