@@ -29,6 +29,9 @@ CLI::Option* AddNoteOption(CLI::App* command, std::string& note);
 void RefuseTextArgument(CLI::App* command, const std::string& name, const std::string& what,
                         const std::string& how);
 inline constexpr size_t kMaxNoteSize = 8192;
+// The note an AddNoteOption asked for (`note` is "-"): read at the prompt or
+// from stdin; an empty note when the option was not given.
+Result<Secret> ReadNoteIfAsked(Context& ctx, const std::string& note);
 
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);

@@ -121,7 +121,7 @@ Status RunContacts(Context& ctx) {
                      {"fingerprint", c.fingerprint},
                      {"role", NameOf(c.role)},
                      {"state", NameOf(c.state)},
-                     {"last_seen", c.last_seen ? nlohmann::json(Rfc3339(*c.last_seen)) : nullptr},
+                     {"last_seen", JsonTime(c.last_seen)},
                      {"since", Rfc3339(c.since)}});
     }
     ctx.Json(arr);

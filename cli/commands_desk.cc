@@ -67,9 +67,6 @@ Status RunStatus(Context& ctx) {
       sent.push_back(m);
     }
   }
-  auto time_or_null = [](const std::optional<UnixTime>& t) {
-    return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
-  };
   if (ctx.globals().json) {
     nlohmann::json deadlines = nlohmann::json::array();
     for (const node::Node::ExpectedBy& e : expected) {
@@ -77,9 +74,9 @@ Status RunStatus(Context& ctx) {
       deadlines.push_back(
           {{"coordinator", e.coordinator},
            {"every", active && e.schedule->every ? nlohmann::json(*e.schedule->every) : nullptr},
-           {"by", active ? time_or_null(e.schedule->due_by) : nullptr},
+           {"by", active ? JsonTime(e.schedule->due_by) : nullptr},
            {"grace", active ? nlohmann::json(e.schedule->grace) : nullptr},
-           {"next_due_at", time_or_null(e.next.due_at)},
+           {"next_due_at", JsonTime(e.next.due_at)},
            {"state", active ? nlohmann::json(node::NameOf(e.next.state)) : nullptr}});
     }
     nlohmann::json checkins = nlohmann::json::array();
@@ -89,7 +86,7 @@ Status RunStatus(Context& ctx) {
                           {"code", m.code},
                           {"sent_at", Rfc3339(m.sent_at)},
                           {"state", node::NameOf(m.state)},
-                          {"state_at", time_or_null(m.state_at)},
+                          {"state_at", JsonTime(m.state_at)},
                           {"confirm_note", m.state_note.empty() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(m.state_note)},
                           {"test", m.test}});
@@ -137,9 +134,6 @@ struct WatchOptions {
 
 // One alert as `--on-alert` gets it on stdin: one compact JSON line.
 std::string AlertLine(const node::AlertInfo& a, const std::vector<node::BoardEntry>& board) {
-  auto time_or_null = [](const std::optional<UnixTime>& t) {
-    return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
-  };
   std::optional<UnixTime> last_received;
   for (const node::BoardEntry& e : board) {
     if (e.fingerprint == a.fingerprint) last_received = e.last_received_at;
@@ -149,8 +143,8 @@ std::string AlertLine(const node::AlertInfo& a, const std::vector<node::BoardEnt
                             {"name", a.peer},
                             {"fingerprint", a.fingerprint},
                             {"raised_at", Rfc3339(a.raised_at)},
-                            {"due_at", time_or_null(a.due_at)},
-                            {"last_received_at", time_or_null(last_received)},
+                            {"due_at", JsonTime(a.due_at)},
+                            {"last_received_at", JsonTime(last_received)},
                             {"detail", a.detail}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -74,9 +74,6 @@ std::string Upper(std::string_view word) {
 Status RunBoard(Context& ctx) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::BoardEntry> board, node->Board());
-  auto time_or_null = [](const std::optional<UnixTime>& t) {
-    return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
-  };
   if (ctx.globals().json) {
     // An open invite-reuse alert rides on the entry of whoever used the
     // invite first: scripts see it as the table's reader does.
@@ -97,9 +94,9 @@ Status RunBoard(Context& ctx) {
             e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_code)},
            {"last_meaning",
             e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_meaning)},
-           {"last_sent_at", time_or_null(e.last_sent_at)},
-           {"last_received_at", time_or_null(e.last_received_at)},
-           {"due_at", time_or_null(e.due_at)},
+           {"last_sent_at", JsonTime(e.last_sent_at)},
+           {"last_received_at", JsonTime(e.last_received_at)},
+           {"due_at", JsonTime(e.due_at)},
            {"state", node::NameOf(e.state)},
            {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
            {"advice", e.state == node::BoardState::kDuress ? nlohmann::json(node::kDuressAdvice)
@@ -134,10 +131,7 @@ struct AckOptions {
 };
 
 Status RunAck(Context& ctx, const AckOptions& o) {
-  Secret note;
-  if (!o.note.empty()) {
-    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
-  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret note, ReadNoteIfAsked(ctx, o.note));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> acked,
                            node->Ack(o.alert, Context::View(note)));

@@ -59,10 +59,7 @@ Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
         "give a code (`waypost codes list` shows them), or run `waypost checkin` at a "
         "terminal to choose one");
   }
-  Secret note;
-  if (!o.note.empty()) {
-    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
-  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret note, ReadNoteIfAsked(ctx, o.note));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   std::string code = o.code;
   if (code.empty()) {
@@ -101,7 +98,7 @@ nlohmann::json MessageJson(const node::MessageInfo& m) {
                           : nlohmann::json(nullptr)},
           {"text", m.text},
           {"sent_at", Rfc3339(m.sent_at)},
-          {"received_at", m.received_at ? nlohmann::json(Rfc3339(*m.received_at)) : nullptr},
+          {"received_at", JsonTime(m.received_at)},
           {"state", node::NameOf(m.state)},
           {"duress", m.duress},
           {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
@@ -145,10 +142,7 @@ struct ConfirmOptions {
 };
 
 Status RunConfirm(Context& ctx, const ConfirmOptions& o) {
-  Secret note;
-  if (!o.note.empty()) {
-    WAYPOST_ASSIGN_OR_RETURN(note, ctx.ReadText("note", "Note: ", kMaxNoteSize));
-  }
+  WAYPOST_ASSIGN_OR_RETURN(Secret note, ReadNoteIfAsked(ctx, o.note));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_RETURN_IF_ERROR(node->Confirm(o.id, Context::View(note)));
   ctx.Note("Confirmed; the helper sees it after the next sync on both sides.");

@@ -17,6 +17,10 @@ std::string Rfc3339(UnixTime t) {
   return buf;
 }
 
+nlohmann::json JsonTime(const std::optional<UnixTime>& t) {
+  return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
 Result<UnixTime> ParseTime(std::string_view text, UnixTime now) {
   if (Result<int64_t> ahead = ParseDuration(text); ahead.ok()) return now + *ahead;
   std::tm tm{};

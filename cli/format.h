@@ -1,6 +1,7 @@
 // Rendering for people and programs: RFC 3339 times, durations, tables.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@ namespace waypost::cli {
 
 // "2026-11-28T15:04:05Z"; always UTC.
 std::string Rfc3339(UnixTime t);
+// A time for --json: its RFC 3339 form, or null when there is none.
+nlohmann::json JsonTime(const std::optional<UnixTime>& t);
 // "90s", "15m", "2h", "3d" (and combinations like "1h30m") to seconds.
 Result<int64_t> ParseDuration(std::string_view text);
 

@@ -17,6 +17,11 @@ std::string Why(const std::string& what) {
 
 }  // namespace
 
+Result<Secret> ReadNoteIfAsked(Context& ctx, const std::string& note) {
+  if (note.empty()) return Secret();
+  return ctx.ReadText("note", "Note: ", kMaxNoteSize);
+}
+
 CLI::Option* AddNoteOption(CLI::App* command, std::string& note) {
   return command
       ->add_option("--note", note, "-: read a short note, typed at the prompt or piped on stdin")
