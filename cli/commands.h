@@ -36,7 +36,7 @@ Result<Secret> ReadNoteIfAsked(Context& ctx, const std::string& note);
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);
 
-// `inbox` and `board`: a line per open duress alert, with the advice.
+// `inbox` and `board`: a line per open alert, with what to do about it.
 Status PrintOpenAlerts(Context& ctx, node::Node& node);
 
 }  // namespace waypost::cli

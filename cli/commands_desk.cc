@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/board_view.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/network.h"
@@ -220,14 +221,8 @@ Status RunWatch(Context& ctx, const WatchOptions& o) {
       WAYPOST_RETURN_IF_ERROR(node->MarkAlertNotified(a.id));
     }
     if (ctx.StderrIsTerminal()) {
-      std::vector<std::vector<std::string>> rows;
-      for (const node::BoardEntry& e : board) {
-        rows.push_back({e.name, e.last_code.empty() ? "-" : e.last_code,
-                        e.last_received_at ? Rfc3339(*e.last_received_at) : "-",
-                        e.due_at ? Rfc3339(*e.due_at) : "-", std::string(node::NameOf(e.state))});
-      }
       ctx.Note("\033[H\033[2J" + Rfc3339(ctx.clock().Now()) + "\n" +
-               Table({"NAME", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
+               BoardTable(board, ctx.clock().Now(), ctx.Colour(/*to_stderr=*/true)));
     }
     // Wake for the next sync, the next deadline plus grace, or a minute.
     now = ctx.clock().Now();

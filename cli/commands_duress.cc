@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/board_view.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 
@@ -22,58 +23,55 @@ Status RunDuressSet(Context& ctx) {
   return Status::Ok();
 }
 
-// "<name> is under duress since <time> (alert N): do not contact ...".
-std::string DuressLine(const std::string& name, int64_t alert, UnixTime since) {
-  return "DURESS: " + name + " since " + Rfc3339(since) + " (alert " + std::to_string(alert) +
-         "): " + node::kDuressAdvice + ". When it is resolved: waypost ack " +
-         std::to_string(alert);
-}
-
 }  // namespace
 
-// Shared with inbox: one line per open duress alert, after the table.
+// Shared with inbox: one line per open alert, after the table.
 Status PrintOpenAlerts(Context& ctx, node::Node& node) {
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> open, node.Alerts(true));
+  // On a terminal, in red, as the board's alarm states are.
+  const bool colour = ctx.Colour();
   for (const node::AlertInfo& a : open) {
-    if (a.kind == node::AlertKind::kDuress) {
-      ctx.Out(Printable(DuressLine(a.peer, a.id, a.raised_at)) + "\n");
-    } else if (a.kind == node::AlertKind::kInviteReused) {
-      ctx.Out(Printable("INVITE: " + a.detail + " (alert " + std::to_string(a.id) +
-                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
-              "\n");
-    } else if (a.kind == node::AlertKind::kGap) {
-      ctx.Out(Printable("MISSING: " + a.detail + " (alert " + std::to_string(a.id) +
-                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
-              "\n");
-    } else if (a.kind == node::AlertKind::kOverdue) {
-      ctx.Out(Printable("OVERDUE: " + a.peer + " was due by " +
-                        (a.due_at ? Rfc3339(*a.due_at) : std::string("?")) +
-                        " and no check-in arrived in the grace time (alert " +
-                        std::to_string(a.id) + "). When it is resolved: waypost ack " +
-                        std::to_string(a.id)) +
-              "\n");
-    } else if (a.kind == node::AlertKind::kDistress) {
-      ctx.Out(Printable("DISTRESS: " + a.peer + " checked in " + a.detail + " at " +
-                        Rfc3339(a.raised_at) + " (alert " + std::to_string(a.id) +
-                        "). When it is resolved: waypost ack " + std::to_string(a.id)) +
-              "\n");
-    }
+    const std::string line = Printable(AlertSentence(a));
+    ctx.Out(colour ? "\033[1;31m" + line + "\033[0m\n" : line + "\n");
   }
   return Status::Ok();
 }
 
 namespace {
 
-// States that need action stand out: DURESS, DISTRESS.
-std::string Upper(std::string_view word) {
-  std::string out(word);
-  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return out;
+struct BoardOptions {
+  bool html = false;
+  int days = 7;
+};
+
+// `board --html`: the page on stdout, and nothing written anywhere else.
+Status PrintBoardPage(Context& ctx, node::Node& node, const BoardOptions& o,
+                      std::vector<node::BoardEntry> board) {
+  BoardPage page;
+  page.now = ctx.clock().Now();
+  page.days = o.days;
+  page.board = std::move(board);
+  WAYPOST_ASSIGN_OR_RETURN(page.alerts, node.Alerts(false));
+  WAYPOST_ASSIGN_OR_RETURN(page.messages, node.Inbox());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::Node::CodebookView> books, node.Codebooks());
+  const std::string self = node.self().name;
+  for (const node::Node::CodebookView& book : books) {
+    if (book.owner != self) continue;
+    for (const node::CodeEntry& c : book.codes) {
+      if (c.distress) page.distress_codes.push_back(c.code);
+    }
+  }
+  ctx.Out(BoardHtml(page));
+  return Status::Ok();
 }
 
-Status RunBoard(Context& ctx) {
+Status RunBoard(Context& ctx, const BoardOptions& o) {
+  if (o.html && ctx.globals().json) {
+    return Status::InvalidArgument("--html and --json are two different pages; choose one");
+  }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(std::vector<node::BoardEntry> board, node->Board());
+  if (o.html) return PrintBoardPage(ctx, *node, o, std::move(board));
   if (ctx.globals().json) {
     // An open invite-reuse alert rides on the entry of whoever used the
     // invite first: scripts see it as the table's reader does.
@@ -96,6 +94,7 @@ Status RunBoard(Context& ctx) {
             e.last_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.last_meaning)},
            {"last_sent_at", JsonTime(e.last_sent_at)},
            {"last_received_at", JsonTime(e.last_received_at)},
+           {"last_test", e.last_test},
            {"due_at", JsonTime(e.due_at)},
            {"state", node::NameOf(e.state)},
            {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
@@ -110,18 +109,7 @@ Status RunBoard(Context& ctx) {
     ctx.Note("No helpers yet; enroll one with `waypost invite`.");
     return Status::Ok();
   }
-  auto time_or_dash = [](const std::optional<UnixTime>& t) {
-    return t ? Rfc3339(*t) : std::string("-");
-  };
-  std::vector<std::vector<std::string>> rows;
-  for (const node::BoardEntry& e : board) {
-    rows.push_back({e.name, e.fingerprint, e.last_code.empty() ? "-" : e.last_code,
-                    time_or_dash(e.last_received_at), time_or_dash(e.due_at),
-                    // Alarms stand out; ok and due (within the grace) do not.
-                    e.state <= node::BoardState::kDue ? std::string(node::NameOf(e.state))
-                                                      : Upper(node::NameOf(e.state))});
-  }
-  ctx.Out(Table({"NAME", "FINGERPRINT", "LAST CODE", "RECEIVED", "DUE", "STATE"}, rows));
+  ctx.Out(BoardTable(board, ctx.clock().Now(), ctx.Colour()));
   return PrintOpenAlerts(ctx, *node);
 }
 
@@ -155,8 +143,16 @@ void AddDuressCommands(CLI::App& app, Action& chosen) {
   duress->add_subcommand("set", "Set a passphrase that opens a decoy and flags every message")
       ->callback([&chosen] { chosen = RunDuressSet; });
 
-  app.add_subcommand("board", "Per helper: last check-in, next due time and state")
-      ->callback([&chosen] { chosen = RunBoard; });
+  auto board = std::make_shared<BoardOptions>();
+  CLI::App* b = app.add_subcommand("board", "Per helper: last check-in, next due time and state");
+  b->add_flag("--html", board->html,
+              "Print one self-contained HTML page with a timeline per helper (plaintext: view it "
+              "from /dev/shm and delete it)");
+  b->add_option("--days", board->days, "How many days the page's timelines cover")
+      ->check(CLI::Range(1, 60))
+      ->default_val(7);
+  b->callback(
+      [&chosen, board] { chosen = [board](Context& ctx) { return RunBoard(ctx, *board); }; });
 
   auto ack = std::make_shared<AckOptions>();
   CLI::App* a = app.add_subcommand("ack", "Acknowledge an alert (ends a helper's duress state)");

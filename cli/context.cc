@@ -67,4 +67,11 @@ void Context::Json(const nlohmann::json& value) {
   Out(value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
+bool Context::Colour(bool to_stderr) const {
+  if (!(to_stderr ? io_.stderr_is_terminal : io_.stdout_is_terminal)) return false;
+  const std::optional<std::string> no_colour = io_.getenv("NO_COLOR");
+  if (no_colour && !no_colour->empty()) return false;
+  return io_.getenv("TERM").value_or("") != "dumb";
+}
+
 }  // namespace waypost::cli

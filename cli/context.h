@@ -55,6 +55,10 @@ class Context {
                           bool secret = false);
   bool StdinIsTerminal() const { return io_.stdin_is_terminal; }
   bool StderrIsTerminal() const { return io_.stderr_is_terminal; }
+  // Whether to colour what goes to stdout (or, with `to_stderr`, to stderr):
+  // only a terminal, and never when NO_COLOR is set to anything non-empty
+  // (no-color.org) or TERM is "dumb".
+  bool Colour(bool to_stderr = false) const;
   static std::string_view View(const Secret& text) {
     return std::string_view(reinterpret_cast<const char*>(text.data()), text.size());
   }

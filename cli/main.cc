@@ -62,5 +62,6 @@ int main(int argc, char** argv) {
                       isatty(STDERR_FILENO) != 0,
                       network,
                       GetEnv};
+  io.stdout_is_terminal = isatty(STDOUT_FILENO) != 0;
   return waypost::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), io);
 }

@@ -32,6 +32,8 @@ struct Io {
   Network& network;
   // The value of an environment variable, or nullopt if it is unset.
   std::function<std::optional<std::string>(std::string_view)> getenv;
+  // Whether `out` is a terminal: `board` is coloured then (Context::Colour).
+  bool stdout_is_terminal = false;
 };
 
 inline constexpr int kExitOk = 0;

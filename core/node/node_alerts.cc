@@ -60,6 +60,7 @@ Result<std::vector<BoardEntry>> Node::Board() {
       e.last_meaning = last->meaning;
       e.last_sent_at = last->sent_at;
       e.last_received_at = last->received_at;
+      e.last_test = last->test;
     }
     WAYPOST_ASSIGN_OR_RETURN(std::optional<HelperDeadline> deadline, DeadlineOf(c, now));
     if (deadline) {

@@ -85,6 +85,7 @@ struct BoardEntry {
   std::string last_meaning;                  // that code's meaning
   std::optional<UnixTime> last_sent_at;      // its sent_at, by the helper's clock
   std::optional<UnixTime> last_received_at;  // when it arrived, by ours
+  bool last_test = false;                    // it was a drill (`checkin --test`)
   std::optional<UnixTime> due_at;  // the next deadline, by our clock; none without a schedule
   std::optional<int64_t> grace;    // its grace, with a schedule
   BoardState state = BoardState::kOk;
