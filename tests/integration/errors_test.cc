@@ -193,6 +193,51 @@ TEST_F(ErrorsTest, CheckinWithoutCoordinatorFails) {
   EXPECT_EQ(Json(r), json::array()) << "a failed check-in must queue nothing";
 }
 
+// The coordinator's desk (docs/protocol.md §4.7, §4.8): an unknown code, an
+// ack of an unknown alert, a confirm of an unknown id and an expect of an
+// unknown helper each get one clear line, and leave both stores byte for
+// byte as they were.
+TEST_F(ErrorsTest, DeskMistakesAreOneLineAndChangeNothing) {
+  const std::string C = Home("coord"), H = Home("helper");
+  ASSERT_NO_FATAL_FAILURE(StartRelay(Home("relay")));
+  ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
+  ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  WP_ASSERT_OK(Wp(H, {"checkin", "need-help"}));  // an open alert and a check-in to confirm
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"board"}));  // opening and reading settles what opening does
+  WP_ASSERT_OK(Wp(H, {"inbox"}));
+  const auto coord_before = SnapshotFiles(C);
+  const auto helper_before = SnapshotFiles(H);
+
+  struct Mistake {
+    std::string home;
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Mistake> mistakes = {
+      {H, {"checkin", "crosed"}, "unknown code \"crosed\"; the codes are: ok (all is well), "},
+      {C, {"ack", "99"}, "waypost: error: "},
+      {C, {"ack", "Nobody"}, "waypost: error: "},
+      {C, {"confirm", "abcdef123456"}, "waypost: error: "},
+      {C, {"expect", "Nobody", "--every", "1h"}, "no contact named \"Nobody\""},
+  };
+  for (const Mistake& m : mistakes) {
+    SCOPED_TRACE(m.args[0] + " " + m.args[1]);
+    const RunResult r = Wp(m.home, m.args);
+    EXPECT_ONE_ERROR_LINE(r);
+    EXPECT_NE(r.err.find(m.says), std::string::npos) << r.Describe();
+    EXPECT_TRUE(r.out.empty()) << r.Describe();
+    EXPECT_TRUE(SnapshotFiles(C) == coord_before) << "the coordinator's store changed";
+    EXPECT_TRUE(SnapshotFiles(H) == helper_before) << "the helper's store changed";
+  }
+  // The alert is still open, and the check-in still unconfirmed.
+  const json board = Json(Wp(C, {"board", "--json"}));
+  ASSERT_TRUE(board.is_array() && board.size() == 1u) << board;
+  EXPECT_EQ(board[0].value("state", ""), "distress") << board;
+}
+
 TEST_F(ErrorsTest, MissingHomeSaysNoStore) {
   const std::string nowhere = Home("does-not-exist");
   const std::vector<std::vector<std::string>> commands = {{"contacts", "--json"},
