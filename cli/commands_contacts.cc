@@ -181,6 +181,7 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   CLI::App* i = app.add_subcommand("invite", "Print a one-time, expiring invite code");
   i->add_option("--for", invite->for_name, "The name to file the new member under");
   i->add_option("--expires", invite->expires, "How long the invite stays valid")
+      ->type_name("DUR")
       ->capture_default_str();
   i->add_flag("--qr", invite->qr, "Also draw the code as a QR code (on stderr)");
   i->callback(

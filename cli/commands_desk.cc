@@ -247,11 +247,14 @@ void AddDeskCommands(CLI::App& app, Action& chosen) {
       "expect", "Set when a helper must check in; the alarm runs on this node's clock");
   e->add_option("NAME", expect->name, "The helper")->required();
   auto* every =
-      e->add_option("--every", expect->every, "A check-in at least this often (5m to 60d)");
+      e->add_option("--every", expect->every, "A check-in at least this often (5m to 60d)")
+          ->type_name("DUR");
   auto* by =
-      e->add_option("--by", expect->by, "One check-in by this time (2027-01-15T18:00Z, or 6h)");
+      e->add_option("--by", expect->by, "One check-in by this time (2027-01-15T18:00Z, or 6h)")
+          ->type_name("TIME");
   auto* off = e->add_flag("--off", expect->off, "No deadline any more");
-  e->add_option("--grace", expect->grace, "Time after the deadline before the alarm (default 15m)");
+  e->add_option("--grace", expect->grace, "Time after the deadline before the alarm (default 15m)")
+      ->type_name("DUR");
   every->excludes(by)->excludes(off);
   by->excludes(off);
   e->callback([&chosen, expect, e] {
@@ -264,10 +267,11 @@ void AddDeskCommands(CLI::App& app, Action& chosen) {
   auto watch = std::make_shared<WatchOptions>();
   CLI::App* w = app.add_subcommand(
       "watch", "Keep syncing and watching deadlines; pass every alert to a command");
-  w->add_option("--interval", watch->interval, "How often to sync (default 5m)");
+  w->add_option("--interval", watch->interval, "How often to sync (default 5m)")->type_name("DUR");
   w->add_option("--on-alert", watch->on_alert,
                 "Run this with /bin/sh -c once per alert, the alert as JSON on stdin");
-  w->add_option("--timeout", watch->timeout, "Give up on a relay after this long (default 30s)");
+  w->add_option("--timeout", watch->timeout, "Give up on a relay after this long (default 30s)")
+      ->type_name("DUR");
   w->add_option("--rounds", watch->rounds, "Stop after this many rounds (for scripts)");
   w->callback(
       [&chosen, watch] { chosen = [watch](Context& ctx) { return RunWatch(ctx, *watch); }; });

@@ -155,6 +155,7 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
   s->add_option("ADDRESS", sync->addresses, "Relay addresses to use instead of the saved ones");
   s->add_option("--socks5", sync->socks5, "Reach relays through a SOCKS5 proxy (e.g. Tor)");
   s->add_option("--timeout", sync->timeout, "Give up on a relay that takes longer than this")
+      ->type_name("DUR")
       ->capture_default_str();
   s->callback([&chosen, sync] { chosen = [sync](Context& ctx) { return RunSync(ctx, *sync); }; });
 

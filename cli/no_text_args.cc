@@ -25,6 +25,7 @@ Result<Secret> ReadNoteIfAsked(Context& ctx, const std::string& note) {
 CLI::Option* AddNoteOption(CLI::App* command, std::string& note) {
   return command
       ->add_option("--note", note, "-: read a short note, typed at the prompt or piped on stdin")
+      ->type_name("-")
       ->check(
           [](const std::string& value) {
             return value == "-" ? std::string()
@@ -32,7 +33,7 @@ CLI::Option* AddNoteOption(CLI::App* command, std::string& note) {
                                       "; use --note - and type it at the prompt, or pipe it "
                                       "on stdin";
           },
-          "-");
+          "");
 }
 
 void RefuseTextArgument(CLI::App* command, const std::string& name, const std::string& what,

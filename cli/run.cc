@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <ostream>
 
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 
@@ -23,25 +24,19 @@ std::string DefaultHome(const Io& io) {
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, Io& io) {
-  CLI::App app{"Waypost: end-to-end encrypted check-ins for field teams", "waypost"};
-  app.require_subcommand(1);
-  app.fallthrough(true);
+  CLI::App app;
   Globals globals;
   std::string home;
-  app.add_option("--home", home, "Node directory (default $WAYPOST_HOME, else the XDG data dir)");
-  app.add_option("--passphrase-file", globals.passphrase_file, "Read the passphrase from FILE");
-  app.add_flag("--json", globals.json, "Print JSON for reading commands");
-
   Action chosen;
-  AddContactCommands(app, chosen);
-  AddMessageCommands(app, chosen);
-  AddNetworkCommands(app, chosen);
-  AddKeyCommands(app, chosen);
-  AddPanicCommand(app, chosen);
-  AddSettingsCommands(app, chosen);
-  AddDuressCommands(app, chosen);
-  AddCodeCommands(app, chosen);
-  AddDeskCommands(app, chosen);
+  DefineCli(app, globals, home, chosen);
+  if (args.empty()) {
+    io.out << Guide();
+    return kExitOk;
+  }
+  if (const std::optional<std::string> unknown = CheckCommandWords(app, args)) {
+    io.err << "waypost: error: " << *unknown << "\n";
+    return kExitUsage;
+  }
 
   std::vector<const char*> argv = {"waypost"};
   for (const std::string& a : args) argv.push_back(a.c_str());
@@ -51,6 +46,9 @@ int RunCli(const std::vector<std::string>& args, Io& io) {
     return app.exit(e, io.out, io.err);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e, io.out, io.err);
+  } catch (const CLI::CallForVersion& e) {
+    io.out << e.what() << "\n";
+    return kExitOk;
   } catch (const CLI::ParseError& e) {
     io.err << "waypost: error: " << e.what() << "\n"
            << "waypost: run `waypost --help` for usage\n";

@@ -25,6 +25,21 @@ void NoteWrite(void* written, int /*op*/, const char* /*db*/, const char* table,
 
 }  // namespace
 
+std::string Database::LibraryVersion() {
+  std::string cipher = "unknown";
+  sqlite3* handle = nullptr;
+  if (sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(handle, "PRAGMA cipher_version;", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      cipher = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(handle);
+  return "SQLCipher " + cipher + " (SQLite " + sqlite3_libversion() + ")";
+}
+
 Result<Database> Database::Open(const std::string& path, const Secret& raw_key, OpenMode mode) {
   if (raw_key.size() != kRawKeySize) {
     return Status::InvalidArgument("the database key must be 32 bytes");

@@ -45,6 +45,11 @@ class Database {
   // come before the first Open. Not thread-safe: call it at start-up.
   static void SetMemorySecurity(bool enabled);
 
+  // "SQLCipher 4.6.1 community (SQLite 3.46.1)": the library this process
+  // really links, asked at run time (`waypost --version`). Opens only an
+  // in-memory database, with no key.
+  static std::string LibraryVersion();
+
   // Opens `path` keyed with the raw 256-bit `raw_key` (no passphrase KDF in
   // SQLCipher: the key is already random). Then: refuses plain SQLite,
   // locks and wipes SQLite's memory (SetMemorySecurity), temp_store=MEMORY,
