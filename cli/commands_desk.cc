@@ -171,6 +171,9 @@ Status RunWatch(Context& ctx, const WatchOptions& o) {
   constexpr int64_t kFirstRetry = 15;
   DialOptions dial;
   dial.timeout_ms = timeout * 1000;
+  // Through the saved proxy, if any: a round that cannot reach it fails
+  // like one whose relays are down, and never goes direct.
+  WAYPOST_ASSIGN_OR_RETURN(dial.socks5, ChooseProxy("", node->settings().proxy));
   std::unique_ptr<Dialer> dialer = ctx.network().NewDialer(dial);
   UnixTime next_sync = ctx.clock().Now();
   int64_t retry = kFirstRetry;

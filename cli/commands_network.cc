@@ -66,8 +66,8 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
   // stalled or vanished relay costs at most this long.
   DialOptions dial;
   dial.timeout_ms = timeout * 1000;
-  if (!o.socks5.empty()) {
-    WAYPOST_ASSIGN_OR_RETURN(dial.socks5, ParseHostPort(o.socks5));
+  if (!o.socks5.empty()) {  // a bad form is said before the passphrase is asked for
+    WAYPOST_RETURN_IF_ERROR(ParseHostPort(o.socks5).status());
   }
   std::vector<sync::RelayAddress> relays;
   for (const std::string& a : o.addresses) {
@@ -75,6 +75,7 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
     relays.push_back(r);
   }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(dial.socks5, ChooseProxy(o.socks5, node->settings().proxy));
   std::unique_ptr<Dialer> dialer = ctx.network().NewDialer(dial);
   // On a terminal, a live line per relay: envelopes and bytes each way.
   auto progress = [&ctx](const node::SyncProgress& p) {
@@ -120,11 +121,11 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
     peer_keys.insert(peer.public_key);
     peers.push_back(std::move(peer));
   }
-  ServeOptions extra;
-  if (!o.socks5.empty()) {
-    WAYPOST_ASSIGN_OR_RETURN(extra.dial.socks5, ParseHostPort(o.socks5));
-  }
+  if (!o.socks5.empty()) WAYPOST_RETURN_IF_ERROR(ParseHostPort(o.socks5).status());
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, OpenOrCreateRelay(ctx, o));
+  // Peers are dialled through --socks5, else the relay's saved proxy.
+  ServeOptions extra;
+  WAYPOST_ASSIGN_OR_RETURN(extra.dial.socks5, ChooseProxy(o.socks5, node->settings().proxy));
   WAYPOST_ASSIGN_OR_RETURN(
       std::unique_ptr<sync::RelayService> service, node->ServeRelay([&ctx](const Status& purge) {
         ctx.Note("waypost: warning: purging expired envelopes: " + purge.message());

@@ -31,12 +31,13 @@ std::vector<std::pair<std::string, std::string>> Shown(const node::NodeSettings&
   return {
       {"retention", s.retention_seconds ? FormatDuration(*s.retention_seconds) : "keep"},
       {"delivery-window", FormatDuration(s.delivery_window_epochs * kDay)},
+      {"proxy", s.proxy.empty() ? "none" : s.proxy},
   };
 }
 
 Status UnknownKey(const std::string& key) {
   return Status::InvalidArgument("unknown setting \"" + key +
-                                 "\"; the settings are retention and delivery-window");
+                                 "\"; the settings are retention, delivery-window and proxy");
 }
 
 Status SetOne(Context& ctx, node::Node& node, const std::string& key, const std::string& value) {
@@ -64,12 +65,24 @@ Status SetOne(Context& ctx, node::Node& node, const std::string& key, const std:
              ", and keys older than that are erased whenever the store is opened.");
     return Status::Ok();
   }
+  if (key == "proxy") {
+    if (value == "none") {
+      WAYPOST_RETURN_IF_ERROR(node.SetProxy(""));
+      ctx.Note("No proxy: sync, watch and relay peers connect directly.");
+      return Status::Ok();
+    }
+    WAYPOST_RETURN_IF_ERROR(ParseProxyUrl(value).status());
+    WAYPOST_RETURN_IF_ERROR(node.SetProxy(value));
+    ctx.Note("sync, watch and relay peers now connect only through " + value +
+             "; when it cannot be reached they fail, and never connect directly.");
+    return Status::Ok();
+  }
   return UnknownKey(key);
 }
 
 Status RunSettings(Context& ctx, const SettingsOptions& o) {
   // A mistyped key is reported before anyone is asked for a passphrase.
-  if (!o.key.empty() && o.key != "retention" && o.key != "delivery-window") {
+  if (!o.key.empty() && o.key != "retention" && o.key != "delivery-window" && o.key != "proxy") {
     return UnknownKey(o.key);
   }
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
@@ -98,9 +111,13 @@ Status RunSettings(Context& ctx, const SettingsOptions& o) {
 void AddSettingsCommands(CLI::App& app, Action& chosen) {
   auto o = std::make_shared<SettingsOptions>();
   CLI::App* s = app.add_subcommand(
-      "settings", "Show settings, or set one: retention (30d, or keep), delivery-window (1d-28d)");
-  s->add_option("KEY", o->key, "retention or delivery-window");
-  s->add_option("VALUE", o->value, "A duration such as 90d; retention also takes keep");
+      "settings",
+      "Show settings, or set one: retention (30d, or keep), delivery-window (1d-28d), proxy "
+      "(socks5://HOST:PORT, or none)");
+  s->add_option("KEY", o->key, "retention, delivery-window or proxy");
+  s->add_option("VALUE", o->value,
+                "A duration such as 90d (retention also takes keep); for proxy, "
+                "socks5://HOST:PORT or none");
   s->callback([&chosen, o] { chosen = [o](Context& ctx) { return RunSettings(ctx, *o); }; });
 }
 

@@ -15,6 +15,25 @@
 
 namespace waypost::cli {
 
+Result<HostPort> ParseProxyUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "socks5://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return Status::InvalidArgument("a proxy reads like socks5://127.0.0.1:9050, not \"" +
+                                   std::string(url) + "\"");
+  }
+  return ParseHostPort(url.substr(kScheme.size()));
+}
+
+Result<std::optional<HostPort>> ChooseProxy(const std::string& flag, const std::string& saved) {
+  if (!flag.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(HostPort proxy, ParseHostPort(flag));
+    return std::optional<HostPort>(proxy);
+  }
+  if (saved.empty()) return std::optional<HostPort>();
+  WAYPOST_ASSIGN_OR_RETURN(HostPort proxy, ParseProxyUrl(saved));
+  return std::optional<HostPort>(proxy);
+}
+
 namespace {
 
 ClientOptions ClientOptionsFrom(const DialOptions& options) {

@@ -23,6 +23,16 @@ struct DialOptions {
   std::optional<HostPort> socks5;  // reach relays through this SOCKS5 proxy
 };
 
+// `settings proxy`'s form: "socks5://HOST:PORT" to HOST:PORT.
+// InvalidArgument, saying the form, otherwise.
+Result<HostPort> ParseProxyUrl(std::string_view url);
+
+// The proxy a command that connects must use: `flag` (--socks5 HOST:PORT)
+// if given, else the saved one (`saved`, settings proxy), else none. There
+// is no way around a saved proxy: a command that cannot reach it fails
+// rather than connect directly (README, "Settings").
+Result<std::optional<HostPort>> ChooseProxy(const std::string& flag, const std::string& saved);
+
 // What a server dials while it serves (a relay's peers, docs/protocol.md §2.5).
 struct ServeOptions {
   Outbound* outbound = nullptr;  // borrowed; null: nothing

@@ -106,6 +106,8 @@ class Node {
   // older messages now, a shorter window erases older chain keys now.
   Status SetRetention(std::optional<int64_t> seconds);
   Status SetDeliveryWindow(int64_t epochs);
+  // "socks5://HOST:PORT", or "" for none (NodeSettings::proxy).
+  Status SetProxy(std::string_view url);
 
   // InvalidArgument unless `address` is a relay address.
   Status AddRelay(std::string_view address);

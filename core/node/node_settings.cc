@@ -24,6 +24,14 @@ Status Node::SetDeliveryWindow(int64_t epochs) {
   });
 }
 
+Status Node::SetProxy(std::string_view url) {
+  return Mutate([&]() -> Status {
+    WAYPOST_RETURN_IF_ERROR(settings_table_.PutProxy(url));
+    settings_.proxy = std::string(url);
+    return Status::Ok();
+  });
+}
+
 // Forward secrecy: a chain key older than the delivery window is ratcheted
 // forward and the old value overwritten (secure_delete is on), so envelopes
 // from before the window can never be opened again on this device.

@@ -119,6 +119,10 @@ struct NodeSettings {
   std::optional<int64_t> retention_seconds = kDefaultRetentionSeconds;
   // Envelopes live, and chain keys are kept, for this many epochs.
   int64_t delivery_window_epochs = envelope::kDeliveryWindowEpochs;
+  // "socks5://HOST:PORT": every command that connects goes through this
+  // proxy, and fails rather than connect directly when it cannot; "" for
+  // direct connections. The decoy holds the same (docs/storage.md §3).
+  std::string proxy;
 
   static constexpr int64_t kDefaultRetentionSeconds = 30 * envelope::kEpochSeconds;
   static constexpr int64_t kMinRetentionSeconds = envelope::kEpochSeconds;

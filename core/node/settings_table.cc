@@ -1,5 +1,6 @@
 #include "core/node/settings_table.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/node/internal/rows.h"
@@ -10,6 +11,9 @@ namespace {
 constexpr std::string_view kRetentionKey = "retention";
 constexpr std::string_view kDeliveryWindowKey = "delivery-window";
 constexpr std::string_view kKeep = "keep";
+constexpr std::string_view kProxyKey = "proxy";
+constexpr std::string_view kSocks5Scheme = "socks5://";
+constexpr size_t kMaxProxySize = 300;
 
 std::optional<int64_t> ParseStoredInt(const std::string& text) {
   int64_t value = 0;
@@ -21,6 +25,15 @@ std::optional<int64_t> ParseStoredInt(const std::string& text) {
 
 bool ValidRetention(std::optional<int64_t> seconds) {
   return !seconds || *seconds >= NodeSettings::kMinRetentionSeconds;
+}
+
+bool ValidProxy(std::string_view url) {
+  if (url.empty()) return true;
+  if (url.size() > kMaxProxySize || url.substr(0, kSocks5Scheme.size()) != kSocks5Scheme ||
+      url.size() == kSocks5Scheme.size()) {
+    return false;
+  }
+  return std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
 bool ValidWindow(int64_t epochs) {
@@ -41,6 +54,9 @@ Status Apply(const std::string& key, const std::string& value, NodeSettings& s) 
       return Status::Corrupt("the stored delivery-window setting is damaged");
     }
     s.delivery_window_epochs = *number;
+  } else if (key == kProxyKey) {
+    if (!ValidProxy(value)) return Status::Corrupt("the stored proxy setting is damaged");
+    s.proxy = value;
   }
   return Status::Ok();
 }
@@ -72,6 +88,14 @@ Status SettingsTable::PutDeliveryWindow(int64_t epochs) {
     return Status::InvalidArgument("the delivery window is 1 to 28 whole days (1d to 28d)");
   }
   return Put(kDeliveryWindowKey, std::to_string(epochs));
+}
+
+Status SettingsTable::PutProxy(std::string_view url) {
+  if (!ValidProxy(url)) {
+    return Status::InvalidArgument("a proxy reads like socks5://127.0.0.1:9050");
+  }
+  if (url.empty()) return db_->Run("DELETE FROM settings WHERE key = ?", kProxyKey);
+  return Put(kProxyKey, std::string(url));
 }
 
 Result<std::vector<SettingsTable::Row>> SettingsTable::Rows() {

@@ -29,6 +29,9 @@ class SettingsTable {
   // InvalidArgument outside NodeSettings' bounds; nothing is written then.
   Status PutRetention(std::optional<int64_t> seconds);
   Status PutDeliveryWindow(int64_t epochs);
+  // "" (none) or "socks5://" and a host and port in printable ASCII; the
+  // host and port themselves are checked where they are used (net/).
+  Status PutProxy(std::string_view url);
 
   // Every row, by key, and its replacement (rows in Rows() order, writing
   // nothing if they are already there): for the decoy.

@@ -14,6 +14,8 @@
 namespace waypost::testing {
 namespace {
 
+using nlohmann::json;
+
 constexpr const char* kMicrosocks = "/usr/bin/microsocks";
 
 // A port that was free a moment ago on 127.0.0.1.
@@ -94,6 +96,82 @@ TEST_F(Socks5Test, ProxyDownIsOneClearError) {
   ASSERT_EQ(r.ErrLines().size(), 1u) << r.Describe();
   EXPECT_EQ(r.ErrLines()[0].rfind("waypost: error: ", 0), 0u) << r.Describe();
   EXPECT_NE(r.err.find("SOCKS5"), std::string::npos) << r.Describe();
+}
+
+// `settings proxy` (README, "Settings"): every command that connects goes
+// through the saved proxy, and when it cannot be reached each one fails, or
+// in watch's case warns, and never connects directly. The relay is up all
+// along, so a direct connection would have worked.
+TEST_F(Socks5Test, ASavedProxyCarriesEveryConnectionAndFailsClosed) {
+  ASSERT_NO_FATAL_FAILURE(StartProxy());
+  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
+  ASSERT_NO_FATAL_FAILURE(StartRelay(R));
+  ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Helper", "Amira"));
+  const std::string url = "socks5://127.0.0.1:" + std::to_string(proxy_port_);
+  for (const std::string& home : {C, H}) {
+    RunResult r = Wp(home, {"settings", "proxy", url});
+    WP_ASSERT_OK(r);
+    EXPECT_NE(r.err.find("never connect directly"), std::string::npos) << r.Describe();
+    r = Wp(home, {"settings", "proxy"});
+    WP_ASSERT_OK(r);
+    EXPECT_EQ(r.out, url + "\n");
+  }
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+
+  // The proxy goes away; the relay stays.
+  proxy_.Stop();
+  const std::string id = [&] {
+    RunResult r = WpIn(H, {"checkin", "crossed", "--note", "-"}, "proxy is gone");
+    return r.out.substr(0, r.out.find('\n'));
+  }();
+  RunResult r = Wp(H, {"sync"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  ASSERT_EQ(r.ErrLines().size(), 1u) << r.Describe();
+  EXPECT_NE(r.err.find("SOCKS5"), std::string::npos) << r.Describe();
+  std::vector<json> mine = InboxEntries(H, id);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].value("state", ""), "queued") << "it must not have gone out directly";
+
+  r = Wp(C, {"watch", "--rounds", "1"});
+  WP_ASSERT_OK(r);
+  EXPECT_NE(r.err.find("waypost: warning: "), std::string::npos) << r.Describe();
+  EXPECT_NE(r.err.find("SOCKS5"), std::string::npos) << r.Describe();
+
+  // `none` goes back to direct connections.
+  WP_ASSERT_OK(Wp(H, {"settings", "proxy", "none"}));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  mine = InboxEntries(H, id);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].value("state", ""), "relayed");
+
+  // A form that is not socks5://HOST:PORT is refused, and nothing is saved.
+  r = Wp(H, {"settings", "proxy", "http://127.0.0.1:8080"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  r = Wp(H, {"settings", "proxy"});
+  EXPECT_EQ(r.out, "none\n");
+}
+
+// A relay's peers are dialled through its saved proxy too: with the proxy
+// down, the peer never hears from it directly.
+TEST_F(Socks5Test, ARelayDialsItsPeersOnlyThroughItsSavedProxy) {
+  const std::string B = Home("relay_b"), A = Home("relay_a");
+  ASSERT_NO_FATAL_FAILURE(StartRelay(B));
+  const std::string b = relay_address_;
+  Process relay_a;
+  ASSERT_EQ(LaunchRelay(relay_a, A, "127.0.0.1:0").rfind("wpr1:", 0), 0u);  // creates A's store
+  relay_a.Stop();
+  WP_ASSERT_OK(Wp(A, {"settings", "proxy", "socks5://127.0.0.1:" + std::to_string(FreePort())}));
+  ASSERT_EQ(LaunchRelay(relay_a, A, "127.0.0.1:0", {"--peer", b}).rfind("wpr1:", 0), 0u);
+  const std::string a_log = A + ".err";
+  for (int i = 0; i < 100 && ReadText(a_log).find("SOCKS5") == std::string::npos; ++i) {
+    usleep(100'000);
+  }
+  EXPECT_NE(ReadText(a_log).find("SOCKS5"), std::string::npos) << ReadText(a_log);
+  relay_a.Stop();
+  // B logs every connection that is not its peer's; there was none.
+  EXPECT_EQ(ReadText(B + ".err").find("not a peer"), std::string::npos) << ReadText(B + ".err");
 }
 
 }  // namespace

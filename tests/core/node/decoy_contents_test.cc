@@ -70,6 +70,8 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   EXPECT_GE(relay.Give(bob).accepted, 1u);
   ASSERT_OK(alice_->SetRetention(7 * kDay));
   ASSERT_OK(alice_->SetDeliveryWindow(10));
+  // Under duress the laptop must reach relays the same way: through Tor.
+  ASSERT_OK(alice_->SetProxy("socks5://127.0.0.1:9050"));
 
   const SelfInfo self = alice_->self();
   const std::vector<ContactInfo> contacts = ContactsOf(alice_);
@@ -107,6 +109,7 @@ TEST_F(NodeDuressTest, DecoyShowsOnlyWhatACaptorMaySee) {
   EXPECT_EQ(alice_->Relays().value(), relays);
   EXPECT_EQ(alice_->settings().retention_seconds, settings.retention_seconds);
   EXPECT_EQ(alice_->settings().delivery_window_epochs, settings.delivery_window_epochs);
+  EXPECT_EQ(alice_->settings().proxy, "socks5://127.0.0.1:9050");
   EXPECT_TRUE(HaveOf(alice_).empty()) << "the decoy tells that a history exists";
   EXPECT_EQ(Count(alice_, "seen"), 0);
   EXPECT_EQ(Count(alice_, "messages"), 0);

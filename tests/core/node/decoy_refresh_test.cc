@@ -94,6 +94,7 @@ std::vector<Step> MutatingCalls() {
       {"AddRelay", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->AddRelay(kRelay2)); }},
       {"SetRetention", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->SetRetention(90 * kDay)); }},
       {"SetDeliveryWindow", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->SetDeliveryWindow(7)); }},
+      {"SetProxy", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->SetProxy("socks5://[::1]:9050")); }},
       {"CheckIn", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->CheckIn("crossed", "n", "")); }},
       {"SendText", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->SendText("base", "hello")); }},
       {"PlanSync", [](Peer&, Peer& a, auto&) { ASSERT_OK(a->PlanSync()); }},

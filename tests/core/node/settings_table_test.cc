@@ -103,6 +103,28 @@ TEST_F(SettingsTableTest, DeliveryWindowOutsideOneTo28IsRefusedAndNothingIsWritt
   EXPECT_TRUE(AllRows().empty());
 }
 
+TEST_F(SettingsTableTest, AProxyIsStoredAsItsUrlAndNoneRemovesIt) {
+  ASSERT_OK(settings_.PutProxy("socks5://127.0.0.1:9050"));
+  ASSERT_OK_AND_ASSIGN(NodeSettings s, settings_.Load());
+  EXPECT_EQ(s.proxy, "socks5://127.0.0.1:9050");
+  EXPECT_EQ(AllRows(), (Rows{{"proxy", "socks5://127.0.0.1:9050"}}));
+  ASSERT_OK(settings_.PutProxy(""));
+  ASSERT_OK_AND_ASSIGN(s, settings_.Load());
+  EXPECT_EQ(s.proxy, "");
+  EXPECT_TRUE(AllRows().empty());
+}
+
+TEST_F(SettingsTableTest, AProxyOfAnotherFormIsRefusedAndADamagedOneIsCorrupt) {
+  for (const char* bad : {"127.0.0.1:9050", "http://127.0.0.1:8080", "socks5://", "socks4://h:1",
+                          "socks5://h :1", "socks5://h:1\n"}) {
+    EXPECT_STATUS(settings_.PutProxy(bad), Status::Code::kInvalidArgument) << bad;
+    Store("proxy", bad);
+    EXPECT_STATUS(settings_.Load(), Status::Code::kCorrupt) << bad;
+  }
+  EXPECT_STATUS(settings_.PutProxy("socks5://" + std::string(300, 'h') + ":1"),
+                Status::Code::kInvalidArgument);
+}
+
 TEST_F(SettingsTableTest, ADamagedRetentionIsCorruptNeverGuessed) {
   for (const char* damaged : {"", "abc", "86399", "0", "-86400", "86400 ", " 86400", "+86400",
                               "1e6", "KEEP", "keep ", "99999999999999999999999"}) {
