@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench fuzz clean format
+.PHONY: all deps configure build test demo bench fuzz package clean format
 
 all: build
 
@@ -22,6 +22,11 @@ test: build
 
 demo: build
 	@./scripts/demo $(BUILD)/cli/waypost
+
+# The Debian package, stripped, and SHA256SUMS beside it, in $(BUILD)/dist/
+# (cmake/Packaging.cmake; README.md, "Installing the package").
+package: build
+	@cmake --build $(BUILD) --target package
 
 bench: build
 	@WAYPOST_BENCH=1 ./scripts/install-deps
