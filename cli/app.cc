@@ -44,9 +44,6 @@ std::string Nearest(std::string_view word, const std::vector<std::string>& names
   return best;
 }
 
-// The global options that take a value in the next word.
-bool TakesValue(const std::string& word) { return word == "--home" || word == "--passphrase-file"; }
-
 }  // namespace
 
 void DefineCli(CLI::App& app, Globals& globals, std::string& home, Action& chosen) {
@@ -108,7 +105,10 @@ std::optional<std::string> CheckCommandWords(const CLI::App& app,
     const std::string& word = args[i];
     if (word == "--") return std::nullopt;
     if (!word.empty() && word[0] == '-') {
-      if (at == &app && TakesValue(word)) ++i;
+      // An option of the command so far that takes a value, not written
+      // --opt=value, owns the next word.
+      const CLI::Option* option = at->get_option_no_throw(word);
+      if (option != nullptr && option->get_expected_max() != 0) ++i;
       continue;
     }
     // Only a command that must be followed by one of its own has command

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <optional>
 #include <string_view>
 
@@ -19,24 +18,11 @@ using node::MessageInfo;
 
 constexpr int64_t kDay = 86400;
 
-std::tm Utc(UnixTime t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return tm;
-}
-
-std::string Strftime(const char* format, UnixTime t) {
-  const std::tm tm = Utc(t);
-  char buf[48];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
-}
-
 // "Jan 15 14:15" within the year `now` is in, "2026-12-31 14:15" otherwise;
 // UTC, as every time Waypost prints.
 std::string ShortTime(UnixTime t, UnixTime now) {
-  return Strftime(Utc(t).tm_year == Utc(now).tm_year ? "%b %d %H:%M" : "%Y-%m-%d %H:%M", t);
+  const bool this_year = FormatUtc("%Y", t) == FormatUtc("%Y", now);
+  return FormatUtc(this_year ? "%b %d %H:%M" : "%Y-%m-%d %H:%M", t);
 }
 
 std::string TimeOrDash(const std::optional<UnixTime>& t, UnixTime now) {
@@ -52,6 +38,12 @@ std::string Upper(std::string_view word) {
 // Alarms stand out in capitals; ok and due (within the grace) do not.
 std::string StateWord(BoardState state) {
   return state <= BoardState::kDue ? std::string(node::NameOf(state)) : Upper(node::NameOf(state));
+}
+
+// The last check-in's code, "-" for none, marked when it was a drill.
+std::string LastCode(const BoardEntry& e) {
+  if (e.last_code.empty()) return "-";
+  return e.last_test ? e.last_code + " [TEST]" : e.last_code;
 }
 
 // At most `max` code points of `text`, with "..." when cut.
@@ -111,6 +103,7 @@ struct Event {
   std::string what;  // "check-in", "due", "overdue", "alert", "acknowledged", "confirmed"
   std::string text;  // raw; escaped when written
   std::string css;   // the mark's class
+  std::optional<UnixTime> until;  // an overdue gap's end: the first real check-in after it, or now
 };
 
 class Page {
@@ -122,7 +115,7 @@ class Page {
     Head();
     Banners();
     Summary();
-    for (const BoardEntry& e : p_.board) Helper(e);
+    for (size_t i = 0; i < p_.board.size(); ++i) Helper(i);
     Legend();
     out_ += "</main>\n</body>\n</html>\n";
     return std::move(out_);
@@ -174,11 +167,10 @@ class Page {
         "<table class=\"board\">\n<thead><tr><th>Name</th><th>Last code</th><th>Meaning</th>"
         "<th>Sent (their clock)</th><th>Received</th><th>Next due</th><th>State</th></tr>"
         "</thead>\n<tbody>\n";
-    for (const BoardEntry& e : p_.board) {
-      std::string code = e.last_code.empty() ? "-" : e.last_code;
-      if (e.last_test) code += " [TEST]";
-      out_ += "<tr><td><a href=\"#" + Anchor(e) + "\">" + HtmlEscape(e.name) + "</a></td><td>" +
-              HtmlEscape(code) + "</td><td>" + HtmlEscape(e.last_meaning) + "</td><td>" +
+    for (size_t i = 0; i < p_.board.size(); ++i) {
+      const BoardEntry& e = p_.board[i];
+      out_ += "<tr><td><a href=\"#" + Anchor(i) + "\">" + HtmlEscape(e.name) + "</a></td><td>" +
+              HtmlEscape(LastCode(e)) + "</td><td>" + HtmlEscape(e.last_meaning) + "</td><td>" +
               TimeOrDash(e.last_sent_at, p_.now) + "</td><td>" +
               TimeOrDash(e.last_received_at, p_.now) + "</td><td>" + TimeOrDash(e.due_at, p_.now) +
               "</td><td><span class=\"state " + std::string(node::NameOf(e.state)) + "\">" +
@@ -187,14 +179,9 @@ class Page {
     out_ += "</tbody>\n</table>\n";
   }
 
-  // The fragment id of a helper's section: its place on the board, since
+  // The fragment id of the helper at `index` on the board: its place, since
   // a name may hold anything.
-  std::string Anchor(const BoardEntry& e) const {
-    for (size_t i = 0; i < p_.board.size(); ++i) {
-      if (&p_.board[i] == &e) return "helper-" + std::to_string(i + 1);
-    }
-    return "helper";
-  }
+  static std::string Anchor(size_t index) { return "helper-" + std::to_string(index + 1); }
 
   bool IsDistress(const std::string& code) const {
     return std::find(p_.distress_codes.begin(), p_.distress_codes.end(), code) !=
@@ -202,7 +189,7 @@ class Page {
   }
 
   // Whatever happened with this helper in the window, oldest first.
-  std::vector<Event> EventsOf(const BoardEntry& e) {
+  std::vector<Event> EventsOf(const BoardEntry& e) const {
     std::vector<Event> events;
     auto in_window = [this](UnixTime t) { return t >= start_ && t <= end_; };
     std::vector<UnixTime> real_arrivals;
@@ -213,7 +200,7 @@ class Page {
       }
       if (in_window(*m.received_at)) {
         Event ev{*m.received_at, m.kind == node::MessageKind::kCheckIn ? "check-in" : "message", "",
-                 "checkin"};
+                 "checkin", std::nullopt};
         if (m.kind == node::MessageKind::kCheckIn) {
           ev.text = m.code + (m.meaning.empty() ? "" : " (" + m.meaning + ")");
           if (!m.text.empty()) ev.text += ", note: " + m.text;
@@ -237,7 +224,7 @@ class Page {
       if (m.state == node::MessageState::kConfirmed && m.state_at && in_window(*m.state_at)) {
         std::string text = "you confirmed " + m.id + (m.code.empty() ? "" : " (" + m.code + ")");
         if (!m.state_note.empty()) text += ", note: " + m.state_note;
-        events.push_back({*m.state_at, "confirmed", std::move(text), "confirmed"});
+        events.push_back({*m.state_at, "confirmed", std::move(text), "confirmed", std::nullopt});
       }
     }
     std::sort(real_arrivals.begin(), real_arrivals.end());
@@ -252,21 +239,20 @@ class Page {
           events.push_back({*a.due_at, "overdue",
                             "due by " + Rfc3339(*a.due_at) + "; nothing arrived until " +
                                 (next == real_arrivals.end() ? "now" : Rfc3339(until)),
-                            "gap"});
-          gaps_.push_back({std::max(*a.due_at, start_), std::min(until, end_)});
+                            "gap", until});
         }
       }
       if (in_window(a.raised_at)) {
         events.push_back({a.raised_at, "alert",
                           std::string(node::NameOf(a.kind)) + " alert " + std::to_string(a.id) +
                               (a.detail.empty() ? "" : ": " + a.detail),
-                          "alert " + std::string(node::NameOf(a.kind))});
+                          "alert " + std::string(node::NameOf(a.kind)), std::nullopt});
       }
       if (a.acked_at && in_window(*a.acked_at)) {
         events.push_back({*a.acked_at, "acknowledged",
                           std::string(node::NameOf(a.kind)) + " alert " + std::to_string(a.id) +
                               (a.note.empty() ? "" : ", note: " + a.note),
-                          "acked"});
+                          "acked", std::nullopt});
       }
     }
     // The deadline an overdue alert already marks is not marked twice.
@@ -278,7 +264,7 @@ class Page {
       events.push_back(
           {*e.due_at, "due",
            "next check-in due" + (e.grace ? " (grace " + FormatAge(*e.grace) + ")" : std::string()),
-           "due"});
+           "due", std::nullopt});
     }
     std::stable_sort(events.begin(), events.end(),
                      [](const Event& a, const Event& b) { return a.at < b.at; });
@@ -290,10 +276,10 @@ class Page {
     return 10.0 + 980.0 * static_cast<double>(std::clamp(t, start_, end_) - start_) / span;
   }
 
-  void Helper(const BoardEntry& e) {
-    gaps_.clear();
+  void Helper(size_t index) {
+    const BoardEntry& e = p_.board[index];
     const std::vector<Event> events = EventsOf(e);
-    out_ += "<section class=\"helper\" id=\"" + Anchor(e) + "\">\n<h2>" + HtmlEscape(e.name) +
+    out_ += "<section class=\"helper\" id=\"" + Anchor(index) + "\">\n<h2>" + HtmlEscape(e.name) +
             " <span class=\"state " + std::string(node::NameOf(e.state)) + "\">" +
             StateWord(e.state) + "</span></h2>\n<p class=\"fp\">Fingerprint " +
             HtmlEscape(e.fingerprint) + "</p>\n";
@@ -302,16 +288,17 @@ class Page {
             HtmlEscape(e.name) + ", last " + std::to_string(p_.days) + " days\">\n";
     out_ += "<rect class=\"future\" x=\"" + Num(X(p_.now)) + "\" y=\"4\" width=\"" +
             Num(X(end_) - X(p_.now)) + "\" height=\"40\"/>\n";
-    for (const auto& [from, to] : gaps_) {
-      out_ += "<rect class=\"gap\" x=\"" + Num(X(from)) + "\" y=\"8\" width=\"" +
-              Num(std::max(2.0, X(to) - X(from))) + "\" height=\"32\"/>\n";
+    for (const Event& ev : events) {
+      if (!ev.until) continue;  // X() keeps both ends inside the window
+      out_ += "<rect class=\"gap\" x=\"" + Num(X(ev.at)) + "\" y=\"8\" width=\"" +
+              Num(std::max(2.0, X(*ev.until) - X(ev.at))) + "\" height=\"32\"/>\n";
     }
     out_ += "<line class=\"axis\" x1=\"10\" y1=\"44\" x2=\"990\" y2=\"44\"/>\n";
     const int64_t step = p_.days > 21 ? 7 * kDay : kDay;
     for (UnixTime day = (start_ / kDay + 1) * kDay; day <= end_; day += step) {
       out_ += "<line class=\"tick\" x1=\"" + Num(X(day)) + "\" y1=\"40\" x2=\"" + Num(X(day)) +
               "\" y2=\"48\"/><text class=\"day\" x=\"" + Num(X(day)) + "\" y=\"60\">" +
-              Strftime("%b %d", day) + "</text>\n";
+              FormatUtc("%b %d", day) + "</text>\n";
     }
     out_ += "<line class=\"now\" x1=\"" + Num(X(p_.now)) + "\" y1=\"4\" x2=\"" + Num(X(p_.now)) +
             "\" y2=\"44\"/>\n";
@@ -401,7 +388,6 @@ class Page {
   const BoardPage& p_;
   const UnixTime start_;
   const UnixTime end_;
-  std::vector<std::pair<UnixTime, UnixTime>> gaps_;
   std::string out_;
 };
 
@@ -433,9 +419,7 @@ std::string BoardTable(const std::vector<BoardEntry>& board, UnixTime now, bool 
   std::vector<std::vector<std::string>> rows;
   std::vector<BoardState> states;
   for (const BoardEntry& e : board) {
-    std::string code = e.last_code.empty() ? "-" : e.last_code;
-    if (e.last_test) code += " [TEST]";
-    rows.push_back({e.name, code, e.last_code.empty() ? "-" : Shorten(e.last_meaning, 24),
+    rows.push_back({e.name, LastCode(e), e.last_code.empty() ? "-" : Shorten(e.last_meaning, 24),
                     TimeOrDash(e.last_sent_at, now), TimeOrDash(e.last_received_at, now),
                     TimeOrDash(e.due_at, now), StateWord(e.state)});
     states.push_back(e.state);

@@ -12,6 +12,11 @@ std::vector<const CLI::Option*> Visible(const CLI::App& app) {
   return app.get_options([](const CLI::Option* o) { return !o->get_group().empty(); });
 }
 
+// Every command's --help, said once under GLOBAL OPTIONS.
+bool IsHelp(const CLI::Option* o) {
+  return o->get_lnames().size() == 1 && o->get_lnames()[0] == "help";
+}
+
 bool IsFlag(const CLI::Option* o) { return !o->get_positional() && o->get_expected_max() == 0; }
 
 // "--every" (or "-h, --help"); a positional's own name ("CODE").
@@ -54,7 +59,7 @@ std::string Roff(std::string_view text) {
 std::string Usage(const std::string& path, const CLI::App& app) {
   std::string out = "waypost " + path;
   for (const CLI::Option* o : Visible(app)) {
-    if (o->get_lnames().size() == 1 && o->get_lnames()[0] == "help") continue;
+    if (IsHelp(o)) continue;
     std::string word = Names(o);
     if (!o->get_positional() && !IsFlag(o)) word += " " + ValueWord(o);
     if (!o->get_required()) word = "[" + word + "]";
@@ -127,7 +132,7 @@ std::string ManPage(const CLI::App& app, const std::string& version) {
            Roff(c.app->get_description()) + "\n";
     std::vector<const CLI::Option*> options;
     for (const CLI::Option* o : Visible(*c.app)) {
-      if (!(o->get_lnames().size() == 1 && o->get_lnames()[0] == "help")) options.push_back(o);
+      if (!IsHelp(o)) options.push_back(o);
     }
     OptionList(out, options);
   }

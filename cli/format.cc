@@ -8,14 +8,16 @@
 
 namespace waypost::cli {
 
-std::string Rfc3339(UnixTime t) {
-  std::time_t tt = static_cast<std::time_t>(t);
+std::string FormatUtc(const char* format, UnixTime t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+
+std::string Rfc3339(UnixTime t) { return FormatUtc("%Y-%m-%dT%H:%M:%SZ", t); }
 
 nlohmann::json JsonTime(const std::optional<UnixTime>& t) {
   return t ? nlohmann::json(Rfc3339(*t)) : nlohmann::json(nullptr);

@@ -12,6 +12,8 @@
 
 namespace waypost::cli {
 
+// `t` in UTC, by strftime's `format`.
+std::string FormatUtc(const char* format, UnixTime t);
 // "2026-11-28T15:04:05Z"; always UTC.
 std::string Rfc3339(UnixTime t);
 // A time for --json: its RFC 3339 form, or null when there is none.

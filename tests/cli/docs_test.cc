@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include "cli/app.h"
@@ -31,13 +30,6 @@ class DocsTest : public ::testing::Test {
   std::string home_;
   Action chosen_;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // What `command` prints on stdout (stderr dropped), run by /bin/sh.
 std::string Output(const std::string& command) {
@@ -74,7 +66,8 @@ TEST_F(DocsTest, EveryCommandHasItsSectionWithEveryOption) {
       if (o->get_group().empty()) continue;  // hidden
       for (const std::string& l : o->get_lnames()) {
         if (l == "help") continue;  // every command's, said once under GLOBAL OPTIONS
-        EXPECT_NE(section.find(Dashes("--" + l)), std::string::npos) << "--" << l << "\n" << section;
+        EXPECT_NE(section.find(Dashes("--" + l)), std::string::npos) << "--" << l << "\n"
+                                                                     << section;
       }
       if (o->get_positional() && o->get_lnames().empty()) {
         EXPECT_NE(section.find(o->get_name(true)), std::string::npos) << section;
@@ -102,8 +95,10 @@ TEST_F(DocsTest, TheManPageIsCleanRoff) {
 }
 
 TEST_F(DocsTest, TheBuildInstallsWhatTheDefinitionGivesToday) {
-  EXPECT_EQ(ReadFile(WAYPOST_BUILD_DIR "/man/waypost.1"), ManPage(app_, WAYPOST_VERSION));
-  EXPECT_EQ(ReadFile(WAYPOST_BUILD_DIR "/completion/waypost"), BashCompletion(app_));
+  EXPECT_EQ(::waypost::testing::ReadText(WAYPOST_BUILD_DIR "/man/waypost.1"),
+            ManPage(app_, WAYPOST_VERSION));
+  EXPECT_EQ(::waypost::testing::ReadText(WAYPOST_BUILD_DIR "/completion/waypost"),
+            BashCompletion(app_));
 }
 
 class CompletionTest : public DocsTest {

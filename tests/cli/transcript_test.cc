@@ -6,10 +6,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/kit/temp_dir.h"
 
 namespace waypost::testing {
 namespace {
@@ -25,13 +26,6 @@ std::vector<std::string> Transcripts() {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string Read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // The first line where `got` and `want` part, with a little context.
@@ -53,7 +47,7 @@ class TranscriptTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TranscriptTest, OutputIsExactlyAsWritten) {
   const fs::path path = kTestdata / (GetParam() + ".txt");
-  const std::string want = Read(path);
+  const std::string want = ReadText(path);
   const std::string got = RunTranscript(want);
   if (std::getenv("WAYPOST_UPDATE_TRANSCRIPTS") != nullptr && got != want) {
     std::ofstream(path) << got;

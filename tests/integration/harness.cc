@@ -92,13 +92,6 @@ std::string FaketimeDate(std::time_t t) {
   return buf;
 }
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string IntegrationTest::LaunchRelay(Process& process, const std::string& home,
                                          const std::string& listen,
                                          const std::vector<std::string>& extra) {

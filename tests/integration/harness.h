@@ -33,9 +33,6 @@ inline constexpr const char* kFaketime = "/usr/bin/faketime";
 // "YYYY-MM-DD hh:mm:ss" in UTC, as faketime takes an absolute start time.
 std::string FaketimeDate(std::time_t t);
 
-// The whole of a file, or "" if it cannot be read.
-std::string ReadText(const std::string& path);
-
 // Files under `root` whose raw bytes contain `needle`.
 std::vector<std::string> FilesContaining(const std::string& root, const std::string& needle);
 
