@@ -74,8 +74,8 @@ Status BodyHandlers::OnSchedule(const Contact& from, const pb::Schedule& schedul
   if (from.role != Role::kCoordinator) return Status::Ok();
   const bool every_ok = schedule.every() == 0 || (schedule.every() >= Schedule::kMinEvery &&
                                                   schedule.every() <= Schedule::kMaxSpan);
-  if (!every_ok || schedule.due_by() < 0 || schedule.grace() < 0 ||
-      schedule.grace() > Schedule::kMaxSpan || schedule.version() == 0) {
+  if (!every_ok || schedule.due_by() < 0 || schedule.due_by() > Schedule::kLatest ||
+      schedule.grace() < 0 || schedule.grace() > Schedule::kMaxSpan || schedule.version() == 0) {
     return Status::AuthFailed();
   }
   Schedule s;

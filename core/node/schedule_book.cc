@@ -1,6 +1,7 @@
 #include "core/node/schedule_book.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/node/internal/rows.h"
 
@@ -29,7 +30,14 @@ Deadline EvaluateDeadline(const Schedule& schedule, std::optional<UnixTime> last
   } else {
     return d;
   }
-  if (now >= *d.due_at + schedule.grace) {
+  // A helper's due_by is whatever its coordinator sent, any time from 0 on
+  // (BodyHandlers::OnSchedule), so the end of the grace saturates rather
+  // than overflow (tests/fuzz/fuzz_body.cc sends such schedules).
+  const UnixTime end_of_grace =
+      schedule.grace > 0 && *d.due_at > std::numeric_limits<UnixTime>::max() - schedule.grace
+          ? std::numeric_limits<UnixTime>::max()
+          : *d.due_at + schedule.grace;
+  if (now >= end_of_grace) {
     d.state = BoardState::kOverdue;
   } else if (now >= *d.due_at) {
     d.state = BoardState::kDue;

@@ -33,6 +33,9 @@ struct Schedule {
   static constexpr int64_t kDefaultGrace = 15 * 60;
   static constexpr int64_t kMinEvery = 5 * 60;
   static constexpr int64_t kMaxSpan = 60 * 86400;  // for every, grace, and how far ahead a --by
+  // The latest due_by a helper takes from a coordinator, whatever its own
+  // clock says: 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+  static constexpr UnixTime kLatest = 253'402'300'799;
 };
 
 // When the next check-in is due and the state that gives: ok before

@@ -15,28 +15,42 @@
 // (over a RelayFixture), and the proxy keeps the plaintext both ways. The
 // client's messages seed fuzz_sync_session, the relay's answers (some
 // altered) seed fuzz_sync_client.
+//
+// The key files of fuzz_key_file are written by KeyFile itself, with the
+// real Argon2id, and the node seeds (fuzz_body, fuzz_enrollment) name and
+// seal with what the targets' own nodes hold: the generator builds the same
+// nodes (node_fuzz_fixtures.h). Together a few seconds.
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <limits>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "core/envelope/envelope.h"
 #include "core/node/invite.h"
 #include "core/random.h"
+#include "core/store/kdf.h"
+#include "core/store/key_file.h"
 #include "core/sync/frame.h"
 #include "core/sync/negentropy.h"
 #include "core/sync/relay_address.h"
 #include "core/sync/relay_peering.h"
 #include "core/sync/relay_service.h"
 #include "proto/waypost.pb.h"
+#include "tests/fuzz/key_file_fuzz_util.h"
 #include "tests/fuzz/negentropy_fuzz_util.h"
+#include "tests/fuzz/node_fuzz_fixtures.h"
+#include "tests/fuzz/scratch_dir.h"
 #include "tests/fuzz/sync_fuzz_util.h"
 
 namespace waypost::fuzz {
@@ -596,6 +610,377 @@ void RelayPeerSeeds(const fs::path& root) {
   peering.Finished(conn, Status::Ok(), 2000);
 }
 
+// ---------------------------------------------------------------- key file
+
+// fuzz_key_file: key files written by KeyFile itself at the interactive cost
+// (all but two share one salt, so that the target derives few keys), each
+// behind a control byte (key_file_fuzz_util.h), and damaged ones near them.
+// Made with the real Argon2id: a few seconds.
+void KeyFileSeeds(const fs::path& root) {
+  namespace kf = key_file;
+  using store::KeyFile;
+  CorpusDir dir(root, "fuzz_key_file");
+  ScratchDir scratch;
+  if (!scratch.ok()) Die("no scratch directory");
+  store::SetKdfMemoryLocking(false);
+  SeededRandom random(4001);
+  const auto pass = [](std::string_view text) { return Secret::FromString(text); };
+  const auto must = [](const Status& status) {
+    if (!status.ok()) Die("a key file operation failed");
+  };
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const auto add = [&](const std::string& name, uint8_t control, ByteView file) {
+    dir.Add(name, Cat({One(control), file}));
+  };
+  const auto flip = [](Bytes file, size_t at) {
+    file.at(at) ^= 0x01;
+    return file;
+  };
+  const auto reseal = [](Bytes file) {
+    kf::Reseal(file);
+    return file;
+  };
+  // Both copies' bytes [at, at + n) set to `value`, big-endian.
+  const auto set_field = [](Bytes file, size_t at, size_t n, uint64_t value) {
+    for (size_t copy : {size_t{0}, KeyFile::kSecondCopy}) {
+      for (size_t i = 0; i < n; ++i) file[copy + at + i] = uint8_t(value >> (8 * (n - 1 - i)));
+    }
+    return file;
+  };
+  constexpr size_t kSecond = KeyFile::kSecondCopy;
+  constexpr size_t kSlot0 = KeyFile::kHeaderSize;
+  const bool reseal_flag = true;
+
+  const std::string a = scratch.File("a.key");
+  must(KeyFile::Create(a, pass(kf::kNormal), store::KdfProfile::kInteractive, kf::MainKey(),
+                       random));
+  const Bytes fresh = read(a);
+  must(KeyFile::SetSlot(a, 2, pass(kf::kDuress), kf::DecoyKey(), random));
+  const Bytes duress = read(a);
+  must(KeyFile::StageSlot(a, 0, pass(kf::kNormal), kf::RotatedKey(), random));
+  const Bytes staged = read(a);
+
+  // Another salt: its record as the first copy, the duress file's second.
+  const std::string b = scratch.File("b.key");
+  must(KeyFile::Create(b, pass(kf::kNormal), store::KdfProfile::kInteractive, kf::RotatedKey(),
+                       random));
+  Bytes headers_differ = duress;
+  {
+    const Bytes other = read(b);
+    std::copy(other.begin(), other.begin() + KeyFile::kRecordSize, headers_differ.begin());
+  }
+  // And one at the moderate cost, which the target only parses.
+  const std::string c = scratch.File("c.key");
+  must(KeyFile::Create(c, pass(kf::kNormal), store::KdfProfile::kModerate, kf::MainKey(), random));
+  const Bytes moderate = read(c);
+
+  add("fresh-normal", kf::Control(0, false), fresh);
+  add("fresh-wrong", kf::Control(2, false), fresh);
+  add("fresh-empty-passphrase", kf::Control(3, false), fresh);
+  add("duress-duress", kf::Control(1, false), duress);
+  add("duress-normal-clear-slot2", kf::Control(0, false, kf::Op::kClearSlot, 2), duress);
+  add("duress-duress-set-slot3", kf::Control(1, false, kf::Op::kSetSlot, 3), duress);
+  add("duress-empty-set-slot1", kf::Control(3, false, kf::Op::kSetSlot, 1), duress);
+  add("duress-settle0", kf::Control(1, false, kf::Op::kSettle0), duress);
+  add("staged-normal", kf::Control(0, false), staged);
+  add("staged-duress-settle0", kf::Control(1, false, kf::Op::kSettle0), staged);
+  add("staged-normal-settle1", kf::Control(0, false, kf::Op::kSettle1), staged);
+  add("staged-clear-slot1", kf::Control(0, false, kf::Op::kClearSlot, 1), staged);
+  add("staged-set-slot0", kf::Control(0, false, kf::Op::kSetSlot, 0), staged);
+  add("torn-second-normal", kf::Control(0, false), flip(duress, kSecond + kSlot0 + 30));
+  add("torn-second-settle1", kf::Control(0, false, kf::Op::kSettle1),
+      flip(duress, kSecond + kSlot0 + 30));
+  add("torn-first-clear-slot3", kf::Control(1, false, kf::Op::kClearSlot, 3),
+      flip(duress, kSlot0 + 100));
+  add("both-torn", kf::Control(0, false), flip(flip(duress, 200), kSecond + 200));
+  add("other-version", kf::Control(0, false), set_field(duress, 8, 2, 3));
+  add("other-version-resealed", kf::Control(0, reseal_flag), reseal(set_field(duress, 8, 2, 3)));
+  add("five-slots-resealed", kf::Control(0, reseal_flag), reseal(set_field(duress, 10, 2, 5)));
+  add("costs-too-low", kf::Control(0, reseal_flag),
+      reseal(set_field(duress, kf::kMemAt, 8, 1 << 20)));
+  add("costs-too-high", kf::Control(0, reseal_flag, kf::Op::kSettle0),
+      reseal(set_field(duress, kf::kOpsAt, 8, 65)));
+  add("headers-differ-normal", kf::Control(0, false), headers_differ);
+  add("headers-differ-duress-settle0", kf::Control(1, false, kf::Op::kSettle0), headers_differ);
+  {
+    // The second copy's slots 0 and 2 swapped, resealed: the copies differ
+    // in where the duress slot sits.
+    Bytes swapped = duress;
+    std::swap_ranges(swapped.begin() + kSecond + kSlot0,
+                     swapped.begin() + kSecond + kSlot0 + KeyFile::kSlotSize,
+                     swapped.begin() + kSecond + kSlot0 + 2 * KeyFile::kSlotSize);
+    add("slots-swapped-duress", kf::Control(1, reseal_flag), reseal(swapped));
+  }
+  add("moderate-normal-settle1", kf::Control(0, false, kf::Op::kSettle1), moderate);
+  add("short", kf::Control(0, false), ByteView(fresh).first(kSecond));
+  add("long", kf::Control(0, false), Cat({fresh, One(0)}));
+  add("zeros", kf::Control(0, reseal_flag), Bytes(KeyFile::kFileSize, 0));
+  add("empty", kf::Control(0, false), Bytes{});
+}
+
+// ---------------------------------------------------------------- envelope bodies
+
+pb::Body Stamped(pb::Body body, uint32_t seq, uint32_t flags = 0) {
+  body.set_sent_at(kNow - 60);
+  body.set_flags(flags);
+  body.set_seq(seq);
+  return body;
+}
+
+Bytes Serialized(const pb::Body& body) {
+  const std::string s = body.SerializeAsString();
+  return Bytes(s.begin(), s.end());
+}
+
+pb::Body CheckInBody(uint32_t number, std::string note, std::string legacy_code = "") {
+  pb::Body body;
+  body.mutable_checkin()->set_number(number);
+  body.mutable_checkin()->set_note(std::move(note));
+  body.mutable_checkin()->set_code(std::move(legacy_code));
+  return body;
+}
+
+pb::Body TextBody(std::string text) {
+  pb::Body body;
+  body.mutable_text()->set_text(std::move(text));
+  return body;
+}
+
+pb::Body ReceiptBody(ByteView of, pb::Receipt::Kind kind, std::string note = "") {
+  pb::Body body;
+  body.mutable_receipt()->set_of(AsString(of));
+  body.mutable_receipt()->set_kind(kind);
+  body.mutable_receipt()->set_note(std::move(note));
+  return body;
+}
+
+pb::Body CodebookBody(uint32_t version,
+                      std::vector<std::tuple<uint32_t, std::string, bool>> codes) {
+  pb::Body body;
+  body.mutable_codebook()->set_version(version);
+  for (auto& [number, code, distress] : codes) {
+    pb::Code* c = body.mutable_codebook()->add_codes();
+    c->set_number(number);
+    c->set_code(code);
+    c->set_meaning("meaning of " + code);
+    c->set_distress(distress);
+  }
+  return body;
+}
+
+pb::Body ScheduleBody(uint32_t version, int64_t every, int64_t due_by, int64_t grace) {
+  pb::Body body;
+  body.mutable_schedule()->set_version(version);
+  body.mutable_schedule()->set_every(every);
+  body.mutable_schedule()->set_due_by(due_by);
+  body.mutable_schedule()->set_grace(grace);
+  return body;
+}
+
+pb::Body JoinBody(std::string name, size_t tag_key_size = 32, size_t seed_size = 32) {
+  pb::Body body;
+  body.mutable_join()->set_name(std::move(name));
+  body.mutable_join()->set_tag_key(std::string(tag_key_size, '\x42'));
+  body.mutable_join()->set_chain_seed(std::string(seed_size, '\x43'));
+  body.set_sent_at(kNow - 60);
+  return body;
+}
+
+// fuzz_body: one body of every kind each way (fuzz_body.cc's control byte:
+// bit 0 the direction, bit 1 the duress chain, bits 2-3 the epoch), valid
+// ones and ones near them. Receipts name the messages that BodyPair leaves
+// out, so the generator builds the same pair as the target.
+void BodySeeds(const fs::path& root) {
+  CorpusDir dir(root, "fuzz_body");
+  PrepareNodeProcess();
+  const FakeClock clock(kNow);
+  BodyPair pair(clock);
+  constexpr uint8_t kToCoord = 0x00, kToAna = 0x01, kDuress = 0x02, kNextEpoch = 0x04,
+                    kEpochAfter = 0x08;
+  const auto add = [&](const std::string& name, uint8_t control, const pb::Body& body) {
+    dir.Add(name, Cat({One(control), Serialized(body)}));
+  };
+  using R = pb::Receipt;
+
+  // To the coordinator, from the helper.
+  add("coord-checkin", kToCoord, Stamped(CheckInBody(1, "all well"), 2));
+  add("coord-checkin-distress", kToCoord, Stamped(CheckInBody(5, "hurt"), 2));
+  add("coord-checkin-unknown-number", kToCoord, Stamped(CheckInBody(999, ""), 2));
+  add("coord-checkin-legacy-code", kToCoord, Stamped(CheckInBody(0, "", "crossed"), 2));
+  add("coord-checkin-flagged-duress", kToCoord, Stamped(CheckInBody(3, ""), 2, 1));
+  add("coord-checkin-drill", kToCoord, Stamped(CheckInBody(2, "drill"), 2, 2));
+  add("coord-checkin-duress-chain", kToCoord | kDuress, Stamped(CheckInBody(1, ""), 1));
+  add("coord-checkin-seq-jump", kToCoord, Stamped(CheckInBody(1, ""), 0xfffffff0u));
+  add("coord-checkin-no-seq", kToCoord, [] {
+    pb::Body b = CheckInBody(1, "");
+    b.set_sent_at(kNow);
+    return b;
+  }());
+  add("coord-checkin-next-epoch", kToCoord | kNextEpoch, Stamped(CheckInBody(4, ""), 2));
+  add("coord-text", kToCoord, Stamped(TextBody("at the pass, moving on"), 2));
+  add("coord-text-long", kToCoord | kEpochAfter, Stamped(TextBody(std::string(8000, 't')), 2));
+  add("coord-text-duress-chain", kToCoord | kDuress, Stamped(TextBody("fine"), 3));
+  add("coord-receipt-delivered", kToCoord,
+      Stamped(ReceiptBody(pair.text_receipt_id(), R::DELIVERED), 2));
+  add("coord-receipt-unknown", kToCoord, Stamped(ReceiptBody(Bytes(16, 0x99), R::DELIVERED), 2));
+  add("coord-codebook-from-helper", kToCoord,
+      Stamped(CodebookBody(5, {{1, "ok", false}, {7, "ford", false}}), 2));
+  add("coord-schedule-from-helper", kToCoord, Stamped(ScheduleBody(1, 3600, 0, 900), 2));
+  add("coord-ack-from-helper", kToCoord, [] {
+    pb::Body b;
+    b.mutable_ack()->set_kind(pb::Ack::DURESS);
+    return Stamped(b, 2);
+  }());
+  add("coord-welcome-from-helper", kToCoord, [] {
+    pb::Body b;
+    b.mutable_welcome()->set_name("Ana");
+    return Stamped(b, 2);
+  }());
+  add("coord-join-body", kToCoord, JoinBody("Eve"));
+  add("coord-empty-body", kToCoord, Stamped(pb::Body(), 2));
+  dir.Add("coord-not-protobuf", Cat({One(kToCoord), Bytes{0xff, 0xff, 0xff, 0x0f}}));
+  dir.Add("coord-nothing", One(kToCoord));
+
+  // To the helper, from the coordinator.
+  add("ana-receipt-delivered", kToAna,
+      Stamped(ReceiptBody(pair.checkin_receipt_id(), R::DELIVERED), 2));
+  add("ana-receipt-confirmed", kToAna,
+      Stamped(ReceiptBody(pair.checkin_receipt_id(), R::CONFIRMED, "see you at the hut"), 2));
+  add("ana-receipt-short-id", kToAna,
+      Stamped(ReceiptBody(ByteView(pair.checkin_receipt_id()).first(4), R::CONFIRMED), 2));
+  add("ana-ack-duress", kToAna, [] {
+    pb::Body b;
+    b.mutable_ack()->set_kind(pb::Ack::DURESS);
+    return Stamped(b, 3);
+  }());
+  add("ana-welcome", kToAna, [] {
+    pb::Body b;
+    b.mutable_welcome()->set_name("Coord");
+    return Stamped(b, 3);
+  }());
+  add("ana-codebook", kToAna,
+      Stamped(CodebookBody(2, {{1, "ok", false}, {5, "need-help", true}, {7, "ford-done", false}}),
+              3));
+  add("ana-codebook-bad-code", kToAna,
+      Stamped(CodebookBody(3, {{1, "OK!", false}, {2, "ok", false}}), 3));
+  add("ana-codebook-repeated-number", kToAna,
+      Stamped(CodebookBody(3, {{1, "ok", false}, {1, "go", false}}), 3));
+  add("ana-codebook-old-version", kToAna, Stamped(CodebookBody(1, {{1, "ok", false}}), 3));
+  add("ana-codebook-empty", kToAna, Stamped(CodebookBody(4, {}), 3));
+  add("ana-schedule-every", kToAna, Stamped(ScheduleBody(1, 3600, 0, 900), 3));
+  add("ana-schedule-due-by", kToAna, Stamped(ScheduleBody(2, 0, kNow + kDay, 600), 3));
+  add("ana-schedule-due-by-end-of-time", kToAna,
+      Stamped(ScheduleBody(5, 0, std::numeric_limits<int64_t>::max(), 900), 3));
+  add("ana-schedule-too-often", kToAna, Stamped(ScheduleBody(3, 10, 0, 900), 3));
+  add("ana-schedule-version-0", kToAna, Stamped(ScheduleBody(0, 3600, 0, 900), 3));
+  add("ana-schedule-negative-grace", kToAna, Stamped(ScheduleBody(4, 3600, 0, -1), 3));
+  add("ana-text", kToAna, Stamped(TextBody("stay on the ridge"), 3));
+  add("ana-text-duress-chain", kToAna | kDuress, Stamped(TextBody("are you safe?"), 1));
+  add("ana-checkin-from-coordinator", kToAna | kNextEpoch, Stamped(CheckInBody(1, ""), 3));
+  add("ana-join-body", kToAna, JoinBody("Mallory"));
+}
+
+// fuzz_enrollment: bodies for each mode (fuzz_enrollment.cc's control byte),
+// and whole envelopes: a join request and a welcome sealed with the right
+// keys (the generator builds the same nodes as the target), and ones near
+// them.
+void EnrollmentSeeds(const fs::path& root) {
+  CorpusDir dir(root, "fuzz_enrollment");
+  PrepareNodeProcess();
+  const FakeClock clock(kNow);
+  EnrollmentNodes nodes(clock);
+  constexpr uint8_t kJoinOpen = 0, kJoinUsed = 1, kJoinWrongSecret = 2, kJoinWhole = 3,
+                    kWelcome = 4, kWelcomeDuressChain = 5, kWelcomeStranger = 6, kWelcomeWhole = 7;
+  const auto add = [&](const std::string& name, uint8_t mode, ByteView bytes) {
+    dir.Add(name, Cat({One(mode), bytes}));
+  };
+  const auto join = [](const std::string& name) {
+    const std::string body = EnrollmentNodes::WellFormedJoin(name);
+    return Bytes(body.begin(), body.end());
+  };
+  pb::Body welcome;
+  welcome.mutable_welcome()->set_name("Coord");
+  const Bytes welcome_body = Serialized(Stamped(welcome, 1));
+
+  add("join-open", kJoinOpen, join("Eve"));
+  add("join-open-name-clash", kJoinOpen, join("Bo"));
+  add("join-open-empty-name", kJoinOpen, Serialized(JoinBody("")));
+  add("join-open-control-char", kJoinOpen, Serialized(JoinBody("Ev\x07")));
+  add("join-open-zero-width", kJoinOpen, Serialized(JoinBody("E\xE2\x80\x8Bve")));
+  add("join-open-long-name", kJoinOpen, Serialized(JoinBody(std::string(65, 'e'))));
+  add("join-open-short-tag-key", kJoinOpen, Serialized(JoinBody("Eve", 31)));
+  add("join-open-no-chain-seed", kJoinOpen, Serialized(JoinBody("Eve", 32, 0)));
+  add("join-open-far-future", kJoinOpen, [] {
+    pb::Body b = JoinBody("Eve");
+    b.set_sent_at(int64_t{1} << 40);
+    return Serialized(b);
+  }());
+  add("join-open-negative-time", kJoinOpen, [] {
+    pb::Body b = JoinBody("Eve");
+    b.set_sent_at(-5);
+    return Serialized(b);
+  }());
+  add("join-open-welcome-body", kJoinOpen, welcome_body);
+  add("join-open-checkin-body", kJoinOpen, Serialized(Stamped(CheckInBody(1, ""), 1)));
+  add("join-open-empty", kJoinOpen, Bytes{});
+  add("join-open-not-protobuf", kJoinOpen, Bytes{0xff, 0xff, 0xff, 0x0f});
+  add("join-used", kJoinUsed, join("Eve"));
+  add("join-used-malformed", kJoinUsed, Serialized(JoinBody("Eve", 3)));
+  add("join-wrong-secret", kJoinWrongSecret, join("Eve"));
+
+  SeededRandom random(5001);
+  const noise::KeyPair eve = noise::KeyPair::Generate(random);
+  const auto sealed = [](Result<Bytes> r) {
+    if (!r.ok()) Die("cannot seal a seed");
+    return std::move(r).value();
+  };
+  const std::string eve_join = EnrollmentNodes::WellFormedJoin("Eve");
+  const Bytes genuine_join =
+      sealed(SealAsJoiner(eve, nodes.coord()->identity().public_key, nodes.open_secret(),
+                          nodes.open_secret(), AsBytes(eve_join), kNow, random));
+  add("whole-join-genuine", kJoinWhole, genuine_join);
+  add("whole-join-used-invite", kJoinWhole,
+      sealed(SealAsJoiner(eve, nodes.coord()->identity().public_key, nodes.used_secret(),
+                          nodes.used_secret(), AsBytes(eve_join), kNow, random)));
+  {
+    Bytes flipped = genuine_join;
+    flipped[flipped.size() / 2] ^= 0x20;
+    add("whole-join-flipped", kJoinWhole, flipped);
+  }
+  add("whole-join-header-only", kJoinWhole, ByteView(genuine_join).first(envelope::kHeaderSize));
+  add("whole-join-random", kJoinWhole, MakeEnvelope(Tag(0x31), kNow + kDay, 31));
+
+  add("welcome", kWelcome, welcome_body);
+  add("welcome-no-name", kWelcome, [] {
+    pb::Body b;
+    b.mutable_welcome();
+    return Serialized(b);
+  }());
+  add("welcome-codebook-instead", kWelcome,
+      Serialized(Stamped(CodebookBody(2, {{1, "ok", false}, {8, "camp", false}}), 1)));
+  add("welcome-text-instead", kWelcome, Serialized(Stamped(TextBody("welcome aboard"), 1)));
+  add("welcome-join-instead", kWelcome, join("Coord"));
+  add("welcome-empty", kWelcome, Bytes{});
+  add("welcome-duress-chain", kWelcomeDuressChain, welcome_body);
+  add("welcome-stranger", kWelcomeStranger, welcome_body);
+
+  const envelope::Epoch today = envelope::EpochOf(kNow);
+  const Bytes genuine_welcome =
+      sealed(SealAsContact(nodes.to_ana(), false, today, welcome_body, kNow, random));
+  add("whole-welcome-genuine", kWelcomeWhole, genuine_welcome);
+  add("whole-welcome-other-epoch", kWelcomeWhole,
+      sealed(SealAsContact(nodes.to_ana(), false, today + 1, welcome_body, kNow, random)));
+  {
+    Bytes flipped = genuine_welcome;
+    flipped.back() ^= 0x01;
+    add("whole-welcome-flipped", kWelcomeWhole, flipped);
+  }
+  add("whole-welcome-random", kWelcomeWhole, MakeEnvelope(Tag(0x32), kNow + kDay, 32));
+}
+
 }  // namespace
 }  // namespace waypost::fuzz
 
@@ -616,5 +1001,8 @@ int main(int argc, char** argv) {
   SyncSessionSeeds(root);
   SyncClientSeeds(root);
   RelayPeerSeeds(root);
+  KeyFileSeeds(root);
+  BodySeeds(root);
+  EnrollmentSeeds(root);
   return 0;
 }

@@ -3,6 +3,7 @@
 // helper's clock or a drill.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,15 @@ TEST(EvaluateDeadlineTest, ByIsMetOnlyByACheckInAfterItWasSet) {
   EXPECT_EQ(met.due_at, std::nullopt);
   EXPECT_EQ(met.state, BoardState::kOk);
   EXPECT_EQ(EvaluateDeadline(Schedule{}, std::nullopt, 1).due_at, std::nullopt);
+}
+
+TEST(EvaluateDeadlineTest, TheEndOfTimePlusGraceDoesNotWrapAround) {
+  // A helper refuses a due_by past Schedule::kLatest; the evaluation holds
+  // even for the largest time there is.
+  const Schedule by{std::nullopt, std::numeric_limits<UnixTime>::max(), kGrace, 1000, 1};
+  EXPECT_EQ(EvaluateDeadline(by, std::nullopt, 2000).state, BoardState::kOk);
+  EXPECT_EQ(EvaluateDeadline(by, std::nullopt, std::numeric_limits<UnixTime>::max()).state,
+            BoardState::kOverdue);
 }
 
 class DeadlineTest : public ::testing::Test {
