@@ -62,7 +62,10 @@ Result<Database> Database::Open(const std::string& path, const Secret& raw_key, 
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   Database db(handle);  // closes the handle on every early return
-  if (rc != SQLITE_OK) return internal::SqliteError(handle, rc, "cannot open " + path);
+  if (rc != SQLITE_OK) {
+    if (handle != nullptr) rc = sqlite3_extended_errcode(handle);  // e.g. CANTOPEN_SYMLINK
+    return internal::SqliteError(handle, rc, "cannot open " + path);
+  }
   sqlite3_extended_result_codes(handle, 1);
   db.SetBusyTimeout(kDefaultBusyTimeout);
   sqlite3_update_hook(handle, NoteWrite, db.written_.get());

@@ -22,6 +22,13 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
         return Status::AlreadyExists(where + detail);
       }
       return Status::InvalidArgument(where + detail);
+    case SQLITE_CANTOPEN:
+      if (rc == SQLITE_CANTOPEN_SYMLINK) {
+        return Status::IoError(where +
+                               "the path goes through a symbolic link, which a store never "
+                               "follows; give the real path (readlink -f shows it)");
+      }
+      return Status::IoError(where + detail);
     case SQLITE_MISUSE:
     case SQLITE_RANGE:
       return Status::InvalidArgument(where + detail);

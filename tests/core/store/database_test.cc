@@ -126,6 +126,19 @@ TEST_F(DatabaseTest, RejectsBadKeySizeAndMissingFile) {
   EXPECT_NE(::access(path_.c_str(), F_OK), 0);
 }
 
+TEST_F(DatabaseTest, APathThroughASymbolicLinkIsRefusedAndSaysSo) {
+  // systemd's DynamicUser= puts a service's state under a symlink
+  // (/var/lib/NAME -> private/NAME); a store never follows one.
+  OpenOrDie(KeyOf(1));
+  const std::string link = dir_.File("link");
+  ASSERT_EQ(::symlink(dir_.path().c_str(), link.c_str()), 0);
+  auto db = Database::Open(link + "/test.db", KeyOf(1));
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), Status::Code::kIoError);
+  EXPECT_NE(db.status().message().find("symbolic link"), std::string::npos)
+      << db.status().message();
+}
+
 TEST_F(DatabaseTest, SqlErrorsBecomeStatus) {
   Database db = OpenOrDie(KeyOf(1));
   EXPECT_EQ(db.Exec("NOT SQL").code(), Status::Code::kIoError);
