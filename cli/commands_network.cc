@@ -96,6 +96,7 @@ struct RelayOptions {
   std::string kdf = "moderate";
   std::vector<std::string> peers;
   std::string socks5;
+  size_t max_connections = 4096;
 };
 
 // A relay's first start creates its store: its static key must persist,
@@ -125,6 +126,7 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, OpenOrCreateRelay(ctx, o));
   // Peers are dialled through --socks5, else the relay's saved proxy.
   ServeOptions extra;
+  extra.max_connections = o.max_connections;
   WAYPOST_ASSIGN_OR_RETURN(extra.dial.socks5, ChooseProxy(o.socks5, node->settings().proxy));
   WAYPOST_ASSIGN_OR_RETURN(
       std::unique_ptr<sync::RelayService> service, node->ServeRelay([&ctx](const Status& purge) {
@@ -167,6 +169,10 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
                 "A relay to keep in step with (repeatable); it must list this one too");
   r->add_option("--socks5", relay->socks5, "Reach peers through a SOCKS5 proxy (e.g. Tor)");
   r->add_option("--kdf", relay->kdf, "Passphrase hardening when the relay store is created")
+      ->capture_default_str();
+  r->add_option("--max-connections", relay->max_connections,
+                "Connections served at once; a full relay drops its oldest unfinished handshake")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
   r->callback(
       [&chosen, relay] { chosen = [relay](Context& ctx) { return RunRelay(ctx, *relay); }; });

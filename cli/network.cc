@@ -56,6 +56,7 @@ Status TcpNetwork::Serve(const std::string& host, uint16_t port, ConnectionFacto
   options.log = std::move(log);
   options.outbound = extra.outbound;
   options.dial = ClientOptionsFrom(extra.dial);
+  if (extra.max_connections > 0) options.max_connections = extra.max_connections;
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<Server> server,
                            Server::Listen(host, port, std::move(factory), clock_, options));
   listening(server->port());

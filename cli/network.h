@@ -37,6 +37,7 @@ Result<std::optional<HostPort>> ChooseProxy(const std::string& flag, const std::
 struct ServeOptions {
   Outbound* outbound = nullptr;  // borrowed; null: nothing
   DialOptions dial;
+  size_t max_connections = 0;  // 0: the server's default (net/server.h)
 };
 
 class Network {

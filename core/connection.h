@@ -14,6 +14,7 @@
 //     bytes arrived (in any chunking) -> OnReceive(bytes, now)
 //     deadline passed                 -> OnTimeout(now)
 //     flush TakeOutgoing()
+//     all of it written -> OnFlushed(now)
 //   Any non-OK Status from OnStart/OnReceive/OnTimeout closes the socket at
 //   once (after flushing what is already queued) and is passed to OnClosed.
 //   A peer that closes or resets gives OnClosed(Unavailable(...)).
@@ -45,6 +46,20 @@ class Connection {
   virtual Status OnTimeout(int64_t now_ms) = 0;
   // The connection is gone; `why` is Ok after a clean IsDone() close.
   virtual void OnClosed(const Status& why) = 0;
+
+  // Every byte TakeOutgoing() has handed out so far is written to the peer
+  // (a peer on a slow link may take a while to read an answer; a deadline
+  // for its next message should count from here).
+  virtual void OnFlushed(int64_t /*now_ms*/) {}
+  // After OnClosed(why): how the exchange ended, for an operator's log. By
+  // default `why`; a protocol that tells a clean end from a broken one (a
+  // client that closes between messages) answers Ok for a clean one.
+  virtual Status Outcome(const Status& why) const { return why; }
+  // True while the peer has yet to prove anything, as before a handshake
+  // ends. A full server drops its oldest provisional connection to make
+  // room for a new one (docs/protocol.md §2.6), so a flood of connections
+  // that never finish a handshake cannot keep anyone out.
+  virtual bool Provisional() const { return false; }
 };
 
 }  // namespace waypost

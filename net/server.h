@@ -24,16 +24,33 @@ using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
 
 // One line about one connection, never holding payload bytes or peer
 // addresses, e.g. "waypost: connection #12 closed: peer #12 stalled".
+// Provisional connections that end badly (a flood's), and refused ones, are
+// not logged one by one: the first is, and those that follow within 10 s are
+// counted in one line, repeated every 10 s while they keep coming.
 using NetLog = std::function<void(const std::string& line)>;
 
 // Writes the line and a newline to stderr.
 void LogToStderr(const std::string& line);
 
+// Floods (docs/protocol.md §2.6): a new connection always finds room while
+// any connection is Provisional() (has proved nothing yet): when the server
+// is full, or its source address is at its limit, the oldest provisional
+// connection (of that address) is dropped for it. Only when every slot holds
+// a connection past its handshake is the new one refused.
 struct ServerOptions {
-  size_t max_connections = 256;     // excess connections are closed at once
+  // At most this many connections at once. Listen() raises the process's
+  // open-file limit to fit them, or lowers this to fit the limit (and logs).
+  size_t max_connections = 4096;
+  // At most this many from one source address (IPv6: one /64); 0: no limit.
+  // Loopback is exempt: behind a Tor onion service or a local proxy every
+  // client comes from there.
+  size_t max_per_address = 64;
+  bool exempt_loopback = true;      // false: loopback counts too (tests)
   int64_t idle_timeout_ms = 30000;  // no bytes either way this long -> Timeout; <= 0 disables
-  bool handle_signals = true;       // SIGINT/SIGTERM stop Run()
-  NetLog log = LogToStderr;         // connection errors; empty = silent
+  // A peer must read our answers at least this fast (bytes/s; PumpOptions).
+  int64_t min_write_rate = 1024;
+  bool handle_signals = true;  // SIGINT/SIGTERM stop Run()
+  NetLog log = LogToStderr;    // connection errors; empty = silent
   // Connections this server dials on its own schedule (a relay's peers),
   // pumped on the same thread; borrowed, must outlive Run(). Null: none.
   Outbound* outbound = nullptr;

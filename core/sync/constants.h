@@ -62,8 +62,12 @@ inline constexpr size_t kMaxReconcileFrame = 1 << 20;
 // A client gives up reconciling after this many rounds in one session (a
 // hostile or broken relay could otherwise keep it going).
 inline constexpr int kMaxReconcileRounds = 512;
+// A relay waits this long for a new connection's first handshake message,
+// and this long for the whole handshake (docs/protocol.md §2.6).
+inline constexpr int64_t kFirstMessageDeadlineMs = 5'000;
 inline constexpr int64_t kHandshakeDeadlineMs = 10'000;
-// The relay waits this long for each next client message.
+// The relay waits this long for each next client message, counted from when
+// its last answer was written out.
 inline constexpr int64_t kIdleDeadlineMs = 30'000;
 // The client waits this long for each answer (`sync --timeout`).
 inline constexpr int64_t kClientDeadlineMs = 30'000;

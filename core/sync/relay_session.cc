@@ -198,17 +198,32 @@ Bytes RelaySession::TakeOutgoing() { return channel_.TakeOutput(); }
 
 std::optional<int64_t> RelaySession::Deadline() const {
   if (!started_ms_ || done_ || !status_.ok()) return std::nullopt;
-  if (!channel_.established()) return *started_ms_ + kHandshakeDeadlineMs;
-  return last_answer_ms_ + kIdleDeadlineMs;
+  if (channel_.established()) return last_answer_ms_ + kIdleDeadlineMs;
+  if (channel_.handshake_messages_read() == 0) return *started_ms_ + kFirstMessageDeadlineMs;
+  return *started_ms_ + kHandshakeDeadlineMs;
 }
 
 Status RelaySession::OnTimeout(int64_t now_ms) {
   if (!status_.ok()) return status_;
   const std::optional<int64_t> deadline = Deadline();
   if (!deadline || now_ms < *deadline) return Status::Ok();
-  return Fail(Status::Timeout(channel_.established()
-                                  ? "client sent nothing for 30 s"
-                                  : "client did not finish the handshake within 10 s"));
+  if (channel_.established()) return Fail(Status::Timeout("client sent nothing for 30 s"));
+  if (channel_.handshake_messages_read() == 0) {
+    return Fail(Status::Timeout("client sent no handshake within 5 s"));
+  }
+  return Fail(Status::Timeout("client did not finish the handshake within 10 s"));
+}
+
+void RelaySession::OnFlushed(int64_t now_ms) {
+  // The clock for the client's next message starts once it could read the
+  // answer: a client on a slow link is not blamed for the relay's own bytes.
+  if (channel_.established() && status_.ok() && !done_) {
+    last_answer_ms_ = std::max(last_answer_ms_, now_ms);
+  }
+}
+
+bool RelaySession::Provisional() const {
+  return started_ms_.has_value() && !channel_.established() && !done_;
 }
 
 void RelaySession::OnClosed(const Status& why) {

@@ -17,9 +17,13 @@
 // key in the handshake and may ask for every envelope instead; anyone else
 // asking that is cut off.
 //
-// Deadlines: the handshake must finish within 10 s of OnStart, and each next
-// client message must arrive within 30 s of the previous answer, else
-// Timeout. A client that closes between messages ends the session cleanly.
+// Deadlines: the client's first handshake message must arrive within 5 s of
+// OnStart and the handshake must finish within 10 s; each next client
+// message must arrive within 30 s of the previous answer (of OnFlushed, when
+// net/ reports the answer written out), else Timeout. Until the handshake
+// ends the session is Provisional(): a full relay drops it first
+// (docs/protocol.md §2.6). A client that closes between messages ends the
+// session cleanly.
 //
 // Hostile input: garbage, a bad handshake, a malformed or over-limit message
 // all return an error Status (net/ then closes the socket); what earlier
@@ -71,6 +75,9 @@ class RelaySession final : public Connection {
   std::optional<int64_t> Deadline() const override;
   Status OnTimeout(int64_t now_ms) override;
   void OnClosed(const Status& why) override;
+  void OnFlushed(int64_t now_ms) override;
+  bool Provisional() const override;
+  Status Outcome(const Status& /*why*/) const override { return status_; }
 
   // For the operator's log once the session is over.
   uint32_t accepted() const { return accepted_; }

@@ -100,6 +100,7 @@ Status SecureChannel::OnHandshakeMessage(ByteView message) {
   auto payload = handshake_->ReadMessage(message);
   if (!payload.ok()) return Status::AuthFailed();
   if (!payload->empty()) return Status::Protocol("handshake payloads must be empty");
+  ++handshake_read_;
   if (initiator_ && handshake_->RemoteStatic().has_value()) {
     // Pinning: the responder proved a static key; it must be the one we expect.
     if (!ConstantTimeEqual(*handshake_->RemoteStatic(), expected_remote_)) {

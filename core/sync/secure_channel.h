@@ -58,6 +58,8 @@ class SecureChannel {
   Bytes TakeOutput();
 
   bool established() const { return established_; }
+  // Handshake messages read from the peer so far (0 to 2).
+  int handshake_messages_read() const { return handshake_read_; }
   // The static public key the peer proved in the handshake; empty before
   // established().
   const Bytes& remote_static() const { return remote_static_; }
@@ -102,6 +104,7 @@ class SecureChannel {
   noise::CipherState receive_;
   bool started_ = false;
   bool established_ = false;
+  int handshake_read_ = 0;
   Status status_;
 
   FrameReader reader_;

@@ -5,7 +5,9 @@
 #include <asio/error.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <array>
 #include <optional>
+#include <span>
 
 namespace waypost::net_internal {
 namespace {
@@ -18,6 +20,25 @@ constexpr int64_t kLingerMs = 1000;
 constexpr size_t kWriteSliceBytes = 64 * 1024;
 
 constexpr auto kAwait = asio::use_awaitable;
+
+// One read buffer per thread, shared by every pump on it. A pump waits
+// until its socket is readable, then reads and hands the bytes to its
+// Connection before it suspends again, so an idle connection holds no
+// buffer of its own (docs/protocol.md §2.6: what a connection costs).
+std::span<uint8_t> ReadBuffer() {
+  thread_local std::array<uint8_t, 16 * 1024> buffer;
+  return buffer;
+}
+
+// What is readable now, without blocking; 0 and no error if nothing is.
+size_t ReadNow(asio::ip::tcp::socket& socket, asio::error_code& ec) {
+  const size_t n = socket.read_some(asio::buffer(ReadBuffer().data(), ReadBuffer().size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    return 0;
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -72,9 +93,14 @@ Pump::Pump(asio::ip::tcp::socket socket, Connection& conn, const Clock& clock, P
       opts_(std::move(opts)),
       watchdog_(socket_.get_executor()),
       reader_signal_(socket_.get_executor()),
-      writer_signal_(socket_.get_executor()) {}
+      writer_signal_(socket_.get_executor()) {
+  asio::error_code ignored;
+  socket_.non_blocking(true, ignored);  // ReadNow() never waits
+}
 
-void Pump::Abort() {
+void Pump::Abort(Status why) {
+  if (aborted_) return;
+  abort_reason_ = std::move(why);
   aborted_ = true;
   broken_ = true;
   asio::error_code ignored;
@@ -89,7 +115,17 @@ Status Pump::Broken(Status why) {
 }
 
 Status Pump::ShuttingDown() const {
+  if (!abort_reason_.ok()) return abort_reason_;
   return Status::Unavailable(opts_.peer_label + " closed: shutting down");
+}
+
+bool Pump::ReadsTooSlowly(int64_t now) const {
+  return queued_bytes_ > 0 && write_deadline_ms_ && now >= *write_deadline_ms_;
+}
+
+Status Pump::TooSlow() const {
+  return Status::Timeout(opts_.peer_label + " reads too slowly (under " +
+                         std::to_string(opts_.min_write_rate) + " bytes/s)");
 }
 
 void Pump::CancelSocket() {
@@ -125,6 +161,9 @@ asio::awaitable<Status> Pump::Run() {
   while (writer_running_) co_await Wait(reader_signal_);
   if (!broken_) co_await Linger();
   asio::error_code ignored;
+  // A broken connection is reset rather than closed: whatever the kernel
+  // still holds for a peer that stopped reading is dropped at once.
+  if (broken_ && !aborted_) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
   socket_.close(ignored);
   co_return aborted_ ? ShuttingDown() : status;
 }
@@ -132,6 +171,12 @@ asio::awaitable<Status> Pump::Run() {
 void Pump::Queue() {
   Bytes out = conn_.TakeOutgoing();
   if (out.empty() || broken_) return;
+  if (opts_.min_write_rate > 0 && opts_.idle_timeout_ms > 0) {
+    const int64_t allowance = static_cast<int64_t>(out.size()) * 1000 / opts_.min_write_rate;
+    write_deadline_ms_ = (queued_bytes_ > 0 && write_deadline_ms_)
+                             ? *write_deadline_ms_ + allowance
+                             : Now() + opts_.idle_timeout_ms + allowance;
+  }
   queued_bytes_ += out.size();
   queue_.push_back(std::move(out));
   writer_signal_.cancel();
@@ -143,6 +188,8 @@ int64_t Pump::WaitMs(int64_t now) const {
     int64_t idle_at = last_activity_ms_ + opts_.idle_timeout_ms;
     limit = limit ? std::min(*limit, idle_at) : idle_at;
   }
+  if (write_deadline_ms_)
+    limit = limit ? std::min(*limit, *write_deadline_ms_) : *write_deadline_ms_;
   if (!limit) return -1;  // nothing to wait for but bytes
   return std::max<int64_t>(*limit - now, 0);
 }
@@ -162,8 +209,9 @@ asio::awaitable<Status> Pump::Step() {
   if (queued_bytes_ >= kMaxQueuedBytes) {
     co_await Wait(reader_signal_);  // until the writer makes room or a timer fires
   } else {
-    received =
-        co_await socket_.async_read_some(asio::buffer(buffer_), asio::redirect_error(kAwait, ec));
+    co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                                asio::redirect_error(kAwait, ec));
+    if (!ec && !aborted_) received = ReadNow(socket_, ec);
   }
   watchdog_.Disarm();
   if (aborted_) co_return ShuttingDown();
@@ -171,7 +219,7 @@ asio::awaitable<Status> Pump::Step() {
   int64_t now = Now();
   if (received > 0 && !ec) {
     last_activity_ms_ = now;
-    Status status = conn_.OnReceive(ByteView(buffer_.data(), received), now);
+    Status status = conn_.OnReceive(ByteView(ReadBuffer().data(), received), now);
     if (!status.ok()) co_return status;
   } else if (ec && ec != asio::error::operation_aborted) {
     co_return Broken(SocketError(opts_.peer_label, ec));
@@ -183,6 +231,7 @@ asio::awaitable<Status> Pump::Step() {
   if (opts_.idle_timeout_ms > 0 && now - last_activity_ms_ >= opts_.idle_timeout_ms) {
     co_return Broken(Status::Timeout(opts_.peer_label + " stalled"));
   }
+  if (ReadsTooSlowly(now)) co_return Broken(TooSlow());
   co_return Status::Ok();
 }
 
@@ -214,6 +263,10 @@ asio::awaitable<void> Pump::Writer() {
       queue_.pop_front();
       front_offset_ = 0;
     }
+    if (queued_bytes_ == 0) {
+      write_deadline_ms_.reset();
+      conn_.OnFlushed(Now());
+    }
     reader_signal_.cancel();  // progress: the reader may resume or finish draining
   }
   writer_running_ = false;
@@ -223,7 +276,9 @@ asio::awaitable<void> Pump::Writer() {
 asio::awaitable<Status> Pump::Drain() {
   while (queued_bytes_ > 0 && !broken_) {
     if (opts_.idle_timeout_ms > 0) {
-      watchdog_.Arm(last_activity_ms_ + opts_.idle_timeout_ms - Now(), [this] {
+      int64_t limit = last_activity_ms_ + opts_.idle_timeout_ms;
+      if (write_deadline_ms_) limit = std::min(limit, *write_deadline_ms_);
+      watchdog_.Arm(limit - Now(), [this] {
         broken_ = true;
         CancelSocket();
         reader_signal_.cancel();
@@ -233,7 +288,10 @@ asio::awaitable<Status> Pump::Drain() {
     watchdog_.Disarm();
     if (aborted_) co_return ShuttingDown();
     if (!write_error_.ok()) co_return write_error_;
-    if (watchdog_.fired()) co_return Broken(Status::Timeout(opts_.peer_label + " stalled"));
+    if (watchdog_.fired()) {
+      co_return Broken(ReadsTooSlowly(Now()) ? TooSlow()
+                                             : Status::Timeout(opts_.peer_label + " stalled"));
+    }
   }
   co_return write_error_;
 }
@@ -244,7 +302,9 @@ asio::awaitable<void> Pump::Linger() {
   if (ec) co_return;
   watchdog_.Arm(kLingerMs, [this] { CancelSocket(); });
   while (!ec && !aborted_) {
-    co_await socket_.async_read_some(asio::buffer(buffer_), asio::redirect_error(kAwait, ec));
+    co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                                asio::redirect_error(kAwait, ec));
+    if (!ec && !aborted_) (void)ReadNow(socket_, ec);
   }
   watchdog_.Disarm();
 }

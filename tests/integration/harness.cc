@@ -118,8 +118,9 @@ std::string IntegrationTest::LaunchRelay(Process& process, const std::string& ho
   return *line;
 }
 
-void IntegrationTest::StartRelay(const std::string& home, const std::string& listen) {
-  relay_address_ = LaunchRelay(relay_, home, listen);
+void IntegrationTest::StartRelay(const std::string& home, const std::string& listen,
+                                 const std::vector<std::string>& extra) {
+  relay_address_ = LaunchRelay(relay_, home, listen, extra);
   ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
   const size_t colon = relay_address_.rfind(':');
   ASSERT_NE(colon, std::string::npos);

@@ -58,10 +58,11 @@ class IntegrationTest : public ::testing::Test {
                   std::chrono::milliseconds timeout = std::chrono::seconds(30),
                   const std::string& input = "");
 
-  // Starts `waypost --home <home> relay --listen <listen>` and waits for its
-  // address line. Sets relay_address_ and relay_port_. Fails the test (fatal)
-  // if no address arrives within 15 s.
-  void StartRelay(const std::string& home, const std::string& listen = "127.0.0.1:0");
+  // Starts `waypost --home <home> relay --listen <listen> <extra>...` and
+  // waits for its address line. Sets relay_address_ and relay_port_. Fails
+  // the test (fatal) if no address arrives within 15 s.
+  void StartRelay(const std::string& home, const std::string& listen = "127.0.0.1:0",
+                  const std::vector<std::string>& extra = {});
   // Starts `waypost --home <home> relay --listen <listen> <extra>...` in
   // `process` and returns the address it prints first; "" (with a test
   // failure) if none arrives within 15 s. Its stderr goes to <home>.err.

@@ -1,10 +1,6 @@
 // A real relay process facing hostile or broken raw TCP clients (garbage,
 // oversize, slow or vanishing peers: README, "Exit codes"; SECURITY.md) keeps serving normal syncs.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <string>
@@ -12,57 +8,12 @@
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/raw_client.h"
 
 namespace waypost::testing {
 namespace {
 
 using nlohmann::json;
-
-// A raw TCP client of the relay; closes on destruction.
-class RawClient {
- public:
-  explicit RawClient(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(uint16_t(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~RawClient() { Close(); }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-  // Sends what it can without blocking; false once the peer is gone.
-  bool Send(const std::string& bytes, bool block = false) {
-    size_t off = 0;
-    while (off < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off,
-                               MSG_NOSIGNAL | (block ? 0 : MSG_DONTWAIT));
-      if (n > 0) {
-        off += size_t(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return true;  // the relay is not reading; fine
-      } else {
-        return false;
-      }
-    }
-    return true;
-  }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 std::string Junk(size_t n, unsigned seed) {
   std::string s(n, '\0');

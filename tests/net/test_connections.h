@@ -18,6 +18,7 @@ namespace waypost::testing {
 // What the server side saw, shared across the server thread and the test.
 struct ServerLog {
   std::atomic<int> started{0};
+  std::atomic<int> flushed{0};  // OnFlushed calls
   std::mutex mu;
   std::vector<Status> closed;
   std::vector<std::string> lines;  // from ServerOptions.log
@@ -38,8 +39,10 @@ struct ServerLog {
   }
 };
 
-// Server side: echoes each text line; "bye" ends cleanly; a line holding a
-// control byte is a protocol error; more than 4 KiB without a newline too.
+// Server side: echoes each text line; "bye" ends cleanly; "bulk N" answers
+// N bytes of 'x'; a line holding a control byte is a protocol error; more
+// than 4 KiB without a newline too. Provisional() until the first line, as
+// a relay connection is until its handshake ends.
 class EchoServerConnection final : public Connection {
  public:
   explicit EchoServerConnection(ServerLog& log) : log_(log) {}
@@ -55,9 +58,14 @@ class EchoServerConnection final : public Connection {
       for (unsigned char c : line) {
         if (c < 0x20 || c >= 0x7f) return Status::Protocol("line is not text");
       }
+      greeted_ = true;
       if (line == "bye") {
         done_ = true;
         return Status::Ok();
+      }
+      if (line.rfind("bulk ", 0) == 0) {
+        out_ += std::string(std::stoul(line.substr(5)), 'x');
+        continue;
       }
       out_ += line + "\n";
     }
@@ -73,11 +81,14 @@ class EchoServerConnection final : public Connection {
   std::optional<int64_t> Deadline() const override { return std::nullopt; }
   Status OnTimeout(int64_t) override { return Status::Ok(); }
   void OnClosed(const Status& why) override { log_.Closed(why); }
+  void OnFlushed(int64_t) override { ++log_.flushed; }
+  bool Provisional() const override { return !greeted_; }
 
  private:
   ServerLog& log_;
   std::string pending_;
   std::string out_;
+  bool greeted_ = false;
   bool done_ = false;
 };
 

@@ -1110,13 +1110,52 @@ TEST_F(RelaySessionTest, ClientRefusesTooManyTags) {
 
 // ---- Deadlines ----
 
-TEST_F(RelaySessionTest, StalledHandshakeTimesOutAfter10Seconds) {
+TEST_F(RelaySessionTest, ASilentNewConnectionTimesOutAfter5Seconds) {
   RelaySession relay = NewRelay();
   ASSERT_OK(relay.OnStart(1000));
+  EXPECT_TRUE(relay.Provisional());
+  EXPECT_EQ(relay.Deadline(), 1000 + kFirstMessageDeadlineMs);
+  // Part of the first message is not the first message.
+  RawInitiator raw(random_);
+  const Bytes message0 = raw.Message0();
+  ASSERT_OK(relay.OnReceive(ByteView(message0).first(message0.size() - 1), 2000));
+  EXPECT_EQ(relay.Deadline(), 1000 + kFirstMessageDeadlineMs);
+  EXPECT_OK(relay.OnTimeout(1000 + kFirstMessageDeadlineMs - 1)) << "early wake-up";
+  EXPECT_STATUS(relay.OnTimeout(1000 + kFirstMessageDeadlineMs), Status::Code::kTimeout);
+  EXPECT_NE(relay.status().message().find("no handshake within 5 s"), std::string::npos)
+      << relay.status().message();
+  EXPECT_FALSE(relay.Deadline());
+}
+
+TEST_F(RelaySessionTest, AStalledHandshakeTimesOutAfter10Seconds) {
+  RelaySession relay = NewRelay();
+  RawInitiator raw(random_);
+  ASSERT_OK(relay.OnStart(1000));
+  ASSERT_OK(relay.OnReceive(raw.Message0(), 4000));
+  EXPECT_FALSE(relay.TakeOutgoing().empty()) << "message 1";
+  EXPECT_TRUE(relay.Provisional()) << "message 2 proves the client's key; until then, nothing";
   EXPECT_EQ(relay.Deadline(), 1000 + kHandshakeDeadlineMs);
   EXPECT_OK(relay.OnTimeout(1000 + kHandshakeDeadlineMs - 1)) << "early wake-up";
   EXPECT_STATUS(relay.OnTimeout(1000 + kHandshakeDeadlineMs), Status::Code::kTimeout);
   EXPECT_FALSE(relay.Deadline());
+  relay.OnClosed(relay.status());
+  EXPECT_FALSE(relay.Provisional()) << "closed";
+}
+
+TEST_F(RelaySessionTest, TheNextMessageIsAwaitedFromWhenTheAnswerWasWrittenOut) {
+  RelaySession relay = NewRelay();
+  RawClient raw(relay, relay_key_.public_key, random_);
+  ASSERT_OK(raw.Connect(1000));
+  EXPECT_FALSE(relay.Provisional()) << "past the handshake";
+  ASSERT_OK(raw.Send(UploadOf({MakeEnvelope(Tag(1), kNow + kDay, 1)}), 2'000));
+  EXPECT_EQ(relay.Deadline(), 2'000 + kIdleDeadlineMs);
+  // A client on a slow link takes 50 s to read the answer.
+  relay.OnFlushed(52'000);
+  EXPECT_EQ(relay.Deadline(), 52'000 + kIdleDeadlineMs);
+  EXPECT_OK(relay.OnTimeout(2'000 + kIdleDeadlineMs)) << "not blamed for the relay's bytes";
+  relay.OnFlushed(40'000);
+  EXPECT_EQ(relay.Deadline(), 52'000 + kIdleDeadlineMs) << "never earlier";
+  EXPECT_STATUS(relay.OnTimeout(52'000 + kIdleDeadlineMs), Status::Code::kTimeout);
 }
 
 TEST_F(RelaySessionTest, SilentClientTimesOut30SecondsAfterTheLastAnswer) {
