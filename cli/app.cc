@@ -5,47 +5,9 @@
 #include <algorithm>
 
 #include "core/store/database.h"
+#include "core/text.h"
 
 namespace waypost::cli {
-namespace {
-
-// Optimal string alignment distance: edits, with a swap of two neighbours
-// counted as one ("stauts" is one from "status").
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The command nearest to `word` among `names`: a name it begins (or that
-// begins it), or one within a third of its length in edits; "" if none is
-// near enough to be a guess worth making.
-std::string Nearest(std::string_view word, const std::vector<std::string>& names) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& name : names) {
-    if (word.size() >= 3 && (name.rfind(word, 0) == 0 || word.rfind(name, 0) == 0)) return name;
-    const size_t d = Distance(word, name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = name;
-    }
-  }
-  return best;
-}
-
-}  // namespace
-
 void DefineCli(CLI::App& app, Globals& globals, std::string& home, Action& chosen) {
   app.description(kAppDescription);
   app.name("waypost");
@@ -122,7 +84,7 @@ std::optional<std::string> CheckCommandWords(const CLI::App& app,
       continue;
     }
     std::string line = "unknown command '" + path + word + "'";
-    const std::string nearest = Nearest(word, names);
+    const std::string nearest = NearestWord(word, names);
     if (!nearest.empty()) line += "; did you mean '" + path + nearest + "'?";
     return line + " (`waypost " + path + "--help` lists them)";
   }

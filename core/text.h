@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace waypost {
 
@@ -61,5 +63,19 @@ inline bool IsValidUtf8(std::string_view text) {
 // fillers (U+115F, U+1160, U+180E, U+3164, U+FFA0). With them one name can
 // pose as another, or reverse what follows it, on a screen.
 bool HasInvisibleFormatting(std::string_view text);
+
+// Optimal string alignment distance, in bytes: insertions, deletions and
+// substitutions, with a swap of two neighbours counted as one ("stauts" is
+// one from "status").
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The entry of `names` nearest to `word`, as a guess at what a person meant:
+// one it begins (or that begins it, for words of 3 bytes or more), or one
+// within a third of its length in edits (at least 2); "" if none is near
+// enough to be worth suggesting.
+std::string NearestWord(std::string_view word, const std::vector<std::string>& names);
+
+// `text` without ASCII whitespace at either end.
+std::string_view TrimSpace(std::string_view text);
 
 }  // namespace waypost

@@ -1,7 +1,11 @@
 #include "core/node/contact_book.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
+
+#include "core/text.h"
 
 namespace waypost::node {
 namespace {
@@ -29,6 +33,14 @@ Result<Contact> ReadContact(const store::Statement& row) {
     c.duress_key = row.ColumnSecret(12);
   }
   return c;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  }
+  return out;
 }
 
 }  // namespace
@@ -64,14 +76,40 @@ Result<Contact> ContactBook::Get(ContactId id) {
   return std::move(found.front());
 }
 
-Result<Contact> ContactBook::Named(std::string_view name) {
+Result<Contact> ContactBook::Named(std::string_view typed) {
+  const std::string_view name = TrimSpace(typed);
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> found,
                            Load(WAYPOST_CONTACT_COLUMNS "WHERE name = ?", name));
-  if (found.empty()) {
-    return Status::NotFound("no contact named \"" + std::string(name) +
-                            "\" (see `waypost contacts`)");
+  if (!found.empty()) return std::move(found.front());
+  // "coord" for "Coord": SQLite's NOCASE folds A-Z only, so other scripts
+  // must match as typed.
+  WAYPOST_ASSIGN_OR_RETURN(found, Load(WAYPOST_CONTACT_COLUMNS "WHERE name = ? COLLATE NOCASE "
+                                                               "ORDER BY name",
+                                       name));
+  if (found.size() == 1) return std::move(found.front());
+  if (found.size() > 1) {
+    std::string names;
+    for (const Contact& c : found) names += (names.empty() ? "\"" : ", \"") + c.name + "\"";
+    return Status::InvalidArgument("\"" + std::string(name) + "\" could be " + names +
+                                   ": give the name exactly");
   }
-  return std::move(found.front());
+  // A guess from every name, keys left where they are.
+  std::vector<std::string> names, folded;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT name FROM contacts ORDER BY id"));
+  while (true) {
+    WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    names.push_back(st.ColumnText(0));
+    folded.push_back(AsciiLower(names.back()));
+  }
+  const std::string nearest = NearestWord(AsciiLower(name), folded);
+  std::string guess;
+  for (size_t i = 0; i < names.size() && !nearest.empty(); ++i) {
+    if (folded[i] == nearest) guess = "; did you mean \"" + names[i] + "\"?";
+  }
+  return Status::NotFound("no contact named \"" + std::string(name) + "\"" + guess +
+                          " (see `waypost contacts`)");
 }
 
 Result<std::optional<Contact>> ContactBook::WithKey(const PublicKey& key) {
@@ -84,8 +122,9 @@ Result<std::optional<Contact>> ContactBook::WithKey(const PublicKey& key) {
 Result<ContactId> ContactBook::Add(const NewContact& c, UnixTime now) {
   std::string unique = c.name;
   for (int n = 2;; ++n) {
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                             db_->Query("SELECT 1 FROM contacts WHERE name = ?", unique));
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement st,
+        db_->Query("SELECT 1 FROM contacts WHERE name = ? COLLATE NOCASE", unique));
     WAYPOST_ASSIGN_OR_RETURN(bool taken, st.Step());
     if (!taken) break;
     unique = c.name + "-" + std::to_string(n);

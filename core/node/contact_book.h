@@ -62,7 +62,10 @@ class ContactBook {
   Result<std::vector<Contact>> WithRole(Role role);
   // Corrupt if there is none: ids come from rows that refer to it.
   Result<Contact> Get(ContactId id);
-  // NotFound, pointing at `waypost contacts`, if no contact has this name.
+  // The contact of this name, as a person types it: surrounding space
+  // ignored, and the case of A-Z too when no name matches exactly (then
+  // InvalidArgument if that leaves more than one). NotFound, with the
+  // nearest name as a guess and a pointer at `waypost contacts`, if none.
   Result<Contact> Named(std::string_view name);
   Result<std::optional<Contact>> WithKey(const PublicKey& key);
 

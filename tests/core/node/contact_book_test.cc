@@ -144,13 +144,47 @@ TEST_F(ContactBookTest, NamedFindsTheContact) {
   EXPECT_EQ(c.id, bob);
 }
 
-TEST_F(ContactBookTest, NamedOfAnUnknownNameIsNotFoundAndPointsAtContacts) {
+TEST_F(ContactBookTest, NamedTakesANameAsAPersonTypesIt) {
+  const ContactId coord = Add("Coord");
+  const ContactId amira = Add("아미라");
+  for (const char* typed : {"Coord", "coord", "COORD", "  coord\n", "\tCoord "}) {
+    ASSERT_OK_AND_ASSIGN(const Contact c, book_.Named(typed));
+    EXPECT_EQ(c.id, coord) << typed;
+  }
+  ASSERT_OK_AND_ASSIGN(const Contact c, book_.Named(" 아미라 "));
+  EXPECT_EQ(c.id, amira);
+}
+
+TEST_F(ContactBookTest, ANameThatDiffersOnlyInCaseGetsASuffix) {
   Add("bob");
-  const Result<Contact> found = book_.Named("Bob");
+  const ContactId second = Add("Bob");
+  EXPECT_EQ(Get(book_, second).name, "Bob-2") << "so that \"bob\" and \"BOB\" name one contact";
+}
+
+TEST_F(ContactBookTest, NamesThatDifferOnlyInCaseAreAmbiguousUnlessExact) {
+  // A store from before names were kept apart without regard to case.
+  const ContactId lower = Add("bob");
+  const ContactId other = Add("other");
+  ASSERT_OK(db_.db().Exec(
+      "UPDATE contacts SET name = 'Bob' WHERE id = " + std::to_string(other.value) + ";"));
+  ASSERT_OK_AND_ASSIGN(const Contact exact, book_.Named("bob"));
+  EXPECT_EQ(exact.id, lower);
+  const Result<Contact> either = book_.Named("BOB");
+  EXPECT_STATUS(either, Status::Code::kInvalidArgument);
+  EXPECT_NE(either.status().message().find("\"Bob\", \"bob\""), std::string::npos)
+      << either.status().message();
+}
+
+TEST_F(ContactBookTest, NamedOfAnUnknownNameIsNotFoundGuessesAndPointsAtContacts) {
+  Add("Amira");
+  Add("Coord");
+  const Result<Contact> found = book_.Named("amria");
   EXPECT_STATUS(found, Status::Code::kNotFound);
-  EXPECT_NE(found.status().message().find("\"Bob\""), std::string::npos);
-  EXPECT_NE(found.status().message().find("`waypost contacts`"), std::string::npos)
-      << found.status().message();
+  EXPECT_EQ(found.status().message(),
+            "no contact named \"amria\"; did you mean \"Amira\"? (see `waypost contacts`)");
+  const Result<Contact> far = book_.Named("Zed");
+  EXPECT_STATUS(far, Status::Code::kNotFound);
+  EXPECT_EQ(far.status().message(), "no contact named \"Zed\" (see `waypost contacts`)");
 }
 
 TEST_F(ContactBookTest, WithKeyFindsTheContactOrNothing) {
