@@ -70,24 +70,28 @@ class CompatTest : public ::testing::Test {
   SeededRandom random_{7};
 };
 
+// A JSON string as a std::string: nlohmann/json 3.11 (Debian 13) no longer
+// compares a std::string with a json value in C++20.
+std::string Text(const nlohmann::json& j) { return j.get<std::string>(); }
+
 void ExpectInboxMatches(const std::vector<node::MessageInfo>& got, const nlohmann::json& want) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     SCOPED_TRACE("message " + std::to_string(i));
     const nlohmann::json& w = want[i];
-    EXPECT_EQ(got[i].id, w["id"]);
-    EXPECT_EQ(node::NameOf(got[i].direction), w["direction"]);
-    EXPECT_EQ(node::NameOf(got[i].kind), w["kind"]);
-    EXPECT_EQ(got[i].peer, w["peer"]);
-    EXPECT_EQ(got[i].code, w["code"]);
-    EXPECT_EQ(got[i].text, w["text"]);
+    EXPECT_EQ(got[i].id, Text(w["id"]));
+    EXPECT_EQ(node::NameOf(got[i].direction), Text(w["direction"]));
+    EXPECT_EQ(node::NameOf(got[i].kind), Text(w["kind"]));
+    EXPECT_EQ(got[i].peer, Text(w["peer"]));
+    EXPECT_EQ(got[i].code, Text(w["code"]));
+    EXPECT_EQ(got[i].text, Text(w["text"]));
     EXPECT_EQ(got[i].sent_at, ParseRfc3339(w["sent_at"]));
     if (w["received_at"].is_null()) {
       EXPECT_FALSE(got[i].received_at.has_value());
     } else {
       EXPECT_EQ(got[i].received_at, ParseRfc3339(w["received_at"]));
     }
-    EXPECT_EQ(node::NameOf(got[i].state), w["state"]);
+    EXPECT_EQ(node::NameOf(got[i].state), Text(w["state"]));
     EXPECT_EQ(got[i].duress, w["duress"]);
   }
 }
@@ -103,17 +107,17 @@ TEST_F(CompatTest, CoordinatorStoreOpensWithEverythingItHeld) {
   ASSERT_OK_AND_ASSIGN(auto contacts, coord->Contacts());
   const nlohmann::json want_contacts = ReadJson("coord_contacts.json");
   ASSERT_EQ(contacts.size(), want_contacts.size());
-  EXPECT_EQ(contacts[0].name, want_contacts[0]["name"]);
-  EXPECT_EQ(contacts[0].fingerprint, want_contacts[0]["fingerprint"]);
-  EXPECT_EQ(node::NameOf(contacts[0].role), want_contacts[0]["role"]);
-  EXPECT_EQ(node::NameOf(contacts[0].state), want_contacts[0]["state"]);
+  EXPECT_EQ(contacts[0].name, Text(want_contacts[0]["name"]));
+  EXPECT_EQ(contacts[0].fingerprint, Text(want_contacts[0]["fingerprint"]));
+  EXPECT_EQ(node::NameOf(contacts[0].role), Text(want_contacts[0]["role"]));
+  EXPECT_EQ(node::NameOf(contacts[0].state), Text(want_contacts[0]["state"]));
   EXPECT_EQ(contacts[0].last_seen, ParseRfc3339(want_contacts[0]["last_seen"]));
 
   ASSERT_OK_AND_ASSIGN(auto board, coord->Board());
   const nlohmann::json want_board = ReadJson("coord_board.json");
   ASSERT_EQ(board.size(), 1u);
-  EXPECT_EQ(node::NameOf(board[0].state), want_board[0]["state"]);
-  EXPECT_EQ(board[0].last_code, want_board[0]["last_code"]);
+  EXPECT_EQ(node::NameOf(board[0].state), Text(want_board[0]["state"]));
+  EXPECT_EQ(board[0].last_code, Text(want_board[0]["last_code"]));
   EXPECT_EQ(board[0].alert, want_board[0]["alert"].get<int64_t>());
 
   EXPECT_EQ(coord->settings().retention_seconds, 90 * 86400);
@@ -126,9 +130,9 @@ TEST_F(CompatTest, HelperStoreAndItsDecoyOpen) {
     auto helper = Open("helper", kPassphrase);
     ASSERT_NE(helper, nullptr);
     const nlohmann::json whoami = ReadJson("helper_whoami.json");
-    EXPECT_EQ(helper->self().name, whoami["name"]);
-    EXPECT_EQ(helper->self().fingerprint, whoami["fingerprint"]);
-    EXPECT_EQ(node::NameOf(helper->self().role), whoami["role"]);
+    EXPECT_EQ(helper->self().name, Text(whoami["name"]));
+    EXPECT_EQ(helper->self().fingerprint, Text(whoami["fingerprint"]));
+    EXPECT_EQ(node::NameOf(helper->self().role), Text(whoami["role"]));
     ASSERT_OK_AND_ASSIGN(auto inbox, helper->Inbox());
     ExpectInboxMatches(inbox, ReadJson("helper_inbox.json"));
   }
