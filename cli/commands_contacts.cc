@@ -8,6 +8,7 @@
 #include "core/node/invite.h"
 #include "core/store/kdf.h"
 #include "core/sync/relay_address.h"
+#include "core/text.h"
 
 namespace waypost::cli {
 namespace {
@@ -46,11 +47,27 @@ Status RunWhoami(Context& ctx) {
   return Status::Ok();
 }
 
-Status RunRelaysAdd(Context& ctx, const std::string& address) {
+Status RunRelaysAdd(Context& ctx, std::string_view typed) {
+  const std::string_view address = TrimSpace(typed);
   WAYPOST_RETURN_IF_ERROR(sync::ParseRelayAddress(address).status());
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_RETURN_IF_ERROR(node->AddRelay(address));
-  ctx.Note("Relay added.");
+  WAYPOST_ASSIGN_OR_RETURN(const bool added, node->AddRelay(address));
+  ctx.Note(added ? "Relay added." : "That relay is already saved; nothing changed.");
+  return Status::Ok();
+}
+
+Status RunRelaysRemove(Context& ctx, std::string_view typed) {
+  const std::string_view address = TrimSpace(typed);
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(const bool removed, node->RemoveRelay(address));
+  if (!removed) {
+    return Status::NotFound("no saved relay is " + std::string(address) +
+                            " (`waypost relays list` shows them)");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> left, node->Relays());
+  ctx.Note(left.empty() ? "Relay removed. No relay is left: `waypost sync` needs one "
+                          "(`waypost relays add ADDRESS`)."
+                        : "Relay removed.");
   return Status::Ok();
 }
 
@@ -174,6 +191,13 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
         chosen = [address](Context& ctx) { return RunRelaysAdd(ctx, *address); };
       })
       ->add_option("ADDRESS", *address, "wpr1:KEY@HOST:PORT, as the relay printed it")
+      ->required();
+  auto removed = std::make_shared<std::string>();
+  relays->add_subcommand("remove", "Forget a relay address")
+      ->callback([&chosen, removed] {
+        chosen = [removed](Context& ctx) { return RunRelaysRemove(ctx, *removed); };
+      })
+      ->add_option("ADDRESS", *removed, "The address as `waypost relays list` prints it")
       ->required();
   relays->add_subcommand("list", "List relays")->callback([&chosen] { chosen = RunRelaysList; });
 

@@ -83,7 +83,7 @@ Result<std::string> Enrollment::Join(std::string_view code, bool another_coordin
                                    now)
                               .status());
   for (const std::string& relay : invite->relays()) {
-    WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now));
+    WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now).status());
   }
   WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
   WAYPOST_RETURN_IF_ERROR(

@@ -109,8 +109,11 @@ class Node {
   // "socks5://HOST:PORT", or "" for none (NodeSettings::proxy).
   Status SetProxy(std::string_view url);
 
-  // InvalidArgument unless `address` is a relay address.
-  Status AddRelay(std::string_view address);
+  // Saves `address` (false: it already was). InvalidArgument unless it is a
+  // relay address.
+  Result<bool> AddRelay(std::string_view address);
+  // Forgets `address` (false: it was not saved).
+  Result<bool> RemoveRelay(std::string_view address);
   Result<std::vector<std::string>> Relays();
 
   // A one-time invite code valid for `ttl_seconds`, carrying this node's relays.

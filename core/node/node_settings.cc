@@ -53,8 +53,22 @@ Status Node::AgeOut() {
   return messages_.DeleteOlderThan(cutoff);
 }
 
-Status Node::AddRelay(std::string_view address) {
-  return Mutate([&] { return relays_.Add(address, clock_.Now()); });
+Result<bool> Node::AddRelay(std::string_view address) {
+  bool added = false;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(added, relays_.Add(address, clock_.Now()));
+    return Status::Ok();
+  }));
+  return added;
+}
+
+Result<bool> Node::RemoveRelay(std::string_view address) {
+  bool removed = false;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(removed, relays_.Remove(address));
+    return Status::Ok();
+  }));
+  return removed;
 }
 
 Result<std::vector<std::string>> Node::Relays() { return relays_.Addresses(); }

@@ -5,9 +5,26 @@
 
 namespace waypost::node {
 
-Status RelayList::Add(std::string_view address, UnixTime now) {
+Result<bool> RelayList::Add(std::string_view address, UnixTime now) {
   WAYPOST_RETURN_IF_ERROR(sync::ParseRelayAddress(address).status());
-  return db_->Run("INSERT OR IGNORE INTO relays(address, added_at) VALUES(?, ?)", address, now);
+  WAYPOST_ASSIGN_OR_RETURN(bool there, Has(address));
+  if (there) return false;
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO relays(address, added_at) VALUES(?, ?)", address, now));
+  return true;
+}
+
+Result<bool> RelayList::Remove(std::string_view address) {
+  WAYPOST_ASSIGN_OR_RETURN(bool there, Has(address));
+  if (!there) return false;
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM relays WHERE address = ?", address));
+  return true;
+}
+
+Result<bool> RelayList::Has(std::string_view address) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT 1 FROM relays WHERE address = ?", address));
+  return st.Step();
 }
 
 Result<std::vector<std::string>> RelayList::Addresses() {

@@ -21,9 +21,12 @@ class RelayList {
 
   explicit RelayList(store::Database& db) : db_(&db) {}
 
-  // Adds `address` unless it is already there. InvalidArgument, saying what
-  // is wrong, unless it is a relay address (core/sync/relay_address.h).
-  Status Add(std::string_view address, UnixTime now);
+  // Adds `address` unless it is already there; false if it was.
+  // InvalidArgument, saying what is wrong, unless it is a relay address
+  // (core/sync/relay_address.h).
+  Result<bool> Add(std::string_view address, UnixTime now);
+  // Removes `address`; false if it was not there.
+  Result<bool> Remove(std::string_view address);
   // The addresses, oldest first.
   Result<std::vector<std::string>> Addresses();
   // Every row, by address: for comparing two stores.
@@ -33,6 +36,8 @@ class RelayList {
   Status ReplaceWith(const std::vector<Row>& rows);
 
  private:
+  Result<bool> Has(std::string_view address);
+
   store::Database* db_;
 };
 

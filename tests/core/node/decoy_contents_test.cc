@@ -23,7 +23,9 @@ namespace {
 
 using namespace peers;           // NOLINT: the fixture language
 using namespace duress_fixture;  // NOLINT: the fixture language
+using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;
 
 int64_t Count(Peer& p, const std::string& table) {
@@ -216,6 +218,18 @@ TEST_F(NodeDuressTest, DecoyRelaysBehaveLikeTheMainStores) {
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay));
   ASSERT_OK(alice_->AddRelay(kRelay2));
   EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay, kRelay2));
+  ASSERT_OK(alice_->RemoveRelay(kRelay));
+  EXPECT_THAT(alice_->Relays().value(), ElementsAre(kRelay2));
+}
+
+// A relay removed from the main store is gone from the decoy too, so that a
+// captor who opens the decoy sees the relays the owner uses now.
+TEST_F(NodeDuressTest, ARelayRemovedIsGoneFromTheDecoyToo) {
+  ASSERT_OK(alice_->AddRelay(kRelay2));
+  ASSERT_OK(alice_->RemoveRelay(kRelay2));
+  ASSERT_TRUE(OpenAs(alice_, Duress()));
+  const std::vector<std::string> relays = alice_->Relays().value();
+  EXPECT_THAT(relays, Not(Contains(kRelay2)));
 }
 
 // The decoy inherits no content ids from the main store: they would tell a

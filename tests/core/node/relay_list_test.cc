@@ -60,7 +60,7 @@ TEST_F(RelayListTest, AddRefusesAMalformedAddressAndStoresNothing) {
         "wpr1:" + hex + "@relay.example", "wpr1:" + hex.substr(1) + "@relay.example:7000",
         "wpr1:" + std::string(64, 'z') + "@relay.example:7000",
         "wpr2:" + hex + "@relay.example:7000", "wpr1:" + hex + "@relay.example:99999"}) {
-    const Status added = relays_.Add(bad, 100);
+    const Status added = relays_.Add(bad, 100).status();
     EXPECT_STATUS(added, Status::Code::kInvalidArgument) << "for \"" << bad << "\"";
     EXPECT_FALSE(added.message().empty()) << "it says what is wrong";
   }
@@ -68,10 +68,25 @@ TEST_F(RelayListTest, AddRefusesAMalformedAddressAndStoresNothing) {
   EXPECT_EQ(db_->TakeWrittenTables(), Tables{});
 }
 
-TEST_F(RelayListTest, ASecondAddOfTheSameAddressIsIgnored) {
-  ASSERT_OK(relays_.Add(kRelayA, 100));
-  ASSERT_OK(relays_.Add(kRelayA, 200));
+TEST_F(RelayListTest, ASecondAddOfTheSameAddressIsIgnoredAndSaysSo) {
+  ASSERT_OK_AND_ASSIGN(const bool first, relays_.Add(kRelayA, 100));
+  EXPECT_TRUE(first);
+  ASSERT_OK_AND_ASSIGN(const bool again, relays_.Add(kRelayA, 200));
+  EXPECT_FALSE(again);
   EXPECT_EQ(AllRows(), (Rows{{kRelayA, 100}}));  // the first time stands
+}
+
+TEST_F(RelayListTest, RemoveForgetsOneAddressAndSaysWhetherItWasThere) {
+  ASSERT_OK(relays_.Add(kRelayA, 100));
+  ASSERT_OK(relays_.Add(kRelayB, 200));
+  ASSERT_OK_AND_ASSIGN(const bool removed, relays_.Remove(kRelayA));
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(AllRows(), (Rows{{kRelayB, 200}}));
+  (void)db_->TakeWrittenTables();
+  ASSERT_OK_AND_ASSIGN(const bool again, relays_.Remove(kRelayA));
+  EXPECT_FALSE(again);
+  EXPECT_EQ(db_->TakeWrittenTables(), Tables{}) << "nothing to remove, nothing written";
+  EXPECT_EQ(AllRows(), (Rows{{kRelayB, 200}}));
 }
 
 TEST_F(RelayListTest, AddressesAreOldestFirst) {
