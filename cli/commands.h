@@ -33,6 +33,11 @@ inline constexpr size_t kMaxNoteSize = 8192;
 // from stdin; an empty note when the option was not given.
 Result<Secret> ReadNoteIfAsked(Context& ctx, const std::string& note);
 
+// A check that a number lies in [lo, hi], in our words ("--days: must be
+// from 1 to 60"): CLI11's own range message changed between the releases in
+// Debian 12 and 13, and transcripts show it.
+CLI::Validator WithinRange(long long lo, long long hi);
+
 // `init --suggest-passphrase` and `passwd --suggest-passphrase`.
 Status RunSuggestPassphrase(Context& ctx);
 

@@ -149,7 +149,7 @@ void AddDuressCommands(CLI::App& app, Action& chosen) {
               "Print one self-contained HTML page with a timeline per helper (plaintext: view it "
               "from /dev/shm and delete it)");
   b->add_option("--days", board->days, "How many days the page's timelines cover")
-      ->check(CLI::Range(1, 60))
+      ->check(WithinRange(1, 60))
       ->default_val(7);
   b->callback(
       [&chosen, board] { chosen = [board](Context& ctx) { return RunBoard(ctx, *board); }; });

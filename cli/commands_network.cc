@@ -172,7 +172,7 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
       ->capture_default_str();
   r->add_option("--max-connections", relay->max_connections,
                 "Connections served at once; a full relay drops its oldest unfinished handshake")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->check(WithinRange(1, 1 << 20))
       ->capture_default_str();
   r->callback(
       [&chosen, relay] { chosen = [relay](Context& ctx) { return RunRelay(ctx, *relay); }; });

@@ -1,7 +1,9 @@
 // No text on the command line (README, "No text on the command line"):
 // shell history and /proc/PID/cmdline would keep a note, a message or an
 // invite code given as an argument, so the forms that would take one refuse
-// it and say why. Codes, names and options stay arguments.
+// it and say why. Codes, names and options stay arguments. Also the CLI's
+// own wording for a number out of range (WithinRange).
+#include <exception>
 #include <string>
 
 #include "cli/commands.h"
@@ -43,6 +45,22 @@ void RefuseTextArgument(CLI::App* command, const std::string& name, const std::s
           name,
           [what, how](const std::string&) { throw CLI::ValidationError(Why(what) + "; " + how); })
       ->group("");
+}
+
+CLI::Validator WithinRange(long long lo, long long hi) {
+  const std::string says = "must be from " + std::to_string(lo) + " to " + std::to_string(hi);
+  return CLI::Validator(
+      [lo, hi, says](std::string& value) -> std::string {
+        long long n = 0;
+        size_t used = 0;
+        try {
+          n = std::stoll(value, &used);
+        } catch (const std::exception&) {
+          return says;
+        }
+        return used == value.size() && n >= lo && n <= hi ? std::string() : says;
+      },
+      "[" + std::to_string(lo) + "-" + std::to_string(hi) + "]");
 }
 
 }  // namespace waypost::cli
