@@ -118,6 +118,9 @@ struct Server::Impl {
   // Logs and clears the counts, if any, and keeps summarizing while there are.
   void LogSummary();
   void ArmSummary();
+  // Logs `line` if it is the first flood event of a summary period (and
+  // opens one); false if a summary is open, and the caller counts it there.
+  bool LogFirstOfPeriod(const std::string& line);
   asio::awaitable<void> Serve(std::shared_ptr<Session> session);
   asio::awaitable<void> DialOne(std::shared_ptr<OutboundDial> dial);
   // Asks the Outbound what to dial now, and arms the timer for its next call.
@@ -175,13 +178,9 @@ void Server::Impl::StartSession(tcp::socket socket) {
   std::string source = SourceKey(socket, opts);
   if (!MakeRoom(source, id)) {
     socket.close(ignored);
-    // The first refusal is said at once, the rest in the summary.
-    if (summary_armed) {
+    if (!LogFirstOfPeriod("waypost: connection #" + std::to_string(id) +
+                          " refused: every connection slot holds a client past its handshake")) {
       ++refused;
-    } else {
-      Log("waypost: connection #" + std::to_string(id) +
-          " refused: every connection slot holds a client past its handshake");
-      ArmSummary();
     }
     return;
   }
@@ -260,6 +259,13 @@ void Server::Impl::LogSummary() {
   if (anything) ArmSummary();
 }
 
+bool Server::Impl::LogFirstOfPeriod(const std::string& line) {
+  if (summary_armed) return false;
+  Log(line);
+  ArmSummary();
+  return true;
+}
+
 void Server::Impl::ArmSummary() {
   if (stopping) return;
   summary_armed = true;
@@ -288,10 +294,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Session> session) {
         "waypost: connection #" + std::to_string(session->id) + " closed: " + why.ToString();
     if (!provisional) {
       Log(line);
-    } else if (!summary_armed) {  // the first of a period is said, the rest counted
-      Log(line);
-      ArmSummary();
-    } else {
+    } else if (!LogFirstOfPeriod(line)) {
       ++quiet_closed;
       if (session->dropped) ++quiet_dropped;
     }
