@@ -21,9 +21,9 @@ struct PasswdOptions {
 // The suggestion alone on stdout, so it can be piped; the rest on stderr.
 Status RunSuggestPassphrase(Context& ctx) {
   ctx.Out(SuggestPassphrase(ctx.random()) + "\n");
-  ctx.Note("A random passphrase: " + std::to_string(kSuggestedWords) + " words from a list of " +
-           std::to_string(kDicewareWords) + ", " +
-           std::to_string(kSuggestedWords * kDicewareBitsPerWord) +
+  ctx.Note("A random passphrase: " + std::to_string(kSuggestedWords) +
+           " words from the EFF list of " + std::to_string(kDicewareWords) + ", " +
+           SuggestionBits() +
            " bits. Nothing was created. Learn it or keep it somewhere safe: a lost passphrase "
            "cannot be recovered.");
   return Status::Ok();
@@ -35,10 +35,18 @@ Status RunPasswd(Context& ctx, const PasswdOptions& o) {
   if (o.suggest) return RunSuggestPassphrase(ctx);
   const std::string& home = ctx.globals().home;
   WAYPOST_RETURN_IF_ERROR(ctx.RequireStore());
-  WAYPOST_ASSIGN_OR_RETURN(Secret current, ctx.ReadPassphrase());
-  // On a terminal, say "wrong passphrase" before asking for a new one twice.
-  if (!ctx.HasNewPassphraseInEnvironment()) {
-    WAYPOST_RETURN_IF_ERROR(store::KeyFile::Unlock(store::KeyFilePath(home), current).status());
+  // On a terminal, say "wrong passphrase" (and ask again, as every command
+  // does) before asking for a new one twice.
+  Secret current;
+  if (ctx.HasNewPassphraseInEnvironment()) {
+    WAYPOST_ASSIGN_OR_RETURN(current, ctx.ReadPassphrase());
+  } else {
+    WAYPOST_RETURN_IF_ERROR(ctx.CheckPassphrase([&](const Secret& passphrase) -> Status {
+      WAYPOST_RETURN_IF_ERROR(
+          store::KeyFile::Unlock(store::KeyFilePath(home), passphrase).status());
+      current = passphrase.Clone();
+      return Status::Ok();
+    }));
   }
   WAYPOST_ASSIGN_OR_RETURN(Secret next, ctx.ReadNewPassphrase(false));
   WAYPOST_RETURN_IF_ERROR(

@@ -15,16 +15,22 @@ Result<std::unique_ptr<node::Node>> Context::OpenNode() {
   // No store (never made, or destroyed by panic): say so before asking for
   // a passphrase that could open nothing.
   WAYPOST_RETURN_IF_ERROR(RequireStore());
-  WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase());
-  return node::Node::Open(globals_.home, passphrase, io_.clock, io_.random);
+  std::unique_ptr<node::Node> node;
+  WAYPOST_RETURN_IF_ERROR(CheckPassphrase([&](const Secret& passphrase) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(node,
+                             node::Node::Open(globals_.home, passphrase, io_.clock, io_.random));
+    return Status::Ok();
+  }));
+  return node;
 }
 
 Result<Secret> Context::ReadText(std::string_view what, std::string_view prompt, size_t max_size,
-                                 bool secret) {
+                                 bool secret, const MoreLines& more) {
   const Status too_long = Status::InvalidArgument("the " + std::string(what) + " is too long");
   if (io_.stdin_is_terminal) {
-    Result<Secret> line = io_.terminal.ReadLine(
-        prompt, max_size, !secret, "no terminal to ask for the " + std::string(what) + " on");
+    Result<Secret> line = io_.terminal.ReadLines(
+        prompt, "More of the " + std::string(what) + " (Enter if that was all): ", max_size,
+        !secret, "no terminal to ask for the " + std::string(what) + " on", more);
     if (!line.ok() && line.status().message() == "the answer is too long") return too_long;
     return line;
   }

@@ -5,6 +5,7 @@
 // Passphrases go straight into guarded memory and are never printed.
 #include "cli/context.h"
 #include "core/env.h"
+#include "core/text.h"
 
 namespace waypost::cli {
 namespace {
@@ -38,8 +39,11 @@ Result<Secret> FromEnvironment(std::string value) {
   return s;
 }
 
+// Characters as a person counts them (core/text.h), not bytes: "비밀번호"
+// is 4 characters and 12 bytes. A passphrase need not be UTF-8 (a file may
+// hold any bytes), so it is counted loosely rather than refused.
 Status CheckStrength(const Secret& p) {
-  if (p.size() < kMinPassphraseChars) {
+  if (CountCharsLoosely(Context::View(p)) < kMinPassphraseChars) {
     return Status::InvalidArgument(
         "passphrase too short: use at least 12 characters (`waypost init "
         "--suggest-passphrase` prints a random one)");
@@ -53,6 +57,20 @@ Result<Secret> Context::ReadPassphrase() {
   if (globals_.passphrase_file) return FromFile(*globals_.passphrase_file);
   if (auto env = io_.getenv("WAYPOST_PASSPHRASE")) return FromEnvironment(std::move(*env));
   return io_.terminal.ReadLine("Passphrase: ", kMaxPassphrase, false, kNoTerminal);
+}
+
+Status Context::CheckPassphrase(const std::function<Status(const Secret&)>& check) {
+  const bool terminal = !globals_.passphrase_file && !io_.getenv("WAYPOST_PASSPHRASE");
+  for (int tries_left = terminal ? kPassphraseTries - 1 : 0;; --tries_left) {
+    WAYPOST_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase());
+    const Status status = check(passphrase);
+    if (status.code() != Status::Code::kWrongPassphrase) return status;
+    if (tries_left == 0) {
+      return Status::Error(Status::Code::kWrongPassphrase, "wrong passphrase; nothing was changed");
+    }
+    Note("wrong passphrase, try again (" + std::to_string(tries_left) +
+         (tries_left == 1 ? " try" : " tries") + " left)");
+  }
 }
 
 bool Context::HasNewPassphraseInEnvironment() const {

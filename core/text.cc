@@ -32,13 +32,57 @@ bool IsInvisibleFormatting(uint32_t cp) {
          cp == 0xFEFF || cp == 0xFFA0;
 }
 
+bool IsOtherSpace(uint32_t cp) {
+  return cp == 0x00A0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
 }  // namespace
+
+bool NonAsciiIsVisible(std::string_view text) {
+  for (size_t i = 0, length = 0; i < text.size(); i += length) {
+    const uint32_t cp = CodePointAt(text, i, &length);
+    if (cp < 0x80) continue;
+    if (cp <= 0x9F || IsOtherSpace(cp) || IsInvisibleFormatting(cp)) return false;
+  }
+  return true;
+}
 
 bool HasInvisibleFormatting(std::string_view text) {
   for (size_t i = 0, length = 0; i < text.size(); i += length) {
     if (IsInvisibleFormatting(CodePointAt(text, i, &length))) return true;
   }
   return false;
+}
+
+std::optional<size_t> CountChars(std::string_view text) {
+  if (!IsValidUtf8(text)) return std::nullopt;
+  return CountCharsLoosely(text);
+}
+
+size_t CountCharsLoosely(std::string_view text) {
+  size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+Status CheckTextLength(std::string_view text, std::string_view what, TextLimit limit) {
+  const std::optional<size_t> chars = CountChars(text);
+  const std::string w(what);
+  if (!chars) return Status::InvalidArgument(w + " must be valid UTF-8 text");
+  const std::string most = " is at most " + std::to_string(limit.max_chars) + " characters";
+  if (*chars < limit.min_chars) {
+    return Status::InvalidArgument(limit.min_chars == 1
+                                       ? w + " cannot be empty"
+                                       : w + " is at least " + std::to_string(limit.min_chars) +
+                                             " characters");
+  }
+  if (*chars > limit.max_chars) return Status::InvalidArgument(w + most);
+  if (limit.max_bytes != 0 && text.size() > limit.max_bytes) {
+    return Status::InvalidArgument(w + most + " and at most " + std::to_string(limit.max_bytes) +
+                                   " bytes (letters of many scripts take 2 to 4 bytes each)");
+  }
+  return Status::Ok();
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -72,7 +116,7 @@ std::string NearestWord(std::string_view word, const std::vector<std::string>& n
 }
 
 std::string_view TrimSpace(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  constexpr std::string_view kSpace = " \t\r\n\v\f";  // IsAsciiSpace()
   const size_t first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   return text.substr(first, text.find_last_not_of(kSpace) - first + 1);

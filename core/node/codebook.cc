@@ -1,9 +1,11 @@
 #include "core/node/codebook.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <utility>
 
+#include "core/envelope/format.h"
 #include "core/node/internal/rows.h"
 #include "core/text.h"
 #include "proto/waypost.pb.h"
@@ -11,7 +13,22 @@
 namespace waypost::node {
 namespace {
 
-bool IsCodeChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+// ASCII: a-z, 0-9 and '-'. Every byte of a character beyond ASCII passes
+// here; NonAsciiIsVisible() judges those characters whole.
+bool IsCodeChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Whether the codebook body carrying `codes` still fits the largest
+// envelope, with the fields the courier adds at their largest.
+bool FitsOneEnvelope(const pb::Body& codebook) {
+  pb::Body body = codebook;
+  body.set_sent_at(std::numeric_limits<int64_t>::max());
+  body.set_flags(std::numeric_limits<uint32_t>::max());
+  body.set_seq(std::numeric_limits<uint32_t>::max());
+  return envelope::BucketFor(body.ByteSizeLong()).has_value();
+}
 
 }  // namespace
 
@@ -34,19 +51,18 @@ Result<std::string> Codebook::NormalizeCode(std::string_view code) {
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  if (out.empty() || out.size() > kMaxCodeSize || out.front() == '-' ||
-      !std::all_of(out.begin(), out.end(), IsCodeChar)) {
+  WAYPOST_RETURN_IF_ERROR(CheckTextLength(out, "a code", {1, kMaxCodeChars, kMaxCodeSize}));
+  if (out.front() == '-' || !std::all_of(out.begin(), out.end(), IsCodeChar) ||
+      !NonAsciiIsVisible(out)) {
     return Status::InvalidArgument(
-        "a code is 1 to 32 letters, digits and '-' (for example need-help)");
+        "a code is at most 32 letters, digits and '-', with no spaces (for example need-help)");
   }
   return out;
 }
 
 Status Codebook::CheckMeaning(std::string_view meaning) {
-  if (meaning.empty() || meaning.size() > kMaxMeaningSize) {
-    return Status::InvalidArgument("a code's meaning must be 1 to 200 bytes");
-  }
-  if (!IsValidUtf8(meaning)) return Status::InvalidArgument("a code's meaning must be UTF-8 text");
+  WAYPOST_RETURN_IF_ERROR(
+      CheckTextLength(meaning, "a code's meaning", {1, kMaxMeaningChars, kMaxMeaningSize}));
   for (size_t i = 0; i < meaning.size(); ++i) {
     if (ControlCharAt(meaning, i) != 0) {
       return Status::InvalidArgument(
@@ -126,6 +142,19 @@ Status Codebook::Add(std::string_view code, std::string_view meaning, bool distr
     if (!e.removed) ++in_use;
   }
   if (in_use >= kMaxCodes) return Status::LimitExceeded("a codebook holds at most 64 codes");
+  std::vector<CodeEntry> next_codes;
+  for (const CodeEntry& e : all) {
+    if (!e.removed) next_codes.push_back(e);
+  }
+  next_codes.push_back(CodeEntry{next, name, std::string(meaning), distress, false});
+  WAYPOST_ASSIGN_OR_RETURN(int64_t version, Version({}));
+  pb::Body body;
+  ToBody(version + 1, next_codes, body);
+  if (!FitsOneEnvelope(body)) {
+    return Status::LimitExceeded(
+        "the codebook is full: all its codes and meanings together must fit one message of 16 KB; "
+        "shorten a meaning or remove a code");
+  }
   WAYPOST_RETURN_IF_ERROR(
       db_->Run("INSERT INTO codes(owner, number, code, meaning, distress, removed) VALUES(X'', ?, "
                "?, ?, ?, 0)",
@@ -173,6 +202,11 @@ Result<bool> Codebook::Receive(ByteView owner, int64_t version,
 Status Codebook::FillBody(pb::Body& body) {
   WAYPOST_ASSIGN_OR_RETURN(int64_t version, Version({}));
   WAYPOST_ASSIGN_OR_RETURN(std::vector<CodeEntry> codes, Codes({}));
+  ToBody(version, codes, body);
+  return Status::Ok();
+}
+
+void Codebook::ToBody(int64_t version, const std::vector<CodeEntry>& codes, pb::Body& body) {
   pb::Codebook* out = body.mutable_codebook();
   out->set_version(static_cast<uint32_t>(version));
   for (const CodeEntry& e : codes) {
@@ -182,7 +216,6 @@ Status Codebook::FillBody(pb::Body& body) {
     c->set_meaning(e.meaning);
     c->set_distress(e.distress);
   }
-  return Status::Ok();
 }
 
 Result<Codebook::Tables> Codebook::AllRows() {

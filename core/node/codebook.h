@@ -40,8 +40,14 @@ struct CodeEntry {
 
 class Codebook {
  public:
-  static constexpr size_t kMaxCodeSize = 32;
-  static constexpr size_t kMaxMeaningSize = 200;
+  // Limits in characters (code points), as a person counts them; the byte
+  // bounds are what that many characters of UTF-8 can take. The one bound
+  // the wire sets is on the whole: the codebook goes to each helper in one
+  // envelope of the largest bucket (docs/protocol.md §4.7), which Add keeps.
+  static constexpr size_t kMaxCodeChars = 32;
+  static constexpr size_t kMaxCodeSize = 4 * kMaxCodeChars;
+  static constexpr size_t kMaxMeaningChars = 200;
+  static constexpr size_t kMaxMeaningSize = 4 * kMaxMeaningChars;
   static constexpr size_t kMaxCodes = 64;  // in use at once
   static constexpr int64_t kDefaultVersion = 1;
 
@@ -51,9 +57,11 @@ class Codebook {
 
   // The form a code is kept and compared in: ASCII letters lowercased,
   // surrounding spaces dropped. InvalidArgument unless the result is 1..32
-  // bytes of a-z, 0-9 and '-', not starting with '-'.
+  // characters of UTF-8: a-z, 0-9 and '-', or letters of other scripts (any
+  // character beyond ASCII but spaces, controls and invisible formatting,
+  // core/text.h), not starting with '-'.
   static Result<std::string> NormalizeCode(std::string_view code);
-  // InvalidArgument unless 1..200 bytes of valid UTF-8 with no control
+  // InvalidArgument unless 1..200 characters of valid UTF-8 with no control
   // characters and no invisible formatting (core/text.h).
   static Status CheckMeaning(std::string_view meaning);
 
@@ -69,7 +77,8 @@ class Codebook {
   Result<std::optional<CodeEntry>> ByNumber(ByteView owner, uint32_t number);
 
   // Changes this node's own codebook and raises its version. Add:
-  // AlreadyExists if the code is in use, LimitExceeded past kMaxCodes.
+  // AlreadyExists if the code is in use, LimitExceeded past kMaxCodes or
+  // when the codebook would no longer fit one envelope.
   // Remove: NotFound if it is not in use, InvalidArgument for the last one.
   Status Add(std::string_view code, std::string_view meaning, bool distress);
   Status Remove(std::string_view code);
@@ -102,6 +111,8 @@ class Codebook {
   Status Materialize(ByteView owner);
   Status Write(ByteView owner, int64_t version, const std::vector<CodeEntry>& codes);
   Status Erase(ByteView owner);
+  // Makes `body` carry `codes` as version `version`.
+  static void ToBody(int64_t version, const std::vector<CodeEntry>& codes, pb::Body& body);
 
   store::Database* db_;
 };

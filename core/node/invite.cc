@@ -9,6 +9,7 @@
 #include "core/node/vocabulary.h"
 #include "core/secret.h"
 #include "core/sync/relay_address.h"
+#include "core/text.h"
 
 namespace waypost::node {
 
@@ -22,6 +23,21 @@ std::array<uint8_t, kChecksumSize> Checksum(ByteView body) {
   std::array<uint8_t, kChecksumSize> sum;
   crypto_generichash(sum.data(), sum.size(), body.data(), body.size(), nullptr, 0);
   return sum;
+}
+
+// `text` without its ASCII whitespace, in guarded memory: it is a secret.
+Secret WithoutSpace(std::string_view text) {
+  Secret out(text.size());
+  size_t len = 0;
+  for (const char c : text) {
+    if (!IsAsciiSpace(c)) out.data()[len++] = static_cast<uint8_t>(c);
+  }
+  Secret trimmed = Secret::From(ByteView(out.data(), len));
+  return trimmed;
+}
+
+std::string_view AsText(const Secret& s) {
+  return std::string_view(reinterpret_cast<const char*>(s.data()), s.size());
 }
 
 }  // namespace
@@ -41,12 +57,19 @@ Status CheckInviteCode(std::string_view code) {
   return invite.status();
 }
 
-Result<pb::Invite> DecodeInvite(std::string_view code) {
+bool InviteCodeMayContinue(std::string_view text) {
+  Secret code = WithoutSpace(text);
+  const std::string_view view = AsText(code);
+  if (view.substr(0, kInvitePrefix.size()) != kInvitePrefix) return false;
+  return !CheckInviteCode(view).ok();
+}
+
+Result<pb::Invite> DecodeInvite(std::string_view pasted) {
   const Status malformed = Status::InvalidArgument(
-      "malformed invite code (expected one line starting with \"wpi1:\", copied whole)");
-  while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' ')) {
-    code.remove_suffix(1);
-  }
+      "malformed invite code (expected a code starting with \"wpi1:\", copied whole)");
+  if (pasted.size() > kMaxInviteInput) return malformed;
+  const Secret stripped = WithoutSpace(pasted);
+  const std::string_view code = AsText(stripped);
   if (code.size() > kMaxInviteChars || code.substr(0, kInvitePrefix.size()) != kInvitePrefix) {
     return malformed;
   }
@@ -56,7 +79,7 @@ Result<pb::Invite> DecodeInvite(std::string_view code) {
   if (!ConstantTimeEqual(Checksum(body), ByteView(*raw).last(kChecksumSize))) {
     Wipe(*raw);
     return Status::InvalidArgument(
-        "malformed invite code: a character is wrong or missing (copy it whole, as one line)");
+        "malformed invite code: a character is wrong or missing (copy it whole)");
   }
   // Wiped on every way out but the one that hands it to the caller.
   internal::Scrubbed<pb::Invite> invite;

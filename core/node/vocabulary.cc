@@ -5,10 +5,7 @@
 namespace waypost::node {
 
 Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameSize) {
-    return Status::InvalidArgument("a name must be 1 to 64 bytes");
-  }
-  if (!IsValidUtf8(name)) return Status::InvalidArgument("a name must be valid UTF-8");
+  WAYPOST_RETURN_IF_ERROR(CheckTextLength(name, "a name", {1, kMaxNameChars, kMaxNameSize}));
   for (size_t i = 0; i < name.size(); ++i) {
     if (ControlCharAt(name, i) != 0) {
       return Status::InvalidArgument("a name cannot contain control characters");

@@ -90,6 +90,7 @@ class Session {
     if (word == "stdin") return (void)(stdin_ += Expand(rest) + "\n");
     if (word == "save") return Save(rest);
     if (word == "write") return Write(rest);
+    if (word == "cut") return Cut(rest);
     throw std::runtime_error("unknown transcript line: " + line);
   }
 
@@ -133,6 +134,19 @@ class Session {
     const size_t space = rest.find(' ');
     if (space == std::string::npos) throw std::runtime_error("write needs PATH TEXT: " + rest);
     std::ofstream(Expand(rest.substr(0, space))) << Expand(rest.substr(space + 1)) << "\n";
+  }
+
+  // "cut NAME N HEAD TAIL": $HEAD becomes the first N bytes of $NAME and
+  // $TAIL the rest (a code pasted in two pieces).
+  void Cut(const std::string& rest) {
+    std::istringstream in(rest);
+    std::string name, head, tail;
+    size_t n = 0;
+    if (!(in >> name >> n >> head >> tail) || vars_.count(name) == 0 || n > vars_[name].size()) {
+      throw std::runtime_error("cut needs NAME N HEAD TAIL: " + rest);
+    }
+    vars_[head] = vars_[name].substr(0, n);
+    vars_[tail] = vars_[name].substr(n);
   }
 
   void Command(const std::string& args_text);

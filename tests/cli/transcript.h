@@ -16,6 +16,7 @@
 //                       which then reads a pipe; a command without any
 //                       reads a terminal, answered by `tty` lines
 //   write PATH TEXT     write TEXT and a newline to the file PATH
+//   cut NAME N A B      $A becomes the first N bytes of $NAME, $B the rest
 //   $ waypost ARGS      run a command: ARGS split on spaces, "..." quotes,
 //                       $VARIABLES expanded
 //   save NAME           right after a command: $NAME becomes its stdout

@@ -53,5 +53,47 @@ TEST(TextTest, InvisibleFormatting) {
   }
 }
 
+TEST(TextTest, CountCharsCountsCodePoints) {
+  EXPECT_EQ(CountChars(""), 0u);
+  EXPECT_EQ(CountChars("abc"), 3u);
+  EXPECT_EQ(CountChars("안녕하세요"), 5u);                        // Korean: 3 bytes each
+  EXPECT_EQ(CountChars("مرحبا"), 5u);                             // Arabic: 2 bytes each
+  EXPECT_EQ(CountChars("e\xCC\x81"), 2u);                         // e + combining acute
+  EXPECT_EQ(CountChars("\xF0\x9F\x98\x80!"), 2u);                 // an emoji is 4 bytes
+  EXPECT_EQ(CountChars("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"), 2u);  // emoji + skin tone
+  EXPECT_EQ(CountChars("\xFF"), std::nullopt);
+  EXPECT_EQ(CountChars("\xEA\xB0"), std::nullopt);  // cut short
+  EXPECT_EQ(CountCharsLoosely("\xFF\xFE"), 2u);
+  EXPECT_EQ(CountCharsLoosely("비밀번호"), 4u);
+}
+
+TEST(TextTest, CheckTextLengthStatesTheLimit) {
+  const TextLimit code{1, 4, 0};
+  EXPECT_TRUE(CheckTextLength("가나다라", "a code", code).ok());
+  EXPECT_EQ(CheckTextLength("가나다라마", "a code", code).message(),
+            "a code is at most 4 characters");
+  EXPECT_EQ(CheckTextLength("", "a code", code).message(), "a code cannot be empty");
+  EXPECT_EQ(CheckTextLength("\xFF", "a code", code).message(), "a code must be valid UTF-8 text");
+  EXPECT_EQ(CheckTextLength("ab", "a word", {3, 4, 0}).message(),
+            "a word is at least 3 characters");
+  // The byte bound is named only when it is the one met.
+  const TextLimit tight{1, 4, 8};
+  EXPECT_TRUE(CheckTextLength("abcd", "a tag", tight).ok());
+  EXPECT_EQ(CheckTextLength("가나다", "a tag", tight).message(),
+            "a tag is at most 4 characters and at most 8 bytes (letters of many scripts take 2 "
+            "to 4 bytes each)");
+}
+
+TEST(TextTest, NonAsciiIsVisible) {
+  for (const char* fine : {"need-help", "가나다", "وصلنا", "café", "\xF0\x9F\x91\x8D"}) {
+    EXPECT_TRUE(NonAsciiIsVisible(fine)) << fine;
+  }
+  for (const char* bad : {"a\u00A0b", "a\u2003b", "a\u3000b", "a\u200Bb",
+                          "a\xC2\x85"
+                          "b"}) {
+    EXPECT_FALSE(NonAsciiIsVisible(bad)) << testing::PrintToString(std::string(bad));
+  }
+}
+
 }  // namespace
 }  // namespace waypost

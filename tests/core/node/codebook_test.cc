@@ -69,7 +69,9 @@ TEST(CodebookRulesTest, TheDefaultCodebookIsExactlyTheSixCodes) {
 TEST(CodebookRulesTest, CodesAreNormalizedOrRefused) {
   EXPECT_EQ(Codebook::NormalizeCode("  Need-Help ").value(), "need-help");
   for (const char* bad :
-       {"", "-x", "two words", "café", "a\tb", "semi;colon", "012345678901234567890123456789012"}) {
+       {"", "-x", "two words", "a\tb", "semi;colon", "012345678901234567890123456789012",
+        "a\u00A0b" /* no-break space */, "a\u3000b" /* ideographic space */,
+        "a\u200Bb" /* zero-width */, "a\xC2\x85" /* C1 control */, "\xFF"}) {
     EXPECT_STATUS(Codebook::NormalizeCode(bad), Status::Code::kInvalidArgument) << bad;
   }
   EXPECT_OK(Codebook::CheckMeaning("كل شيء بخير"));
@@ -77,6 +79,27 @@ TEST(CodebookRulesTest, CodesAreNormalizedOrRefused) {
                           std::string("\x1b[31mred"), std::string("a\u200Eb")}) {
     EXPECT_STATUS(Codebook::CheckMeaning(bad), Status::Code::kInvalidArgument) << bad;
   }
+}
+
+// Codes and meanings in any script: the limits count characters, not bytes.
+TEST(CodebookRulesTest, LimitsAreInCharacters) {
+  const std::string korean11 = "가나다라마바사아자차카";  // 33 bytes
+  EXPECT_EQ(Codebook::NormalizeCode(korean11).value(), korean11);
+  EXPECT_EQ(Codebook::NormalizeCode(" Café ").value(), "café");
+  EXPECT_OK(Codebook::NormalizeCode("وصلنا").status());
+  EXPECT_OK(Codebook::NormalizeCode("\xF0\x9F\x91\x8D-ok").status());  // an emoji
+  std::string korean32, korean33;
+  for (int i = 0; i < 32; ++i) korean32 += "가";
+  korean33 = korean32 + "가";
+  EXPECT_OK(Codebook::NormalizeCode(korean32).status());
+  EXPECT_EQ(Codebook::NormalizeCode(korean33).status().message(),
+            "a code is at most 32 characters");
+  std::string meaning200, meaning201;
+  for (int i = 0; i < 200; ++i) meaning200 += "ع";
+  meaning201 = meaning200 + "ع";
+  EXPECT_OK(Codebook::CheckMeaning(meaning200));
+  EXPECT_EQ(Codebook::CheckMeaning(meaning201).message(),
+            "a code's meaning is at most 200 characters");
 }
 
 TEST_F(CodebookTest, ACheckInCarriesTheCodesNumberAndStaysInTheSmallestBucket) {

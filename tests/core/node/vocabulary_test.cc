@@ -77,19 +77,31 @@ TEST(VocabularyTest, ParseStoredCallsAnUnknownWordCorruptAndQuotesIt) {
   EXPECT_STATUS(ParseStored<Role>(""), Status::Code::kCorrupt);
 }
 
-TEST(VocabularyTest, CheckNameTakesOneTo64Bytes) {
+TEST(VocabularyTest, CheckNameTakesOneTo64Characters) {
   EXPECT_OK(CheckName("a"));
-  EXPECT_OK(CheckName(std::string(kMaxNameSize, 'x')));
+  EXPECT_OK(CheckName(std::string(kMaxNameChars, 'x')));
   EXPECT_STATUS(CheckName(""), Status::Code::kInvalidArgument);
-  EXPECT_STATUS(CheckName(std::string(kMaxNameSize + 1, 'x')), Status::Code::kInvalidArgument);
+  EXPECT_STATUS(CheckName(std::string(kMaxNameChars + 1, 'x')), Status::Code::kInvalidArgument);
+  EXPECT_EQ(CheckName(std::string(65, 'x')).message(), "a name is at most 64 characters");
 }
 
-TEST(VocabularyTest, CheckNameCountsBytesNotCharacters) {
-  std::string e32;
-  for (int i = 0; i < 32; ++i) e32 += "\xC3\xA9";  // "é", two bytes each
-  const std::string e33 = e32 + "\xC3\xA9";
-  EXPECT_OK(CheckName(e32));  // 64 bytes
-  EXPECT_STATUS(CheckName(e33), Status::Code::kInvalidArgument);
+// A limit a person reads counts characters: 64 of them in any script, however
+// many bytes each takes (docs/protocol.md §4.1).
+TEST(VocabularyTest, CheckNameCountsCharactersNotBytes) {
+  auto times = [](const std::string& c, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += c;
+    return out;
+  };
+  for (const char* c : {"\xC3\xA9" /* é, 2 bytes */, "\xEA\xB0\x80" /* 가, 3 */,
+                        "\xD8\xB9" /* ع, 2 */, "\xF0\x9F\x8F\xA0" /* emoji, 4 */}) {
+    SCOPED_TRACE(c);
+    EXPECT_OK(CheckName(times(c, 64)));
+    EXPECT_STATUS(CheckName(times(c, 65)), Status::Code::kInvalidArgument);
+  }
+  // A combining accent is a character of its own: e + U+0301 is two.
+  EXPECT_OK(CheckName(times("e\xCC\x81", 32)));
+  EXPECT_STATUS(CheckName(times("e\xCC\x81", 32) + "e"), Status::Code::kInvalidArgument);
 }
 
 TEST(VocabularyTest, CheckNameTakesUtf8) {
