@@ -18,13 +18,6 @@ using node::MessageInfo;
 
 constexpr int64_t kDay = 86400;
 
-// "Jan 15 14:15" within the year `now` is in, "2026-12-31 14:15" otherwise;
-// UTC, as every time Waypost prints.
-std::string ShortTime(UnixTime t, UnixTime now) {
-  const bool this_year = FormatUtc("%Y", t) == FormatUtc("%Y", now);
-  return FormatUtc(this_year ? "%b %d %H:%M" : "%Y-%m-%d %H:%M", t);
-}
-
 std::string TimeOrDash(const std::optional<UnixTime>& t, UnixTime now) {
   return t ? ShortTime(*t, now) : std::string("-");
 }
@@ -46,16 +39,6 @@ std::string LastCode(const BoardEntry& e) {
   return e.last_test ? e.last_code + " [TEST]" : e.last_code;
 }
 
-// At most `max` code points of `text`, with "..." when cut.
-std::string Shorten(std::string_view text, size_t max) {
-  size_t points = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (points++ == max) return std::string(text.substr(0, i)) + "...";
-  }
-  return std::string(text);
-}
-
 // The ANSI SGR parameters for a state: green, yellow, red, bold red, and
 // white on red for duress.
 std::string_view StateSgr(BoardState state) {
@@ -72,23 +55,6 @@ std::string_view StateSgr(BoardState state) {
       return "1;97;41";
   }
   return "0";
-}
-
-// Alerts that need action come first: duress, distress, overdue, then the rest.
-int Urgency(AlertKind kind) {
-  switch (kind) {
-    case AlertKind::kDuress:
-      return 0;
-    case AlertKind::kDistress:
-      return 1;
-    case AlertKind::kOverdue:
-      return 2;
-    case AlertKind::kGap:
-      return 3;
-    case AlertKind::kInviteReused:
-      return 4;
-  }
-  return 5;
 }
 
 std::string Num(double v) {
@@ -146,7 +112,7 @@ class Page {
       if (!a.acked_at) open.push_back(a);
     }
     std::stable_sort(open.begin(), open.end(), [](const AlertInfo& a, const AlertInfo& b) {
-      return Urgency(a.kind) < Urgency(b.kind);
+      return node::Urgency(a.kind) < node::Urgency(b.kind);
     });
     if (open.empty()) {
       out_ += "<p class=\"calm\">No open alerts.</p>\n";
@@ -415,20 +381,39 @@ std::string AlertSentence(const AlertInfo& a) {
   return "ALERT " + id + "." + then;
 }
 
-std::string BoardTable(const std::vector<BoardEntry>& board, UnixTime now, bool colour) {
+std::string ShortFingerprint(std::string_view fingerprint) {
+  // "f795 7976 5487 ...": the first two groups of four.
+  return std::string(fingerprint.substr(0, std::min<size_t>(fingerprint.size(), 9)));
+}
+
+std::string BoardTable(const std::vector<BoardEntry>& board, UnixTime now, bool colour,
+                       size_t width) {
   std::vector<std::vector<std::string>> rows;
   std::vector<BoardState> states;
+  auto brief = [now](const std::optional<UnixTime>& t) {
+    return t ? BriefTime(*t, now) : std::string("-");
+  };
   for (const BoardEntry& e : board) {
-    rows.push_back({e.name, LastCode(e), e.last_code.empty() ? "-" : Shorten(e.last_meaning, 24),
-                    TimeOrDash(e.last_sent_at, now), TimeOrDash(e.last_received_at, now),
-                    TimeOrDash(e.due_at, now), StateWord(e.state)});
+    rows.push_back({StateWord(e.state), e.name, ShortFingerprint(e.fingerprint), LastCode(e),
+                    e.last_code.empty() ? "-" : e.last_meaning, brief(e.last_sent_at),
+                    brief(e.last_received_at), brief(e.due_at)});
     states.push_back(e.state);
   }
-  const std::string plain =
-      Table({"NAME", "LAST CODE", "MEANING", "SENT", "RECEIVED", "DUE", "STATE"}, rows);
+  // What gives way to fit (README, "board"): the meaning, names and codes
+  // are cut first, then the helper's sent time and the meaning go; the
+  // state, the fingerprint, and when it arrived and is due always stay.
+  const std::string plain = FitTable({{"STATE", 0, false},
+                                      {"NAME", 8, false},
+                                      {"FP", 0, false},
+                                      {"CODE", 8, false},
+                                      {"MEANING", 10, true},
+                                      {"SENT", 0, true},
+                                      {"RECEIVED", 0, false},
+                                      {"DUE", 0, false}},
+                                     rows, width);
   if (!colour) return plain;
-  // The table's last column is not padded, so colouring it, and the whole
-  // header line, moves nothing.
+  // The state leads each line and is plain ASCII: colouring it, and the
+  // whole header line, moves nothing.
   std::string out;
   size_t line = 0;
   size_t start = 0;
@@ -438,10 +423,9 @@ std::string BoardTable(const std::vector<BoardEntry>& board, UnixTime now, bool 
     if (line == 0) {
       out += "\033[1m" + text + "\033[0m\n";
     } else {
-      const size_t cut = text.rfind("  ");
-      const std::string head = text.substr(0, cut + 2);
-      out += head + "\033[" + std::string(StateSgr(states[line - 1])) + "m" + text.substr(cut + 2) +
-             "\033[0m\n";
+      const size_t word = StateWord(states[line - 1]).size();
+      out += "\033[" + std::string(StateSgr(states[line - 1])) + "m" + text.substr(0, word) +
+             "\033[0m" + text.substr(word) + "\n";
     }
     ++line;
     start = end + 1;

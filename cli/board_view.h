@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/format.h"
 #include "core/clock.h"
 #include "core/node/records.h"
 
@@ -18,11 +19,19 @@ namespace waypost::cli {
 // Raw text: a caller prints it through Printable() or HtmlEscape().
 std::string AlertSentence(const node::AlertInfo& alert);
 
-// The board as an aligned table. Times are UTC, to the minute. With
-// `colour`, the STATE column is coloured with ANSI escapes (green ok,
-// yellow due, red for the alarms) and the header is bold; the alignment
-// is the same either way.
-std::string BoardTable(const std::vector<node::BoardEntry>& board, UnixTime now, bool colour);
+// The board as an aligned table, the state first, then the name and the
+// first two groups of the fingerprint (the --json `fingerprint` has all).
+// Times are UTC, to the minute, without the date on `now`'s day
+// (BriefTime). Every line fits `width` display columns (TableWidth): long
+// names, codes and meanings are cut with "…", and at narrow widths the
+// helper's sent time, then the meaning, are left out. With `colour`, the
+// state is coloured with ANSI escapes (green ok, yellow due, red for the
+// alarms) and the header is bold; the alignment is the same either way.
+std::string BoardTable(const std::vector<node::BoardEntry>& board, UnixTime now, bool colour,
+                       size_t width = kDefaultTableWidth);
+
+// "f795 7976": the first two groups of a fingerprint, as the board shows it.
+std::string ShortFingerprint(std::string_view fingerprint);
 
 // Everything `board --html` shows.
 struct BoardPage {

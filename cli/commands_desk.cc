@@ -1,5 +1,7 @@
 // Deadlines: `expect` and `watch` on a coordinator's node, `status` on a
 // helper's (docs/protocol.md §4.8).
+#include <unistd.h>
+
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -126,6 +128,50 @@ Status RunStatus(Context& ctx) {
   return Status::Ok();
 }
 
+struct AlertsOptions {
+  bool open = false;
+};
+
+// `alerts`: every alert, newest first, with how it was resolved: when it
+// was acknowledged and the note `ack --note` gave (README, "alerts").
+Status RunAlerts(Context& ctx, const AlertsOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<node::AlertInfo> alerts, node->Alerts(o.open));
+  if (ctx.globals().json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const node::AlertInfo& a : alerts) {
+      arr.push_back({{"id", a.id},
+                     {"kind", node::NameOf(a.kind)},
+                     {"name", a.peer},
+                     {"fingerprint", a.fingerprint},
+                     {"raised_at", Rfc3339(a.raised_at)},
+                     {"due_at", JsonTime(a.due_at)},
+                     {"detail", a.detail},
+                     {"open", !a.acked_at},
+                     {"acked_at", JsonTime(a.acked_at)},
+                     {"ack_note", a.acked_at && !a.note.empty() ? nlohmann::json(a.note)
+                                                                : nlohmann::json(nullptr)},
+                     {"notified_at", JsonTime(a.notified_at)}});
+    }
+    ctx.Json(arr);
+    return Status::Ok();
+  }
+  if (alerts.empty()) {
+    ctx.Note(o.open ? "No open alerts." : "No alerts yet.");
+    return Status::Ok();
+  }
+  const UnixTime now = ctx.clock().Now();
+  std::vector<std::vector<std::string>> rows;
+  for (const node::AlertInfo& a : alerts) {
+    rows.push_back({std::to_string(a.id), a.acked_at ? "acked" : "OPEN",
+                    std::string(node::NameOf(a.kind)), a.peer, BriefTime(a.raised_at, now),
+                    a.acked_at ? BriefTime(*a.acked_at, now) : std::string("-"), a.note});
+  }
+  ctx.Out(Table({"ID", "STATE", "KIND", "NAME", "RAISED", "ACKED", "NOTE"}, rows));
+  // What each open one asks, as `board` says it.
+  return PrintOpenAlerts(ctx, *node);
+}
+
 struct WatchOptions {
   std::string interval = "5m";
   std::string on_alert;
@@ -225,7 +271,8 @@ Status RunWatch(Context& ctx, const WatchOptions& o) {
     }
     if (ctx.StderrIsTerminal()) {
       ctx.Note("\033[H\033[2J" + Rfc3339(ctx.clock().Now()) + "\n" +
-               BoardTable(board, ctx.clock().Now(), ctx.Colour(/*to_stderr=*/true)));
+               BoardTable(board, ctx.clock().Now(), ctx.Colour(/*to_stderr=*/true),
+                          TableWidth(std::nullopt, TerminalWidth(STDERR_FILENO))));
     }
     // Wake for the next sync, the next deadline plus grace, or a minute.
     now = ctx.clock().Now();
@@ -278,6 +325,13 @@ void AddDeskCommands(CLI::App& app, Action& chosen) {
   w->add_option("--rounds", watch->rounds, "Stop after this many rounds (for scripts)");
   w->callback(
       [&chosen, watch] { chosen = [watch](Context& ctx) { return RunWatch(ctx, *watch); }; });
+
+  auto alerts = std::make_shared<AlertsOptions>();
+  CLI::App* al = app.add_subcommand(
+      "alerts", "Every alert, newest first: open ones, and acknowledged ones with their note");
+  al->add_flag("--open", alerts->open, "Only the open ones");
+  al->callback(
+      [&chosen, alerts] { chosen = [alerts](Context& ctx) { return RunAlerts(ctx, *alerts); }; });
 
   app.add_subcommand("status", "When your next check-in is due, and what became of those sent")
       ->callback([&chosen] { chosen = RunStatus; });

@@ -1,4 +1,5 @@
 // Messages: checkin, send, inbox, confirm; the codebook: codes.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -53,6 +54,33 @@ Result<std::string> ChooseCode(Context& ctx, node::Node& node, const std::string
   return book->codes[n - 1].code;
 }
 
+// A message to a coordinator whose sign-up is not answered can be read only
+// once that sign-up reaches them, and never if its invite expired first
+// (docs/protocol.md §5.3): say so rather than let it sit as "relayed".
+Status WarnIfUnanswered(Context& ctx, node::Node& node, const std::vector<std::string>& ids) {
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::MessageInfo> inbox, node.Inbox());
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::ContactInfo> contacts, node.Contacts());
+  const UnixTime now = ctx.clock().Now();
+  for (const node::ContactInfo& c : contacts) {
+    if (c.state != node::ContactState::kPending) continue;
+    const bool sent_to = std::any_of(inbox.begin(), inbox.end(), [&](const node::MessageInfo& m) {
+      return m.peer == c.name && std::find(ids.begin(), ids.end(), m.id) != ids.end();
+    });
+    if (!sent_to) continue;
+    if (c.SignUpFailed(now)) {
+      ctx.Note(SignUpFailedAdvice(c.name));
+    } else {
+      ctx.Note(Printable("Warning: " + c.name + " has not answered your sign-up yet; " + c.name +
+                         " can read this only once it takes your sign-up in" +
+                         (c.invite_expires_at ? ", which it must do before the invite expires at " +
+                                                    Rfc3339(*c.invite_expires_at)
+                                              : std::string()) +
+                         "."));
+    }
+  }
+  return Status::Ok();
+}
+
 Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
   if (o.code.empty() && !ctx.StdinIsTerminal()) {
     return Status::InvalidArgument(
@@ -71,7 +99,7 @@ Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
   ctx.Note(o.test ? "TEST check-in queued (a drill: it meets no deadline); it leaves on the next "
                     "`waypost sync`."
                   : "Check-in queued; it leaves on the next `waypost sync`.");
-  return Status::Ok();
+  return WarnIfUnanswered(ctx, *node, ids);
 }
 
 struct SendOptions {
@@ -84,7 +112,17 @@ Status RunSend(Context& ctx, const SendOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::string id, node->SendText(o.to, Context::View(text)));
   ctx.Out(id + "\n");
   ctx.Note("Message queued; it leaves on the next `waypost sync`.");
-  return Status::Ok();
+  return WarnIfUnanswered(ctx, *node, {id});
+}
+
+// "checkin crossed [TEST]", "text [DURESS]": what a message is, as the
+// inbox shows it.
+std::string What(const node::MessageInfo& m) {
+  std::string what(node::NameOf(m.kind));
+  if (m.kind == node::MessageKind::kCheckIn) what += " " + m.code;
+  if (m.test) what += " [TEST]";
+  if (m.duress) what += " [DURESS]";
+  return what;
 }
 
 nlohmann::json MessageJson(const node::MessageInfo& m) {
@@ -121,18 +159,18 @@ Status RunInbox(Context& ctx) {
     ctx.Note("Nothing yet.");
     return Status::Ok();
   }
+  // Sent by the sender's clock, received by ours; an outgoing message has
+  // only the one. The order is MessageLog::List's (README, "inbox").
+  const UnixTime now = ctx.clock().Now();
   std::vector<std::vector<std::string>> rows;
   for (const node::MessageInfo& m : messages) {
     const bool in = m.direction == node::Direction::kIn;
-    std::string what(node::NameOf(m.kind));
-    if (m.kind == node::MessageKind::kCheckIn) what += " " + m.code;
-    if (m.test) what += " [TEST]";
-    if (m.duress) what += " [DURESS]";
-    rows.push_back({m.id, in ? "from " + m.peer : "to " + m.peer, what,
-                    Rfc3339(in && m.received_at ? *m.received_at : m.sent_at),
+    rows.push_back({m.id, in ? "from " + m.peer : "to " + m.peer, What(m),
+                    BriefTime(m.sent_at, now),
+                    in && m.received_at ? BriefTime(*m.received_at, now) : std::string("-"),
                     std::string(node::NameOf(m.state)), m.text});
   }
-  ctx.Out(Table({"ID", "PEER", "WHAT", "TIME", "STATE", "TEXT"}, rows));
+  ctx.Out(Table({"ID", "PEER", "WHAT", "SENT", "RECEIVED", "STATE", "TEXT"}, rows));
   return PrintOpenAlerts(ctx, *node);
 }
 
@@ -144,8 +182,14 @@ struct ConfirmOptions {
 Status RunConfirm(Context& ctx, const ConfirmOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(Secret note, ReadNoteIfAsked(ctx, o.note));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_RETURN_IF_ERROR(node->Confirm(o.id, Context::View(note)));
-  ctx.Note("Confirmed; the helper sees it after the next sync on both sides.");
+  WAYPOST_ASSIGN_OR_RETURN(node::MessageInfo m, node->Confirm(o.id, Context::View(note)));
+  // Whom and what, so that a mistyped id is noticed at once: "Confirmed
+  // Amira: crossed, sent 13:53." (the date too when not today, by this
+  // node's clock). The note stays in the inbox, off a screen anyone sees.
+  const std::string what = m.code + (m.test ? " [TEST]" : "") + (m.duress ? " [DURESS]" : "");
+  ctx.Note(Printable("Confirmed " + m.peer + ": " + what + ", sent " +
+                     BriefTime(m.sent_at, ctx.clock().Now()) + "."));
+  ctx.Note(Printable(m.peer + " sees it after the next sync on both sides."));
   return Status::Ok();
 }
 

@@ -121,7 +121,8 @@ Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& i
                           .duress = duress,
                           .via_duress = via_duress,
                           .meaning = code.meaning,
-                          .test = test}));
+                          .test = test,
+                          .seq = body.seq()}));
   const std::string marked = test ? "TEST " : "";
   // Duress is real even in a drill: the device says so, not the helper.
   if (duress) WAYPOST_RETURN_IF_ERROR(p_.alerts.Raise(from.id, AlertKind::kDuress, id, now));

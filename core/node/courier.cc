@@ -58,7 +58,8 @@ Result<std::string> Courier::Send(const Contact& to, pb::Body& body, std::option
                                               .duress = false,
                                               .via_duress = duress_chain,
                                               .meaning = shown->meaning,
-                                              .test = shown->test}));
+                                              .test = shown->test,
+                                              .seq = seq}));
   }
   return DisplayId(id);
 }

@@ -1,5 +1,7 @@
 #include "core/node/message_log.h"
 
+#include <algorithm>
+#include <map>
 #include <utility>
 
 namespace waypost::node {
@@ -24,6 +26,49 @@ Result<MessageInfo> ReadMessage(const store::Statement& row) {
   return m;
 }
 
+// Every query that reads messages whole reads these columns, in this
+// order: ReadMessage's, then the contact's id and the sender's seq.
+#define WAYPOST_MESSAGE_COLUMNS                                                          \
+  "SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, m.received_at, " \
+  "m.state, m.duress, m.meaning, m.test, m.state_at, m.state_note, m.contact_id, m.seq " \
+  "FROM messages m JOIN contacts c ON c.id = m.contact_id "
+
+// A message as List() orders it.
+struct Listed {
+  MessageInfo info;
+  int64_t contact = 0;
+  uint32_t seq = 0;
+  size_t arrival = 0;  // its place by arrival
+};
+
+// The sender's order: its clock, then its numbers, then arrival.
+bool SentBefore(const Listed& a, const Listed& b) {
+  if (a.info.sent_at != b.info.sent_at) return a.info.sent_at < b.info.sent_at;
+  if (a.seq != b.seq) return a.seq < b.seq;
+  return a.arrival < b.arrival;
+}
+
+// `rows`, in arrival order, with each sender's incoming messages
+// rearranged among the places they hold into the sender's order.
+std::vector<MessageInfo> InSendersOrder(std::vector<Listed> rows) {
+  std::map<int64_t, std::vector<size_t>> places;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].arrival = i;
+    if (rows[i].info.direction == Direction::kIn) places[rows[i].contact].push_back(i);
+  }
+  std::vector<MessageInfo> out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].info.direction == Direction::kOut) out[i] = std::move(rows[i].info);
+  }
+  for (const auto& [contact, at] : places) {
+    std::vector<Listed> theirs;
+    for (size_t i : at) theirs.push_back(rows[i]);
+    std::sort(theirs.begin(), theirs.end(), SentBefore);
+    for (size_t k = 0; k < at.size(); ++k) out[at[k]] = std::move(theirs[k].info);
+  }
+  return out;
+}
+
 bool IsHex(std::string_view s) {
   return FromHex(s.size() % 2 ? std::string(s) + "0" : std::string(s)).has_value();
 }
@@ -35,27 +80,33 @@ Status MessageLog::Insert(const NewMessage& m) {
       m.direction == Direction::kOut ? MessageState::kQueued : MessageState::kReceived;
   return db_->Run(
       "INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, received_at, "
-      "state, duress, via_duress, meaning, test) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "state, duress, via_duress, meaning, test, seq) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       m.id, NameOf(m.direction), NameOf(m.kind), m.contact.value, m.code, m.text, m.sent_at,
       m.received_at, NameOf(state), m.duress ? 1 : 0, m.via_duress ? 1 : 0, m.meaning,
-      m.test ? 1 : 0);
+      m.test ? 1 : 0, int64_t{m.seq});
 }
 
 Result<std::vector<MessageInfo>> MessageLog::List() {
-  std::vector<MessageInfo> out;
+  std::vector<Listed> rows;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, "
-                 "m.received_at, m.state, m.duress, m.meaning, m.test, m.state_at, m.state_note "
-                 "FROM messages m "
-                 "JOIN contacts c "
-                 "ON c.id = m.contact_id ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
+      db_->Query(WAYPOST_MESSAGE_COLUMNS "ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
     WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
-    out.push_back(std::move(m));
+    rows.push_back(
+        {std::move(m), row.ColumnInt64(14), static_cast<uint32_t>(row.ColumnInt64(15)), 0});
     return Status::Ok();
   }));
-  return out;
+  return InSendersOrder(std::move(rows));
+}
+
+Result<MessageInfo> MessageLog::Get(ByteView id) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query(WAYPOST_MESSAGE_COLUMNS "WHERE m.id = ?", id));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no message " + DisplayId(id));
+  return ReadMessage(st);
 }
 
 Status MessageLog::MarkRelayed(ByteView id, UnixTime now) {
@@ -150,5 +201,23 @@ Status MessageLog::DeleteOlderThan(UnixTime cutoff) {
       "(direction = ?3 AND sent_at < ?1)",
       cutoff, NameOf(Direction::kIn), NameOf(Direction::kOut));
 }
+
+Result<std::vector<Bytes>> MessageLog::FailUnanswered(ContactId to, UnixTime now) {
+  std::vector<Bytes> ids;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id FROM messages WHERE contact_id = ? AND direction = ? AND state IN "
+                 "(?, ?)",
+                 to.value, NameOf(Direction::kOut), NameOf(MessageState::kQueued),
+                 NameOf(MessageState::kRelayed)));
+  WAYPOST_RETURN_IF_ERROR(
+      st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
+  for (const Bytes& id : ids) {
+    WAYPOST_RETURN_IF_ERROR(SetState(id, MessageState::kFailed, now));
+  }
+  return ids;
+}
+
+#undef WAYPOST_MESSAGE_COLUMNS
 
 }  // namespace waypost::node

@@ -5,6 +5,7 @@
 // Lifetime: borrows the Database. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct NewMessage {
   bool via_duress = false;              // sealed under the pair's duress chain
   std::string_view meaning = {};        // a check-in's code's meaning, then
   bool test = false;                    // a drill (`checkin --test`)
+  // The number its sender gave it (docs/protocol.md §4.6), which orders one
+  // sender's messages sent in the same second; 0 if unknown.
+  uint32_t seq = 0;
 };
 
 struct LastCheckIn {
@@ -51,9 +55,16 @@ class MessageLog {
 
   // Outgoing messages start queued, incoming ones received.
   Status Insert(const NewMessage& message);
-  // Every message with its peer's name, oldest first (by arrival for
-  // incoming ones, by sending for outgoing ones).
+  // Every message with its peer's name, oldest first (README, "inbox"): by
+  // when it arrived, by this node's clock, or for an outgoing one when it
+  // was sent. One sender's messages keep the places that gives them, but
+  // fill them in the order the sender sent them: by the sender's sent_at,
+  // then by the number it gave each (seq), then as they arrived. Messages
+  // that arrive out of order, or together in one sync, then still read in
+  // the sender's order.
   Result<std::vector<MessageInfo>> List();
+  // The message with content id `id`; NotFound if there is none.
+  Result<MessageInfo> Get(ByteView id);
 
   // A relay took it: queued becomes relayed. Every state change records
   // `now` (this node's clock) as the message's state_at.
@@ -74,6 +85,10 @@ class MessageLog {
   };
   Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state, UnixTime now, std::string_view note = {});
+  // The outgoing messages to `to` that no receipt answered (queued or
+  // relayed) become failed: `to` can never read them (docs/protocol.md
+  // §5.3). Returns their content ids.
+  Result<std::vector<Bytes>> FailUnanswered(ContactId to, UnixTime now);
 
   // The newest check-in received from `contact`, if any; drills
   // (`checkin --test`) left out if `real_only`.

@@ -14,8 +14,8 @@ namespace waypost::node {
 
 constexpr size_t kMaxAckNoteSize = 1024;
 
-Result<std::vector<AlertInfo>> Node::Alerts(bool open_only) {
-  WAYPOST_RETURN_IF_ERROR(CheckDeadlines());
+Result<std::vector<AlertInfo>> Node::Alerts(bool open_only, bool look) {
+  if (look) WAYPOST_RETURN_IF_ERROR(CheckDeadlines());
   return alerts_.List(open_only);
 }
 
@@ -48,7 +48,7 @@ Result<std::vector<BoardEntry>> Node::Board() {
   WAYPOST_RETURN_IF_ERROR(CheckDeadlines());
   const UnixTime now = clock_.Now();
   WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> helpers, contacts_.WithRole(Role::kHelper));
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<AlertInfo> open, alerts_.List(true));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<AlertInfo> all, alerts_.List(false));
   std::vector<BoardEntry> out;
   for (const Contact& c : helpers) {
     BoardEntry e;
@@ -70,9 +70,18 @@ Result<std::vector<BoardEntry>> Node::Board() {
     }
     // List() is newest first; the oldest open alert of the strongest kind
     // names the episode. An overdue alert holds the state until it is
-    // acknowledged, even after a late check-in.
-    for (const AlertInfo& a : open) {
+    // acknowledged, even after a late check-in. The newest acknowledgement
+    // rides on the entry with its note (`board --json`: ack_note).
+    for (const AlertInfo& a : all) {
       if (a.peer != c.name) continue;
+      if (a.acked_at) {
+        if (!e.acked_at || *a.acked_at > *e.acked_at) {
+          e.acked_alert = a.id;
+          e.acked_at = a.acked_at;
+          e.ack_note = a.note;
+        }
+        continue;
+      }
       BoardState state = BoardState::kOk;
       if (a.kind == AlertKind::kDuress) state = BoardState::kDuress;
       if (a.kind == AlertKind::kDistress) state = BoardState::kDistress;

@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
 
 #include "cli/context.h"
+#include "cli/display_width.h"
+#include "core/text.h"
 #include "tests/cli/bare_io.h"
 
 namespace waypost::cli {
@@ -52,32 +55,113 @@ std::vector<BoardEntry> TwoHelpers() {
   return {amira, omar};
 }
 
-TEST(BoardTableTest, PlainIsAlignedWithTimesToTheMinute) {
-  EXPECT_EQ(
-      BoardTable(TwoHelpers(), kNow, false),
-      "NAME   LAST CODE  MEANING                      SENT          RECEIVED      DUE         "
-      "  STATE\n"
-      "Amira  crossed    crossed as planned, all ...  Jan 15 12:30  Jan 15 13:30  Jan 15 19:30"
-      "  ok\n"
-      "Omar   -          -                            -             -             Jan 15 11:30"
-      "  OVERDUE\n");
+TEST(BoardTableTest, PlainLeadsWithTheStateAndFits80Columns) {
+  EXPECT_EQ(BoardTable(TwoHelpers(), kNow, false),
+            "STATE    NAME   FP         CODE     MEANING               SENT   RECEIVED  DUE\n"
+            "ok       Amira  edf6 0b54  crossed  crossed as planned,…  12:30  13:30     19:30\n"
+            "OVERDUE  Omar   0c1d 2e3f  -        -                     -      -         11:30\n");
 }
 
 TEST(BoardTableTest, ColourMarksTheStateAndMovesNothing) {
   const std::string coloured = BoardTable(TwoHelpers(), kNow, true);
   EXPECT_NE(coloured.find("\033[32mok\033[0m"), std::string::npos) << coloured;
   EXPECT_NE(coloured.find("\033[1;31mOVERDUE\033[0m"), std::string::npos) << coloured;
-  EXPECT_EQ(coloured.rfind("\033[1mNAME", 0), 0u) << coloured;
+  EXPECT_EQ(coloured.rfind("\033[1mSTATE", 0), 0u) << coloured;
   EXPECT_EQ(StripAnsi(coloured), BoardTable(TwoHelpers(), kNow, false));
 }
 
-TEST(BoardTableTest, ADrillIsMarkedAndAnotherYearShowsItsYear) {
+TEST(BoardTableTest, ADrillIsMarkedAndOtherDaysShowTheirDate) {
   std::vector<BoardEntry> board = TwoHelpers();
   board[0].last_test = true;
   board[0].last_received_at = kNow - 30 * 24 * kHour;  // 2026-12-16
-  const std::string table = BoardTable(board, kNow, false);
+  board[0].last_sent_at = kNow - 24 * kHour;           // yesterday
+  const std::string table = BoardTable(board, kNow, false, 120);
   EXPECT_NE(table.find("crossed [TEST]"), std::string::npos) << table;
   EXPECT_NE(table.find("2026-12-16 14:30"), std::string::npos) << table;
+  EXPECT_NE(table.find("Jan 14 14:30"), std::string::npos) << table;
+}
+
+std::vector<std::string> LinesOf(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = text.find('\n', start);
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// Helpers named in Korean, Arabic with its vowel marks, and with accents,
+// checked in with long meanings, some on another day.
+std::vector<BoardEntry> ManyScripts() {
+  std::vector<BoardEntry> board = TwoHelpers();
+  BoardEntry kim = board[0];
+  kim.name = "김민준박서연이도윤";
+  kim.fingerprint = "9a1b 2c3d 4e5f";
+  kim.last_code = "대기중";
+  kim.last_meaning = "국경 근처에서 기다리는 중, 모두 무사함";
+  kim.state = BoardState::kDuress;
+  BoardEntry muhammad = board[0];
+  muhammad.name = "\u0645\u064F\u062D\u064E\u0645\u0651\u064E\u062F \u0627\u0644\u0639\u0644\u064A";
+  muhammad.fingerprint = "77aa 88bb";
+  muhammad.last_sent_at = kNow - 26 * kHour;
+  muhammad.last_received_at = kNow - 25 * kHour;
+  muhammad.state = BoardState::kDistress;
+  BoardEntry zoe = board[1];
+  zoe.name = "Zoe\u0308 Rene\u0301e Łukasiewicz-Ó Briain";
+  board.push_back(kim);
+  board.push_back(muhammad);
+  board.push_back(zoe);
+  return board;
+}
+
+// Each line's columns start at the same display column: the fingerprint
+// ("edf6 0b54" and its likes) is found at one offset on every line.
+void ExpectAligned(const std::string& table) {
+  std::optional<size_t> at;
+  const std::vector<std::string> lines = LinesOf(table);
+  const size_t header = lines[0].find("FP");
+  ASSERT_NE(header, std::string::npos);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    // The fingerprint: 4 hex digits, a space and 4 more.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, std::regex("[0-9a-f]{4} [0-9a-f]{4}"))) << line;
+    const size_t column = DisplayWidth(line.substr(0, static_cast<size_t>(m.position(0))));
+    if (!at) at = column;
+    EXPECT_EQ(column, *at) << table;
+  }
+  EXPECT_EQ(*at, header) << table;
+}
+
+TEST(BoardTableTest, LongNamesInAnyScriptAreCutToFit80ColumnsAndAlign) {
+  const std::string table = BoardTable(ManyScripts(), kNow, false);
+  for (const std::string& line : LinesOf(table)) {
+    EXPECT_LE(DisplayWidth(line), 80u) << table;
+    EXPECT_TRUE(IsValidUtf8(line)) << line;
+  }
+  ExpectAligned(table);
+  EXPECT_NE(table.find("DURESS    김민준"), std::string::npos) << table;
+  EXPECT_NE(table.find("…"), std::string::npos) << table;
+  EXPECT_NE(table.find("9a1b 2c3d"), std::string::npos) << table;
+  EXPECT_EQ(table.find("9a1b 2c3d 4e5f"), std::string::npos) << table;
+}
+
+TEST(BoardTableTest, NarrowWidthsLeaveOutTheSentTimeThenTheMeaning) {
+  for (size_t width : {70u, 60u}) {
+    SCOPED_TRACE(width);
+    const std::string table = BoardTable(ManyScripts(), kNow, false, width);
+    for (const std::string& line : LinesOf(table)) EXPECT_LE(DisplayWidth(line), width) << table;
+    ExpectAligned(table);
+    EXPECT_EQ(table.rfind("STATE", 0), 0u);
+    EXPECT_NE(table.find("RECEIVED"), std::string::npos) << table;
+    EXPECT_NE(table.find("DUE"), std::string::npos) << table;
+  }
+  EXPECT_EQ(BoardTable(ManyScripts(), kNow, false, 60).find("SENT"), std::string::npos);
+  // Wide enough, nothing is cut.
+  const std::string wide = BoardTable(ManyScripts(), kNow, false, 200);
+  EXPECT_EQ(wide.find("…"), std::string::npos) << wide;
+  ExpectAligned(wide);
 }
 
 // Context::Colour for stdout on a terminal or not, with this environment.

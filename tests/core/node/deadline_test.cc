@@ -114,8 +114,15 @@ TEST_F(DeadlineTest, ALateCheckInKeepsTheAlarmUntilAckedAndMovesTheDeadline) {
   BoardEntry e = Alice();
   EXPECT_EQ(e.state, BoardState::kOverdue) << "an alarm stays until acknowledged";
   EXPECT_EQ(e.due_at, clock_.Now() + 6 * kHour);
+  EXPECT_EQ(Alice().ack_note, "");
+  const UnixTime acked_at = clock_.Now();
   ASSERT_OK(coord_->Ack("alice", "reached her").status());
   EXPECT_EQ(Alice().state, BoardState::kOk);
+  // The acknowledgement and its note ride on the board (`board --json`).
+  EXPECT_EQ(Alice().ack_note, "reached her");
+  EXPECT_EQ(Alice().acked_at, acked_at);
+  EXPECT_EQ(Alice().acked_alert, Overdue()[0].id);
+  EXPECT_EQ(Overdue()[0].note, "reached her");
   // A second missed deadline raises a second alarm.
   clock_.Advance(6 * kHour + kGrace);
   EXPECT_EQ(Overdue().size(), 2u);
@@ -191,7 +198,14 @@ TEST_F(DeadlineTest, TheHelperSeesWhoConfirmedWhenAndTheNote) {
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> ids, alice_->CheckIn("arrived", "", ""));
   Sync(alice_, coord_);
   clock_.Advance(600);
-  ASSERT_OK(coord_->Confirm(ids[0].substr(0, 8), "welcome, rest now"));
+  ASSERT_OK_AND_ASSIGN(MessageInfo confirmed,
+                       coord_->Confirm(ids[0].substr(0, 8), "welcome, rest now"));
+  // What was confirmed, for the coordinator to see at once.
+  EXPECT_EQ(confirmed.id, ids[0]);
+  EXPECT_EQ(confirmed.peer, "alice");
+  EXPECT_EQ(confirmed.code, "arrived");
+  EXPECT_EQ(confirmed.sent_at, alice_clock_.Now());
+  EXPECT_EQ(confirmed.state, MessageState::kConfirmed);
   alice_clock_.Advance(900);
   Sync(coord_, alice_);
   std::optional<MessageInfo> mine;

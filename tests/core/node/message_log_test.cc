@@ -134,6 +134,61 @@ TEST_F(MessageLogTest, ListIsOldestFirstByArrivalOrBySending) {
                                                     DisplayId(Id("0a")), DisplayId(Id("0d"))}));
 }
 
+// One sender's messages keep the places their arrival gives them, filled in
+// the sender's order: by its clock, then by the number it gave each.
+TEST_F(MessageLogTest, OneSendersMessagesReadInTheOrderTheySentThem) {
+  auto in = [&](const char* id, ContactId from, UnixTime sent, UnixTime received, uint32_t seq,
+                std::string_view code) {
+    ASSERT_OK(log_.Insert({.id = Id(id),
+                           .direction = Direction::kIn,
+                           .kind = MessageKind::kCheckIn,
+                           .contact = from,
+                           .code = code,
+                           .text = "",
+                           .sent_at = sent,
+                           .received_at = received,
+                           .duress = false,
+                           .seq = seq}));
+  };
+  // Sent crossed, waiting, danger in one second; they arrive in one sync,
+  // in another order, with carol's between them and an outgoing one after.
+  in("0c", bob_, 100, 500, 3, "danger");
+  in("0a", bob_, 100, 500, 1, "crossed");
+  in("0d", carol_, 90, 500, 7, "ok");
+  in("0b", bob_, 100, 500, 2, "waiting");
+  Out(Id("0e"), bob_, 600);
+  // Sent an hour apart, arrived the later first.
+  in("1b", carol_, 4000, 7000, 9, "arrived");
+  in("1a", carol_, 400, 7100, 8, "crossed");
+  std::vector<std::string> codes;
+  for (const MessageInfo& m : List())
+    codes.push_back(m.peer + ":" + (m.code.empty() ? "out" : m.code));
+  EXPECT_EQ(codes, (std::vector<std::string>{"bob:crossed", "bob:waiting", "carol:ok", "bob:danger",
+                                             "bob:out", "carol:crossed", "carol:arrived"}));
+}
+
+// Rows from before sequence numbers were kept (seq 0) go by the sender's
+// clock, then by arrival.
+TEST_F(MessageLogTest, WithoutNumbersTheSendersClockThenArrivalDecide) {
+  In(Id("02"), bob_, /*sent=*/200, /*received=*/300, MessageKind::kCheckIn, "second");
+  In(Id("01"), bob_, /*sent=*/100, /*received=*/300, MessageKind::kCheckIn, "first");
+  In(Id("03"), bob_, /*sent=*/200, /*received=*/300, MessageKind::kCheckIn, "third");
+  std::vector<std::string> codes;
+  for (const MessageInfo& m : List()) codes.push_back(m.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"first", "second", "third"}));
+}
+
+TEST_F(MessageLogTest, GetReadsOneMessageWhole) {
+  In(Id("0a"), bob_, /*sent=*/100, /*received=*/500, MessageKind::kCheckIn, "crossed");
+  ASSERT_OK_AND_ASSIGN(const MessageInfo m, log_.Get(Id("0a")));
+  EXPECT_EQ(m.id, DisplayId(Id("0a")));
+  EXPECT_EQ(m.peer, "bob");
+  EXPECT_EQ(m.code, "crossed");
+  EXPECT_EQ(m.sent_at, 100);
+  EXPECT_EQ(m.received_at, 500);
+  EXPECT_STATUS(log_.Get(Id("0b")), Status::Code::kNotFound);
+}
+
 TEST_F(MessageLogTest, MarkRelayedMovesOnlyAQueuedMessage) {
   Out(Id("01"), bob_, kNow);
   Out(Id("02"), bob_, kNow);
@@ -261,8 +316,9 @@ TEST_F(MessageLogTest, RetentionAgesIncomingByArrivalAndOutgoingBySending) {
   EXPECT_EQ(old, (std::vector<Bytes>{Id("02"), Id("04")}));
 
   ASSERT_OK(log_.DeleteOlderThan(cutoff));
-  EXPECT_EQ(DisplayIds(), (std::vector<std::string>{DisplayId(Id("03")), DisplayId(Id("05")),
-                                                    DisplayId(Id("01"))}));
+  // The places of arrival, with bob's two in the order he sent them.
+  EXPECT_EQ(DisplayIds(), (std::vector<std::string>{DisplayId(Id("01")), DisplayId(Id("05")),
+                                                    DisplayId(Id("03"))}));
 }
 
 }  // namespace
