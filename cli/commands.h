@@ -44,4 +44,8 @@ Status RunSuggestPassphrase(Context& ctx);
 // `inbox` and `board`: a line per open alert, with what to do about it.
 Status PrintOpenAlerts(Context& ctx, node::Node& node);
 
+// What a helper whose sign-up with `coordinator` failed should do
+// (docs/protocol.md §5.3); `contacts`, `checkin` and `sync` say it.
+std::string SignUpFailedAdvice(const std::string& coordinator);
+
 }  // namespace waypost::cli

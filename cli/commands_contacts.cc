@@ -108,15 +108,33 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
 
 Status RunJoin(Context& ctx, bool another_coordinator) {
   WAYPOST_ASSIGN_OR_RETURN(Secret code,
-                           ctx.ReadText("invite code", "Invite code: ", node::kMaxInviteChars,
-                                        /*secret=*/true));
+                           ctx.ReadText("invite code", "Invite code: ", node::kMaxInviteInput,
+                                        /*secret=*/true, node::InviteCodeMayContinue));
   // A mistyped code is reported before anyone is asked for a passphrase.
   WAYPOST_RETURN_IF_ERROR(node::CheckInviteCode(Context::View(code)));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::string inviter,
+  WAYPOST_ASSIGN_OR_RETURN(node::Joined joined,
                            node->Join(Context::View(code), another_coordinator));
+  const std::string& inviter = joined.inviter;
+  if (joined.replaced) {
+    ctx.Note("This replaces your earlier sign-up with " + inviter +
+             ", which had not been answered.");
+    if (joined.failed > 0) {
+      ctx.Note(std::to_string(joined.failed) + " message(s) sent under it can never be read " +
+               "(marked failed); send again what still matters once " + inviter + " answers.");
+    }
+  }
   ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
            "'s reply arrives.");
+  // The coordinator must take the join request in before the invite
+  // expires, and coordinators sync rarely (docs/protocol.md §5.3).
+  const int64_t left = joined.invite_expires_at - ctx.clock().Now();
+  if (left < 86400) {
+    ctx.Note("Warning: this invite expires in " + FormatAge(left) + " (" +
+             Rfc3339(joined.invite_expires_at) + "). " + inviter +
+             " must sync before then, or the sign-up fails and you need a new invite; "
+             "run `waypost sync` now.");
+  }
   if (another_coordinator) {
     WAYPOST_ASSIGN_OR_RETURN(std::vector<node::ContactInfo> contacts, node->Contacts());
     std::string names;
@@ -126,6 +144,17 @@ Status RunJoin(Context& ctx, bool another_coordinator) {
     ctx.Note(Printable("Your check-ins now go to every coordinator: " + names + "."));
   }
   return Status::Ok();
+}
+
+// A pending enrollment in plain words: how long it has waited, and until
+// when it can still complete (docs/protocol.md §5.3).
+std::string ContactState(const node::ContactInfo& c, UnixTime now) {
+  if (c.state != node::ContactState::kPending) return std::string(NameOf(c.state));
+  if (c.SignUpFailed(now))
+    return "sign-up failed: invite expired " + FormatAge(now - *c.invite_expires_at) + " ago";
+  std::string state = "pending for " + FormatAge(now - c.since);
+  if (c.invite_expires_at) state += ", invite expires in " + FormatAge(*c.invite_expires_at - now);
+  return state;
 }
 
 Status RunContacts(Context& ctx) {
@@ -139,27 +168,45 @@ Status RunContacts(Context& ctx) {
                      {"role", NameOf(c.role)},
                      {"state", NameOf(c.state)},
                      {"last_seen", JsonTime(c.last_seen)},
-                     {"since", Rfc3339(c.since)}});
+                     {"since", Rfc3339(c.since)},
+                     {"invite_expires_at", c.state == node::ContactState::kPending
+                                               ? JsonTime(c.invite_expires_at)
+                                               : nlohmann::json()},
+                     {"signup_failed", c.SignUpFailed(ctx.clock().Now())}});
     }
     ctx.Json(arr);
     return Status::Ok();
   }
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> failed;
+  const UnixTime now = ctx.clock().Now();
   for (const node::ContactInfo& c : contacts) {
-    // A pending enrollment says how long it has waited: one that never
-    // completes is worth noticing (docs/protocol.md §5).
-    std::string state(NameOf(c.state));
-    if (c.state == node::ContactState::kPending) {
-      state += " for " + FormatAge(ctx.clock().Now() - c.since);
-    }
-    rows.push_back({c.name, std::string(NameOf(c.role)), state,
+    rows.push_back({c.name, std::string(NameOf(c.role)), ContactState(c, now),
                     c.last_seen ? Rfc3339(*c.last_seen) : "never", c.fingerprint});
+    if (c.SignUpFailed(now)) failed.push_back(c.name);
   }
   ctx.Out(Table({"NAME", "ROLE", "STATE", "LAST SEEN", "FINGERPRINT"}, rows));
+  for (const std::string& name : failed) ctx.Note(SignUpFailedAdvice(name));
+  return Status::Ok();
+}
+
+Status RunRename(Context& ctx, const std::string& name, const std::string& to) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(const std::string old, node->RenameContact(name, to));
+  ctx.Note(
+      Printable("Renamed " + old + " to " + std::string(TrimSpace(to)) + ", on this device only."));
   return Status::Ok();
 }
 
 }  // namespace
+
+std::string SignUpFailedAdvice(const std::string& coordinator) {
+  return Printable("Your sign-up with " + coordinator + " failed: the invite expired before " +
+                   coordinator + " took it in, so " + coordinator +
+                   " cannot read what you send. Ask " + coordinator +
+                   " for a new invite and run `waypost join` with it (if " + coordinator +
+                   "'s answer is still on its way, `waypost sync` brings it).");
+}
 
 void AddContactCommands(CLI::App& app, Action& chosen) {
   auto init = std::make_shared<InitOptions>();
@@ -220,7 +267,18 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   j->callback(
       [&chosen, another] { chosen = [another](Context& ctx) { return RunJoin(ctx, *another); }; });
 
-  app.add_subcommand("contacts", "List contacts")->callback([&chosen] { chosen = RunContacts; });
+  CLI::App* contacts = app.add_subcommand("contacts", "List contacts, or rename one");
+  contacts->callback([&chosen, contacts] {
+    if (contacts->get_subcommands().empty()) chosen = RunContacts;
+  });
+  auto rename = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* r = contacts->add_subcommand(
+      "rename", "Give a contact another name on this device (nobody else sees it)");
+  r->add_option("NAME", rename->first, "The contact's name now")->required();
+  r->add_option("NEW", rename->second, "The name to show from now on")->required();
+  r->callback([&chosen, rename] {
+    chosen = [rename](Context& ctx) { return RunRename(ctx, rename->first, rename->second); };
+  });
 }
 
 }  // namespace waypost::cli

@@ -5,17 +5,43 @@
 #include "cli/board_view.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "core/text.h"
 
 namespace waypost::cli {
 namespace {
 
+// Said before the new passphrase is asked for, in the same words from the
+// main store and from the decoy: a captor who runs `duress set` in the
+// decoy must learn nothing, so neither the warning nor the question may
+// depend on whether a duress passphrase exists (SECURITY.md, "Duress").
+constexpr char kDuressWarning[] =
+    "A duress passphrase opens a store that looks like this one, and every check-in sent "
+    "from it tells your coordinators, and only them, that you are under duress. Opening it "
+    "even once, to try it, raises a real alarm that stays until a coordinator acknowledges "
+    "it: tell your coordinator before you test it. If a duress passphrase was set before, "
+    "the new one replaces it.";
+
 Status RunDuressSet(Context& ctx) {
   WAYPOST_RETURN_IF_ERROR(ctx.RequireStore());
-  WAYPOST_ASSIGN_OR_RETURN(Secret current, ctx.ReadPassphrase());
   // Opening first says "wrong passphrase" before asking for a new one twice.
-  WAYPOST_ASSIGN_OR_RETURN(
-      std::unique_ptr<node::Node> node,
-      node::Node::Open(ctx.globals().home, current, ctx.clock(), ctx.random()));
+  Secret current;
+  std::unique_ptr<node::Node> node;
+  WAYPOST_RETURN_IF_ERROR(ctx.CheckPassphrase([&](const Secret& passphrase) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(
+        node, node::Node::Open(ctx.globals().home, passphrase, ctx.clock(), ctx.random()));
+    current = passphrase.Clone();
+    return Status::Ok();
+  }));
+  ctx.Note(kDuressWarning);
+  if (ctx.StdinIsTerminal()) {
+    WAYPOST_ASSIGN_OR_RETURN(Secret answer,
+                             ctx.ReadText("answer", "Set a duress passphrase now? [y/N] ", 16));
+    const std::string_view yes = TrimSpace(Context::View(answer));
+    if (yes != "y" && yes != "Y" && yes != "yes" && yes != "YES" && yes != "Yes") {
+      ctx.Note("Nothing changed.");
+      return Status::Ok();
+    }
+  }
   WAYPOST_ASSIGN_OR_RETURN(Secret next, ctx.ReadNewPassphrase(false));
   WAYPOST_RETURN_IF_ERROR(node->SetDuressPassphrase(current, next));
   // The same words from any store (SECURITY.md, "Duress").
@@ -100,7 +126,14 @@ Status RunBoard(Context& ctx, const BoardOptions& o) {
            {"alert", e.alert ? nlohmann::json(*e.alert) : nlohmann::json(nullptr)},
            {"advice", e.state == node::BoardState::kDuress ? nlohmann::json(node::kDuressAdvice)
                                                            : nlohmann::json(nullptr)},
-           {"invite_reused", invite_alert(e)}});
+           {"invite_reused", invite_alert(e)},
+           // The newest acknowledged alert about this helper, and the note
+           // `ack --note` gave (README, "ack").
+           {"acked_alert",
+            e.acked_alert ? nlohmann::json(*e.acked_alert) : nlohmann::json(nullptr)},
+           {"acked_at", JsonTime(e.acked_at)},
+           {"ack_note",
+            e.ack_note.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.ack_note)}});
     }
     ctx.Json(arr);
     return Status::Ok();
@@ -109,7 +142,7 @@ Status RunBoard(Context& ctx, const BoardOptions& o) {
     ctx.Note("No helpers yet; enroll one with `waypost invite`.");
     return Status::Ok();
   }
-  ctx.Out(BoardTable(board, ctx.clock().Now(), ctx.Colour()));
+  ctx.Out(BoardTable(board, ctx.clock().Now(), ctx.Colour(), ctx.Columns()));
   return PrintOpenAlerts(ctx, *node);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "core/node/sync_news.h"
 #include "core/node/sync_round.h"
 #include "core/store/database.h"
 #include "core/store/home.h"
@@ -29,7 +30,105 @@ std::string KiB(uint64_t bytes) {
   return text;
 }
 
-void PrintReport(Context& ctx, const node::SyncReport& report) {
+std::string Upper(std::string_view word) {
+  std::string out(word);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+    if (c == '-') c = ' ';
+  }
+  return out;
+}
+
+// "crossed (crossed as planned, all well), sent 13:53": a message as the
+// person who sent or got it knows it; a text's words stay in the inbox.
+std::string Describe(const node::MessageInfo& m, UnixTime now) {
+  std::string what = m.kind == node::MessageKind::kCheckIn
+                         ? m.code + (m.meaning.empty() ? "" : " (" + m.meaning + ")")
+                         : std::string("a message");
+  if (m.test) what += " [TEST]";
+  return what + ", sent " + BriefTime(m.sent_at, now);
+}
+
+// What the sync brought, alarms first, then who joined, what arrived, what
+// was confirmed or delivered, and what coordinators changed (README, "sync").
+std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
+  std::vector<std::string> lines;
+  for (const node::AlertInfo& a : news.alerts) {
+    std::string line = Upper(node::NameOf(a.kind)) + ": " + a.peer;
+    if (a.kind != node::AlertKind::kDuress && !a.detail.empty()) line += " – " + a.detail;
+    lines.push_back(line + " – run `waypost board`");
+  }
+  for (const node::ContactInfo& c : news.joined) {
+    lines.push_back(c.role == node::Role::kCoordinator
+                        ? c.name + " answered your sign-up: you are enrolled."
+                        : c.name + " joined the team as a " + std::string(node::NameOf(c.role)) +
+                              ".");
+  }
+  for (const node::MessageInfo& m : news.received) {
+    const bool checkin = m.kind == node::MessageKind::kCheckIn;
+    lines.push_back((checkin ? "Check-in from " : "Message from ") + m.peer + ": " +
+                    Describe(m, now) + (checkin ? "" : " – run `waypost inbox` to read it"));
+  }
+  for (const node::MessageInfo& m : news.confirmed) {
+    lines.push_back("Confirmed by " + m.peer + ": " + Describe(m, now) +
+                    (m.state_note.empty() ? "" : " – \"" + m.state_note + "\""));
+  }
+  for (const node::MessageInfo& m : news.delivered) {
+    lines.push_back("Delivered to " + m.peer + ": " + Describe(m, now));
+  }
+  for (const std::string& name : news.new_schedules) {
+    lines.push_back(name + " set when you check in – run `waypost status`");
+  }
+  for (const std::string& name : news.new_codebooks) {
+    lines.push_back(name + " sent a new codebook – run `waypost codes list`");
+  }
+  return lines;
+}
+
+nlohmann::json NewsJson(const node::SyncNews& news) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const node::AlertInfo& a : news.alerts) {
+    events.push_back({{"event", "alert"},
+                      {"kind", node::NameOf(a.kind)},
+                      {"peer", a.peer},
+                      {"fingerprint", a.fingerprint},
+                      {"detail", a.detail},
+                      {"alert_id", a.id}});
+  }
+  for (const node::ContactInfo& c : news.joined) {
+    events.push_back({{"event", "joined"},
+                      {"peer", c.name},
+                      {"fingerprint", c.fingerprint},
+                      {"role", node::NameOf(c.role)}});
+  }
+  auto message = [](const char* event, const node::MessageInfo& m) {
+    return nlohmann::json{{"event", event},
+                          {"id", m.id},
+                          {"kind", node::NameOf(m.kind)},
+                          {"peer", m.peer},
+                          {"code", m.code},
+                          {"meaning", m.meaning},
+                          {"sent_at", Rfc3339(m.sent_at)},
+                          {"duress", m.duress},
+                          {"test", m.test}};
+  };
+  for (const node::MessageInfo& m : news.received) events.push_back(message("received", m));
+  for (const node::MessageInfo& m : news.confirmed) events.push_back(message("confirmed", m));
+  for (const node::MessageInfo& m : news.delivered) events.push_back(message("delivered", m));
+  for (const std::string& name : news.new_schedules) {
+    events.push_back({{"event", "schedule"}, {"peer", name}});
+  }
+  for (const std::string& name : news.new_codebooks) {
+    events.push_back({{"event", "codebook"}, {"peer", name}});
+  }
+  for (const node::ContactInfo& c : news.failed_signups) {
+    events.push_back(
+        {{"event", "signup_failed"}, {"peer", c.name}, {"fingerprint", c.fingerprint}});
+  }
+  return events;
+}
+
+void PrintReport(Context& ctx, const node::SyncReport& report, const node::SyncNews& news) {
   for (const node::RelayFailure& f : report.failures) {
     ctx.Note("waypost: warning: " + f.status.message());
   }
@@ -42,9 +141,11 @@ void PrintReport(Context& ctx, const node::SyncReport& report) {
              " envelope(s); they stay queued for the other relays");
   }
   if (report.rejected > 0) {
-    ctx.Note("waypost: warning: dropped " + std::to_string(report.rejected) +
-             " envelope(s) that failed to authenticate");
+    ctx.Note("waypost: warning: set aside " + std::to_string(report.rejected) +
+             " envelope(s) that could not be opened: damaged, forged, or from someone whose "
+             "sign-up never reached this device; you will not be told of them again");
   }
+  for (const node::ContactInfo& c : news.failed_signups) ctx.Note(SignUpFailedAdvice(c.name));
   if (ctx.globals().json) {
     ctx.Json({{"uploaded", report.uploaded},
               {"downloaded", report.downloaded},
@@ -53,11 +154,30 @@ void PrintReport(Context& ctx, const node::SyncReport& report) {
               {"round_trips", report.round_trips},
               {"rejected", report.rejected},
               {"refused", report.refused},
-              {"full", report.full}});
-  } else {
-    ctx.Out("uploaded " + std::to_string(report.uploaded) + ", downloaded " +
-            std::to_string(report.downloaded) + "\n");
+              {"full", report.full},
+              {"events", NewsJson(news)}});
+    return;
   }
+  std::string out;
+  for (const std::string& line : NewsLines(news, ctx.clock().Now())) out += Printable(line) + "\n";
+  if (out.empty()) out = "Nothing new.\n";
+  ctx.Out(out);
+  ctx.Note("Sent " + std::to_string(report.uploaded) + ", received " +
+           std::to_string(report.downloaded) + " envelope(s).");
+}
+
+// A sync that failed on the way loses nothing: say so, and how much waits
+// to go out. (A sync refused before it began needs no such comfort.)
+Status WithOutboxCount(node::Node& node, const Status& failed) {
+  if (failed.code() == Status::Code::kInvalidArgument) return failed;
+  const Result<size_t> waiting = node.OutboxSize();
+  if (!waiting.ok()) return failed;
+  return Status::Error(failed.code(),
+                       failed.message() + ". Nothing was lost" +
+                           (*waiting == 0 ? std::string("; nothing is waiting to go out")
+                                          : ": " + std::to_string(*waiting) +
+                                                " envelope(s) wait in the outbox for the next "
+                                                "sync"));
 }
 
 Status RunSync(Context& ctx, const SyncOptions& o) {
@@ -77,17 +197,24 @@ Status RunSync(Context& ctx, const SyncOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(dial.socks5, ChooseProxy(o.socks5, node->settings().proxy));
   std::unique_ptr<Dialer> dialer = ctx.network().NewDialer(dial);
-  // On a terminal, a live line per relay: envelopes and bytes each way.
+  // On a terminal, a live line per relay: what it waits for, then
+  // envelopes and bytes each way.
   auto progress = [&ctx](const node::SyncProgress& p) {
+    if (p.connecting) {
+      ctx.Progress("connecting to " + p.relay + "…");
+      return;
+    }
     ctx.Progress(p.relay + ": up " + std::to_string(p.uploaded) + " (" + KiB(p.bytes_sent) +
                  "), down " + std::to_string(p.downloaded) + " (" + KiB(p.bytes_received) + ")");
   };
+  WAYPOST_ASSIGN_OR_RETURN(const node::NewsWatch watch, node::NewsWatch::Start(*node));
   Result<node::SyncReport> report =
       node::SyncWithRelays(*node, std::move(relays), *dialer, ctx.random(),
                            {.deadline_ms = dial.timeout_ms, .progress = progress});
   ctx.EndProgress();
-  if (!report.ok()) return report.status();
-  PrintReport(ctx, *report);
+  if (!report.ok()) return WithOutboxCount(*node, report.status());
+  WAYPOST_ASSIGN_OR_RETURN(const node::SyncNews news, watch.Collect(*node, ctx.clock().Now()));
+  PrintReport(ctx, *report, news);
   return Status::Ok();
 }
 

@@ -13,7 +13,8 @@ namespace {
 // Every query below reads these columns, in this order (ReadContact).
 #define WAYPOST_CONTACT_COLUMNS                                                            \
   "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
-  "peer_epoch, created_at, duress_epoch, duress_key FROM contacts "
+  "peer_epoch, created_at, duress_epoch, duress_key, invite_expires_at, join_id, "         \
+  "joined_at FROM contacts "
 
 Result<Contact> ReadContact(const store::Statement& row) {
   Contact c;
@@ -32,6 +33,9 @@ Result<Contact> ReadContact(const store::Statement& row) {
     c.duress_epoch = row.ColumnInt64(11);
     c.duress_key = row.ColumnSecret(12);
   }
+  c.invite_expires_at = row.ColumnOptionalInt64(13);
+  c.join_id = row.ColumnBlob(14);
+  c.joined_at = row.ColumnOptionalInt64(15);
   return c;
 }
 
@@ -46,7 +50,13 @@ std::string AsciiLower(std::string_view text) {
 }  // namespace
 
 ContactInfo Contact::Info() const {
-  return {name, envelope::Fingerprint(public_key.view()), role, state, last_seen, created_at};
+  return {name,
+          envelope::Fingerprint(public_key.view()),
+          role,
+          state,
+          last_seen,
+          created_at,
+          invite_expires_at};
 }
 
 template <typename... Args>
@@ -132,10 +142,42 @@ Result<ContactId> ContactBook::Add(const NewContact& c, UnixTime now) {
   const Secret duress = envelope::DuressChainFrom(*c.chain_key);
   WAYPOST_RETURN_IF_ERROR(db_->Run(
       "INSERT INTO contacts(name, public_key, role, state, tag_key, chain_epoch, chain_key, "
-      "created_at, duress_epoch, duress_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "created_at, duress_epoch, duress_key, invite_expires_at, joined_at) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       unique, c.public_key.view(), NameOf(c.role), NameOf(c.state), c.tag_key, c.chain_epoch,
-      *c.chain_key, now, c.chain_epoch, duress));
+      *c.chain_key, now, c.chain_epoch, duress, c.invite_expires_at, c.joined_at));
   return ContactId{db_->LastInsertRowId()};
+}
+
+Status ContactBook::Rekey(ContactId id, const NewContact& c) {
+  const Secret duress = envelope::DuressChainFrom(*c.chain_key);
+  // New chains number their bodies from 1 again, on both sides
+  // (core/node/sequencer.h): the old numbers say nothing about the new ones.
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM seq_holes WHERE contact_id = ?", id.value));
+  return db_->Run(
+      "UPDATE contacts SET state = ?, tag_key = ?, chain_epoch = ?, chain_key = ?, "
+      "duress_epoch = ?, duress_key = ?, peer_epoch = 0, invite_expires_at = ?, joined_at = ?, "
+      "join_id = NULL, send_seq = 0, send_seq_duress = 0, recv_seq = 0, recv_seq_duress = 0 "
+      "WHERE id = ?",
+      NameOf(c.state), c.tag_key, c.chain_epoch, *c.chain_key, c.chain_epoch, duress,
+      c.invite_expires_at, c.joined_at, id.value);
+}
+
+Status ContactBook::Rename(ContactId id, std::string_view name) {
+  WAYPOST_RETURN_IF_ERROR(CheckName(name));
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT name FROM contacts WHERE name = ? COLLATE NOCASE AND id != ?", name,
+                 id.value));
+  WAYPOST_ASSIGN_OR_RETURN(const bool taken, st.Step());
+  if (taken) {
+    return Status::AlreadyExists("another contact is already named \"" + st.ColumnText(0) + "\"");
+  }
+  return db_->Run("UPDATE contacts SET name = ? WHERE id = ?", name, id.value);
+}
+
+Status ContactBook::SetJoinId(ContactId id, ByteView join_id) {
+  return db_->Run("UPDATE contacts SET join_id = ? WHERE id = ?", join_id, id.value);
 }
 
 Status ContactBook::SetState(ContactId id, ContactState state) {
@@ -202,19 +244,20 @@ Status ContactBook::Mirror(const Contact& c, UnixTime now) {
   if (!have) {
     return db_->Run(
         "INSERT INTO contacts(name, role, state, tag_key, last_seen, chain_epoch, chain_key, "
-        "public_key, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "public_key, created_at, invite_expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-        c.public_key.view(), now);
+        c.public_key.view(), now, c.invite_expires_at);
   }
   // Matches only a row that differs, so an unchanged contact costs no write.
   return db_->Run(
       "UPDATE contacts SET name = ?1, role = ?2, state = ?3, tag_key = ?4, last_seen = ?5, "
-      "chain_epoch = ?6, chain_key = ?7, duress_epoch = NULL, duress_key = NULL "
+      "chain_epoch = ?6, chain_key = ?7, duress_epoch = NULL, duress_key = NULL, "
+      "invite_expires_at = ?9 "
       "WHERE public_key = ?8 AND (name IS NOT ?1 OR role IS NOT ?2 OR state IS NOT ?3 OR "
       "tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR chain_epoch IS NOT ?6 OR "
-      "chain_key IS NOT ?7 OR duress_key IS NOT NULL)",
+      "chain_key IS NOT ?7 OR duress_key IS NOT NULL OR invite_expires_at IS NOT ?9)",
       c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-      c.public_key.view());
+      c.public_key.view(), c.invite_expires_at);
 }
 
 Status ContactBook::Remove(ContactId id) {

@@ -38,6 +38,13 @@ struct Contact {
   envelope::Epoch peer_epoch = 0;  // the newest epoch the contact sealed under
   std::optional<UnixTime> last_seen;
   UnixTime created_at = 0;
+  // Enrollment (docs/protocol.md §5.3). A helper's pending coordinator: when
+  // the invite expires, and the content id of the join request, so a new
+  // invite can withdraw it. Either side: when the join request was sealed,
+  // by the joiner's clock, so an older one never undoes a newer one.
+  std::optional<UnixTime> invite_expires_at;
+  Bytes join_id;
+  std::optional<UnixTime> joined_at;
 
   ContactInfo Info() const;
 };
@@ -51,6 +58,8 @@ struct NewContact {
   ByteView tag_key;
   envelope::Epoch chain_epoch = 0;
   const Secret* chain_key = nullptr;
+  std::optional<UnixTime> invite_expires_at = {};
+  std::optional<UnixTime> joined_at = {};
 };
 
 class ContactBook {
@@ -74,6 +83,16 @@ class ContactBook {
   // chain_epoch (envelope::DuressChainFrom), as the other side derives it.
   // Returns the new contact's id.
   Result<ContactId> Add(const NewContact& contact, UnixTime now);
+  // Enrollment again with a contact already known (docs/protocol.md §5.3):
+  // its tag key, chains, state and enrollment times become `again`'s; its
+  // name, messages and alerts stay; sequence numbers start again
+  // (sequencer.h). The join request id is cleared.
+  Status Rekey(ContactId id, const NewContact& again);
+  // A new local label (CheckName rules). AlreadyExists if another contact
+  // has it, whatever the case of A-Z (Named would find either).
+  Status Rename(ContactId id, std::string_view name);
+  // The join request queued for this pending contact.
+  Status SetJoinId(ContactId id, ByteView join_id);
   Status SetState(ContactId id, ContactState state);
   // Replies use at least this epoch (docs/protocol.md §3.3).
   Status SetPeerEpoch(ContactId id, envelope::Epoch epoch);

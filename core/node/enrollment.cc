@@ -53,7 +53,7 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   return EncodeInvite(*invite);
 }
 
-Result<std::string> Enrollment::Join(std::string_view code, bool another_coordinator) {
+Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator) {
   WAYPOST_ASSIGN_OR_RETURN(pb::Invite decoded, DecodeInvite(code));
   Scrubbed<pb::Invite> invite(std::move(decoded));
   const UnixTime now = p_.clock.Now();
@@ -65,30 +65,61 @@ Result<std::string> Enrollment::Join(std::string_view code, bool another_coordin
     return Status::InvalidArgument("this is your own invite");
   }
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(inviter_key));
-  if (known) return Status::AlreadyExists("you are already enrolled with " + known->name);
-  if (!another_coordinator)
+  // Only a coordinator's pending sign-up can be replaced: an active one is
+  // done, and a helper of ours inviting us is not how enrollment goes.
+  const bool again =
+      known && known->state == ContactState::kPending && known->role == Role::kCoordinator;
+  if (known && !again) return Status::AlreadyExists("you are already enrolled with " + known->name);
+  if (!known && !another_coordinator)
     WAYPOST_RETURN_IF_ERROR(CheckNoOtherCoordinator(invite->inviter_name()));
 
   Secret chain_seed(envelope::kKeySize);
   p_.random.Fill(chain_seed.span());
   const Secret invite_secret = Secret::FromString(invite->secret());
-  WAYPOST_RETURN_IF_ERROR(p_.contacts
-                              .Add({.name = invite->inviter_name(),
-                                    .public_key = inviter_key,
-                                    .role = Role::kCoordinator,
-                                    .state = ContactState::kPending,
-                                    .tag_key = AsBytes(invite->tag_key()),
-                                    .chain_epoch = envelope::EpochOf(now),
-                                    .chain_key = &chain_seed},
-                                   now)
-                              .status());
+  const NewContact coordinator{.name = invite->inviter_name(),
+                               .public_key = inviter_key,
+                               .role = Role::kCoordinator,
+                               .state = ContactState::kPending,
+                               .tag_key = AsBytes(invite->tag_key()),
+                               .chain_epoch = envelope::EpochOf(now),
+                               .chain_key = &chain_seed,
+                               .invite_expires_at = invite->expires_at(),
+                               .joined_at = now};
+  Joined joined;
+  ContactId id;
+  if (again) {
+    WAYPOST_ASSIGN_OR_RETURN(joined.failed, WithdrawSignUp(*known));
+    WAYPOST_RETURN_IF_ERROR(p_.contacts.Rekey(known->id, coordinator));
+    id = known->id;
+    joined.inviter = known->name;
+    joined.replaced = true;
+  } else {
+    WAYPOST_ASSIGN_OR_RETURN(id, p_.contacts.Add(coordinator, now));
+    WAYPOST_ASSIGN_OR_RETURN(const Contact added, p_.contacts.Get(id));
+    joined.inviter = added.name;
+  }
   for (const std::string& relay : invite->relays()) {
     WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now).status());
   }
   WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
-  WAYPOST_RETURN_IF_ERROR(
-      QueueJoinRequest(inviter_key.view(), invite_secret, invite->expires_at(), chain_seed));
-  return invite->inviter_name();
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes join_id, QueueJoinRequest(inviter_key.view(), invite_secret,
+                                                                 invite->expires_at(), chain_seed));
+  WAYPOST_RETURN_IF_ERROR(p_.contacts.SetJoinId(id, join_id));
+  joined.invite_expires_at = invite->expires_at();
+  return joined;
+}
+
+// The old join request must not reach the coordinator after the new one
+// has: it would set the pair's keys back to the ones this node just
+// dropped. A copy a relay already took is older by its sealing time, and
+// the coordinator keeps the newer keys (TakeJoin).
+Result<size_t> Enrollment::WithdrawSignUp(const Contact& pending) {
+  if (!pending.join_id.empty()) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(pending.join_id));
+
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> failed,
+                           p_.messages.FailUnanswered(pending.id, p_.clock.Now()));
+  for (const Bytes& id : failed) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(id));
+  return failed.size();
 }
 
 // An informant with an invite of their own must not quietly become a second
@@ -106,8 +137,8 @@ Status Enrollment::CheckNoOtherCoordinator(const std::string& inviter_name) {
                                inviter_name + " as well, join with --another-coordinator");
 }
 
-Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
-                                    int64_t expires_at, const Secret& chain_seed) {
+Result<Bytes> Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
+                                           int64_t expires_at, const Secret& chain_seed) {
   Scrubbed<pb::Body> body;
   pb::JoinRequest* join = body->mutable_join();
   join->set_name(p_.identity.self().name);
@@ -129,7 +160,8 @@ Status Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_s
   Wipe(body_bytes);
   if (!sealed.ok()) return sealed.status();
   const envelope::ContentId id = envelope::ComputeContentId(*sealed);
-  return p_.outbox.Add(id, *sealed, expires_at, Outbox::Keep::kUntilRelayed);
+  WAYPOST_RETURN_IF_ERROR(p_.outbox.Add(id, *sealed, expires_at, Outbox::Keep::kUntilRelayed));
+  return Bytes(id.begin(), id.end());
 }
 
 // A second join under a used invite: the invite reached someone else too,
@@ -169,27 +201,45 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   // The seed is the chain key of the epoch the joiner's clock was in when it
   // joined, which may differ from ours: take it from the authenticated body.
   const Secret chain = Secret::FromString(body->join().chain_seed());
-  const envelope::Epoch join_epoch = envelope::EpochOf(std::max<int64_t>(0, body->sent_at()));
-  const UnixTime now = p_.clock.Now();
-  WAYPOST_ASSIGN_OR_RETURN(ContactId id,
-                           p_.contacts.Add({.name = name,
-                                            .public_key = joiner,
-                                            .role = Role::kHelper,
-                                            .state = ContactState::kActive,
-                                            .tag_key = AsBytes(body->join().tag_key()),
-                                            .chain_epoch = join_epoch,
-                                            .chain_key = &chain},
-                                           now));
+  const UnixTime sealed_at = std::max<int64_t>(0, body->sent_at());
+  const NewContact helper{.name = name,
+                          .public_key = joiner,
+                          .role = Role::kHelper,
+                          .state = ContactState::kActive,
+                          .tag_key = AsBytes(body->join().tag_key()),
+                          .chain_epoch = envelope::EpochOf(sealed_at),
+                          .chain_key = &chain,
+                          .invite_expires_at = std::nullopt,
+                          .joined_at = sealed_at};
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(joiner));
+  if (known && known->role != Role::kHelper) return Status::AuthFailed();
+  ContactId id;
+  if (known) {
+    // A helper whose welcome had not reached it before its invite expired
+    // joins again under a new one (docs/protocol.md §5.3); by the joiner's
+    // own clock, an older join request never replaces a newer one.
+    id = known->id;
+    if (!known->joined_at || sealed_at >= *known->joined_at) {
+      WAYPOST_RETURN_IF_ERROR(p_.contacts.Rekey(id, helper));
+    }
+  } else {
+    WAYPOST_ASSIGN_OR_RETURN(id, p_.contacts.Add(helper, p_.clock.Now()));
+  }
   WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
+  WAYPOST_RETURN_IF_ERROR(Welcome(id));
+  return IngestOutcome::kAccepted;
+}
 
+// The welcome completes the helper's enrollment; a changed codebook follows
+// it (docs/protocol.md §4.7), since a helper starts with the default one.
+Status Enrollment::Welcome(ContactId id) {
+  const UnixTime now = p_.clock.Now();
   WAYPOST_ASSIGN_OR_RETURN(Contact joined, p_.contacts.Get(id));
   Scrubbed<pb::Body> welcome;
   welcome->mutable_welcome()->set_name(p_.identity.self().name);
   welcome->set_sent_at(now);
   Result<std::string> sent = p_.courier.Send(joined, *welcome);
   if (!sent.ok()) return sent.status();
-  // A helper starts with the default codebook; a changed one follows the
-  // welcome (docs/protocol.md §4.7).
   WAYPOST_ASSIGN_OR_RETURN(int64_t version, p_.codebook.Version({}));
   if (version != Codebook::kDefaultVersion) {
     Scrubbed<pb::Body> codebook;
@@ -197,7 +247,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     codebook->set_sent_at(now);
     WAYPOST_RETURN_IF_ERROR(p_.courier.Send(joined, *codebook).status());
   }
-  return IngestOutcome::kAccepted;
+  return Status::Ok();
 }
 
 }  // namespace waypost::node

@@ -16,6 +16,7 @@
 #include "core/node/courier.h"
 #include "core/node/identity.h"
 #include "core/node/invite_book.h"
+#include "core/node/message_log.h"
 #include "core/node/outbox.h"
 #include "core/node/records.h"
 #include "core/node/relay_list.h"
@@ -31,12 +32,23 @@ struct EnrollmentParts {
   RelayList& relays;
   ContactBook& contacts;
   InviteBook& invites;
+  MessageLog& messages;
   AlertBook& alerts;
   Codebook& codebook;
   Outbox& outbox;
   Courier& courier;
   const Clock& clock;
   Random& random;
+};
+
+// What joining did (Enrollment::Join).
+struct Joined {
+  std::string inviter;  // the coordinator's name, as this node files it
+  UnixTime invite_expires_at = 0;
+  // It replaced a sign-up with the same coordinator that was never answered;
+  // `failed` messages sent under that one can never be read.
+  bool replaced = false;
+  size_t failed = 0;
 };
 
 class Enrollment {
@@ -50,20 +62,29 @@ class Enrollment {
   Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
   // Accepts an invite: the inviter becomes a pending coordinator contact,
   // its relays are saved, this node becomes a helper, and a join request is
-  // queued. Returns the inviter's name. AlreadyExists, naming them, when
-  // this node already has a coordinator, unless `another_coordinator`: every
-  // check-in would go to the new one too.
-  Result<std::string> Join(std::string_view code, bool another_coordinator);
+  // queued. AlreadyExists, naming them, when this node already has a
+  // coordinator, unless `another_coordinator`: every check-in would go to
+  // the new one too. A new invite from a coordinator whose sign-up is still
+  // pending replaces that sign-up (docs/protocol.md §5.3): the old join
+  // request is withdrawn if still queued, and what was sent under it fails.
+  Result<Joined> Join(std::string_view code, bool another_coordinator);
   // A join request that `invite`'s secret opens: the joiner becomes a helper
-  // contact, the invite is marked used, and a welcome is queued. If the
+  // contact, the invite is marked used, and a welcome is queued. A joiner
+  // already known joins again (§5.3): its keys are renewed, unless this
+  // join request is older than the one that set them. If the
   // invite was already used by someone else, nobody is enrolled and an
   // alert names both (docs/protocol.md §5.2): someone else may hold the
   // invite. AuthFailed if it does not open or is malformed.
   Result<IngestOutcome> TakeJoin(ByteView envelope, const LiveInvite& invite);
 
  private:
-  Status QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret, int64_t expires_at,
-                          const Secret& chain_seed);
+  // Returns the join request's content id.
+  Result<Bytes> QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
+                                 int64_t expires_at, const Secret& chain_seed);
+  // Withdraws a pending sign-up that a new invite replaces: its join request
+  // leaves the outbox, and what was sent under it fails. Returns how many.
+  Result<size_t> WithdrawSignUp(const Contact& pending);
+  Status Welcome(ContactId id);
   Status CheckNoOtherCoordinator(const std::string& inviter_name);
   Status AlertReuse(ContactId first, const PublicKey& second, std::string_view second_name);
 

@@ -119,12 +119,16 @@ class Node {
   // A one-time invite code valid for `ttl_seconds`, carrying this node's relays.
   Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
   // Accepts an invite: the inviter becomes a pending coordinator contact and
-  // a join request is queued for the next sync. Returns the inviter's name.
-  // AlreadyExists, naming them, if this node already has a coordinator,
-  // unless `another_coordinator` (Enrollment::Join).
-  Result<std::string> Join(std::string_view code, bool another_coordinator = false);
+  // a join request is queued for the next sync. AlreadyExists, naming them,
+  // if this node already has a coordinator, unless `another_coordinator`;
+  // a pending sign-up with the same coordinator is replaced
+  // (Enrollment::Join).
+  Result<Joined> Join(std::string_view code, bool another_coordinator = false);
 
   Result<std::vector<ContactInfo>> Contacts();
+  // `contacts rename`: the contact `name` finds (ContactBook::Named) gets
+  // the local label `to`; nobody else learns it. Returns the old name.
+  Result<std::string> RenameContact(std::string_view name, std::string_view to);
 
   // Queues a check-in to `to`, or to every coordinator when empty, naming
   // `code` by its number in each recipient's codebook (docs/protocol.md
@@ -149,13 +153,18 @@ class Node {
   Status RemoveCode(std::string_view code);
   Result<std::string> SendText(std::string_view to, std::string_view text);
   // Confirms a received check-in, named by an id prefix of 4+ hex digits;
-  // `note` (if any) travels with the confirmation.
-  Status Confirm(std::string_view id_prefix, std::string_view note = {});
+  // `note` (if any) travels with the confirmation. Returns the check-in as
+  // it now stands (confirmed), so that the user sees whom and what they
+  // confirmed.
+  Result<MessageInfo> Confirm(std::string_view id_prefix, std::string_view note = {});
 
+  // Every message, in the order MessageLog::List gives: by arrival, each
+  // sender's in the order the sender sent them.
   Result<std::vector<MessageInfo>> Inbox();
 
   // Alerts, newest first; only the unacknowledged ones if `open_only`.
-  Result<std::vector<AlertInfo>> Alerts(bool open_only);
+  // Deadlines are looked at first (CheckDeadlines), unless not `look`.
+  Result<std::vector<AlertInfo>> Alerts(bool open_only, bool look = true);
   // Acknowledges an open alert, named by its id or by the contact's name (then
   // all of that contact's open alerts). For duress it also queues an Ack that
   // ends the duress state on the helper's device. Returns what was acked.
@@ -192,6 +201,8 @@ class Node {
   // docs/protocol.md §6: drops what expired, then says what no relay has
   // taken yet and which tags to ask for.
   Result<SyncPlan> PlanSync();
+  // How many envelopes no relay has taken yet.
+  Result<size_t> OutboxSize();
   // What a sync with one relay reconciles: the tags to ask for (as in
   // PlanSync), and the (expiry, id) of every envelope already taken in or
   // rejected under them. Drops what expired first.
@@ -220,8 +231,9 @@ class Node {
                                  std::vector<Bytes>* not_ours = nullptr);
   // Remembers fetched envelopes that could not be taken in, so that no sync
   // fetches them again while they live (docs/protocol.md §6). Bytes that are
-  // not an envelope are skipped.
-  Status RecordRejected(const std::vector<Bytes>& envelopes);
+  // not an envelope are skipped. Returns the content ids of those never
+  // rejected before: the ones worth telling the user about.
+  Result<std::set<Bytes>> RecordRejected(const std::vector<Bytes>& envelopes);
 
   // A relay's home is a node home with role relay; this serves its
   // envelopes table (core/sync/relay_service.h), after dropping what
@@ -297,8 +309,8 @@ class Node {
 
   Sequencer sequencer_{db_};
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
-  Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, alerts_, codebook_, outbox_,
-                          courier_, clock_, random_}};
+  Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, messages_, alerts_,
+                          codebook_, outbox_, courier_, clock_, random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
                           schedules_, sequencer_, courier_, clock_}};
   Receiver receiver_{

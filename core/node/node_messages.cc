@@ -148,7 +148,7 @@ Result<std::string> Node::SendText(std::string_view to, std::string_view text) {
   return id;
 }
 
-Status Node::Confirm(std::string_view id_prefix, std::string_view note) {
+Result<MessageInfo> Node::Confirm(std::string_view id_prefix, std::string_view note) {
   WAYPOST_RETURN_IF_ERROR(CheckNote(note));
   WAYPOST_ASSIGN_OR_RETURN(MessageLog::Found found, messages_.FindReceivedCheckIn(id_prefix));
   WAYPOST_ASSIGN_OR_RETURN(Contact sender, contacts_.Get(found.contact));
@@ -162,7 +162,8 @@ Status Node::Confirm(std::string_view id_prefix, std::string_view note) {
     WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, *body, std::nullopt, chain).status());
     return messages_.SetState(found.id, MessageState::kConfirmed, clock_.Now(), note);
   });
-  return status;
+  if (!status.ok()) return status;
+  return messages_.Get(found.id);
 }
 
 Result<std::vector<MessageInfo>> Node::Inbox() { return messages_.List(); }
@@ -183,13 +184,13 @@ Result<std::string> Node::CreateInvite(std::string_view for_name, int64_t ttl_se
   return code;
 }
 
-Result<std::string> Node::Join(std::string_view code, bool another_coordinator) {
-  std::string inviter;
+Result<Joined> Node::Join(std::string_view code, bool another_coordinator) {
+  Joined joined;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
-    WAYPOST_ASSIGN_OR_RETURN(inviter, enrollment_.Join(code, another_coordinator));
+    WAYPOST_ASSIGN_OR_RETURN(joined, enrollment_.Join(code, another_coordinator));
     return Status::Ok();
   }));
-  return inviter;
+  return joined;
 }
 
 }  // namespace waypost::node

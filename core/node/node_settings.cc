@@ -5,6 +5,7 @@
 
 #include "core/envelope/keys.h"
 #include "core/node/node.h"
+#include "core/text.h"
 
 namespace waypost::node {
 
@@ -51,6 +52,16 @@ Status Node::AgeOut() {
   if (old.empty()) return Status::Ok();
   for (const Bytes& id : old) WAYPOST_RETURN_IF_ERROR(outbox_.RemoveIfRelayed(id));
   return messages_.DeleteOlderThan(cutoff);
+}
+
+Result<std::string> Node::RenameContact(std::string_view name, std::string_view to) {
+  std::string old;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(const Contact found, contacts_.Named(name));
+    old = found.name;
+    return contacts_.Rename(found.id, TrimSpace(to));
+  }));
+  return old;
 }
 
 Result<bool> Node::AddRelay(std::string_view address) {

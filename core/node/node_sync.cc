@@ -18,6 +18,8 @@ Result<SyncPlan> Node::PlanSync() {
   return plan;
 }
 
+Result<size_t> Node::OutboxSize() { return outbox_.CountPending(); }
+
 Result<sync::SyncParty::Scope> Node::SyncScope() {
   const UnixTime now = clock_.Now();
   sync::SyncParty::Scope scope;
@@ -79,17 +81,21 @@ Status Node::MarkRelayed(const std::vector<Bytes>& envelopes, ByteView relay_key
   });
 }
 
-Status Node::RecordRejected(const std::vector<Bytes>& envelopes) {
-  if (envelopes.empty()) return Status::Ok();
-  return Mutate([&]() -> Status {
+Result<std::set<Bytes>> Node::RecordRejected(const std::vector<Bytes>& envelopes) {
+  std::set<Bytes> fresh;
+  if (envelopes.empty()) return fresh;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
     for (const Bytes& env : envelopes) {
       const Result<envelope::Header> header = envelope::ParseHeader(env);
       if (!header.ok()) continue;
-      WAYPOST_RETURN_IF_ERROR(
-          seen_.RecordRejected(envelope::ComputeContentId(env), header->expires_at, header->tag));
+      const envelope::ContentId id = envelope::ComputeContentId(env);
+      WAYPOST_ASSIGN_OR_RETURN(const bool first,
+                               seen_.RecordRejected(id, header->expires_at, header->tag));
+      if (first) fresh.emplace(id.begin(), id.end());
     }
     return Status::Ok();
-  });
+  }));
+  return fresh;
 }
 
 Result<IngestOutcome> Node::Ingest(ByteView envelope) {

@@ -17,6 +17,13 @@ Result<std::vector<Bytes>> Outbox::Pending() {
   return out;
 }
 
+Result<size_t> Outbox::CountPending() {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT count(*) FROM outbox WHERE relayed = 0"));
+  WAYPOST_RETURN_IF_ERROR(st.Step().status());
+  return size_t(st.ColumnInt64(0));
+}
+
 Result<std::vector<Bytes>> Outbox::PendingFor(ByteView relay_key, const std::set<Bytes>& skip,
                                               size_t max_count, size_t max_bytes) {
   std::vector<Bytes> out;

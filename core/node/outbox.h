@@ -29,6 +29,8 @@ class Outbox {
   Status Add(ByteView id, ByteView envelope, UnixTime expires_at, Keep keep);
   // Envelopes no relay has taken yet, oldest first.
   Result<std::vector<Bytes>> Pending();
+  // How many that is.
+  Result<size_t> CountPending();
   // Envelopes the relay with this public key has not acknowledged, oldest
   // first, skipping the ids in `skip`: at most `max_count`, and at most
   // `max_bytes` in all unless the first alone is larger.

@@ -43,6 +43,15 @@ struct ContactInfo {
   ContactState state = ContactState::kPending;
   std::optional<UnixTime> last_seen;
   UnixTime since = 0;  // when this node added the contact (by its own clock)
+  // A helper's pending coordinator: when the invite it joined expires. A
+  // coordinator takes a join request only until then (docs/protocol.md §5.3).
+  std::optional<UnixTime> invite_expires_at;
+
+  // Pending, and the invite expired: the coordinator can no longer take the
+  // join request, so this sign-up will not complete; a new invite can.
+  bool SignUpFailed(UnixTime now) const {
+    return state == ContactState::kPending && invite_expires_at && now >= *invite_expires_at;
+  }
 };
 
 struct MessageInfo {
@@ -71,7 +80,7 @@ struct AlertInfo {
   std::string fingerprint;
   UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
   std::optional<UnixTime> acked_at;
-  std::string note;
+  std::string note;                     // from `ack --note`
   std::string detail;                   // what else the alert says (who used an invite again)
   std::optional<UnixTime> due_at;       // overdue: the deadline that passed
   std::optional<UnixTime> notified_at;  // when `watch --on-alert` passed it on
@@ -90,6 +99,11 @@ struct BoardEntry {
   std::optional<int64_t> grace;    // its grace, with a schedule
   BoardState state = BoardState::kOk;
   std::optional<int64_t> alert;  // the open alert behind the state
+  // The newest acknowledged alert about this helper: which, when (by our
+  // clock), and the note `ack --note` gave ("" for none).
+  std::optional<int64_t> acked_alert;
+  std::optional<UnixTime> acked_at;
+  std::string ack_note;
 };
 
 // What is waiting to go and what to ask for (docs/protocol.md §6).

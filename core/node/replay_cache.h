@@ -25,16 +25,18 @@ class ReplayCache {
  public:
   explicit ReplayCache(store::Database& db) : db_(&db) {}
 
-  // True for an id taken in or rejected.
+  // True for an id taken in or rejected (and not forgotten since).
   Result<bool> Contains(ByteView id);
   // An envelope taken in (or deliberately set aside, never to be opened).
   Status Record(ByteView id, int64_t expires_at, const envelope::RecipientTag& tag);
   // A fetched envelope that could not be taken in: junk, a forgery, or
   // someone else's. It is not fetched again while it lives, unless
-  // ForgetRejected runs first.
-  Status RecordRejected(ByteView id, int64_t expires_at, const envelope::RecipientTag& tag);
+  // ForgetRejected runs first. True if it was never rejected before, so the
+  // user hears of each one once (docs/protocol.md §6).
+  Result<bool> RecordRejected(ByteView id, int64_t expires_at, const envelope::RecipientTag& tag);
   // A new contact may make a rejected envelope readable (a check-in that
-  // came before the join request it depends on): forget every rejection.
+  // came before the join request it depends on): every rejection is looked
+  // at again, by the next sync, but stays known as rejected before.
   Status ForgetRejected();
   Status PurgeExpired(UnixTime now);
   // (expiry, id) of every row under one of `tags`: what a sync reconciles.

@@ -172,11 +172,29 @@ ALTER TABLE messages ADD COLUMN state_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE alerts ADD COLUMN notified_at INTEGER;
 )sql";
 
+// Version 10: enrollment that cannot get stuck (docs/protocol.md §5.3). A
+// helper's pending coordinator keeps when its invite expires and which
+// envelope is the join request; both sides keep when the join request was
+// sealed, by the joiner's clock.
+constexpr const char* kAddEnrollmentRecovery = R"sql(
+ALTER TABLE contacts ADD COLUMN invite_expires_at INTEGER;
+ALTER TABLE contacts ADD COLUMN join_id BLOB;
+ALTER TABLE contacts ADD COLUMN joined_at INTEGER;
+)sql";
+
+// Version 11: a message keeps the number its sender gave it
+// (docs/protocol.md §4.6), so that the inbox lists one sender's messages in
+// the sender's order (MessageLog::List); 0 for those from before.
+constexpr const char* kAddMessageSeq = R"sql(
+ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
-constexpr const char* kMigrations[] = {kSchemaV1,           kAddSettings,    kAddDuress,
-                                       kAddInviteReuse,     kAddDuressChain, kAddBatchedSync,
-                                       kAddSequenceNumbers, kAddCodebook,    kAddSchedules};
+constexpr const char* kMigrations[] = {
+    kSchemaV1,       kAddSettings,           kAddDuress,          kAddInviteReuse,
+    kAddDuressChain, kAddBatchedSync,        kAddSequenceNumbers, kAddCodebook,
+    kAddSchedules,   kAddEnrollmentRecovery, kAddMessageSeq};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

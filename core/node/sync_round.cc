@@ -59,7 +59,8 @@ class RelayParty final : public sync::SyncParty {
   // session, so a check-in fetched before the join request that makes its
   // sender a contact still gets in. They are remembered as rejected at once,
   // so a link that drops does not fetch the same junk again; a new contact
-  // forgets those rejections (ReplayCache::ForgetRejected).
+  // makes them be looked at again (ReplayCache::ForgetRejected), and each is
+  // counted once, the first time it is rejected.
   Status Fetched(std::vector<Bytes> batch) override {
     batch.insert(batch.end(), std::make_move_iterator(retry_.begin()),
                  std::make_move_iterator(retry_.end()));
@@ -69,11 +70,12 @@ class RelayParty final : public sync::SyncParty {
     report_.downloaded += counts.accepted;
     // What a decoy cannot open is quietly someone else's (docs/protocol.md
     // §3.4): remembered like a rejection, never counted as one.
-    not_ours.insert(not_ours.end(), left.begin(), left.end());
-    WAYPOST_RETURN_IF_ERROR(node_.RecordRejected(not_ours));
+    WAYPOST_RETURN_IF_ERROR(node_.RecordRejected(not_ours).status());
+    WAYPOST_ASSIGN_OR_RETURN(const std::set<Bytes> fresh, node_.RecordRejected(left));
     for (const Bytes& e : left) {
       const envelope::ContentId id = envelope::ComputeContentId(e);
-      if (counted_.insert(Bytes(id.begin(), id.end())).second) ++report_.rejected;
+      Bytes key(id.begin(), id.end());
+      if (fresh.count(key) > 0 && counted_.insert(std::move(key)).second) ++report_.rejected;
     }
     retry_ = std::move(left);
     Tell();
@@ -110,8 +112,9 @@ Status SyncWithRelay(Node& node, const sync::RelayAddress& relay, Dialer& dialer
     if (!options.progress || running == nullptr) return;
     options.progress({HostPort(relay), report.uploaded - uploaded_before,
                       report.downloaded - downloaded_before, running->bytes_sent(),
-                      running->bytes_received()});
+                      running->bytes_received(), /*connecting=*/false});
   });
+  if (options.progress) options.progress({HostPort(relay), 0, 0, 0, 0, /*connecting=*/true});
   sync::SyncClient client(relay.public_key, party, random, options.deadline_ms);
   running = &client;
   const Status ran = dialer.Run(relay.host, relay.port, client);

@@ -44,6 +44,7 @@ struct SyncProgress {
   size_t downloaded = 0;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
+  bool connecting = false;  // told once before each relay is dialled
 };
 
 struct SyncRoundOptions {

@@ -20,9 +20,10 @@ enum class ContactState { kPending, kActive };
 enum class Direction { kIn, kOut };
 // What a message row holds; receipts, welcomes and acks are never messages.
 enum class MessageKind { kCheckIn, kText };
-// Outgoing: queued, relayed, delivered, confirmed. Incoming: received,
-// confirmed (docs/protocol.md §4.5).
-enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived };
+// Outgoing: queued, relayed, delivered, confirmed; or failed, when the
+// recipient can never read it (a sign-up that was never answered,
+// docs/protocol.md §5.3). Incoming: received, confirmed (§4.5).
+enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, kFailed };
 // kInviteReused: a second join under an invite that was already used.
 // kGap: envelopes from a contact that never arrived (docs/protocol.md §4.6).
 // kDistress: a check-in with a distress code (docs/protocol.md §4.7).
@@ -32,6 +33,24 @@ enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue };
 // One helper's state on the coordinator's board; the enumerators are in
 // order of strength, and the strongest that holds is shown.
 enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress };
+
+// How urgent an alert is, the most urgent 0: duress, distress, overdue,
+// gap, invite reuse. The board and `sync` list alerts in this order.
+constexpr int Urgency(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::kDuress:
+      return 0;
+    case AlertKind::kDistress:
+      return 1;
+    case AlertKind::kOverdue:
+      return 2;
+    case AlertKind::kGap:
+      return 3;
+    case AlertKind::kInviteReused:
+      return 4;
+  }
+  return 5;
+}
 
 // Each enum's words, in one table per enum.
 template <typename E>
@@ -58,12 +77,13 @@ struct Words<MessageKind> {
 };
 template <>
 struct Words<MessageState> {
-  static constexpr std::array<std::pair<MessageState, std::string_view>, 5> kAll = {
+  static constexpr std::array<std::pair<MessageState, std::string_view>, 6> kAll = {
       {{MessageState::kQueued, "queued"},
        {MessageState::kRelayed, "relayed"},
        {MessageState::kDelivered, "delivered"},
        {MessageState::kConfirmed, "confirmed"},
-       {MessageState::kReceived, "received"}}};
+       {MessageState::kReceived, "received"},
+       {MessageState::kFailed, "failed"}}};
 };
 template <>
 struct Words<AlertKind> {
@@ -111,10 +131,14 @@ Result<E> ParseStored(std::string_view word) {
   return *value;
 }
 
-inline constexpr size_t kMaxNameSize = 64;
-// Ok for 1..64 bytes of UTF-8 with no control characters and no invisible
-// formatting (core/text.h): names reach terminals, and one must not pose as
-// another (docs/protocol.md §4.1).
+// A name is 1 to 64 characters (code points, as a person counts them,
+// docs/protocol.md §4.1), so at most 256 bytes of UTF-8: the bound the wire
+// and the store see.
+inline constexpr size_t kMaxNameChars = 64;
+inline constexpr size_t kMaxNameSize = 4 * kMaxNameChars;
+// Ok for 1..64 characters of UTF-8 with no control characters and no
+// invisible formatting (core/text.h): names reach terminals, and one must
+// not pose as another (docs/protocol.md §4.1).
 Status CheckName(std::string_view name);
 
 }  // namespace waypost::node

@@ -67,7 +67,7 @@ TEST_F(DuressFlowTest, DecoySessionLooksNormalAndFlagsEverythingForTheCoordinato
   ASSERT_FALSE(Only(normal_inbox, "id", normal_id).is_null()) << r.out;
   const RunResult normal_sync = Wp(H, {"sync"});
   WP_ASSERT_OK(normal_sync);
-  EXPECT_EQ(normal_sync.out, "uploaded 1, downloaded 0\n") << normal_sync.Describe();
+  EXPECT_EQ(normal_sync.out, "Nothing new.\n") << normal_sync.Describe();
 
   WP_ASSERT_OK(Wp(H, {"duress", "set"}, WithNew(kDuress)));
 

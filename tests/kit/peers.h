@@ -235,7 +235,7 @@ inline void Enroll(Peer& coordinator, Peer& helper, int64_t ttl = 3600) {
   for (const ContactInfo& c : *contacts) has_coordinator |= c.role == Role::kCoordinator;
   auto joined = helper->Join(code, has_coordinator);
   ASSERT_OK(joined);
-  EXPECT_EQ(*joined, coordinator->self().name);
+  EXPECT_EQ(joined->inviter, coordinator->self().name);
   EXPECT_EQ(Sync(helper, coordinator).accepted, 1);
   EXPECT_EQ(Sync(coordinator, helper).accepted, 1);
 }

@@ -114,6 +114,44 @@ TEST_F(ContactBookTest, ANameClashGetsANumericSuffix) {
   EXPECT_EQ(Names(book_.All()), (std::vector<std::string>{"bob", "bob-2", "bob-3"}));
 }
 
+TEST_F(ContactBookTest, RenameKeepsNamesUniqueWhateverTheCase) {
+  const ContactId bob = Add("bob");
+  Add("Amira");
+  ASSERT_OK(book_.Rename(bob, "Bob"));  // its own name in another case
+  EXPECT_EQ(Get(book_, bob).name, "Bob");
+  EXPECT_STATUS(book_.Rename(bob, "amira"), Status::Code::kAlreadyExists);
+  EXPECT_STATUS(book_.Rename(bob, ""), Status::Code::kInvalidArgument);
+  EXPECT_STATUS(book_.Rename(bob, "b\x1b[2Jb"), Status::Code::kInvalidArgument);
+  EXPECT_EQ(Names(book_.All()), (std::vector<std::string>{"Amira", "Bob"}));
+}
+
+// A sign-up done again (docs/protocol.md §5.3): new chains, numbering from
+// the start, the same row, name and id.
+TEST_F(ContactBookTest, RekeyRenewsTheChainsAndKeepsTheRow) {
+  const ContactId id = Add("hq");
+  ASSERT_OK(book_.SetJoinId(id, BytesOf(Drawn())));
+  const Secret tag = Drawn();
+  const Secret chain = Drawn();
+  ASSERT_OK(book_.Rekey(id, {.name = "ignored",
+                             .public_key = Get(book_, id).public_key,
+                             .role = Role::kCoordinator,
+                             .state = ContactState::kPending,
+                             .tag_key = tag.view(),
+                             .chain_epoch = kEpoch + 3,
+                             .chain_key = &chain,
+                             .invite_expires_at = kNow + 3600,
+                             .joined_at = kNow}));
+  const Contact c = Get(book_, id);
+  EXPECT_EQ(c.name, "hq");
+  EXPECT_EQ(BytesOf(c.tag_key), BytesOf(tag));
+  EXPECT_EQ(c.chain_epoch, kEpoch + 3);
+  EXPECT_EQ(BytesOf(c.chain_key), BytesOf(chain));
+  EXPECT_EQ(BytesOf(c.duress_key), BytesOf(envelope::DuressChainFrom(chain)));
+  EXPECT_EQ(c.invite_expires_at, kNow + 3600);
+  EXPECT_EQ(c.joined_at, kNow);
+  EXPECT_TRUE(c.join_id.empty());
+}
+
 TEST_F(ContactBookTest, ASuffixSkipsANameAlreadyTakenOutright) {
   Add("bob");
   Add("bob-2");

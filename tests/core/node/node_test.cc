@@ -32,7 +32,7 @@ TEST_F(NodeTest, InviteJoinWelcome) {
   const std::string code = InviteFrom(coord_);
   auto joined = alice_->Join(code);
   ASSERT_OK(joined);
-  EXPECT_EQ(*joined, "base");
+  EXPECT_EQ(joined->inviter, "base");
   EXPECT_EQ(alice_->self().role, Role::kHelper);
   auto relays = alice_->Relays();
   ASSERT_OK(relays);
@@ -498,7 +498,7 @@ TEST_F(NodeTest, InviterNameWithControlCharactersIsRefused) {
     EXPECT_FALSE(HasControlCharacter(c.name)) << "stored contact name with control characters";
   }
   if (joined.ok()) {
-    EXPECT_FALSE(HasControlCharacter(*joined));
+    EXPECT_FALSE(HasControlCharacter(joined->inviter));
   }
   invite->set_inviter_name("b\u200Base");
   EXPECT_STATUS(alice_->Join(EncodeInvite(*invite)), Status::Code::kInvalidArgument);

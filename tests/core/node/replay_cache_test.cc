@@ -99,5 +99,23 @@ TEST_F(ReplayCacheTest, ARejectionLastsUntilForgottenAndAcceptanceOverridesIt) {
   EXPECT_TRUE(Holds(seen_, IdOf(3)));
 }
 
+// A forgotten rejection is looked at again (so Held leaves it out and a sync
+// fetches it), but rejecting it again is not news: the user heard once.
+TEST_F(ReplayCacheTest, ARejectionIsNewOnlyTheFirstTime) {
+  ASSERT_OK_AND_ASSIGN(bool first, seen_.RecordRejected(IdOf(2), kExpiry, kTagA));
+  EXPECT_TRUE(first);
+  ASSERT_OK_AND_ASSIGN(bool again, seen_.RecordRejected(IdOf(2), kExpiry, kTagA));
+  EXPECT_FALSE(again);
+  ASSERT_OK(seen_.ForgetRejected());
+  ASSERT_OK_AND_ASSIGN(std::vector<sync::NegItem> held, seen_.Held({kTagA}));
+  EXPECT_TRUE(held.empty());
+  ASSERT_OK_AND_ASSIGN(bool contained, seen_.Contains(IdOf(2)));
+  EXPECT_FALSE(contained);
+  ASSERT_OK_AND_ASSIGN(bool after_forget, seen_.RecordRejected(IdOf(2), kExpiry, kTagA));
+  EXPECT_FALSE(after_forget);
+  ASSERT_OK_AND_ASSIGN(held, seen_.Held({kTagA}));
+  EXPECT_EQ(held.size(), 1u);
+}
+
 }  // namespace
 }  // namespace waypost::node

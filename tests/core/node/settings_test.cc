@@ -180,10 +180,14 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "DROP TABLE schedules; "
                         "ALTER TABLE messages DROP COLUMN state_at; "
                         "ALTER TABLE messages DROP COLUMN state_note; "
+                        "ALTER TABLE contacts DROP COLUMN invite_expires_at; "
+                        "ALTER TABLE contacts DROP COLUMN join_id; "
+                        "ALTER TABLE contacts DROP COLUMN joined_at; "
+                        "ALTER TABLE messages DROP COLUMN seq; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 9);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 11);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
@@ -199,7 +203,7 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
 }
 
 TEST_F(SettingsTest, StoreFromANewerVersionIsRefused) {
-  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 10"));
+  ASSERT_OK(coord_.Raw().Exec("PRAGMA user_version = 1000"));
   coord_.node.reset();
   auto opened = Node::Open(coord_.home, Passphrase(), clock_, coord_.random);
   ASSERT_FALSE(opened.ok());

@@ -1,0 +1,58 @@
+// SyncNews: what one sync changed, for the person who ran it (README,
+// "sync"): new alerts first, then what arrived, what was confirmed or
+// delivered, who joined, new schedules and codebooks, and sign-ups that
+// failed. It compares what the node shows before and after, so every path
+// that takes envelopes in is reported alike, and nothing is told twice: an
+// alert or a message is news once, on the sync that brought it.
+//
+// Lifetime: holds copies only; each call takes the Node it reads.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/node/node.h"
+#include "core/node/records.h"
+#include "core/status.h"
+
+namespace waypost::node {
+
+struct SyncNews {
+  std::vector<AlertInfo> alerts;           // newly raised, strongest first
+  std::vector<MessageInfo> received;       // new incoming messages, in inbox order
+  std::vector<MessageInfo> confirmed;      // outgoing ones that became confirmed
+  std::vector<MessageInfo> delivered;      // outgoing ones that became delivered
+  std::vector<ContactInfo> joined;         // contacts whose enrollment completed
+  std::vector<std::string> new_schedules;  // coordinators who set when we check in
+  std::vector<std::string> new_codebooks;  // coordinators who sent a new codebook
+  // Our sign-ups that can no longer complete: told on every sync until a
+  // new invite replaces them, since the helper must act.
+  std::vector<ContactInfo> failed_signups;
+
+  bool empty() const {
+    return alerts.empty() && received.empty() && confirmed.empty() && delivered.empty() &&
+           joined.empty() && new_schedules.empty() && new_codebooks.empty() &&
+           failed_signups.empty();
+  }
+};
+
+class NewsWatch {
+ public:
+  // What `node` shows now: the baseline.
+  static Result<NewsWatch> Start(Node& node);
+  // What changed since Start(), `now` by this node's clock. A coordinator's
+  // deadlines are looked at first (Node::CheckDeadlines), so an overdue
+  // helper is news at once.
+  Result<SyncNews> Collect(Node& node, UnixTime now) const;
+
+ private:
+  std::set<int64_t> alerts_;                      // open alert ids
+  std::map<std::string, MessageState> messages_;  // id to state
+  std::map<std::string, ContactState> contacts_;  // fingerprint to state
+  std::map<std::string, int64_t> schedules_;      // coordinator to schedule version
+  std::map<std::string, int64_t> codebooks_;      // owner to codebook version
+};
+
+}  // namespace waypost::node
