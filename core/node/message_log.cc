@@ -101,6 +101,59 @@ Result<std::vector<MessageInfo>> MessageLog::List() {
   return InSendersOrder(std::move(rows));
 }
 
+Result<int64_t> MessageLog::LastRowId() {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT coalesce(max(rowid), 0) FROM messages"));
+  WAYPOST_RETURN_IF_ERROR(st.Step().status());
+  return st.ColumnInt64(0);
+}
+
+Result<std::vector<MessageInfo>> MessageLog::ListAfter(int64_t rowid) {
+  std::vector<Listed> rows;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query(WAYPOST_MESSAGE_COLUMNS
+                 "WHERE m.rowid > ? ORDER BY coalesce(m.received_at, m.sent_at), m.rowid",
+                 rowid));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
+    rows.push_back(
+        {std::move(m), row.ColumnInt64(14), static_cast<uint32_t>(row.ColumnInt64(15)), 0});
+    return Status::Ok();
+  }));
+  return InSendersOrder(std::move(rows));
+}
+
+Result<std::map<std::string, MessageState>> MessageLog::Unsettled() {
+  std::map<std::string, MessageState> out;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id, state FROM messages WHERE direction = ? AND state IN (?, ?, ?)",
+                 NameOf(Direction::kOut), NameOf(MessageState::kQueued),
+                 NameOf(MessageState::kRelayed), NameOf(MessageState::kDelivered)));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(out[DisplayId(row.ColumnBlob(0))],
+                             ParseStored<MessageState>(row.ColumnText(1)));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<MessageInfo>> MessageLog::ChangedSince(UnixTime t) {
+  std::vector<MessageInfo> out;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query(WAYPOST_MESSAGE_COLUMNS "WHERE m.direction = ? AND m.state_at >= ? ORDER BY "
+                                         "m.sent_at, m.rowid",
+                 NameOf(Direction::kOut), t));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
+    out.push_back(std::move(m));
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<MessageInfo> MessageLog::Get(ByteView id) {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
                            db_->Query(WAYPOST_MESSAGE_COLUMNS "WHERE m.id = ?", id));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,15 @@ class MessageLog {
   // that arrive out of order, or together in one sync, then still read in
   // the sender's order.
   Result<std::vector<MessageInfo>> List();
+  // For telling what one sync changed (core/node/sync_news.h) at a cost that
+  // follows what changed, not the history: the newest row's number (0 when
+  // none), the messages added after row `rowid` (in List's order), the
+  // outgoing ones a receipt may still move (queued, relayed, delivered) by
+  // display id, and the outgoing ones whose state changed at or after `t`.
+  Result<int64_t> LastRowId();
+  Result<std::vector<MessageInfo>> ListAfter(int64_t rowid);
+  Result<std::map<std::string, MessageState>> Unsettled();
+  Result<std::vector<MessageInfo>> ChangedSince(UnixTime t);
   // The message with content id `id`; NotFound if there is none.
   Result<MessageInfo> Get(ByteView id);
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -161,6 +162,17 @@ class Node {
   // Every message, in the order MessageLog::List gives: by arrival, each
   // sender's in the order the sender sent them.
   Result<std::vector<MessageInfo>> Inbox();
+  // What one sync changed, read at a cost that follows the change
+  // (core/node/sync_news.h): a mark taken before, and the messages added
+  // and the outgoing ones moved since it.
+  struct MessageMark {
+    int64_t last_rowid = 0;
+    std::map<std::string, MessageState> unsettled;  // outgoing, by display id
+    UnixTime at = 0;                                // this node's clock
+  };
+  Result<MessageMark> MarkMessages();
+  Result<std::vector<MessageInfo>> MessagesAddedSince(const MessageMark& mark);
+  Result<std::vector<MessageInfo>> MessagesMovedSince(const MessageMark& mark);
 
   // Alerts, newest first; only the unacknowledged ones if `open_only`.
   // Deadlines are looked at first (CheckDeadlines), unless not `look`.

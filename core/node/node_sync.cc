@@ -20,6 +20,28 @@ Result<SyncPlan> Node::PlanSync() {
 
 Result<size_t> Node::OutboxSize() { return outbox_.CountPending(); }
 
+Result<Node::MessageMark> Node::MarkMessages() {
+  MessageMark mark;
+  mark.at = clock_.Now();
+  WAYPOST_ASSIGN_OR_RETURN(mark.last_rowid, messages_.LastRowId());
+  WAYPOST_ASSIGN_OR_RETURN(mark.unsettled, messages_.Unsettled());
+  return mark;
+}
+
+Result<std::vector<MessageInfo>> Node::MessagesAddedSince(const MessageMark& mark) {
+  return messages_.ListAfter(mark.last_rowid);
+}
+
+Result<std::vector<MessageInfo>> Node::MessagesMovedSince(const MessageMark& mark) {
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<MessageInfo> changed, messages_.ChangedSince(mark.at));
+  std::vector<MessageInfo> moved;
+  for (MessageInfo& m : changed) {
+    const auto before = mark.unsettled.find(m.id);
+    if (before != mark.unsettled.end() && before->second != m.state) moved.push_back(std::move(m));
+  }
+  return moved;
+}
+
 Result<sync::SyncParty::Scope> Node::SyncScope() {
   const UnixTime now = clock_.Now();
   sync::SyncParty::Scope scope;

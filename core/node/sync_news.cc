@@ -17,8 +17,7 @@ Result<NewsWatch> NewsWatch::Start(Node& node) {
   }
   WAYPOST_ASSIGN_OR_RETURN(const std::vector<Node::CodebookView> books, node.Codebooks());
   for (const Node::CodebookView& b : books) watch.codebooks_[b.owner] = b.version;
-  WAYPOST_ASSIGN_OR_RETURN(const std::vector<MessageInfo> messages, node.Inbox());
-  for (const MessageInfo& m : messages) watch.messages_[m.id] = m.state;
+  WAYPOST_ASSIGN_OR_RETURN(watch.messages_, node.MarkMessages());
   WAYPOST_ASSIGN_OR_RETURN(const std::vector<ContactInfo> contacts, node.Contacts());
   for (const ContactInfo& c : contacts) watch.contacts_[c.fingerprint] = c.state;
   return watch;
@@ -34,14 +33,14 @@ Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
   std::stable_sort(
       news.alerts.begin(), news.alerts.end(),
       [](const AlertInfo& a, const AlertInfo& b) { return Urgency(a.kind) < Urgency(b.kind); });
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<MessageInfo> messages, node.Inbox());
-  for (MessageInfo& m : messages) {
-    const auto before = messages_.find(m.id);
-    if (m.direction == Direction::kIn) {
-      if (before == messages_.end()) news.received.push_back(std::move(m));
-      continue;
-    }
-    if (before != messages_.end() && before->second == m.state) continue;
+  // What the sync added, and the outgoing messages it moved: read from a
+  // mark, so the cost follows the change and not the history.
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<MessageInfo> added, node.MessagesAddedSince(messages_));
+  for (MessageInfo& m : added) {
+    if (m.direction == Direction::kIn) news.received.push_back(std::move(m));
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<MessageInfo> moved, node.MessagesMovedSince(messages_));
+  for (MessageInfo& m : moved) {
     if (m.state == MessageState::kConfirmed) {
       news.confirmed.push_back(std::move(m));
     } else if (m.state == MessageState::kDelivered) {

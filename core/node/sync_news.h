@@ -3,7 +3,9 @@
 // delivered, who joined, new schedules and codebooks, and sign-ups that
 // failed. It compares what the node shows before and after, so every path
 // that takes envelopes in is reported alike, and nothing is told twice: an
-// alert or a message is news once, on the sync that brought it.
+// alert or a message is news once, on the sync that brought it. Messages
+// are compared from a mark (Node::MarkMessages), so the cost follows what
+// changed, not the length of the history.
 //
 // Lifetime: holds copies only; each call takes the Node it reads.
 #pragma once
@@ -48,8 +50,8 @@ class NewsWatch {
   Result<SyncNews> Collect(Node& node, UnixTime now) const;
 
  private:
-  std::set<int64_t> alerts_;                      // open alert ids
-  std::map<std::string, MessageState> messages_;  // id to state
+  std::set<int64_t> alerts_;  // open alert ids
+  Node::MessageMark messages_;
   std::map<std::string, ContactState> contacts_;  // fingerprint to state
   std::map<std::string, int64_t> schedules_;      // coordinator to schedule version
   std::map<std::string, int64_t> codebooks_;      // owner to codebook version
