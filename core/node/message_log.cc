@@ -87,19 +87,7 @@ Status MessageLog::Insert(const NewMessage& m) {
       m.test ? 1 : 0, int64_t{m.seq});
 }
 
-Result<std::vector<MessageInfo>> MessageLog::List() {
-  std::vector<Listed> rows;
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_->Query(WAYPOST_MESSAGE_COLUMNS "ORDER BY coalesce(m.received_at, m.sent_at), m.rowid"));
-  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
-    WAYPOST_ASSIGN_OR_RETURN(MessageInfo m, ReadMessage(row));
-    rows.push_back(
-        {std::move(m), row.ColumnInt64(14), static_cast<uint32_t>(row.ColumnInt64(15)), 0});
-    return Status::Ok();
-  }));
-  return InSendersOrder(std::move(rows));
-}
+Result<std::vector<MessageInfo>> MessageLog::List() { return ListAfter(0); }
 
 Result<int64_t> MessageLog::LastRowId() {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
