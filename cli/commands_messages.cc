@@ -58,8 +58,12 @@ Result<std::string> ChooseCode(Context& ctx, node::Node& node, const std::string
 // once that sign-up reaches them, and never if its invite expired first
 // (docs/protocol.md §5.3): say so rather than let it sit as "relayed".
 Status WarnIfUnanswered(Context& ctx, node::Node& node, const std::vector<std::string>& ids) {
-  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::MessageInfo> inbox, node.Inbox());
   WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::ContactInfo> contacts, node.Contacts());
+  const bool any_pending = std::any_of(contacts.begin(), contacts.end(), [](const auto& c) {
+    return c.state == node::ContactState::kPending;
+  });
+  if (!any_pending) return Status::Ok();  // the usual case: no need to read the inbox
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::MessageInfo> inbox, node.Inbox());
   const UnixTime now = ctx.clock().Now();
   for (const node::ContactInfo& c : contacts) {
     if (c.state != node::ContactState::kPending) continue;
