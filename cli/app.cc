@@ -29,6 +29,7 @@ void DefineCli(CLI::App& app, Globals& globals, std::string& home, Action& chose
   AddDuressCommands(app, chosen);
   AddCodeCommands(app, chosen);
   AddDeskCommands(app, chosen);
+  AddOfflineCommands(app, chosen);
 }
 
 std::string VersionText() {

@@ -20,6 +20,13 @@ void AddSettingsCommands(CLI::App& app, Action& chosen);  // settings
 void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, ack
 void AddCodeCommands(CLI::App& app, Action& chosen);      // codes list, add, remove
 void AddDeskCommands(CLI::App& app, Action& chosen);      // expect, status
+void AddOfflineCommands(CLI::App& app, Action& chosen);   // bundle export, import; armor, unarmor
+
+// One SMS: what a coded check-in armors to (docs/protocol.md §7).
+inline constexpr size_t kSmsCharacters = 160;
+// `armor`, `checkin --armor`, `confirm --armor`: the text alone on stdout,
+// its length in SMS terms on stderr.
+Status PrintArmored(Context& ctx, ByteView envelope);
 
 // No text on the command line (README): `--note` takes only "-", which
 // reads the note (Context::ReadText). RefuseTextArgument adds the

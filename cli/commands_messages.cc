@@ -14,6 +14,7 @@ struct CheckInOptions {
   std::string note;
   std::string to;
   bool test = false;
+  bool armor = false;
 };
 
 // `checkin` with no code, at a terminal: the codebook as a numbered menu,
@@ -85,6 +86,21 @@ Status WarnIfUnanswered(Context& ctx, node::Node& node, const std::vector<std::s
   return Status::Ok();
 }
 
+// `checkin --armor` prints one envelope: it needs one recipient.
+Status CheckOneCoordinator(node::Node& node) {
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::ContactInfo> contacts, node.Contacts());
+  std::string names;
+  size_t count = 0;
+  for (const node::ContactInfo& c : contacts) {
+    if (c.role != node::Role::kCoordinator) continue;
+    names += (count++ == 0 ? "" : ", ") + c.name;
+  }
+  if (count <= 1) return Status::Ok();
+  return Status::InvalidArgument("--armor prints the check-in for one coordinator; you have " +
+                                 std::to_string(count) + " (" + names +
+                                 "): add --to NAME; nothing was queued");
+}
+
 Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
   if (o.code.empty() && !ctx.StdinIsTerminal()) {
     return Status::InvalidArgument(
@@ -93,12 +109,22 @@ Status RunCheckIn(Context& ctx, const CheckInOptions& o) {
   }
   WAYPOST_ASSIGN_OR_RETURN(Secret note, ReadNoteIfAsked(ctx, o.note));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  if (o.armor && o.to.empty()) WAYPOST_RETURN_IF_ERROR(CheckOneCoordinator(*node));
   std::string code = o.code;
   if (code.empty()) {
     WAYPOST_ASSIGN_OR_RETURN(code, ChooseCode(ctx, *node, o.to, note));
   }
   WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> ids,
                            node->CheckIn(code, Context::View(note), o.to, o.test));
+  if (o.armor) {
+    // The text alone on stdout; the id is in `waypost inbox`.
+    WAYPOST_ASSIGN_OR_RETURN(const Bytes envelope, node->EnvelopeFor(ids.front()));
+    WAYPOST_RETURN_IF_ERROR(PrintArmored(ctx, envelope));
+    ctx.Note(
+        "Send it by SMS or chat. It also leaves on the next `waypost sync`; whichever path "
+        "arrives first counts, and only once.");
+    return WarnIfUnanswered(ctx, *node, ids);
+  }
   for (const std::string& id : ids) ctx.Out(id + "\n");
   ctx.Note(o.test ? "TEST check-in queued (a drill: it meets no deadline); it leaves on the next "
                     "`waypost sync`."
@@ -181,6 +207,7 @@ Status RunInbox(Context& ctx) {
 struct ConfirmOptions {
   std::string id;
   std::string note;
+  bool armor = false;
 };
 
 Status RunConfirm(Context& ctx, const ConfirmOptions& o) {
@@ -193,6 +220,13 @@ Status RunConfirm(Context& ctx, const ConfirmOptions& o) {
   const std::string what = m.code + (m.test ? " [TEST]" : "") + (m.duress ? " [DURESS]" : "");
   ctx.Note(Printable("Confirmed " + m.peer + ": " + what + ", sent " +
                      BriefTime(m.sent_at, ctx.clock().Now()) + "."));
+  if (o.armor) {
+    WAYPOST_ASSIGN_OR_RETURN(const Bytes envelope, node->EnvelopeFor(m.id));
+    WAYPOST_RETURN_IF_ERROR(PrintArmored(ctx, envelope));
+    ctx.Note(Printable("Send it to " + m.peer +
+                       " by SMS or chat. It also leaves on the next `waypost sync`."));
+    return Status::Ok();
+  }
   ctx.Note(Printable(m.peer + " sees it after the next sync on both sides."));
   return Status::Ok();
 }
@@ -208,6 +242,8 @@ void AddMessageCommands(CLI::App& app, Action& chosen) {
   AddNoteOption(c, checkin->note);
   c->add_option("--to", checkin->to, "One contact instead of every coordinator");
   c->add_flag("--test", checkin->test, "A drill: marked TEST at every step, meets no deadline");
+  c->add_flag("--armor", checkin->armor,
+              "Print it as one line of text to send by SMS or chat (one coordinator)");
   c->callback([&chosen, checkin] {
     chosen = [checkin](Context& ctx) { return RunCheckIn(ctx, *checkin); };
   });
@@ -226,6 +262,7 @@ void AddMessageCommands(CLI::App& app, Action& chosen) {
   CLI::App* f = app.add_subcommand("confirm", "Confirm a helper's check-in or safe arrival");
   f->add_option("ID", confirm->id, "The check-in's id, as `waypost inbox` shows it")->required();
   AddNoteOption(f, confirm->note);
+  f->add_flag("--armor", confirm->armor, "Print the confirmation as text to send by SMS or chat");
   f->callback([&chosen, confirm] {
     chosen = [confirm](Context& ctx) { return RunConfirm(ctx, *confirm); };
   });

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/news.h"
 #include "core/node/sync_news.h"
 #include "core/node/sync_round.h"
 #include "core/store/database.h"
@@ -28,104 +29,6 @@ std::string KiB(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f KiB", double(bytes) / 1024);
   return text;
-}
-
-std::string Upper(std::string_view word) {
-  std::string out(word);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
-    if (c == '-') c = ' ';
-  }
-  return out;
-}
-
-// "crossed (crossed as planned, all well), sent 13:53": a message as the
-// person who sent or got it knows it; a text's words stay in the inbox.
-std::string Describe(const node::MessageInfo& m, UnixTime now) {
-  std::string what = m.kind == node::MessageKind::kCheckIn
-                         ? m.code + (m.meaning.empty() ? "" : " (" + m.meaning + ")")
-                         : std::string("a message");
-  if (m.test) what += " [TEST]";
-  return what + ", sent " + BriefTime(m.sent_at, now);
-}
-
-// What the sync brought, alarms first, then who joined, what arrived, what
-// was confirmed or delivered, and what coordinators changed (README, "sync").
-std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
-  std::vector<std::string> lines;
-  for (const node::AlertInfo& a : news.alerts) {
-    std::string line = Upper(node::NameOf(a.kind)) + ": " + a.peer;
-    if (a.kind != node::AlertKind::kDuress && !a.detail.empty()) line += " – " + a.detail;
-    lines.push_back(line + " – run `waypost board`");
-  }
-  for (const node::ContactInfo& c : news.joined) {
-    lines.push_back(c.role == node::Role::kCoordinator
-                        ? c.name + " answered your sign-up: you are enrolled."
-                        : c.name + " joined the team as a " + std::string(node::NameOf(c.role)) +
-                              ".");
-  }
-  for (const node::MessageInfo& m : news.received) {
-    const bool checkin = m.kind == node::MessageKind::kCheckIn;
-    lines.push_back((checkin ? "Check-in from " : "Message from ") + m.peer + ": " +
-                    Describe(m, now) + (checkin ? "" : " – run `waypost inbox` to read it"));
-  }
-  for (const node::MessageInfo& m : news.confirmed) {
-    lines.push_back("Confirmed by " + m.peer + ": " + Describe(m, now) +
-                    (m.state_note.empty() ? "" : " – \"" + m.state_note + "\""));
-  }
-  for (const node::MessageInfo& m : news.delivered) {
-    lines.push_back("Delivered to " + m.peer + ": " + Describe(m, now));
-  }
-  for (const std::string& name : news.new_schedules) {
-    lines.push_back(name + " set when you check in – run `waypost status`");
-  }
-  for (const std::string& name : news.new_codebooks) {
-    lines.push_back(name + " sent a new codebook – run `waypost codes list`");
-  }
-  return lines;
-}
-
-nlohmann::json NewsJson(const node::SyncNews& news) {
-  nlohmann::json events = nlohmann::json::array();
-  for (const node::AlertInfo& a : news.alerts) {
-    events.push_back({{"event", "alert"},
-                      {"kind", node::NameOf(a.kind)},
-                      {"peer", a.peer},
-                      {"fingerprint", a.fingerprint},
-                      {"detail", a.detail},
-                      {"alert_id", a.id}});
-  }
-  for (const node::ContactInfo& c : news.joined) {
-    events.push_back({{"event", "joined"},
-                      {"peer", c.name},
-                      {"fingerprint", c.fingerprint},
-                      {"role", node::NameOf(c.role)}});
-  }
-  auto message = [](const char* event, const node::MessageInfo& m) {
-    return nlohmann::json{{"event", event},
-                          {"id", m.id},
-                          {"kind", node::NameOf(m.kind)},
-                          {"peer", m.peer},
-                          {"code", m.code},
-                          {"meaning", m.meaning},
-                          {"sent_at", Rfc3339(m.sent_at)},
-                          {"duress", m.duress},
-                          {"test", m.test}};
-  };
-  for (const node::MessageInfo& m : news.received) events.push_back(message("received", m));
-  for (const node::MessageInfo& m : news.confirmed) events.push_back(message("confirmed", m));
-  for (const node::MessageInfo& m : news.delivered) events.push_back(message("delivered", m));
-  for (const std::string& name : news.new_schedules) {
-    events.push_back({{"event", "schedule"}, {"peer", name}});
-  }
-  for (const std::string& name : news.new_codebooks) {
-    events.push_back({{"event", "codebook"}, {"peer", name}});
-  }
-  for (const node::ContactInfo& c : news.failed_signups) {
-    events.push_back(
-        {{"event", "signup_failed"}, {"peer", c.name}, {"fingerprint", c.fingerprint}});
-  }
-  return events;
 }
 
 void PrintReport(Context& ctx, const node::SyncReport& report, const node::SyncNews& news) {

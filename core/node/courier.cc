@@ -43,9 +43,17 @@ Result<std::string> Courier::Send(const Contact& to, pb::Body& body, std::option
   WAYPOST_ASSIGN_OR_RETURN(Bytes sealed, std::move(sealed_or));
   const envelope::ContentId id = envelope::ComputeContentId(sealed);
 
+  // A receipt remembers what it answers, so `armor ID` of a received
+  // check-in finds the reply to send back by text.
+  const ByteView reply_to = body.has_receipt() ? AsBytes(body.receipt().of()) : ByteView();
   WAYPOST_RETURN_IF_ERROR(
-      outbox_.Add(id, sealed, req.expires_at,
-                  shown ? Outbox::Keep::kUntilReceipt : Outbox::Keep::kUntilRelayed));
+      outbox_.Add({.id = id,
+                   .envelope = sealed,
+                   .expires_at = req.expires_at,
+                   .keep = shown ? Outbox::Keep::kUntilReceipt : Outbox::Keep::kUntilRelayed,
+                   .contact = to.id.value,
+                   .created_at = now,
+                   .reply_to = reply_to}));
   if (shown) {
     WAYPOST_RETURN_IF_ERROR(messages_.Insert({.id = id,
                                               .direction = Direction::kOut,

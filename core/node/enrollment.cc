@@ -102,8 +102,9 @@ Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator)
     WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now).status());
   }
   WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes join_id, QueueJoinRequest(inviter_key.view(), invite_secret,
-                                                                 invite->expires_at(), chain_seed));
+  WAYPOST_ASSIGN_OR_RETURN(
+      const Bytes join_id,
+      QueueJoinRequest(id, inviter_key.view(), invite_secret, invite->expires_at(), chain_seed));
   WAYPOST_RETURN_IF_ERROR(p_.contacts.SetJoinId(id, join_id));
   joined.invite_expires_at = invite->expires_at();
   return joined;
@@ -137,8 +138,9 @@ Status Enrollment::CheckNoOtherCoordinator(const std::string& inviter_name) {
                                inviter_name + " as well, join with --another-coordinator");
 }
 
-Result<Bytes> Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
-                                           int64_t expires_at, const Secret& chain_seed) {
+Result<Bytes> Enrollment::QueueJoinRequest(ContactId inviter, ByteView inviter_key,
+                                           const Secret& invite_secret, int64_t expires_at,
+                                           const Secret& chain_seed) {
   Scrubbed<pb::Body> body;
   pb::JoinRequest* join = body->mutable_join();
   join->set_name(p_.identity.self().name);
@@ -160,7 +162,13 @@ Result<Bytes> Enrollment::QueueJoinRequest(ByteView inviter_key, const Secret& i
   Wipe(body_bytes);
   if (!sealed.ok()) return sealed.status();
   const envelope::ContentId id = envelope::ComputeContentId(*sealed);
-  WAYPOST_RETURN_IF_ERROR(p_.outbox.Add(id, *sealed, expires_at, Outbox::Keep::kUntilRelayed));
+  WAYPOST_RETURN_IF_ERROR(p_.outbox.Add({.id = id,
+                                         .envelope = *sealed,
+                                         .expires_at = expires_at,
+                                         .keep = Outbox::Keep::kUntilRelayed,
+                                         .contact = inviter.value,
+                                         .created_at = p_.clock.Now(),
+                                         .reply_to = {}}));
   return Bytes(id.begin(), id.end());
 }
 

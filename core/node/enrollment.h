@@ -79,8 +79,9 @@ class Enrollment {
 
  private:
   // Returns the join request's content id.
-  Result<Bytes> QueueJoinRequest(ByteView inviter_key, const Secret& invite_secret,
-                                 int64_t expires_at, const Secret& chain_seed);
+  Result<Bytes> QueueJoinRequest(ContactId inviter, ByteView inviter_key,
+                                 const Secret& invite_secret, int64_t expires_at,
+                                 const Secret& chain_seed);
   // Withdraws a pending sign-up that a new invite replaces: its join request
   // leaves the outbox, and what was sent under it fails. Returns how many.
   Result<size_t> WithdrawSignUp(const Contact& pending);

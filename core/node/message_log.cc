@@ -195,6 +195,27 @@ Result<MessageLog::Found> MessageLog::FindReceivedCheckIn(std::string_view id_pr
   return found;
 }
 
+Result<std::pair<Bytes, Direction>> MessageLog::Resolve(std::string_view id_prefix) {
+  if (id_prefix.size() < 4 || !IsHex(id_prefix)) {
+    return Status::InvalidArgument("an id is 4 or more hex digits, as `waypost inbox` shows");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT id, direction FROM messages WHERE substr(hex(id), 1, ?) = upper(?)",
+                 int64_t(id_prefix.size()), id_prefix));
+  WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no message with id " + std::string(id_prefix));
+  std::pair<Bytes, Direction> found{st.ColumnBlob(0), st.ColumnText(1) == NameOf(Direction::kIn)
+                                                          ? Direction::kIn
+                                                          : Direction::kOut};
+  WAYPOST_ASSIGN_OR_RETURN(bool second, st.Step());
+  if (second) {
+    return Status::InvalidArgument("id " + std::string(id_prefix) +
+                                   " is ambiguous; give more digits");
+  }
+  return found;
+}
+
 Status MessageLog::SetState(ByteView id, MessageState state, UnixTime now, std::string_view note) {
   return db_->Run("UPDATE messages SET state = ?, state_at = ?, state_note = ? WHERE id = ?",
                   NameOf(state), now, note, id);

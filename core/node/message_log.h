@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.h"
@@ -94,6 +95,9 @@ class MessageLog {
     bool via_duress = false;  // came under the duress chain: so goes the reply
   };
   Result<Found> FindReceivedCheckIn(std::string_view id_prefix);
+  // Any message, in or out, by an id prefix of 4+ hex digits: its content
+  // id and direction. NotFound, or InvalidArgument when ambiguous.
+  Result<std::pair<Bytes, Direction>> Resolve(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state, UnixTime now, std::string_view note = {});
   // The outgoing messages to `to` that no receipt answered (queued or
   // relayed) become failed: `to` can never read them (docs/protocol.md

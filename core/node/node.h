@@ -241,6 +241,32 @@ class Node {
   Result<IngestCounts> IngestAll(const std::vector<Bytes>& envelopes,
                                  std::vector<Bytes>* rejected = nullptr,
                                  std::vector<Bytes>* not_ours = nullptr);
+  // `bundle import` and `unarmor` (docs/protocol.md §9): takes in what a
+  // bundle or a text brought, as IngestAll does, and, if `carry`, in the
+  // same transaction keeps what this node cannot open to pass on, as a
+  // relay would (Outbox::AddCarried): only while it lives, and never one that
+  // claims to live longer than a relay would keep it. A carried envelope
+  // goes out with the next sync or bundle export and never shows in the
+  // inbox. An error means nothing of it was kept.
+  struct TakeInReport {
+    IngestCounts counts;         // as IngestAll counts them
+    size_t carried = 0;          // not ours, kept now to pass on
+    size_t already_carried = 0;  // not ours, and the outbox had it already
+    size_t not_carried = 0;      // not ours, and not kept: quota, or expiry
+  };
+  Result<TakeInReport> TakeIn(const std::vector<Bytes>& envelopes, bool carry);
+  // What `bundle export` writes (docs/protocol.md §8): every live outbox
+  // envelope, ours and carried; with `for_name`, only ours to that contact;
+  // with `since`, only those queued (or carried) at or after it. In a
+  // random order, so that the file does not tell which were ours.
+  Result<std::vector<Bytes>> ExportEnvelopes(std::string_view for_name,
+                                             std::optional<UnixTime> since);
+  // `armor ID` (docs/protocol.md §7): for one of our messages, its
+  // envelope; for a received one, the newest reply to it still in the
+  // outbox (its delivery receipt, or its confirmation). NotFound, saying
+  // why, once it has left the outbox.
+  Result<Bytes> EnvelopeFor(std::string_view id_prefix);
+
   // Remembers fetched envelopes that could not be taken in, so that no sync
   // fetches them again while they live (docs/protocol.md §6). Bytes that are
   // not an envelope are skipped. Returns the content ids of those never
@@ -289,6 +315,9 @@ class Node {
   // the delivery window (core/node/sequencer.h). Main store only.
   Status RaiseGapAlerts(UnixTime now);
   Status ChangeCodebook(const std::function<Status()>& change);
+  // IngestAll's work, inside the caller's Mutate. The out-lists may be null.
+  Result<IngestCounts> IngestBatch(const std::vector<Bytes>& envelopes,
+                                   std::vector<Bytes>* rejected, std::vector<Bytes>* not_ours);
   // A helper's next deadline by this node's clock; none without an active
   // schedule. Board() and CheckDeadlines() both judge by it.
   struct HelperDeadline {

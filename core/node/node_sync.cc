@@ -132,15 +132,37 @@ Result<IngestOutcome> Node::Ingest(ByteView envelope) {
 Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes,
                                      std::vector<Bytes>* rejected, std::vector<Bytes>* not_ours) {
   IngestCounts counts;
-  std::vector<const Bytes*> others;
+  std::vector<Bytes> bad;
+  std::vector<Bytes> others;
+  bool committed = false;
+  const Status status = Mutate(
+      [&]() -> Status {
+        WAYPOST_ASSIGN_OR_RETURN(counts, IngestBatch(envelopes, &bad, &others));
+        return Status::Ok();
+      },
+      DecoyRefresh::kIfVisible, &committed);
+  // A refresh of the decoy that fails loses nothing: every open of the main
+  // store refreshes it again.
+  if (!committed) return status;
+  if (rejected != nullptr) rejected->insert(rejected->end(), bad.begin(), bad.end());
+  if (not_ours != nullptr) not_ours->insert(not_ours->end(), others.begin(), others.end());
+  return counts;
+}
+
+Result<IngestCounts> Node::IngestBatch(const std::vector<Bytes>& envelopes,
+                                       std::vector<Bytes>* rejected, std::vector<Bytes>* not_ours) {
+  IngestCounts counts;
   std::vector<const Bytes*> pending;
   for (const Bytes& e : envelopes) pending.push_back(&e);
-  auto one_pass = [&]() -> bool {
-    bool progress = false;
+  // Envelopes that fail are tried again while a pass still takes something
+  // in: a check-in may come before the join request it depends on.
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
     std::vector<const Bytes*> failed;
     for (const Bytes* e : pending) {
       Result<IngestOutcome> outcome = Ingest(*e);  // nested: a savepoint each
       if (!outcome.ok()) {
+        if (!db_.InTransaction()) return outcome.status();  // a write failed
         failed.push_back(e);
         continue;
       }
@@ -154,30 +176,15 @@ Result<IngestCounts> Node::IngestAll(const std::vector<Bytes>& envelopes,
           break;
         case IngestOutcome::kNotOurs:
           ++counts.not_ours;
-          others.push_back(e);
+          if (not_ours != nullptr) not_ours->push_back(*e);
           break;
       }
     }
     pending = std::move(failed);
-    return progress;
-  };
-  bool committed = false;
-  const Status status = Mutate(
-      [&] {
-        while (!pending.empty() && one_pass()) {
-        }
-        return Status::Ok();
-      },
-      DecoyRefresh::kIfVisible, &committed);
-  // A refresh of the decoy that fails loses nothing: every open of the main
-  // store refreshes it again.
-  if (!committed) return status;
+  }
   counts.rejected = pending.size();
   if (rejected != nullptr) {
     for (const Bytes* e : pending) rejected->push_back(*e);
-  }
-  if (not_ours != nullptr) {
-    for (const Bytes* e : others) not_ours->push_back(*e);
   }
   return counts;
 }

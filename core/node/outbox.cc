@@ -2,9 +2,76 @@
 
 namespace waypost::node {
 
-Status Outbox::Add(ByteView id, ByteView envelope, UnixTime expires_at, Keep keep) {
-  return db_->Run("INSERT INTO outbox(id, envelope, expires_at, keep) VALUES(?, ?, ?, ?)", id,
-                  envelope, expires_at, keep == Keep::kUntilReceipt ? 1 : 0);
+Status Outbox::Add(const Entry& e) {
+  const ByteView reply_to = e.reply_to;
+  return db_->Run(
+      "INSERT INTO outbox(id, envelope, expires_at, keep, contact_id, created_at, reply_to) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)",
+      e.id, e.envelope, e.expires_at, e.keep == Keep::kUntilReceipt ? 1 : 0, e.contact,
+      e.created_at, reply_to.empty() ? std::optional<ByteView>() : std::optional(reply_to));
+}
+
+Result<Outbox::Carry> Outbox::AddCarried(ByteView id, ByteView envelope, UnixTime expires_at,
+                                         UnixTime now) {
+  {
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                             db_->Query("SELECT 1 FROM outbox WHERE id = ?", id));
+    WAYPOST_ASSIGN_OR_RETURN(const bool held, st.Step());
+    if (held) return Carry::kAlreadyHeld;
+  }
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT count(*), coalesce(sum(length(envelope)), 0) FROM outbox "
+                 "WHERE carried = 1"));
+  WAYPOST_RETURN_IF_ERROR(st.Step().status());
+  if (size_t(st.ColumnInt64(0)) + 1 > kCarryMaxEnvelopes ||
+      size_t(st.ColumnInt64(1)) + envelope.size() > kCarryMaxBytes) {
+    return Carry::kQuotaFull;
+  }
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO outbox(id, envelope, expires_at, keep, created_at, carried) "
+               "VALUES(?, ?, ?, 0, ?, 1)",
+               id, envelope, expires_at, now));
+  return Carry::kCarried;
+}
+
+Result<std::vector<Bytes>> Outbox::ForExport(UnixTime now, std::optional<int64_t> contact,
+                                             std::optional<UnixTime> since) {
+  std::vector<Bytes> out;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT envelope FROM outbox WHERE expires_at > ? "
+                                      "AND (? IS NULL OR (carried = 0 AND contact_id = ?)) "
+                                      "AND (? IS NULL OR created_at >= ?) ORDER BY rowid",
+                                      now, contact, contact, since, since));
+  WAYPOST_RETURN_IF_ERROR(
+      st.ForEach([&](const store::Statement& row) { out.push_back(row.ColumnBlob(0)); }));
+  return out;
+}
+
+Result<std::optional<Bytes>> Outbox::Find(ByteView id) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT envelope FROM outbox WHERE id = ?", id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<Bytes>();
+  return std::optional<Bytes>(st.ColumnBlob(0));
+}
+
+Result<std::optional<Bytes>> Outbox::FindReplyTo(ByteView reply_to) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT envelope FROM outbox WHERE carried = 0 AND reply_to = ? "
+                 "ORDER BY rowid DESC LIMIT 1",
+                 reply_to));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<Bytes>();
+  return std::optional<Bytes>(st.ColumnBlob(0));
+}
+
+Result<size_t> Outbox::CountCarried() {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT count(*) FROM outbox WHERE carried = 1"));
+  WAYPOST_RETURN_IF_ERROR(st.Step().status());
+  return size_t(st.ColumnInt64(0));
 }
 
 Result<std::vector<Bytes>> Outbox::Pending() {

@@ -5,10 +5,16 @@
 // remembers which relay acknowledged which envelope, so each relay gets
 // every envelope it has not acknowledged, whatever the others did.
 //
+// Carried envelopes (docs/protocol.md §9) are others': a bundle or text
+// brought them and this node cannot open them. They travel on like receipts
+// (gone once a relay took them, or at their expiry) within a quota, and are
+// never linked to a contact or a message.
+//
 // Lifetime: borrows the Database. Not thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -26,7 +32,39 @@ class Outbox {
 
   explicit Outbox(store::Database& db) : db_(&db) {}
 
-  Status Add(ByteView id, ByteView envelope, UnixTime expires_at, Keep keep);
+  // One of our own envelopes.
+  struct Entry {
+    ByteView id;  // content id
+    ByteView envelope;
+    UnixTime expires_at = 0;
+    Keep keep = Keep::kUntilReceipt;
+    std::optional<int64_t> contact;  // the recipient's ContactId, if a contact
+    UnixTime created_at = 0;
+    ByteView reply_to = {};  // a receipt: Receipt.of, the id prefix it answers
+  };
+  Status Add(const Entry& entry);
+
+  // The most carried envelopes, and carried bytes, one node keeps.
+  static constexpr size_t kCarryMaxEnvelopes = 10'000;
+  static constexpr size_t kCarryMaxBytes = size_t{32} << 20;
+  enum class Carry { kCarried, kAlreadyHeld, kQuotaFull };
+  // Keeps someone else's envelope to pass on. kAlreadyHeld if the outbox
+  // has it (ours or carried), kQuotaFull (and nothing kept) past a quota.
+  Result<Carry> AddCarried(ByteView id, ByteView envelope, UnixTime expires_at, UnixTime now);
+
+  // What `bundle export` takes from the outbox: everything not expired at
+  // `now`, or, with `contact`, only our own to that contact (nothing
+  // carried); with `since`, only what was queued (or carried) at or after
+  // it. Oldest first.
+  Result<std::vector<Bytes>> ForExport(UnixTime now, std::optional<int64_t> contact,
+                                       std::optional<UnixTime> since);
+  // The envelope with this content id, if still in the outbox.
+  Result<std::optional<Bytes>> Find(ByteView id);
+  // The newest of our envelopes that answers the received message whose id
+  // starts with `reply_to` (a receipt or a confirmation), if any is left.
+  Result<std::optional<Bytes>> FindReplyTo(ByteView reply_to);
+  // How many carried envelopes are held.
+  Result<size_t> CountCarried();
   // Envelopes no relay has taken yet, oldest first.
   Result<std::vector<Bytes>> Pending();
   // How many that is.

@@ -189,12 +189,25 @@ constexpr const char* kAddMessageSeq = R"sql(
 ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 12: the outbox says whom each envelope is for and when it was
+// queued (`bundle export --for`, `--since`), which received message a
+// receipt answers (`armor ID` of a check-in finds its confirmation), and
+// whether it is carried for others (docs/storage.md §5, docs/protocol.md §9):
+// envelopes a bundle or text brought that this node cannot open, kept
+// within a quota to pass on, as a relay would.
+constexpr const char* kAddCarrying = R"sql(
+ALTER TABLE outbox ADD COLUMN contact_id INTEGER;
+ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN reply_to BLOB;
+ALTER TABLE outbox ADD COLUMN carried INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
     kSchemaV1,       kAddSettings,           kAddDuress,          kAddInviteReuse,
     kAddDuressChain, kAddBatchedSync,        kAddSequenceNumbers, kAddCodebook,
-    kAddSchedules,   kAddEnrollmentRecovery, kAddMessageSeq};
+    kAddSchedules,   kAddEnrollmentRecovery, kAddMessageSeq,      kAddCarrying};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -36,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/envelope/armor.h"
+#include "core/envelope/bundle.h"
 #include "core/envelope/envelope.h"
 #include "core/node/invite.h"
 #include "core/random.h"
@@ -193,6 +195,65 @@ void EnvelopeSeeds(const fs::path& root) {
   dir.Add("bad-version", bad_version);
   dir.Add("truncated", ByteView(small).first(60));
   dir.Add("header-only", ByteView(small).first(envelope::kHeaderSize));
+}
+
+// ---------------------------------------------------------------- armored text
+
+// Pasted text as phones and mail leave it: whole pieces, mangled ones, a
+// pair, and pieces cut short or damaged.
+void ArmorSeeds(const fs::path& root) {
+  CorpusDir dir(root, "fuzz_unarmor");
+  const std::string small = envelope::Armor(MakeEnvelope(Tag(0x41), kNow + kDay, 41));
+  const std::string other = envelope::Armor(MakeEnvelope(Tag(0x42), kNow + kDay, 42));
+  const std::string text = envelope::Armor(MakeEnvelope(Tag(0x43), kNow + kDay, 43, 256));
+  std::string wrapped;  // spaces, line breaks, a no-break space, e-mail quoting
+  for (size_t i = 0; i < text.size(); i += 40) {
+    wrapped += (i == 0 ? "> " : i == 40 ? "\r\n> " : i == 80 ? "\xC2\xA0" : " ");
+    wrapped += text.substr(i, 40);
+  }
+  std::string damaged = small;
+  damaged[60] = '!';
+  dir.Add("clean-117", small);
+  dir.Add("clean-256-in-words", "Here it is: " + text + " thanks!");
+  dir.Add("mangled-256", wrapped);
+  dir.Add("pair", small + "\n" + other);
+  dir.Add("pair-first-cut", small.substr(0, 90) + other);
+  dir.Add("cut", small.substr(0, 120));
+  dir.Add("damaged", damaged);
+  dir.Add("capitalized", "WP1:" + small.substr(envelope::kArmorPrefix.size()));
+}
+
+// ---------------------------------------------------------------- bundle
+
+// Bundle files as a USB stick may hold them: whole, cut short and damaged.
+// The first byte picks the target's chunk size; the rest is the file.
+void BundleSeeds(const fs::path& root) {
+  CorpusDir dir(root, "fuzz_bundle");
+  SeededRandom random(2101);
+  auto write = [&](const std::vector<Bytes>& envelopes) {
+    auto file = envelope::WriteBundle(envelopes, random);
+    if (!file.ok()) Die("WriteBundle");
+    return std::move(file).value();
+  };
+  const Bytes three = write({MakeEnvelope(Tag(0x51), kNow + kDay, 51),
+                             MakeEnvelope(Tag(0x52), kNow + kDay, 52, envelope::kBucketSizes[1]),
+                             MakeEnvelope(Tag(0x53), kNow + kDay, 53, envelope::kBucketSizes[2])});
+  // Where the 256-byte envelope's record starts: after the header and 117's.
+  const size_t second = envelope::kBundleHeaderSize + envelope::kBundleRecordMarker.size() + 1 +
+                        envelope::kBucketSizes[0] + envelope::kBundleRecordCheckSize;
+  dir.Add("empty", Cat({One(200), write({})}));
+  dir.Add("three-buckets", Cat({One(40), three}));
+  dir.Add("three-buckets-bytewise", Cat({One(0), three}));
+  dir.Add("largest-bucket",
+          Cat({One(255),
+               write({MakeEnvelope(Tag(0x54), kNow + kDay, 54, envelope::kMaxEnvelopeSize)})}));
+  dir.Add("truncated", Cat({One(6), ByteView(three).first(second + 100)}));
+  Bytes flipped = three;
+  flipped[second + 50] ^= 0x04;
+  dir.Add("flipped-byte", Cat({One(12), flipped}));
+  Bytes no_header = three;
+  no_header[20] ^= 0x01;
+  dir.Add("header-damaged", Cat({One(130), no_header}));
 }
 
 // ---------------------------------------------------------------- invite
@@ -994,6 +1055,8 @@ int main(int argc, char** argv) {
   using namespace waypost::fuzz;
   FrameReaderSeeds(root);
   EnvelopeSeeds(root);
+  ArmorSeeds(root);
+  BundleSeeds(root);
   InviteSeeds(root);
   RelayAddressSeeds(root);
   SecureChannelSeeds(root);

@@ -1,9 +1,10 @@
 // Forensics (issue 3, "No plaintext, anywhere"): after a scripted session
 // with marker strings in names, codes, notes and messages, no file under the
-// homes, the session's TMPDIR or the system temp directory holds a marker in
-// plaintext; no SQLite side file (-wal, -shm, -journal) is left behind; no
-// command prints a marker that it has no reason to print; and a running
-// waypost cannot be made to dump core.
+// homes (a mule's too), the folder a bundle was written to, the session's
+// TMPDIR or the system temp directory holds a marker in plaintext; no SQLite
+// side file (-wal, -shm, -journal) is left behind; no command prints a
+// marker that it has no reason to print; and a running waypost cannot be
+// made to dump core.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -119,8 +120,11 @@ class ForensicsTest : public IntegrationTest {
       std::string cmd;
       for (const std::string& a : args) cmd += a + " ";
       // `sync` and `confirm` say who checked in with which code (README,
-      // "sync"), but never a note, a message or a passphrase.
-      const bool says_who = !args.empty() && (args[0] == "sync" || args[0] == "confirm");
+      // "sync"), but never a note, a message or a passphrase; so do
+      // `unarmor` and `bundle import`, which print the same news.
+      const bool says_who =
+          !args.empty() && (args[0] == "sync" || args[0] == "confirm" || args[0] == "unarmor" ||
+                            (args[0] == "bundle" && args.size() > 1 && args[1] == "import"));
       quiet_.push_back({cmd, r.out + r.err, says_who});
     }
     return r;
@@ -145,7 +149,9 @@ class ForensicsTest : public IntegrationTest {
     ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
   }
 
-  void Session(const std::string& C, const std::string& H) {
+  // `M` is a node of no team that carries a bundle from `stick`.
+  void Session(const std::string& C, const std::string& H, const std::string& M,
+               const std::string& stick) {
     WP_ASSERT_OK(W(C, {"init", "--name", kCoordName, "--kdf", "interactive"}, true));
     WP_ASSERT_OK(W(H, {"init", "--name", kHelperName, "--kdf", "interactive"}, true));
     WP_ASSERT_OK(W(C, {"relays", "add", relay_address_}));
@@ -182,6 +188,7 @@ class ForensicsTest : public IntegrationTest {
     ASSERT_NE(r.out.find(kReplyText), std::string::npos) << "the reply did not arrive";
     WP_ASSERT_OK(W(C, {"contacts", "--json"}, true));
     WP_ASSERT_OK(W(C, {"settings"}));
+    ASSERT_NO_FATAL_FAILURE(Offline(C, H, M, stick));
 
     // A duress episode: the decoy's check-in is flagged at the coordinator,
     // and neither its note nor the duress passphrase lands in any file.
@@ -197,6 +204,33 @@ class ForensicsTest : public IntegrationTest {
     WP_ASSERT_OK(W(H, {"inbox"}, true));  // the normal unlock takes over the duress state
   }
 
+  // The paths without a network (docs/protocol.md §7–§9): a check-in as
+  // text, another in a bundle on `stick` that the mule `M` carries to the
+  // relay, and the confirmation back as text.
+  void Offline(const std::string& C, const std::string& H, const std::string& M,
+               const std::string& stick) {
+    RunResult r = W(H, {"checkin", kCode, "--armor", "--note", "-"}, false, {}, kNote);
+    WP_ASSERT_OK(r);
+    r = W(C, {"unarmor", "--json"}, false, {}, r.out);
+    WP_ASSERT_OK(r);
+    ASSERT_EQ(Json(r).value("accepted", 0), 1) << r.Describe();
+    r = W(H, {"checkin", kCode, "--note", "-"}, false, {}, kNote);
+    WP_ASSERT_OK(r);
+    const std::string id = r.out.substr(0, r.out.find('\n'));
+    WP_ASSERT_OK(W(H, {"bundle", "export", stick + "/helper.bundle"}));
+    WP_ASSERT_OK(W(M, {"init", "--name", "Mule", "--kdf", "interactive"}));
+    WP_ASSERT_OK(W(M, {"relays", "add", relay_address_}));
+    r = W(M, {"bundle", "import", stick + "/helper.bundle", "--json"});
+    WP_ASSERT_OK(r);
+    ASSERT_GE(Json(r).value("carried", 0), 1) << r.Describe();
+    WP_ASSERT_OK(W(M, {"bundle", "export", stick + "/mule.bundle"}));
+    WP_ASSERT_OK(W(M, {"sync"}));
+    WP_ASSERT_OK(W(C, {"sync"}));
+    r = W(C, {"confirm", id, "--armor"});  // the mule's copy arrived
+    WP_ASSERT_OK(r);
+    WP_ASSERT_OK(W(H, {"unarmor"}, false, {}, r.out));
+  }
+
   fs::file_time_type started_;
   std::string tmp_;
   std::string relay_err_;
@@ -210,14 +244,16 @@ class ForensicsTest : public IntegrationTest {
 };
 
 TEST_F(ForensicsTest, ScriptedSessionLeavesNoPlaintextAndNoCore) {
-  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
-  const std::string crash_dir = dir() + "/crash-cwd";
+  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper"), M = Home("mule");
+  const std::string crash_dir = dir() + "/crash-cwd", stick = dir() + "/stick";
   fs::create_directories(crash_dir);
+  fs::create_directories(stick);
   ASSERT_NO_FATAL_FAILURE(StartOwnRelay(R, crash_dir));
-  ASSERT_NO_FATAL_FAILURE(Session(C, H));
+  ASSERT_NO_FATAL_FAILURE(Session(C, H, M, stick));
+  ASSERT_TRUE(fs::exists(stick + "/helper.bundle") && fs::exists(stick + "/mule.bundle"));
 
   // Every command has exited: no journal or WAL is left, in any home.
-  for (const std::string& home : {C, H}) {
+  for (const std::string& home : {C, H, M}) {
     EXPECT_TRUE(SideFiles(home).empty())
         << home << ": " << ::testing::PrintToString(SideFiles(home));
   }
@@ -287,7 +323,7 @@ TEST_F(ForensicsTest, ScriptedSessionLeavesNoPlaintextAndNoCore) {
 
   // No marker in plaintext: not in the homes, not in the session's TMPDIR,
   // not in anything written to the system temp directory during the test.
-  for (const std::string& root : {R, C, H, tmp_}) {
+  for (const std::string& root : {R, C, H, M, stick, tmp_}) {
     const std::vector<std::string> hits = Leaks(root, fs::file_time_type::min());
     EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
   }

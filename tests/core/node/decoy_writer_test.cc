@@ -188,8 +188,16 @@ TEST_F(DecoyWriterTest, NoMessagesInvitesOutboxRowsOrAlertsAreCopied) {
                          .sent_at = clock_.Now(),
                          .received_at = std::nullopt,
                          .duress = false}));
+  const Bytes id = IdOf(1);
+  const Bytes envelope(117, 1);
   ASSERT_OK(Outbox(main_.db())
-                .Add(IdOf(1), Bytes(117, 1), clock_.Now() + kDay, Outbox::Keep::kUntilReceipt));
+                .Add({.id = id,
+                      .envelope = envelope,
+                      .expires_at = clock_.Now() + kDay,
+                      .keep = Outbox::Keep::kUntilReceipt,
+                      .contact = std::nullopt,
+                      .created_at = 0,
+                      .reply_to = {}}));
   ASSERT_OK(
       InviteBook(main_.db()).Add(Bytes(16, 2), Secret(32), "", clock_.Now(), clock_.Now() + kDay));
   ASSERT_OK(AlertBook(main_.db()).Raise(hq, AlertKind::kDuress, IdOf(1), clock_.Now()));

@@ -26,7 +26,15 @@ Bytes EnvelopeOf(uint8_t tag) { return Bytes(117, static_cast<uint8_t>(tag ^ 0xF
 class OutboxTest : public ::testing::Test {
  protected:
   void Add(uint8_t tag, Keep keep, UnixTime expires_at = kExpiry) {
-    ASSERT_OK(outbox_.Add(IdOf(tag), EnvelopeOf(tag), expires_at, keep));
+    const Bytes id = IdOf(tag);
+    const Bytes envelope = EnvelopeOf(tag);
+    ASSERT_OK(outbox_.Add({.id = id,
+                           .envelope = envelope,
+                           .expires_at = expires_at,
+                           .keep = keep,
+                           .contact = std::nullopt,
+                           .created_at = 0,
+                           .reply_to = {}}));
   }
   // The tags of the pending envelopes, sorted: Pending() promises no order.
   std::vector<uint8_t> Pending() {
