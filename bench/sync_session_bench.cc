@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_check.h"
 #include "core/clock.h"
 #include "core/envelope/format.h"
 #include "core/noise/key_pair.h"
@@ -59,19 +60,9 @@ constexpr size_t kPutBatch = 256;
 constexpr uint32_t kRealSeed = 7;           // the real check-in
 constexpr uint32_t kJunkSeed = 10'000'000;  // junk seeds start here
 
-// Ends the program: a figure from a session that went wrong means nothing.
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "sync_session_bench: error: %s\n", what.c_str());
-  std::exit(1);
-}
-void Check(const Status& status, const std::string& what) {
-  if (!status.ok()) Die(what + ": " + status.message());
-}
-template <typename T>
-T Unwrap(Result<T> result, const std::string& what) {
-  Check(result.status(), what);
-  return std::move(result).value();
-}
+using bench::Check;
+using bench::Die;
+using bench::Unwrap;
 
 RecipientTag TagOf(size_t i) {
   RecipientTag tag;
@@ -397,6 +388,7 @@ BENCHMARK(BM_Upload)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond
 }  // namespace waypost::sync
 
 int main(int argc, char** argv) {
+  waypost::bench::ProgramName() = "sync_session_bench";
   if (sodium_init() < 0) return 1;
   // As the relay does, before it opens anything (store::Database).
   waypost::store::Database::SetMemorySecurity(false);

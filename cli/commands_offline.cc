@@ -151,7 +151,8 @@ Result<envelope::BundleReader> ReadBundle(const std::string& path) {
 // one import mean, on stderr.
 void NoteTakeIn(Context& ctx, const node::Node::TakeInReport& r) {
   std::string line = "Took in " + std::to_string(r.counts.accepted) + " envelope(s)";
-  if (r.counts.duplicate > 0) line += ", " + std::to_string(r.counts.duplicate) + " already here";
+  const size_t here = r.counts.duplicate + r.own;
+  if (here > 0) line += ", " + std::to_string(here) + " already here";
   if (r.carried + r.already_carried > 0) {
     line += "; carrying " + std::to_string(r.carried + r.already_carried) +
             " for others (they go on with the next sync or bundle export)";
@@ -194,7 +195,7 @@ Status RunImport(Context& ctx, const std::string& file) {
   }
   PrintNews(ctx, news,
             {{"accepted", r.counts.accepted},
-             {"duplicate", r.counts.duplicate},
+             {"duplicate", r.counts.duplicate + r.own},
              {"carried", r.carried + r.already_carried},
              {"not_carried", r.not_carried},
              {"bad", bad}});
@@ -254,8 +255,16 @@ Status RunUnarmor(Context& ctx) {
   // the way, or sent to the wrong person. It is refused, not carried.
   WAYPOST_ASSIGN_OR_RETURN(const node::Node::TakeInReport r, node->TakeIn(envelopes, false));
   WAYPOST_ASSIGN_OR_RETURN(const node::SyncNews news, watch.Collect(*node, ctx.clock().Now()));
-  const size_t refused = r.counts.rejected + r.counts.not_ours;
+  const size_t refused = r.counts.rejected + r.counts.not_ours - r.own;
+  if (r.own > 0) {
+    ctx.Note(std::string(r.own > 1 ? "These are" : "This is") +
+             " your own, not for you to take in: send the text to whom it is for.");
+  }
   if (r.counts.accepted == 0 && r.counts.duplicate == 0) {
+    if (refused == 0) {
+      PrintNews(ctx, news, {{"accepted", 0}, {"duplicate", r.own}, {"refused", 0}, {"bad", 0}});
+      return Status::Ok();
+    }
     return Status::InvalidArgument(
         std::string(refused > 1 ? "these texts do" : "the text does") +
         " not open here: altered on the way, or meant for someone else; nothing was taken in");

@@ -39,7 +39,11 @@ Status BodyHandlers::OnAck(const Contact& from, const pb::Ack& ack) {
   return p_.duress.End(p_.db);
 }
 
+// The welcome answers our join request: no path needs it any more, and
+// without a relay (enrollment by bundle) nothing else would take it out of
+// the outbox.
 Status BodyHandlers::OnWelcome(const Contact& from) {
+  if (!from.join_id.empty()) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(from.join_id));
   return p_.contacts.SetState(from.id, ContactState::kActive);
 }
 

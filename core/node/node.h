@@ -251,7 +251,8 @@ class Node {
   struct TakeInReport {
     IngestCounts counts;         // as IngestAll counts them
     size_t carried = 0;          // not ours, kept now to pass on
-    size_t already_carried = 0;  // not ours, and the outbox had it already
+    size_t already_carried = 0;  // carried already: nothing changed
+    size_t own = 0;              // our own, still in the outbox, come back
     size_t not_carried = 0;      // not ours, and not kept: quota, or expiry
   };
   Result<TakeInReport> TakeIn(const std::vector<Bytes>& envelopes, bool carry);

@@ -36,9 +36,16 @@ Result<Node::TakeInReport> Node::TakeIn(const std::vector<Bytes>& envelopes, boo
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
     report = {};
     std::vector<Bytes> others;
-    WAYPOST_ASSIGN_OR_RETURN(report.counts,
-                             IngestBatch(envelopes, nullptr, carry ? &others : nullptr));
+    WAYPOST_ASSIGN_OR_RETURN(report.counts, IngestBatch(envelopes, nullptr, &others));
+    WAYPOST_ASSIGN_OR_RETURN(Outbox::Carrying carrying, outbox_.CountCarrying());
     for (const Bytes& env : others) {
+      // Our own, come back (a bundle we wrote, a text we sent): nothing to do.
+      WAYPOST_ASSIGN_OR_RETURN(const bool own, outbox_.HoldsOwn(envelope::ComputeContentId(env)));
+      if (own) {
+        ++report.own;
+        continue;
+      }
+      if (!carry) continue;
       const Result<envelope::Header> header = envelope::ParseHeader(env);
       // A relay keeps nothing expired or expiring too far ahead; neither
       // does a mule (docs/protocol.md §9).
@@ -49,7 +56,7 @@ Result<Node::TakeInReport> Node::TakeIn(const std::vector<Bytes>& envelopes, boo
       }
       const envelope::ContentId id = envelope::ComputeContentId(env);
       WAYPOST_ASSIGN_OR_RETURN(const Outbox::Carry carry,
-                               outbox_.AddCarried(id, env, header->expires_at, now));
+                               outbox_.AddCarried(id, env, header->expires_at, now, carrying));
       switch (carry) {
         case Outbox::Carry::kCarried:
           ++report.carried;

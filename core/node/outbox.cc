@@ -11,27 +11,33 @@ Status Outbox::Add(const Entry& e) {
       e.created_at, reply_to.empty() ? std::optional<ByteView>() : std::optional(reply_to));
 }
 
+Result<Outbox::Carrying> Outbox::CountCarrying() {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT count(*), coalesce(sum(length(envelope)), 0) FROM outbox "
+                 "WHERE carried = 1"));
+  WAYPOST_RETURN_IF_ERROR(st.Step().status());
+  return Carrying{size_t(st.ColumnInt64(0)), size_t(st.ColumnInt64(1))};
+}
+
 Result<Outbox::Carry> Outbox::AddCarried(ByteView id, ByteView envelope, UnixTime expires_at,
-                                         UnixTime now) {
+                                         UnixTime now, Carrying& carrying) {
   {
     WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
                              db_->Query("SELECT 1 FROM outbox WHERE id = ?", id));
     WAYPOST_ASSIGN_OR_RETURN(const bool held, st.Step());
     if (held) return Carry::kAlreadyHeld;
   }
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_->Query("SELECT count(*), coalesce(sum(length(envelope)), 0) FROM outbox "
-                 "WHERE carried = 1"));
-  WAYPOST_RETURN_IF_ERROR(st.Step().status());
-  if (size_t(st.ColumnInt64(0)) + 1 > kCarryMaxEnvelopes ||
-      size_t(st.ColumnInt64(1)) + envelope.size() > kCarryMaxBytes) {
+  if (carrying.envelopes + 1 > kCarryMaxEnvelopes ||
+      carrying.bytes + envelope.size() > kCarryMaxBytes) {
     return Carry::kQuotaFull;
   }
   WAYPOST_RETURN_IF_ERROR(
       db_->Run("INSERT INTO outbox(id, envelope, expires_at, keep, created_at, carried) "
                "VALUES(?, ?, ?, 0, ?, 1)",
                id, envelope, expires_at, now));
+  ++carrying.envelopes;
+  carrying.bytes += envelope.size();
   return Carry::kCarried;
 }
 
@@ -67,11 +73,10 @@ Result<std::optional<Bytes>> Outbox::FindReplyTo(ByteView reply_to) {
   return std::optional<Bytes>(st.ColumnBlob(0));
 }
 
-Result<size_t> Outbox::CountCarried() {
+Result<bool> Outbox::HoldsOwn(ByteView id) {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db_->Query("SELECT count(*) FROM outbox WHERE carried = 1"));
-  WAYPOST_RETURN_IF_ERROR(st.Step().status());
-  return size_t(st.ColumnInt64(0));
+                           db_->Query("SELECT 1 FROM outbox WHERE id = ? AND carried = 0", id));
+  return st.Step();
 }
 
 Result<std::vector<Bytes>> Outbox::Pending() {

@@ -48,9 +48,18 @@ class Outbox {
   static constexpr size_t kCarryMaxEnvelopes = 10'000;
   static constexpr size_t kCarryMaxBytes = size_t{32} << 20;
   enum class Carry { kCarried, kAlreadyHeld, kQuotaFull };
+  // What is carried now: read once per batch, then kept up to date by
+  // AddCarried, so a batch costs one count, not one per envelope.
+  struct Carrying {
+    size_t envelopes = 0;
+    size_t bytes = 0;
+  };
+  Result<Carrying> CountCarrying();
   // Keeps someone else's envelope to pass on. kAlreadyHeld if the outbox
-  // has it (ours or carried), kQuotaFull (and nothing kept) past a quota.
-  Result<Carry> AddCarried(ByteView id, ByteView envelope, UnixTime expires_at, UnixTime now);
+  // has it (ours or carried), kQuotaFull (and nothing kept) if `carrying`
+  // would pass a quota. `carrying` grows by what is kept.
+  Result<Carry> AddCarried(ByteView id, ByteView envelope, UnixTime expires_at, UnixTime now,
+                           Carrying& carrying);
 
   // What `bundle export` takes from the outbox: everything not expired at
   // `now`, or, with `contact`, only our own to that contact (nothing
@@ -63,8 +72,9 @@ class Outbox {
   // The newest of our envelopes that answers the received message whose id
   // starts with `reply_to` (a receipt or a confirmation), if any is left.
   Result<std::optional<Bytes>> FindReplyTo(ByteView reply_to);
-  // How many carried envelopes are held.
-  Result<size_t> CountCarried();
+  // Whether the envelope with this content id is one of our own in the
+  // outbox (not carried).
+  Result<bool> HoldsOwn(ByteView id);
   // Envelopes no relay has taken yet, oldest first.
   Result<std::vector<Bytes>> Pending();
   // How many that is.

@@ -188,6 +188,33 @@ TEST_F(CarryTest, TheQuotaBoundsWhatAMuleKeeps) {
             int64_t(Outbox::kCarryMaxEnvelopes));
 }
 
+// A node's own envelope that comes back (its own bundle, its own text) is
+// neither carried nor news.
+TEST_F(CarryTest, OurOwnEnvelopeComingBackIsNotCarried) {
+  const Bytes checkin = CheckIn();
+  const Node::TakeInReport r = Take(alice_, {checkin});
+  EXPECT_EQ(r.own, 1u);
+  EXPECT_EQ(r.carried, 0u);
+  EXPECT_EQ(Take(alice_, {checkin}, false).own, 1u);
+  EXPECT_EQ(CountOf(alice_, "SELECT count(*) FROM outbox WHERE carried = 1"), 0);
+}
+
+// A bundle from someone outside the team: a stranger's check-ins to its own
+// coordinator open for no one here. They are carried, never taken in.
+TEST_F(CarryTest, ABundleFromAStrangerIsCarriedNotTakenIn) {
+  Peer other_coord{"elsewhere", Role::kCoordinator, clock_, 4};
+  Peer stranger{"stranger", Role::kHelper, clock_, 5};
+  Enroll(other_coord, stranger);
+  ASSERT_OK(stranger->CheckIn("crossed", "", ""));
+  const Node::TakeInReport r = Take(coord_, Export(stranger));
+  EXPECT_EQ(r.counts.accepted, 0u);
+  EXPECT_EQ(r.carried, 1u);
+  EXPECT_EQ(CountIn(coord_, MessageKind::kCheckIn), 0u);
+  EXPECT_EQ(ContactsOf(coord_).size(), 1u);
+  // And it reaches its coordinator through us.
+  EXPECT_EQ(Take(other_coord, Export(coord_)).counts.accepted, 1u);
+}
+
 // Text is for one person: what does not open is refused, never carried.
 TEST_F(CarryTest, WithoutCarryingWhatIsNotOursIsLeftOut) {
   const Node::TakeInReport r =

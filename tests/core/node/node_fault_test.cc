@@ -14,6 +14,7 @@
 #include "core/node/node.h"
 #include "core/store/home.h"
 #include "core/store/panic.h"
+#include "tests/kit/fake_envelope.h"
 #include "tests/kit/fault_env.h"
 #include "tests/kit/fault_util.h"
 #include "tests/kit/fault_vfs.h"
@@ -167,6 +168,50 @@ TEST_P(NodeFaultTest, ABatchIsNeverHalfTakenIn) {
     }
     ASSERT_LT(n, 500);
   }
+}
+
+// A bundle is taken in whole or not at all, carried envelopes included
+// (docs/protocol.md §8): whatever a fault left, importing it again with a
+// working disk ends with each check-in there once and the stranger's
+// envelope carried once.
+TEST_P(NodeFaultTest, ABundleIsNeverHalfImported) {
+  Peer coord("base", Role::kCoordinator, clock_, 1);
+  Peer alice("alice", Role::kHelper, clock_, 2);
+  Enroll(coord, alice);
+  ASSERT_OK(alice->CheckIn("crossed", "one", ""));
+  ASSERT_OK(alice->CheckIn("delayed", "two", ""));
+  ASSERT_OK_AND_ASSIGN(std::vector<Bytes> bundle, alice->ExportEnvelopes("", std::nullopt));
+  bundle.push_back(testing::FakeEnvelope({}, uint32_t(clock_.Now() + kDay), 77));  // a stranger's
+  coord.node.reset();
+  const std::string saved = coord.dir.File("saved");
+  CopyDir(coord.home, saved);
+
+  ForEachFault(
+      GetParam(), [&] { CopyDir(saved, coord.home); },
+      [&](FaultInjector& faults) {
+        return WithFaults(faults, coord.home,
+                          [&](Node& node) { return node.TakeIn(bundle, true).status(); });
+      },
+      [&](const Status& first, const FaultInjector&) {
+        auto node = Node::Open(coord.home, Passphrase(), clock_, random_);
+        ASSERT_OK(node);
+        const size_t kept = (*node)->Inbox().value().size();
+        // Everything in the outbox, less our own to alice (the receipts).
+        ASSERT_OK_AND_ASSIGN(const std::vector<Bytes> all,
+                             (*node)->ExportEnvelopes("", std::nullopt));
+        ASSERT_OK_AND_ASSIGN(const std::vector<Bytes> own,
+                             (*node)->ExportEnvelopes("alice", std::nullopt));
+        const size_t carried = all.size() - own.size();
+        EXPECT_TRUE((kept == 0 && carried == 0) || (kept == 2 && carried == 1))
+            << kept << " check-ins and " << carried << " carried: half an import";
+        if (first.ok()) {
+          EXPECT_EQ(kept, 2u);
+        }
+        ASSERT_OK_AND_ASSIGN(const Node::TakeInReport again, (*node)->TakeIn(bundle, true));
+        EXPECT_EQ(again.counts.accepted + again.counts.duplicate, 2u);
+        EXPECT_EQ(again.carried + again.already_carried, 1u);
+        EXPECT_EQ((*node)->Inbox().value().size(), 2u);
+      });
 }
 
 // Opening the store writes too (chain keys that aged, the decoy's refresh):

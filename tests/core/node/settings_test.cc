@@ -184,10 +184,14 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE contacts DROP COLUMN join_id; "
                         "ALTER TABLE contacts DROP COLUMN joined_at; "
                         "ALTER TABLE messages DROP COLUMN seq; "
+                        "ALTER TABLE outbox DROP COLUMN contact_id; "
+                        "ALTER TABLE outbox DROP COLUMN created_at; "
+                        "ALTER TABLE outbox DROP COLUMN reply_to; "
+                        "ALTER TABLE outbox DROP COLUMN carried; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 11);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 12);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
