@@ -251,6 +251,13 @@ TEST_F(ForensicsTest, ScriptedSessionLeavesNoPlaintextAndNoCore) {
   ASSERT_NO_FATAL_FAILURE(StartOwnRelay(R, crash_dir));
   ASSERT_NO_FATAL_FAILURE(Session(C, H, M, stick));
   ASSERT_TRUE(fs::exists(stick + "/helper.bundle") && fs::exists(stick + "/mule.bundle"));
+  // A bundle is written in place: no temporary file was ever beside it (a
+  // stick keeps what a deleted file held), so the stick holds the two alone.
+  std::set<std::string> on_stick;
+  for (const fs::directory_entry& e : fs::directory_iterator(stick)) {
+    on_stick.insert(e.path().filename().string());
+  }
+  EXPECT_EQ(on_stick, (std::set<std::string>{"helper.bundle", "mule.bundle"}));
 
   // Every command has exited: no journal or WAL is left, in any home.
   for (const std::string& home : {C, H, M}) {

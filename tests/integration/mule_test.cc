@@ -3,6 +3,8 @@
 // helper of another team), its confirmation coming back as one line of
 // text, and what damaged text, damaged bundles and a careless export do.
 #include <gtest/gtest.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -284,6 +286,33 @@ TEST_F(MuleTest, ExportNeverOverwritesAnotherFile) {
   WP_ASSERT_OK(Wp(helper_, {"bundle", "export", file}));
   EXPECT_EQ(ReadText(file).rfind("wpbundle", 0), 0u);
   EXPECT_NE(ReadText(file), first) << "records in a new random order, new padding";
+}
+
+// docs/protocol.md §8: the bundle is written in place. A temporary file
+// renamed over it would leave a copy in the stick's free blocks; the kernel
+// tells of every name created in the folder while `bundle export` runs,
+// and there is exactly one, the bundle's, created once.
+TEST_F(MuleTest, ExportWritesNoOtherFileOnTheStick) {
+  ASSERT_NO_FATAL_FAILURE(Team());
+  WP_ASSERT_OK(Wp(helper_, {"checkin", "crossed"}));
+  const std::string stick = dir() + "/stick";
+  std::filesystem::create_directories(stick);
+  const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_GE(inotify_add_watch(fd, stick.c_str(), IN_CREATE | IN_MOVED_TO), 0);
+  WP_ASSERT_OK(Wp(helper_, {"bundle", "export", stick + "/out.bundle"}));
+  std::vector<std::string> created;
+  alignas(inotify_event) char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
+    for (char* p = buffer; p < buffer + n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(p);
+      created.push_back(std::string(event->len > 0 ? event->name : "") +
+                        ((event->mask & IN_MOVED_TO) != 0 ? " (renamed in)" : ""));
+      p += sizeof(inotify_event) + event->len;
+    }
+  }
+  close(fd);
+  EXPECT_EQ(created, std::vector<std::string>{"out.bundle"});
 }
 
 // (f) `checkin --armor` prints the text alone: one line, one SMS, also
