@@ -149,7 +149,9 @@ Status RunJoin(Context& ctx, bool another_coordinator) {
 // A pending enrollment in plain words: how long it has waited, and until
 // when it can still complete (docs/protocol.md §5.3).
 std::string ContactState(const node::ContactInfo& c, UnixTime now) {
-  if (c.state != node::ContactState::kPending) return std::string(NameOf(c.state));
+  if (c.state != node::ContactState::kPending) {
+    return std::string(NameOf(c.state)) + (c.verified_at ? ", verified" : "");
+  }
   if (c.SignUpFailed(now))
     return "sign-up failed: invite expired " + FormatAge(now - *c.invite_expires_at) + " ago";
   std::string state = "pending for " + FormatAge(now - c.since);
@@ -172,7 +174,9 @@ Status RunContacts(Context& ctx) {
                      {"invite_expires_at", c.state == node::ContactState::kPending
                                                ? JsonTime(c.invite_expires_at)
                                                : nlohmann::json()},
-                     {"signup_failed", c.SignUpFailed(ctx.clock().Now())}});
+                     {"signup_failed", c.SignUpFailed(ctx.clock().Now())},
+                     {"verified", c.verified_at.has_value()},
+                     {"verified_at", JsonTime(c.verified_at)}});
     }
     ctx.Json(arr);
     return Status::Ok();
@@ -187,6 +191,75 @@ Status RunContacts(Context& ctx) {
   }
   ctx.Out(Table({"NAME", "ROLE", "STATE", "LAST SEEN", "FINGERPRINT"}, rows));
   for (const std::string& name : failed) ctx.Note(SignUpFailedAdvice(name));
+  return Status::Ok();
+}
+
+struct VerifyOptions {
+  std::string name;
+  bool qr = false;
+  bool matches = false;
+};
+
+// `contacts verify` (docs/protocol.md §10): the number on stdout, for two
+// people to read out to each other; marking it verified needs a yes at the
+// terminal, or --matches from a script.
+Status RunVerify(Context& ctx, const VerifyOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(const node::Node::Verification v, node->SafetyNumberWith(o.name));
+  const std::string& name = v.contact.name;
+  if (ctx.globals().json && !o.matches) {
+    ctx.Json({{"name", name},
+              {"fingerprint", v.contact.fingerprint},
+              {"safety_number", v.safety_number},
+              {"verified", v.contact.verified_at.has_value()},
+              {"verified_at", JsonTime(v.contact.verified_at)}});
+    return Status::Ok();
+  }
+  if (!ctx.globals().json) {
+    ctx.Out(v.safety_number.substr(0, 35) + "\n" + v.safety_number.substr(36) + "\n");
+  }
+  if (o.qr) {
+    WAYPOST_ASSIGN_OR_RETURN(std::string picture, RenderQr(v.safety_number));
+    ctx.Note(picture);
+  }
+  ctx.Note(Printable("Your safety number with " + name + ". Meet " + name +
+                     " and compare it with the one " + name +
+                     "'s `waypost contacts verify` shows: every digit must match."));
+  if (v.contact.verified_at && !o.matches) {
+    ctx.Note(Printable(name + " is verified (" + Rfc3339(*v.contact.verified_at) + ")."));
+    return Status::Ok();
+  }
+  bool yes = o.matches;
+  if (!yes && ctx.StdinIsTerminal()) {
+    WAYPOST_ASSIGN_OR_RETURN(Secret answer,
+                             ctx.ReadText("answer", "Do all the digits match? [y/N] ", 16));
+    const std::string_view a = TrimSpace(Context::View(answer));
+    yes = a == "y" || a == "Y" || a == "yes" || a == "Yes" || a == "YES";
+    if (!yes) {
+      ctx.Note(
+          Printable("Not marked verified. If the numbers differ, someone may stand between "
+                    "you and " +
+                    name + ": send nothing sensitive until you have met."));
+      return Status::Ok();
+    }
+  }
+  if (!yes) {
+    ctx.Note("Once the numbers match, run it again at a terminal, or with --matches.");
+    return Status::Ok();
+  }
+  WAYPOST_ASSIGN_OR_RETURN(const node::ContactInfo marked, node->MarkVerified(o.name));
+  if (ctx.globals().json) {
+    ctx.Json({{"name", marked.name},
+              {"fingerprint", marked.fingerprint},
+              {"safety_number", v.safety_number},
+              {"verified", true},
+              {"verified_at", JsonTime(marked.verified_at)}});
+  }
+  ctx.Note(Printable(marked.name + " is now verified." +
+                     (marked.role == node::Role::kCoordinator
+                          ? " An invite that claims to be from " + marked.name +
+                                " but carries another key will be refused."
+                          : std::string())));
   return Status::Ok();
 }
 
@@ -267,7 +340,8 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   j->callback(
       [&chosen, another] { chosen = [another](Context& ctx) { return RunJoin(ctx, *another); }; });
 
-  CLI::App* contacts = app.add_subcommand("contacts", "List contacts, or rename one");
+  CLI::App* contacts =
+      app.add_subcommand("contacts", "List contacts, rename one, or verify one in person");
   contacts->callback([&chosen, contacts] {
     if (contacts->get_subcommands().empty()) chosen = RunContacts;
   });
@@ -279,6 +353,16 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
   r->callback([&chosen, rename] {
     chosen = [rename](Context& ctx) { return RunRename(ctx, rename->first, rename->second); };
   });
+
+  auto verify = std::make_shared<VerifyOptions>();
+  CLI::App* v = contacts->add_subcommand(
+      "verify", "Show the safety number to compare with a contact in person; mark it verified");
+  v->add_option("NAME", verify->name, "The contact")->required();
+  v->add_flag("--qr", verify->qr, "Also draw the number as a QR code (on stderr)");
+  v->add_flag("--matches", verify->matches,
+              "The numbers were compared and match: mark the contact verified");
+  v->callback(
+      [&chosen, verify] { chosen = [verify](Context& ctx) { return RunVerify(ctx, *verify); }; });
 }
 
 }  // namespace waypost::cli

@@ -52,7 +52,8 @@ bool MayStartWith(ByteView bytes, std::string_view prefix) {
 void AppendHeader(Bytes& out, uint32_t count) {
   const size_t start = out.size();
   Append(out, AsBytes(kBundleMagic));
-  out.insert(out.end(), {kBundleVersion, 0, 0, 0});
+  const uint8_t version_and_zeros[4] = {kBundleVersion, 0, 0, 0};
+  Append(out, ByteView(version_and_zeros, sizeof version_and_zeros));
   PutU32(out, count);
   uint8_t check[kHeaderCheckSize];
   Blake2b(ByteView(out).subspan(start, kHeaderCheckOffset), check);

@@ -68,4 +68,10 @@ std::array<uint8_t, kHintSize> HintFor(const Secret& chain, ByteView ephemeral_p
 // 40 hex digits in groups of four.
 std::string Fingerprint(ByteView public_key);
 
+// The safety number of a pair (docs/protocol.md §10): 60 decimal digits in
+// twelve groups of five, the same on both sides whichever is `a`. Two people
+// who read the same number know that each holds the other's real key.
+inline constexpr int kSafetyNumberRounds = 5200;
+std::string SafetyNumber(ByteView a, ByteView b);
+
 }  // namespace waypost::envelope

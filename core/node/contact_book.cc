@@ -14,7 +14,7 @@ namespace {
 #define WAYPOST_CONTACT_COLUMNS                                                            \
   "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
   "peer_epoch, created_at, duress_epoch, duress_key, invite_expires_at, join_id, "         \
-  "joined_at FROM contacts "
+  "joined_at, verified_at FROM contacts "
 
 Result<Contact> ReadContact(const store::Statement& row) {
   Contact c;
@@ -36,6 +36,7 @@ Result<Contact> ReadContact(const store::Statement& row) {
   c.invite_expires_at = row.ColumnOptionalInt64(13);
   c.join_id = row.ColumnBlob(14);
   c.joined_at = row.ColumnOptionalInt64(15);
+  c.verified_at = row.ColumnOptionalInt64(16);
   return c;
 }
 
@@ -56,7 +57,8 @@ ContactInfo Contact::Info() const {
           state,
           last_seen,
           created_at,
-          invite_expires_at};
+          invite_expires_at,
+          verified_at};
 }
 
 template <typename... Args>
@@ -244,20 +246,26 @@ Status ContactBook::Mirror(const Contact& c, UnixTime now) {
   if (!have) {
     return db_->Run(
         "INSERT INTO contacts(name, role, state, tag_key, last_seen, chain_epoch, chain_key, "
-        "public_key, created_at, invite_expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "public_key, created_at, invite_expires_at, verified_at) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-        c.public_key.view(), now, c.invite_expires_at);
+        c.public_key.view(), now, c.invite_expires_at, c.verified_at);
   }
   // Matches only a row that differs, so an unchanged contact costs no write.
   return db_->Run(
       "UPDATE contacts SET name = ?1, role = ?2, state = ?3, tag_key = ?4, last_seen = ?5, "
       "chain_epoch = ?6, chain_key = ?7, duress_epoch = NULL, duress_key = NULL, "
-      "invite_expires_at = ?9 "
+      "invite_expires_at = ?9, verified_at = ?10 "
       "WHERE public_key = ?8 AND (name IS NOT ?1 OR role IS NOT ?2 OR state IS NOT ?3 OR "
       "tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR chain_epoch IS NOT ?6 OR "
-      "chain_key IS NOT ?7 OR duress_key IS NOT NULL OR invite_expires_at IS NOT ?9)",
+      "chain_key IS NOT ?7 OR duress_key IS NOT NULL OR invite_expires_at IS NOT ?9 OR "
+      "verified_at IS NOT ?10)",
       c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-      c.public_key.view(), c.invite_expires_at);
+      c.public_key.view(), c.invite_expires_at, c.verified_at);
+}
+
+Status ContactBook::SetVerified(ContactId id, UnixTime now) {
+  return db_->Run("UPDATE contacts SET verified_at = ? WHERE id = ?", now, id.value);
 }
 
 Status ContactBook::Remove(ContactId id) {

@@ -45,6 +45,9 @@ struct Contact {
   std::optional<UnixTime> invite_expires_at;
   Bytes join_id;
   std::optional<UnixTime> joined_at;
+  // When the user compared safety numbers with this contact and they
+  // matched (docs/protocol.md §10); none until then.
+  std::optional<UnixTime> verified_at;
 
   ContactInfo Info() const;
 };
@@ -94,6 +97,8 @@ class ContactBook {
   // The join request queued for this pending contact.
   Status SetJoinId(ContactId id, ByteView join_id);
   Status SetState(ContactId id, ContactState state);
+  // The safety numbers matched (docs/protocol.md §10).
+  Status SetVerified(ContactId id, UnixTime now);
   // Replies use at least this epoch (docs/protocol.md §3.3).
   Status SetPeerEpoch(ContactId id, envelope::Epoch epoch);
   Status Touch(ContactId id, UnixTime now);

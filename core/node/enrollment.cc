@@ -7,6 +7,7 @@
 #include "core/envelope/keys.h"
 #include "core/node/internal/scrub.h"
 #include "core/node/invite.h"
+#include "core/text.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::node {
@@ -20,6 +21,19 @@ bool WellFormedJoin(const pb::Body& body) {
   return body.has_join() && body.join().tag_key().size() == envelope::kKeySize &&
          body.join().chain_seed().size() == envelope::kKeySize &&
          CheckName(body.join().name()).ok();
+}
+
+// Names as ContactBook::Named matches them: space around ignored, and the
+// case of A-Z.
+bool SameName(std::string_view a, std::string_view b) {
+  a = TrimSpace(a);
+  b = TrimSpace(b);
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -70,6 +84,7 @@ Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator)
   const bool again =
       known && known->state == ContactState::kPending && known->role == Role::kCoordinator;
   if (known && !again) return Status::AlreadyExists("you are already enrolled with " + known->name);
+  if (!known) WAYPOST_RETURN_IF_ERROR(CheckNotAVerifiedName(invite->inviter_name(), inviter_key));
   if (!known && !another_coordinator)
     WAYPOST_RETURN_IF_ERROR(CheckNoOtherCoordinator(invite->inviter_name()));
 
@@ -136,6 +151,24 @@ Status Enrollment::CheckNoOtherCoordinator(const std::string& inviter_name) {
                                coordinators.front().Info().fingerprint +
                                (coordinators.size() > 1 ? ", ..." : "") + "); to send them to " +
                                inviter_name + " as well, join with --another-coordinator");
+}
+
+// docs/protocol.md §10: a verified contact's key never changes quietly. An
+// invite in a verified contact's name with another key is someone else
+// posing as them, or a new device that must be verified anew once the old
+// contact is gone; either way it is refused, loudly.
+Status Enrollment::CheckNotAVerifiedName(std::string_view name, const PublicKey& key) {
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Contact> all, p_.contacts.All());
+  for (const Contact& c : all) {
+    if (!c.verified_at || c.public_key == key || !SameName(c.name, name)) continue;
+    return Status::Error(
+        Status::Code::kAuthFailed,
+        "this invite claims to come from " + c.name + ", whom you verified in person, but it " +
+            "carries a different key (" + envelope::Fingerprint(key.view()) + ", not " +
+            envelope::Fingerprint(c.public_key.view()) + "). Someone may be posing as " + c.name +
+            ": do not join, and tell " + c.name + " by another way. Nothing was changed");
+  }
+  return Status::Ok();
 }
 
 Result<Bytes> Enrollment::QueueJoinRequest(ContactId inviter, ByteView inviter_key,

@@ -78,6 +78,7 @@ class Enrollment {
   Result<IngestOutcome> TakeJoin(ByteView envelope, const LiveInvite& invite);
 
  private:
+  Status CheckNotAVerifiedName(std::string_view name, const PublicKey& key);
   // Returns the join request's content id.
   Result<Bytes> QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                  const Secret& invite_secret, int64_t expires_at,

@@ -130,6 +130,17 @@ class Node {
   // `contacts rename`: the contact `name` finds (ContactBook::Named) gets
   // the local label `to`; nobody else learns it. Returns the old name.
   Result<std::string> RenameContact(std::string_view name, std::string_view to);
+  // `contacts verify` (docs/protocol.md §10): the safety number of this
+  // node and the contact `name` finds, for both to compare in person.
+  struct Verification {
+    ContactInfo contact;
+    std::string safety_number;
+  };
+  Result<Verification> SafetyNumberWith(std::string_view name);
+  // The numbers matched: the contact is marked verified, from now on (the
+  // decoy shows the same mark). A later join or invite that names a
+  // verified contact with another key is refused (Enrollment::Join).
+  Result<ContactInfo> MarkVerified(std::string_view name);
 
   // Queues a check-in to `to`, or to every coordinator when empty, naming
   // `code` by its number in each recipient's codebook (docs/protocol.md

@@ -64,6 +64,24 @@ Result<std::string> Node::RenameContact(std::string_view name, std::string_view 
   return old;
 }
 
+Result<Node::Verification> Node::SafetyNumberWith(std::string_view name) {
+  WAYPOST_ASSIGN_OR_RETURN(const Contact found, contacts_.Named(name));
+  return Verification{found.Info(), envelope::SafetyNumber(identity_.key_pair().public_key,
+                                                           found.public_key.view())};
+}
+
+Result<ContactInfo> Node::MarkVerified(std::string_view name) {
+  ContactInfo info;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(Contact found, contacts_.Named(name));
+    WAYPOST_RETURN_IF_ERROR(contacts_.SetVerified(found.id, clock_.Now()));
+    found.verified_at = clock_.Now();
+    info = found.Info();
+    return Status::Ok();
+  }));
+  return info;
+}
+
 Result<bool> Node::AddRelay(std::string_view address) {
   bool added = false;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {

@@ -46,6 +46,8 @@ struct ContactInfo {
   // A helper's pending coordinator: when the invite it joined expires. A
   // coordinator takes a join request only until then (docs/protocol.md §5.3).
   std::optional<UnixTime> invite_expires_at;
+  // When safety numbers were compared and matched (`contacts verify`).
+  std::optional<UnixTime> verified_at;
 
   // Pending, and the invite expired: the coordinator can no longer take the
   // join request, so this sign-up will not complete; a new invite can.

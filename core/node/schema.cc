@@ -202,12 +202,18 @@ ALTER TABLE outbox ADD COLUMN reply_to BLOB;
 ALTER TABLE outbox ADD COLUMN carried INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 13: when this node's user compared safety numbers with a contact
+// in person and marked it verified (`contacts verify`, docs/protocol.md §10).
+constexpr const char* kAddVerified = R"sql(
+ALTER TABLE contacts ADD COLUMN verified_at INTEGER;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
-    kSchemaV1,       kAddSettings,           kAddDuress,          kAddInviteReuse,
-    kAddDuressChain, kAddBatchedSync,        kAddSequenceNumbers, kAddCodebook,
-    kAddSchedules,   kAddEnrollmentRecovery, kAddMessageSeq,      kAddCarrying};
+    kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
+    kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
+    kAddMessageSeq,  kAddCarrying,        kAddVerified};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -84,6 +84,11 @@ TEST(HintTest, DependsOnEphemeralAndChain) {
   EXPECT_NE(HintFor(chain, e1), HintFor(KeyOf(9), e1));
 }
 
+// SafetyNumber(32 × 0x01, 32 × 0x02), computed apart from this code with
+// Python's hashlib.blake2b from the recipe in docs/protocol.md §10.
+constexpr const char* kKnownSafetyNumber =
+    "06744 43784 10372 04006 08678 44155 50352 80694 29682 91198 77776 31878";
+
 TEST(FingerprintTest, TenGroupsOfFourHex) {
   SeededRandom random(1);
   Bytes key(32);
@@ -101,6 +106,38 @@ TEST(FingerprintTest, TenGroupsOfFourHex) {
   EXPECT_EQ(fp, Fingerprint(key));
   key[0] ^= 1;
   EXPECT_NE(fp, Fingerprint(key));
+}
+
+// docs/protocol.md §10: both sides compute the same number from the pair,
+// and any other key gives another number.
+TEST(SafetyNumberTest, TwelveGroupsOfFiveDigitsTheSameOnBothSides) {
+  SeededRandom random(2);
+  Bytes alice(32), coord(32);
+  random.Fill(alice);
+  random.Fill(coord);
+  const std::string number = SafetyNumber(alice, coord);
+  ASSERT_EQ(number.size(), 12 * 5 + 11) << number;
+  for (size_t i = 0; i < number.size(); ++i) {
+    if (i % 6 == 5) {
+      EXPECT_EQ(number[i], ' ') << number;
+    } else {
+      EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(number[i]))) << number;
+    }
+  }
+  EXPECT_EQ(SafetyNumber(coord, alice), number);
+  Bytes other = coord;
+  other[31] ^= 0x80;
+  EXPECT_NE(SafetyNumber(alice, other), number);
+  EXPECT_NE(SafetyNumber(other, alice), number);
+  EXPECT_NE(SafetyNumber(alice, alice), number);
+}
+
+// The derivation is a contract between two builds that must agree: a
+// change to it is a protocol change (keys of 32 bytes 0x01 and 0x02).
+TEST(SafetyNumberTest, KnownPair) {
+  const Bytes a(32, 0x01), b(32, 0x02);
+  EXPECT_EQ(SafetyNumber(a, b), SafetyNumber(b, a));
+  EXPECT_EQ(SafetyNumber(a, b), kKnownSafetyNumber);
 }
 
 }  // namespace

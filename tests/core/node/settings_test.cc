@@ -188,10 +188,11 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE outbox DROP COLUMN created_at; "
                         "ALTER TABLE outbox DROP COLUMN reply_to; "
                         "ALTER TABLE outbox DROP COLUMN carried; "
+                        "ALTER TABLE contacts DROP COLUMN verified_at; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 12);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 13);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
