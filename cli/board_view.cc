@@ -368,6 +368,8 @@ std::string AlertSentence(const AlertInfo& a) {
              "): " + node::kDuressAdvice + "." + then;
     case AlertKind::kInviteReused:
       return "INVITE: " + a.detail + " (alert " + id + ")." + then;
+    case AlertKind::kKeyChanged:
+      return "KEY CHANGED: " + a.detail + " (alert " + id + ")." + then;
     case AlertKind::kGap:
       return "MISSING: " + a.detail + " (alert " + id + ")." + then;
     case AlertKind::kOverdue:

@@ -259,7 +259,9 @@ Status RunVerify(Context& ctx, const VerifyOptions& o) {
                      (marked.role == node::Role::kCoordinator
                           ? " An invite that claims to be from " + marked.name +
                                 " but carries another key will be refused."
-                          : std::string())));
+                          : " A join request in " + marked.name +
+                                "'s name from another key will enroll nobody and raise an "
+                                "alert.")));
   return Status::Ok();
 }
 

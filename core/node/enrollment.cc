@@ -219,6 +219,27 @@ Status Enrollment::AlertReuse(ContactId first, const PublicKey& second,
   return p_.alerts.Raise(first, AlertKind::kInviteReused, {}, p_.clock.Now(), detail);
 }
 
+// docs/protocol.md §10, the coordinator's side: a join request in the name
+// of a helper the coordinator verified, from another key, enrolls nobody.
+// The coordinator is told, with both fingerprints; the invite stays unused.
+Result<bool> Enrollment::RefuseNewKeyForVerified(std::string_view name, const PublicKey& joiner) {
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(joiner));
+  if (known) return false;  // a helper we know, joining again (§5.4)
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Contact> helpers, p_.contacts.WithRole(Role::kHelper));
+  for (const Contact& c : helpers) {
+    if (!c.verified_at || !SameName(c.name, name)) continue;
+    const std::string detail =
+        "a join request in the name of " + c.name + ", whom you verified, came with another key (" +
+        envelope::Fingerprint(joiner.view()) + ", not " + c.Info().fingerprint +
+        "); nobody was enrolled. If " + c.name + " has a new device, meet, rename the old " +
+        "contact and send a new invite; otherwise someone is posing as " + c.name;
+    WAYPOST_RETURN_IF_ERROR(
+        p_.alerts.RaiseOrExtend(c.id, AlertKind::kKeyChanged, p_.clock.Now(), detail));
+    return true;
+  }
+  return false;
+}
+
 Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveInvite& invite) {
   envelope::OpenRequest req;
   req.pattern = envelope::Pattern::kJoin;
@@ -238,6 +259,8 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   WAYPOST_ASSIGN_OR_RETURN(std::optional<std::string> for_name, p_.invites.ForName(invite.id));
   if (!for_name) return IngestOutcome::kNotOurs;
   const std::string name = for_name->empty() ? body->join().name() : *for_name;
+  WAYPOST_ASSIGN_OR_RETURN(const bool refused, RefuseNewKeyForVerified(name, joiner));
+  if (refused) return IngestOutcome::kAccepted;  // taken in: the alert is what it did
 
   // The seed is the chain key of the epoch the joiner's clock was in when it
   // joined, which may differ from ours: take it from the authenticated body.

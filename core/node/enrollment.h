@@ -79,6 +79,7 @@ class Enrollment {
 
  private:
   Status CheckNotAVerifiedName(std::string_view name, const PublicKey& key);
+  Result<bool> RefuseNewKeyForVerified(std::string_view name, const PublicKey& joiner);
   // Returns the join request's content id.
   Result<Bytes> QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                  const Secret& invite_secret, int64_t expires_at,

@@ -25,17 +25,20 @@ enum class MessageKind { kCheckIn, kText };
 // docs/protocol.md §5.3). Incoming: received, confirmed (§4.5).
 enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, kFailed };
 // kInviteReused: a second join under an invite that was already used.
+// kKeyChanged: a join request in a verified helper's name with another key
+// (docs/protocol.md §10); nobody was enrolled.
 // kGap: envelopes from a contact that never arrived (docs/protocol.md §4.6).
 // kDistress: a check-in with a distress code (docs/protocol.md §4.7).
 // kOverdue: a helper's deadline plus grace passed, by the coordinator's
 // clock, with no check-in received (§4.8).
-enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue };
+enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue, kKeyChanged };
 // One helper's state on the coordinator's board; the enumerators are in
 // order of strength, and the strongest that holds is shown.
 enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress };
 
 // How urgent an alert is, the most urgent 0: duress, distress, overdue,
-// gap, invite reuse. The board and `sync` list alerts in this order.
+// a changed key, gap, invite reuse. The board and `sync` list alerts in
+// this order.
 constexpr int Urgency(AlertKind kind) {
   switch (kind) {
     case AlertKind::kDuress:
@@ -44,12 +47,14 @@ constexpr int Urgency(AlertKind kind) {
       return 1;
     case AlertKind::kOverdue:
       return 2;
-    case AlertKind::kGap:
+    case AlertKind::kKeyChanged:
       return 3;
-    case AlertKind::kInviteReused:
+    case AlertKind::kGap:
       return 4;
+    case AlertKind::kInviteReused:
+      return 5;
   }
-  return 5;
+  return 6;
 }
 
 // Each enum's words, in one table per enum.
@@ -87,12 +92,13 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 5> kAll = {
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 6> kAll = {
       {{AlertKind::kDuress, "duress"},
        {AlertKind::kInviteReused, "invite-reused"},
        {AlertKind::kGap, "gap"},
        {AlertKind::kDistress, "distress"},
-       {AlertKind::kOverdue, "overdue"}}};
+       {AlertKind::kOverdue, "overdue"},
+       {AlertKind::kKeyChanged, "key-changed"}}};
 };
 template <>
 struct Words<BoardState> {

@@ -65,6 +65,33 @@ TEST_F(VerifyTest, AnInviteInAVerifiedNameWithAnotherKeyIsRefused) {
   EXPECT_EQ(alice_->Join(InviteFrom(shouting), true).status().code(), Status::Code::kAuthFailed);
 }
 
+// The coordinator's side: a new key joining in a verified helper's name
+// enrolls nobody and raises a key-changed alert naming both fingerprints.
+TEST_F(VerifyTest, AJoinInAVerifiedHelpersNameWithAnotherKeyRaisesAnAlert) {
+  ASSERT_OK(coord_->MarkVerified("alice"));
+  Peer impostor{"alice", Role::kHelper, clock_, 11};
+  ASSERT_OK(coord_->AddRelay(kRelay));
+  ASSERT_OK_AND_ASSIGN(const std::string code, coord_->CreateInvite("Alice", 3600));
+  ASSERT_OK(impostor->Join(code));
+  EXPECT_EQ(Sync(impostor, coord_).accepted, 1);
+  EXPECT_EQ(ContactsOf(coord_).size(), 1u);  // nobody enrolled
+  ASSERT_OK_AND_ASSIGN(const std::vector<AlertInfo> alerts, coord_->Alerts(true));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, AlertKind::kKeyChanged);
+  EXPECT_EQ(alerts[0].peer, "alice");
+  EXPECT_NE(alerts[0].detail.find(envelope::Fingerprint(impostor->identity().public_key)),
+            std::string::npos)
+      << alerts[0].detail;
+  // The impostor hears nothing back: no welcome was queued for it.
+  EXPECT_EQ(Sync(coord_, impostor).accepted, 0);
+  // An unverified helper's name is no such guard: a second "bob" is bob-2.
+  Peer bob{"bob", Role::kHelper, clock_, 12};
+  Enroll(coord_, bob);
+  Peer bob_again{"bob", Role::kHelper, clock_, 13};
+  Enroll(coord_, bob_again);
+  EXPECT_EQ(ContactsOf(coord_).size(), 3u);
+}
+
 // Before verification, the same invite is what it always was: a second
 // coordinator, with a name of its own.
 TEST_F(VerifyTest, AnUnverifiedNameCanBeJoinedAsAnotherCoordinator) {
