@@ -39,13 +39,18 @@ Result<Node::TakeInReport> Node::TakeIn(const std::vector<Bytes>& envelopes, boo
     WAYPOST_ASSIGN_OR_RETURN(report.counts, IngestBatch(envelopes, nullptr, &others));
     WAYPOST_ASSIGN_OR_RETURN(Outbox::Carrying carrying, outbox_.CountCarrying());
     for (const Bytes& env : others) {
+      const envelope::ContentId id = envelope::ComputeContentId(env);
+      WAYPOST_ASSIGN_OR_RETURN(const Outbox::Held held, outbox_.Holding(id));
       // Our own, come back (a bundle we wrote, a text we sent): nothing to do.
-      WAYPOST_ASSIGN_OR_RETURN(const bool own, outbox_.HoldsOwn(envelope::ComputeContentId(env)));
-      if (own) {
+      if (held == Outbox::Held::kOwn) {
         ++report.own;
         continue;
       }
       if (!carry) continue;
+      if (held == Outbox::Held::kCarried) {
+        ++report.already_carried;
+        continue;
+      }
       const Result<envelope::Header> header = envelope::ParseHeader(env);
       // A relay keeps nothing expired or expiring too far ahead; neither
       // does a mule (docs/protocol.md §9).
@@ -54,20 +59,9 @@ Result<Node::TakeInReport> Node::TakeIn(const std::vector<Bytes>& envelopes, boo
         ++report.not_carried;
         continue;
       }
-      const envelope::ContentId id = envelope::ComputeContentId(env);
-      WAYPOST_ASSIGN_OR_RETURN(const Outbox::Carry carry,
+      WAYPOST_ASSIGN_OR_RETURN(const Outbox::Carry kept,
                                outbox_.AddCarried(id, env, header->expires_at, now, carrying));
-      switch (carry) {
-        case Outbox::Carry::kCarried:
-          ++report.carried;
-          break;
-        case Outbox::Carry::kAlreadyHeld:
-          ++report.already_carried;
-          break;
-        case Outbox::Carry::kQuotaFull:
-          ++report.not_carried;
-          break;
-      }
+      ++(kept == Outbox::Carry::kCarried ? report.carried : report.not_carried);
     }
     return Status::Ok();
   }));

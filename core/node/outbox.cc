@@ -22,12 +22,6 @@ Result<Outbox::Carrying> Outbox::CountCarrying() {
 
 Result<Outbox::Carry> Outbox::AddCarried(ByteView id, ByteView envelope, UnixTime expires_at,
                                          UnixTime now, Carrying& carrying) {
-  {
-    WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                             db_->Query("SELECT 1 FROM outbox WHERE id = ?", id));
-    WAYPOST_ASSIGN_OR_RETURN(const bool held, st.Step());
-    if (held) return Carry::kAlreadyHeld;
-  }
   if (carrying.envelopes + 1 > kCarryMaxEnvelopes ||
       carrying.bytes + envelope.size() > kCarryMaxBytes) {
     return Carry::kQuotaFull;
@@ -73,10 +67,12 @@ Result<std::optional<Bytes>> Outbox::FindReplyTo(ByteView reply_to) {
   return std::optional<Bytes>(st.ColumnBlob(0));
 }
 
-Result<bool> Outbox::HoldsOwn(ByteView id) {
+Result<Outbox::Held> Outbox::Holding(ByteView id) {
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
-                           db_->Query("SELECT 1 FROM outbox WHERE id = ? AND carried = 0", id));
-  return st.Step();
+                           db_->Query("SELECT carried FROM outbox WHERE id = ?", id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return Held::kNo;
+  return st.ColumnInt64(0) != 0 ? Held::kCarried : Held::kOwn;
 }
 
 Result<std::vector<Bytes>> Outbox::Pending() {

@@ -47,7 +47,7 @@ class Outbox {
   // The most carried envelopes, and carried bytes, one node keeps.
   static constexpr size_t kCarryMaxEnvelopes = 10'000;
   static constexpr size_t kCarryMaxBytes = size_t{32} << 20;
-  enum class Carry { kCarried, kAlreadyHeld, kQuotaFull };
+  enum class Carry { kCarried, kQuotaFull };
   // What is carried now: read once per batch, then kept up to date by
   // AddCarried, so a batch costs one count, not one per envelope.
   struct Carrying {
@@ -55,9 +55,9 @@ class Outbox {
     size_t bytes = 0;
   };
   Result<Carrying> CountCarrying();
-  // Keeps someone else's envelope to pass on. kAlreadyHeld if the outbox
-  // has it (ours or carried), kQuotaFull (and nothing kept) if `carrying`
-  // would pass a quota. `carrying` grows by what is kept.
+  // Keeps someone else's envelope, not yet in the outbox (Holding), to
+  // pass on. kQuotaFull (and nothing kept) if `carrying` would pass a
+  // quota. `carrying` grows by what is kept.
   Result<Carry> AddCarried(ByteView id, ByteView envelope, UnixTime expires_at, UnixTime now,
                            Carrying& carrying);
 
@@ -72,9 +72,10 @@ class Outbox {
   // The newest of our envelopes that answers the received message whose id
   // starts with `reply_to` (a receipt or a confirmation), if any is left.
   Result<std::optional<Bytes>> FindReplyTo(ByteView reply_to);
-  // Whether the envelope with this content id is one of our own in the
-  // outbox (not carried).
-  Result<bool> HoldsOwn(ByteView id);
+  // Whether the outbox holds the envelope with this content id, and as
+  // what: one of our own, or one carried for others.
+  enum class Held { kNo, kOwn, kCarried };
+  Result<Held> Holding(ByteView id);
   // Envelopes no relay has taken yet, oldest first.
   Result<std::vector<Bytes>> Pending();
   // How many that is.
