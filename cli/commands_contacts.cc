@@ -231,10 +231,7 @@ Status RunVerify(Context& ctx, const VerifyOptions& o) {
   }
   bool yes = o.matches;
   if (!yes && ctx.StdinIsTerminal()) {
-    WAYPOST_ASSIGN_OR_RETURN(Secret answer,
-                             ctx.ReadText("answer", "Do all the digits match? [y/N] ", 16));
-    const std::string_view a = TrimSpace(Context::View(answer));
-    yes = a == "y" || a == "Y" || a == "yes" || a == "Yes" || a == "YES";
+    WAYPOST_ASSIGN_OR_RETURN(yes, ctx.AskYes("Do all the digits match?"));
     if (!yes) {
       ctx.Note(
           Printable("Not marked verified. If the numbers differ, someone may stand between "

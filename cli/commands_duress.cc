@@ -34,10 +34,8 @@ Status RunDuressSet(Context& ctx) {
   }));
   ctx.Note(kDuressWarning);
   if (ctx.StdinIsTerminal()) {
-    WAYPOST_ASSIGN_OR_RETURN(Secret answer,
-                             ctx.ReadText("answer", "Set a duress passphrase now? [y/N] ", 16));
-    const std::string_view yes = TrimSpace(Context::View(answer));
-    if (yes != "y" && yes != "Y" && yes != "yes" && yes != "YES" && yes != "Yes") {
+    WAYPOST_ASSIGN_OR_RETURN(const bool yes, ctx.AskYes("Set a duress passphrase now?"));
+    if (!yes) {
       ctx.Note("Nothing changed.");
       return Status::Ok();
     }

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "core/store/home.h"
+#include "core/text.h"
 
 namespace waypost::cli {
 
@@ -22,6 +23,13 @@ Result<std::unique_ptr<node::Node>> Context::OpenNode() {
     return Status::Ok();
   }));
   return node;
+}
+
+Result<bool> Context::AskYes(std::string_view question) {
+  WAYPOST_ASSIGN_OR_RETURN(Secret answer,
+                           ReadText("answer", std::string(question) + " [y/N] ", 16));
+  const std::string_view a = TrimSpace(View(answer));
+  return a == "y" || a == "Y" || a == "yes" || a == "Yes" || a == "YES";
 }
 
 Result<Secret> Context::ReadText(std::string_view what, std::string_view prompt, size_t max_size,

@@ -70,6 +70,9 @@ class Context {
   // reads it as text).
   Result<Secret> ReadText(std::string_view what, std::string_view prompt, size_t max_size,
                           bool secret = false, const MoreLines& more = nullptr);
+  // A question at the terminal, "... [y/N] ": true only for y or yes (any
+  // case in the forms y, Y, yes, Yes, YES), space around ignored.
+  Result<bool> AskYes(std::string_view question);
   bool StdinIsTerminal() const { return io_.stdin_is_terminal; }
   bool StderrIsTerminal() const { return io_.stderr_is_terminal; }
   // Whether to colour what goes to stdout (or, with `to_stderr`, to stderr):

@@ -110,7 +110,7 @@ TEST_F(CarryTest, OneCheckInWhateverThePathAndItsConfirmationByText) {
   EXPECT_EQ(InboxOf(alice_).back().state, MessageState::kConfirmed);
 }
 
-// DESIGN §4.3: a coded check-in fits one SMS. Every code of the default
+// docs/protocol.md §7: a coded check-in fits one SMS. Every code of the default
 // codebook, with notes of 0, 10 and 20 bytes, and both kinds of receipt.
 TEST_F(CarryTest, EveryDefaultCodeWithAShortNoteArmorsToOneSms) {
   auto books = alice_->Codebooks();
