@@ -30,6 +30,7 @@ void DefineCli(CLI::App& app, Globals& globals, std::string& home, Action& chose
   AddCodeCommands(app, chosen);
   AddDeskCommands(app, chosen);
   AddOfflineCommands(app, chosen);
+  AddTeamCommands(app, chosen);
 }
 
 std::string VersionText() {

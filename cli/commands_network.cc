@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/news.h"
+#include "core/env.h"
 #include "core/node/sync_news.h"
 #include "core/node/sync_round.h"
 #include "core/store/database.h"
@@ -15,6 +16,7 @@
 #include "core/sync/relay_address.h"
 #include "core/sync/relay_peering.h"
 #include "core/sync/relay_service.h"
+#include "core/team/team_state.h"
 
 namespace waypost::cli {
 namespace {
@@ -125,9 +127,40 @@ struct RelayOptions {
   std::string listen = "127.0.0.1:7447";
   std::string kdf = "moderate";
   std::vector<std::string> peers;
+  std::vector<std::string> teams;
   std::string socks5;
   size_t max_connections = 4096;
 };
+
+// Each --team FILE: a coordinator's `team export`. A relay serving no team
+// serves nobody (docs/protocol.md §11.5).
+Status ServeTeams(Context& ctx, sync::RelayService& service,
+                  const std::vector<std::string>& files) {
+  if (files.empty()) {
+    // Still worth starting: its address is what a coordinator needs before
+    // it can make invites and export its team.
+    ctx.Note(
+        "waypost: warning: serving no team, so every client is refused; restart with --team "
+        "FILE, a coordinator's `waypost team export`");
+    return Status::Ok();
+  }
+  for (const std::string& file : files) {
+    Result<Bytes> text = Env::Default().ReadSmallFile(file, 4 * team::kMaxTeamStateBytes);
+    if (!text.ok())
+      return Status::InvalidArgument("--team " + file + ": " + text.status().message());
+    Result<Bytes> roster = team::RosterFromText(AsString(*text));
+    if (!roster.ok())
+      return Status::InvalidArgument("--team " + file + ": " + roster.status().message());
+    Status served = service.ServeTeam(*roster);
+    if (served.code() == Status::Code::kProtocol || served.code() == Status::Code::kAuthFailed) {
+      return Status::InvalidArgument(
+          "--team " + file + ": not a team roster a coordinator signed (" + served.message() + ")");
+    }
+    WAYPOST_RETURN_IF_ERROR(served);
+  }
+  ctx.Note("Serving " + std::to_string(service.teams().Served().size()) + " team(s).");
+  return Status::Ok();
+}
 
 // A relay's first start creates its store: its static key must persist,
 // since clients pin it.
@@ -165,6 +198,7 @@ Status RunRelay(Context& ctx, const RelayOptions& o) {
   if (peer_keys.count(service->identity().public_key) > 0) {
     return Status::InvalidArgument("--peer names this relay itself");
   }
+  WAYPOST_RETURN_IF_ERROR(ServeTeams(ctx, *service, o.teams));
   service->SetPeerKeys(std::move(peer_keys));
   auto log = [&ctx](const std::string& line) { ctx.Note(line); };
   sync::RelayPeering peering(*service, std::move(peers), {}, log);
@@ -197,6 +231,9 @@ void AddNetworkCommands(CLI::App& app, Action& chosen) {
   r->add_option("--listen", relay->listen, "HOST:PORT to listen on")->capture_default_str();
   r->add_option("--peer", relay->peers,
                 "A relay to keep in step with (repeatable); it must list this one too");
+  r->add_option("--team", relay->teams,
+                "A team to serve (repeatable): a file holding a coordinator's `team export`")
+      ->type_name("FILE");
   r->add_option("--socks5", relay->socks5, "Reach peers through a SOCKS5 proxy (e.g. Tor)");
   r->add_option("--kdf", relay->kdf, "Passphrase hardening when the relay store is created")
       ->capture_default_str();

@@ -17,25 +17,28 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,   // the caller passed something malformed
-    kNotFound,          // the thing asked for does not exist
-    kAlreadyExists,     // refusing to overwrite
-    kAuthFailed,        // a MAC, signature or handshake did not verify (opaque)
-    kWrongPassphrase,   // the key file did not open with this passphrase
-    kCorrupt,           // stored data is damaged or not ours
-    kIoError,           // the operating system or SQLite failed
-    kLimitExceeded,     // a size or count limit was hit
-    kExpired,           // an invite or envelope is past its time
-    kUnavailable,       // a peer or relay could not be reached
-    kTimeout,           // a peer stalled past a deadline
-    kProtocol,          // a peer broke the protocol
-    kInternal,          // a bug
+    kInvalidArgument,  // the caller passed something malformed
+    kNotFound,         // the thing asked for does not exist
+    kAlreadyExists,    // refusing to overwrite
+    kAuthFailed,       // a MAC, signature or handshake did not verify (opaque)
+    kWrongPassphrase,  // the key file did not open with this passphrase
+    kCorrupt,          // stored data is damaged or not ours
+    kIoError,          // the operating system or SQLite failed
+    kLimitExceeded,    // a size or count limit was hit
+    kExpired,          // an invite or envelope is past its time
+    kUnavailable,      // a peer or relay could not be reached
+    kTimeout,          // a peer stalled past a deadline
+    kProtocol,         // a peer broke the protocol
+    kInternal,         // a bug
+    kRefused,          // a relay declined to serve this node (not admitted)
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
   static Status Error(Code code, std::string message) { return Status(code, std::move(message)); }
-  static Status InvalidArgument(std::string m) { return Error(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Error(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Error(Code::kNotFound, std::move(m)); }
   static Status AlreadyExists(std::string m) { return Error(Code::kAlreadyExists, std::move(m)); }
   static Status AuthFailed() { return Error(Code::kAuthFailed, "authentication failed"); }
@@ -48,6 +51,7 @@ class [[nodiscard]] Status {
   static Status Timeout(std::string m) { return Error(Code::kTimeout, std::move(m)); }
   static Status Protocol(std::string m) { return Error(Code::kProtocol, std::move(m)); }
   static Status Internal(std::string m) { return Error(Code::kInternal, std::move(m)); }
+  static Status Refused(std::string m) { return Error(Code::kRefused, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -65,7 +69,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -90,10 +94,10 @@ class [[nodiscard]] Result {
 }  // namespace waypost
 
 // Early return on error. Keeps call sites flat.
-#define WAYPOST_RETURN_IF_ERROR(expr)          \
-  do {                                         \
-    ::waypost::Status _wp_status = (expr);     \
-    if (!_wp_status.ok()) return _wp_status;   \
+#define WAYPOST_RETURN_IF_ERROR(expr)        \
+  do {                                       \
+    ::waypost::Status _wp_status = (expr);   \
+    if (!_wp_status.ok()) return _wp_status; \
   } while (0)
 
 #define WAYPOST_CONCAT_INNER(a, b) a##b

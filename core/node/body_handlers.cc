@@ -22,7 +22,7 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   // Under the duress chain nothing acknowledges or welcomes: taken in, no
   // effect, as a decoy takes in an ack.
   if (body->has_ack()) return via_duress ? Status::Ok() : OnAck(from, body->ack());
-  if (body->has_welcome()) return via_duress ? Status::Ok() : OnWelcome(from);
+  if (body->has_welcome()) return via_duress ? Status::Ok() : OnWelcome(from, body->welcome());
   if (body->has_receipt()) return OnReceipt(from, body->receipt());
   if (body->has_codebook()) return via_duress ? Status::Ok() : OnCodebook(from, body->codebook());
   if (body->has_schedule()) return via_duress ? Status::Ok() : OnSchedule(from, body->schedule());
@@ -42,7 +42,15 @@ Status BodyHandlers::OnAck(const Contact& from, const pb::Ack& ack) {
 // The welcome answers our join request: no path needs it any more, and
 // without a relay (enrollment by bundle) nothing else would take it out of
 // the outbox.
-Status BodyHandlers::OnWelcome(const Contact& from) {
+// The roster it brings is the one this node proves membership with from
+// now on (docs/protocol.md §11.4); a roster that is not for the team being
+// joined, or lacks this node's key, is refused with the welcome.
+Status BodyHandlers::OnWelcome(const Contact& from, const pb::Welcome& welcome) {
+  if (from.role != Role::kCoordinator) return Status::AuthFailed();
+  if (!welcome.roster().empty()) {
+    Status taken = p_.teams.TakeWelcomeRoster(AsBytes(welcome.roster()));
+    if (!taken.ok()) return Status::AuthFailed();
+  }
   if (!from.join_id.empty()) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(from.join_id));
   return p_.contacts.SetState(from.id, ContactState::kActive);
 }

@@ -26,6 +26,7 @@
 #include "core/node/outbox.h"
 #include "core/node/schedule_book.h"
 #include "core/node/sequencer.h"
+#include "core/node/team_book.h"
 #include "core/status.h"
 #include "core/store/database.h"
 
@@ -35,6 +36,7 @@ class Body;
 class Codebook;
 class Receipt;
 class Schedule;
+class Welcome;
 }  // namespace waypost::pb
 
 namespace waypost::node {
@@ -50,6 +52,7 @@ struct HandlerParts {
   ScheduleBook& schedules;
   Sequencer& sequencer;
   Courier& courier;
+  TeamBook& teams;
   const Clock& clock;
 };
 
@@ -65,7 +68,7 @@ class BodyHandlers {
 
  private:
   Status OnAck(const Contact& from, const pb::Ack& ack);
-  Status OnWelcome(const Contact& from);
+  Status OnWelcome(const Contact& from, const pb::Welcome& welcome);
   Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
   Status OnCodebook(const Contact& from, const pb::Codebook& codebook);
   Status OnSchedule(const Contact& from, const pb::Schedule& schedule);

@@ -67,6 +67,10 @@ Status WriteDecoy(const DecoySource& main, store::Database& decoy, UnixTime now)
   });
   ScheduleBook schedules(decoy);
   WAYPOST_RETURN_IF_ERROR(schedules.ReplaceWith(schedule_rows));
+  // The same admission key and roster: a captor's syncs look like the
+  // owner's to a relay (docs/protocol.md §11.3); never a signing key.
+  TeamBook teams(decoy);
+  WAYPOST_RETURN_IF_ERROR(main.teams.MirrorTo(teams));
   return tx.Commit();
 }
 

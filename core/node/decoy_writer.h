@@ -11,6 +11,7 @@
 #include "core/node/relay_list.h"
 #include "core/node/schedule_book.h"
 #include "core/node/settings_table.h"
+#include "core/node/team_book.h"
 #include "core/status.h"
 #include "core/store/database.h"
 
@@ -26,6 +27,7 @@ struct DecoySource {
   ContactBook& contacts;
   Codebook& codebook;
   ScheduleBook& schedules;
+  TeamBook& teams;
 };
 
 // Makes `decoy` hold the same identity, relays, settings and codebooks as

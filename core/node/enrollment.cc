@@ -18,9 +18,11 @@ using internal::Scrubbed;
 std::string Str(const Secret& s) { return std::string(s.data(), s.data() + s.size()); }
 
 bool WellFormedJoin(const pb::Body& body) {
+  const std::string& ring_key = body.join().ring_key();
   return body.has_join() && body.join().tag_key().size() == envelope::kKeySize &&
          body.join().chain_seed().size() == envelope::kKeySize &&
-         CheckName(body.join().name()).ok();
+         CheckName(body.join().name()).ok() &&
+         (ring_key.empty() || team::IsRingMemberKey(AsBytes(ring_key)));
 }
 
 // Names as ContactBook::Named matches them: space around ignored, and the
@@ -62,6 +64,15 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   for (const std::string& r : relays) invite->add_relays(r);
   invite->set_inviter_name(p_.identity.self().name);
   invite->set_tag_key(Str(p_.identity.tag_key()));
+  if (p_.identity.self().role == Role::kCoordinator) {
+    // A ticket lets the joiner reach the team's relays until it is in the
+    // ring (docs/protocol.md §11.4).
+    WAYPOST_RETURN_IF_ERROR(p_.teams.EnsureOwnTeam(p_.random, now).status());
+    WAYPOST_ASSIGN_OR_RETURN(const team::Ticket ticket, p_.teams.TicketFor(secret, expires_at));
+    invite->set_team_id(ticket.team_id.data(), ticket.team_id.size());
+    invite->set_ticket_signer(ticket.coordinator.data(), ticket.coordinator.size());
+    invite->set_ticket_signature(AsString(ticket.signature));
+  }
   // The invite names no id: the inviter finds its invite again by the join
   // tag, which only the secret derives.
   return EncodeInvite(*invite);
@@ -117,12 +128,34 @@ Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator)
     WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now).status());
   }
   WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
-  WAYPOST_ASSIGN_OR_RETURN(
-      const Bytes join_id,
-      QueueJoinRequest(id, inviter_key.view(), invite_secret, invite->expires_at(), chain_seed));
+  WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> ring_key,
+                           JoinTeam(*invite, invite_secret));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes join_id,
+                           QueueJoinRequest(id, inviter_key.view(), invite_secret,
+                                            invite->expires_at(), chain_seed, ring_key));
   WAYPOST_RETURN_IF_ERROR(p_.contacts.SetJoinId(id, join_id));
   joined.invite_expires_at = invite->expires_at();
   return joined;
+}
+
+// The invite's team, if it names one: its ticket is kept for the relays, and
+// this node's admission key goes in the join request (docs/protocol.md
+// §11.4). The ticket is checked against nothing here: only the relay, which
+// holds the team's roster, can tell a forged one, and refuses it.
+Result<std::optional<team::RingPoint>> Enrollment::JoinTeam(const pb::Invite& invite,
+                                                            const Secret& invite_secret) {
+  if (invite.team_id().empty()) return std::optional<team::RingPoint>();
+  team::Ticket ticket;
+  std::copy(invite.team_id().begin(), invite.team_id().end(), ticket.team_id.begin());
+  ticket.key = team::TicketKeyFromInviteSecret(invite_secret.view()).public_key;
+  ticket.expires_at = invite.expires_at() + team::kTicketGraceSeconds;
+  std::copy(invite.ticket_signer().begin(), invite.ticket_signer().end(),
+            ticket.coordinator.begin());
+  ticket.signature.assign(invite.ticket_signature().begin(), invite.ticket_signature().end());
+  WAYPOST_ASSIGN_OR_RETURN(
+      const team::RingPoint point,
+      p_.teams.Joining(ticket.team_id, ticket, invite_secret, p_.random, p_.clock.Now()));
+  return std::optional<team::RingPoint>(point);
 }
 
 // The old join request must not reach the coordinator after the new one
@@ -173,12 +206,14 @@ Status Enrollment::CheckNotAVerifiedName(std::string_view name, const PublicKey&
 
 Result<Bytes> Enrollment::QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                            const Secret& invite_secret, int64_t expires_at,
-                                           const Secret& chain_seed) {
+                                           const Secret& chain_seed,
+                                           const std::optional<team::RingPoint>& ring_key) {
   Scrubbed<pb::Body> body;
   pb::JoinRequest* join = body->mutable_join();
   join->set_name(p_.identity.self().name);
   join->set_tag_key(Str(p_.identity.tag_key()));
   join->set_chain_seed(Str(chain_seed));
+  if (ring_key) join->set_ring_key(ring_key->data(), ring_key->size());
   body->set_sent_at(p_.clock.Now());
   std::string body_bytes = p_.courier.Serialize(*body);
 
@@ -290,6 +325,13 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     WAYPOST_ASSIGN_OR_RETURN(id, p_.contacts.Add(helper, p_.clock.Now()));
   }
   WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
+  const std::string& ring_key = body->join().ring_key();
+  if (!ring_key.empty()) {
+    team::RingPoint point;
+    if (ring_key.size() != point.size()) return Status::AuthFailed();
+    std::copy(ring_key.begin(), ring_key.end(), point.begin());
+    WAYPOST_RETURN_IF_ERROR(p_.teams.AddMember(id, point, p_.clock.Now()));
+  }
   WAYPOST_RETURN_IF_ERROR(Welcome(id));
   return IngestOutcome::kAccepted;
 }
@@ -301,6 +343,12 @@ Status Enrollment::Welcome(ContactId id) {
   WAYPOST_ASSIGN_OR_RETURN(Contact joined, p_.contacts.Get(id));
   Scrubbed<pb::Body> welcome;
   welcome->mutable_welcome()->set_name(p_.identity.self().name);
+  Result<Bytes> roster = p_.teams.OwnRoster();
+  if (roster.ok()) {
+    welcome->mutable_welcome()->set_roster(AsString(*roster));
+  } else if (roster.status().code() != Status::Code::kNotFound) {
+    return roster.status();
+  }
   welcome->set_sent_at(now);
   Result<std::string> sent = p_.courier.Send(joined, *welcome);
   if (!sent.ok()) return sent.status();

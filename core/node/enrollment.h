@@ -5,6 +5,7 @@
 // run each call inside one transaction (Node::Mutate).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,11 @@
 #include "core/node/outbox.h"
 #include "core/node/records.h"
 #include "core/node/relay_list.h"
+#include "core/node/team_book.h"
 #include "core/random.h"
 #include "core/status.h"
 #include "core/store/database.h"
+#include "proto/waypost.pb.h"
 
 namespace waypost::node {
 
@@ -37,6 +40,7 @@ struct EnrollmentParts {
   Codebook& codebook;
   Outbox& outbox;
   Courier& courier;
+  TeamBook& teams;
   const Clock& clock;
   Random& random;
 };
@@ -83,7 +87,12 @@ class Enrollment {
   // Returns the join request's content id.
   Result<Bytes> QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                  const Secret& invite_secret, int64_t expires_at,
-                                 const Secret& chain_seed);
+                                 const Secret& chain_seed,
+                                 const std::optional<team::RingPoint>& ring_key);
+  // Keeps the invite's team ticket; returns this node's admission key for
+  // that team, nullopt for an invite that names no team.
+  Result<std::optional<team::RingPoint>> JoinTeam(const pb::Invite& invite,
+                                                  const Secret& invite_secret);
   // Withdraws a pending sign-up that a new invite replaces: its join request
   // leaves the outbox, and what was sent under it fails. Returns how many.
   Result<size_t> WithdrawSignUp(const Contact& pending);

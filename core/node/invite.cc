@@ -9,6 +9,7 @@
 #include "core/node/vocabulary.h"
 #include "core/secret.h"
 #include "core/sync/relay_address.h"
+#include "core/team/team_state.h"
 #include "core/text.h"
 
 namespace waypost::node {
@@ -88,6 +89,16 @@ Result<pb::Invite> DecodeInvite(std::string_view pasted) {
   if (!parsed || invite->inviter_key().size() != 32 || invite->secret().size() != 32 ||
       invite->tag_key().size() != 32 || invite->expires_at() <= 0 ||
       !CheckName(invite->inviter_name()).ok()) {
+    return malformed;
+  }
+  // The team's ticket comes whole or not at all.
+  const bool team = !invite->team_id().empty();
+  if (team && (invite->team_id().size() != team::kTeamIdSize ||
+               invite->ticket_signer().size() != team::kSigningKeySize ||
+               invite->ticket_signature().size() != 64)) {
+    return malformed;
+  }
+  if (!team && (!invite->ticket_signer().empty() || !invite->ticket_signature().empty())) {
     return malformed;
   }
   for (const std::string& relay : invite->relays()) {

@@ -15,8 +15,8 @@ namespace {
 // The tables WriteDecoy reads (docs/storage.md §3). A change to any other
 // table shows nowhere in the decoy.
 bool DecoyMirrors(const std::set<std::string>& tables) {
-  for (const char* mirrored :
-       {"meta", "relays", "settings", "contacts", "seen", "codebooks", "codes", "schedules"}) {
+  for (const char* mirrored : {"meta", "relays", "settings", "contacts", "seen", "codebooks",
+                               "codes", "schedules", "teams"}) {
     if (tables.count(mirrored) != 0) return true;
   }
   return false;
@@ -181,8 +181,8 @@ Status Node::RefreshDecoy() {
     WAYPOST_RETURN_IF_ERROR(decoy.status());
     decoy_db_.emplace(std::move(decoy).value());
   }
-  const DecoySource main{db_,       identity_, duress_,   relays_, settings_table_,
-                         contacts_, codebook_, schedules_};
+  const DecoySource main{db_,       identity_, duress_,    relays_, settings_table_,
+                         contacts_, codebook_, schedules_, teams_};
   return WriteDecoy(main, *decoy_db_, clock_.Now());
 }
 

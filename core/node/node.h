@@ -47,6 +47,7 @@
 #include "core/node/replay_cache.h"
 #include "core/node/schedule_book.h"
 #include "core/node/settings_table.h"
+#include "core/node/team_book.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
@@ -230,6 +231,15 @@ class Node {
   // PlanSync), and the (expiry, id) of every envelope already taken in or
   // rejected under them. Drops what expired first.
   Result<sync::SyncParty::Scope> SyncScope();
+  // What this node proves membership of its team with, at a relay that
+  // serves teams (TeamBook::ForSync); nullopt for a node in no team.
+  Result<std::optional<TeamBook::Material>> TeamMaterial();
+  // A newer roster a relay holds, kept if it follows ours (AuthFailed or
+  // Protocol otherwise, and nothing changes).
+  Status TakeNewerRoster(ByteView roster);
+  // `team export`: the newest roster of the team this coordinator leads,
+  // made now if it leads none yet.
+  Result<Bytes> ExportTeam();
   // The next outbox envelopes the relay with this key has not acknowledged,
   // oldest first, except those in `skip` (content ids); see
   // Outbox::PendingFor.
@@ -359,13 +369,14 @@ class Node {
   AlertBook alerts_{db_};
   Codebook codebook_{db_};
   ScheduleBook schedules_{db_};
+  TeamBook teams_{db_};
 
   Sequencer sequencer_{db_};
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
   Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, messages_, alerts_,
-                          codebook_, outbox_, courier_, clock_, random_}};
+                          codebook_, outbox_, courier_, teams_, clock_, random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
-                          schedules_, sequencer_, courier_, clock_}};
+                          schedules_, sequencer_, courier_, teams_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

@@ -208,12 +208,33 @@ constexpr const char* kAddVerified = R"sql(
 ALTER TABLE contacts ADD COLUMN verified_at INTEGER;
 )sql";
 
+// Version 14: the teams this node belongs to and what it proves membership
+// with at relays (docs/protocol.md §11, docs/storage.md §5): its admission
+// key, the newest roster, a joiner's invite ticket, and for the team a
+// coordinator leads, the key that signs its rosters and which contact
+// brought which ring key.
+constexpr const char* kAddTeams = R"sql(
+CREATE TABLE IF NOT EXISTS teams(
+  team_id        BLOB PRIMARY KEY,
+  roster         BLOB,
+  ring_secret    BLOB NOT NULL,
+  signing_secret BLOB,
+  ticket         BLOB,
+  ticket_secret  BLOB,
+  joined_at      INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ring_members(
+  team_id    BLOB NOT NULL,
+  point      BLOB NOT NULL,
+  contact_id INTEGER,
+  PRIMARY KEY(team_id, point)) WITHOUT ROWID;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
     kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
     kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
-    kAddMessageSeq,  kAddCarrying,        kAddVerified};
+    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

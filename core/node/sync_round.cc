@@ -55,6 +55,22 @@ class RelayParty final : public sync::SyncParty {
 
   Result<Scope> FetchScope() override { return node_.SyncScope(); }
 
+  // The node's team, proved with its admission key (or, while joining, its
+  // invite's ticket); the material stays here for the session.
+  Result<std::optional<Admission>> AdmissionFor() override {
+    WAYPOST_ASSIGN_OR_RETURN(material_, node_.TeamMaterial());
+    if (!material_) return std::optional<Admission>();
+    Admission admission;
+    admission.team = material_->team;
+    admission.roster = material_->roster;
+    admission.key = material_->key ? &*material_->key : nullptr;
+    admission.ticket = material_->ticket;
+    admission.ticket_key = material_->ticket_key ? &*material_->ticket_key : nullptr;
+    return std::optional<Admission>(std::move(admission));
+  }
+
+  Status NewerRoster(ByteView roster) override { return node_.TakeNewerRoster(roster); }
+
   // Envelopes that failed are tried again with every later batch of the
   // session, so a check-in fetched before the join request that makes its
   // sender a contact still gets in. They are remembered as rejected at once,
@@ -98,6 +114,7 @@ class RelayParty final : public sync::SyncParty {
   std::function<void()> progress_;
   std::set<Bytes> handed_out_;
   std::vector<Bytes> retry_;
+  std::optional<TeamBook::Material> material_;
   std::set<Bytes> counted_;  // content ids already counted as rejected
 };
 

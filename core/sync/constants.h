@@ -39,6 +39,9 @@ inline constexpr uint64_t kRekeyInterval = 1024;
 // ---- A sync session (ClientMessage / RelayMessage, docs/protocol.md §2.4) ----
 // Uploads per Upload message, and ids per Fetch message.
 inline constexpr size_t kMaxBatchEnvelopes = 256;
+// Admit messages one session may send: a first try, one against a newer
+// roster the relay sent, one with the roster the relay lacked (§11.3).
+inline constexpr int kMaxAdmitMessages = 3;
 // Envelope bytes one connection may upload; past it, uploads are FULL.
 inline constexpr size_t kMaxSessionUploadBytes = size_t{64} << 20;
 // Tags that may scope one session's reconciliation.

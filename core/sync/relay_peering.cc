@@ -15,7 +15,19 @@ namespace {
 // is stored as it arrives; what reconciliation finds the peer lacks goes up.
 class StoreParty final : public SyncParty {
  public:
-  StoreParty(RelayStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // `team`: the team this session carries, nullopt on an open relay;
+  // `roster`: that team's roster here, offered so the peer catches up.
+  StoreParty(RelayStore& store, const Clock& clock, RelayStore::Team team, Bytes roster)
+      : store_(store), clock_(clock), team_(team), roster_(std::move(roster)) {}
+
+  Result<std::optional<Admission>> AdmissionFor() override {
+    if (!team_) return std::optional<Admission>();
+    Admission admission;
+    admission.team = *team_;
+    admission.roster = roster_;
+    admission.peer = true;
+    return std::optional<Admission>(std::move(admission));
+  }
 
   Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
     while (!lacking_.empty()) {
@@ -26,7 +38,7 @@ class StoreParty final : public SyncParty {
       }
       WAYPOST_ASSIGN_OR_RETURN(
           RelayStore::Found found,
-          store_.Get(ids, RelayStore::View::Everything(), clock_.Now(), max_bytes));
+          store_.Get(ids, RelayStore::View::Everything(team_), clock_.Now(), max_bytes));
       // Ids past the byte limit are in neither list: they wait for the next batch.
       for (size_t i = ids.size(); i-- > found.envelopes.size() + found.gone.size();) {
         NegId id;
@@ -48,17 +60,17 @@ class StoreParty final : public SyncParty {
   Result<Scope> FetchScope() override {
     Scope scope;
     scope.everything = true;
-    WAYPOST_ASSIGN_OR_RETURN(
-        scope.held, store_.Scope(RelayStore::View::Everything(), clock_.Now(), kMaxScopeRecords));
+    WAYPOST_ASSIGN_OR_RETURN(scope.held, store_.Scope(RelayStore::View::Everything(team_),
+                                                      clock_.Now(), kMaxScopeRecords));
     return scope;
   }
 
   // Its held side is capped like the other relay's, so a later page reads
   // its own records below the bound afresh.
   Result<bool> HeldAtOrBelow(const NegItem& bound, std::vector<NegItem>* held) override {
-    WAYPOST_ASSIGN_OR_RETURN(
-        RelayStore::Page page,
-        store_.ScopePage(RelayStore::View::Everything(), clock_.Now(), kMaxScopeRecords, bound));
+    WAYPOST_ASSIGN_OR_RETURN(RelayStore::Page page,
+                             store_.ScopePage(RelayStore::View::Everything(team_), clock_.Now(),
+                                              kMaxScopeRecords, bound));
     *held = std::move(page.items);
     return true;
   }
@@ -71,7 +83,7 @@ class StoreParty final : public SyncParty {
   Status Fetched(std::vector<Bytes> batch) override {
     std::vector<ByteView> views(batch.begin(), batch.end());
     WAYPOST_ASSIGN_OR_RETURN(const RelayStore::BatchResult result,
-                             store_.PutBatch(views, clock_.Now()));
+                             store_.PutBatch(views, clock_.Now(), team_));
     stored_ += result.accepted;
     return Status::Ok();
   }
@@ -84,6 +96,8 @@ class StoreParty final : public SyncParty {
  private:
   RelayStore& store_;
   const Clock& clock_;
+  RelayStore::Team team_;
+  Bytes roster_;
   std::deque<NegId> lacking_;
   uint64_t stored_ = 0;
   uint64_t sent_ = 0;
@@ -95,8 +109,9 @@ class StoreParty final : public SyncParty {
 // Connection for net/ to pump.
 class RelayPeering::Session final : public Connection {
  public:
-  Session(RelayService& service, const RelayAddress& peer, Random& random, const Clock& clock)
-      : party_(service.store(), clock),
+  Session(RelayService& service, const RelayAddress& peer, Random& random, const Clock& clock,
+          RelayStore::Team team, Bytes roster)
+      : party_(service.store(), clock, team, std::move(roster)),
         client_(peer.public_key, party_, random, kClientDeadlineMs, &service.identity()) {}
 
   Status OnStart(int64_t now_ms) override { return client_.OnStart(now_ms); }
@@ -141,11 +156,22 @@ std::optional<int64_t> RelayPeering::Tick(int64_t now_ms, std::vector<Dial>& dia
   for (Peer& peer : peers_) {
     if (peer.busy != nullptr) continue;
     if (NextStart(peer) <= now_ms) {
-      auto session =
-          std::make_unique<Session>(service_, peer.address, service_.random(), service_.clock());
+      // A relay serving teams carries one team per session, in turn; the
+      // peer serves those it shares and refuses the rest (§11.5).
+      const std::vector<team::TeamId> teams = service_.teams().Served();
+      RelayStore::Team team;
+      Bytes roster;
+      if (!teams.empty()) {
+        team = teams[peer.team_turn % teams.size()];
+        roster = service_.teams().Find(*team)->bytes();
+      }
+      auto session = std::make_unique<Session>(service_, peer.address, service_.random(),
+                                               service_.clock(), team, std::move(roster));
       peer.busy = session.get();
       peer.started_ms = now_ms;
-      peer.known_stored = service_.store().stored_count();
+      if (teams.empty() || peer.team_turn % teams.size() == 0) {
+        peer.known_stored = service_.store().stored_count();
+      }
       dials.push_back(Dial{peer.address.host, peer.address.port, std::move(session)});
       continue;
     }
@@ -165,7 +191,15 @@ void RelayPeering::Finished(Connection& conn, const Status& why, int64_t now_ms)
   // What this session stored is not news for this peer, which sent it.
   peer.known_stored += session.party().stored();
   const bool moved = session.party().stored() > 0 || session.party().sent() > 0;
-  if (why.ok()) {
+  const size_t teams = service_.teams().Served().size();
+  // A team the peer does not serve is refused (Refused): the next team's
+  // turn comes at once either way.
+  if (teams > 1 && (why.ok() || why.code() == Status::Code::kRefused) &&
+      ++peer.team_turn % teams != 0) {
+    peer.due_ms = now_ms;
+    if (why.ok()) ++peer.completed;
+    if (!log_ || !moved) return;
+  } else if (why.ok()) {
     ++peer.completed;
     peer.due_ms = now_ms + options_.interval_ms;
     peer.retry_ms = options_.first_retry_ms;

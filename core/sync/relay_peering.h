@@ -65,6 +65,7 @@ class RelayPeering final : public Outbound {
     // plus what that session stored itself: anything beyond is news.
     uint64_t known_stored = 0;
     uint64_t completed = 0;
+    size_t team_turn = 0;  // which served team the next session carries
   };
 
   // When `peer` should next start a session (it is idle).

@@ -9,6 +9,7 @@ namespace waypost::sync {
 RelayService::RelayService(store::Database& db, const noise::KeyPair& identity, const Clock& clock,
                            Random& random, Warn warn)
     : store_(db),
+      teams_(db),
       identity_(identity.Clone()),
       clock_(clock),
       random_(random),
@@ -16,6 +17,7 @@ RelayService::RelayService(store::Database& db, const noise::KeyPair& identity, 
 
 Status RelayService::Start() {
   WAYPOST_RETURN_IF_ERROR(store_.EnsureSchema());
+  WAYPOST_RETURN_IF_ERROR(teams_.EnsureSchema());
   last_purge_ = clock_.Now();
   return store_.PurgeExpired(last_purge_);
 }
@@ -27,7 +29,8 @@ std::unique_ptr<Connection> RelayService::NewSession() {
     const Status purged = store_.PurgeExpired(now);
     if (!purged.ok() && warn_) warn_(purged);
   }
-  return std::make_unique<RelaySession>(store_, identity_, clock_, random_, &peer_keys_);
+  return std::make_unique<RelaySession>(store_, identity_, clock_, random_, &peer_keys_,
+                                        kMaxScopeRecords, open_ ? nullptr : &teams_);
 }
 
 }  // namespace waypost::sync

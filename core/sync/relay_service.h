@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "core/store/database.h"
 #include "core/sync/relay_store.h"
+#include "core/sync/team_registry.h"
 
 namespace waypost::sync {
 
@@ -41,6 +42,15 @@ class RelayService {
   // prove one of them may reconcile every envelope (docs/protocol.md §2.5).
   // Call before serving.
   void SetPeerKeys(std::set<Bytes> keys) { peer_keys_ = std::move(keys); }
+  // Serves the team of `roster` (a coordinator's `team export`), after
+  // Start() and before serving. Every session must be admitted for a team
+  // served (docs/protocol.md §11); a relay serving none serves nobody.
+  Status ServeTeam(ByteView roster) { return teams_.Serve(roster); }
+  // Admits every session without a proof, as relays did before teams: for
+  // tests of what happens after admission (tests/kit/memory_relay.h). No
+  // command makes such a relay.
+  void OpenToAnyone() { open_ = true; }
+  TeamRegistry& teams() { return teams_; }
   // The session for one accepted connection; first purges, if one is due.
   std::unique_ptr<Connection> NewSession();
 
@@ -51,11 +61,13 @@ class RelayService {
 
  private:
   RelayStore store_;
+  TeamRegistry teams_;
   noise::KeyPair identity_;
   const Clock& clock_;
   Random& random_;
   Warn warn_;
   std::set<Bytes> peer_keys_;
+  bool open_ = false;
   UnixTime last_purge_ = 0;
 };
 

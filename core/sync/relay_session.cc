@@ -7,18 +7,25 @@
 #include "core/envelope/format.h"
 #include "core/sync/constants.h"
 #include "core/sync/negentropy_storage.h"
+#include "core/team/admission.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::sync {
 
 RelaySession::RelaySession(RelayStore& store, const noise::KeyPair& relay_static,
                            const Clock& clock, Random& random, const std::set<Bytes>* peer_keys,
-                           size_t page_records)
+                           size_t page_records, TeamRegistry* teams)
     : store_(&store),
       clock_(&clock),
       channel_(SecureChannel::Responder(relay_static, random)),
       peer_keys_(peer_keys),
+      teams_(teams),
+      admitted_(teams == nullptr),
       page_records_(page_records) {}
+
+bool RelaySession::IsPeer() const {
+  return peer_keys_ != nullptr && peer_keys_->count(channel_.remote_static()) > 0;
+}
 
 Status RelaySession::Fail(Status why) {
   if (status_.ok()) status_ = std::move(why);
@@ -56,24 +63,73 @@ Status RelaySession::HandleMessage(ByteView bytes) {
     return Status::Protocol("malformed sync message");
   }
   pb::RelayMessage reply;
-  switch (message.kind_case()) {
-    case pb::ClientMessage::kUpload:
-      WAYPOST_RETURN_IF_ERROR(HandleUpload(message.upload(), reply));
-      break;
-    case pb::ClientMessage::kReconcile:
-      WAYPOST_RETURN_IF_ERROR(HandleReconcile(message.reconcile(), reply));
-      break;
-    case pb::ClientMessage::kFetch:
-      WAYPOST_RETURN_IF_ERROR(HandleFetch(message.fetch(), reply));
-      break;
-    default:
-      return Status::Protocol("sync message of no known kind");
+  if (message.kind_case() == pb::ClientMessage::kAdmit) {
+    WAYPOST_RETURN_IF_ERROR(Admit(message.admit(), reply));
+  } else if (!admitted_) {
+    // Nothing is served before admission (docs/protocol.md §11.3).
+    reply.mutable_admit();  // REFUSED
+    WAYPOST_RETURN_IF_ERROR(Send(reply));
+    return Status::Error(Status::Code::kAuthFailed,
+                         "refused admission: a client that did not ask for it");
+  } else {
+    WAYPOST_RETURN_IF_ERROR(Dispatch(message, reply));
   }
+  return Send(reply);
+}
+
+Status RelaySession::Send(const pb::RelayMessage& reply) {
   const std::string encoded = reply.SerializeAsString();
   return channel_.Send(AsBytes(encoded));
 }
 
-Status RelaySession::HandleUpload(const pb::Upload& upload, pb::RelayMessage& reply) {
+Status RelaySession::Dispatch(const pb::ClientMessage& message, pb::RelayMessage& reply) {
+  switch (message.kind_case()) {
+    case pb::ClientMessage::kUpload:
+      return HandleUpload(message.upload(), *reply.mutable_upload());
+    case pb::ClientMessage::kReconcile:
+      return HandleReconcile(message.reconcile(), reply);
+    case pb::ClientMessage::kFetch:
+      return HandleFetch(message.fetch(), reply);
+    default:
+      return Status::Protocol("sync message of no known kind");
+  }
+}
+
+// Whatever was wrong, the client hears only REFUSED and the operator the
+// reason. An open relay (no team list) admits whoever asks, first.
+Status RelaySession::Admit(const pb::Admit& admit, pb::RelayMessage& reply) {
+  const bool own_team =
+      teams_ == nullptr ||
+      (scope_.team && ConstantTimeEqual(AsBytes(admit.team_id()), ByteView(*scope_.team)));
+  if (admitted_ && messages_ > 0 && !admit.state().empty() && !admit.has_first() && own_team) {
+    // A newer roster at the end of an admitted session (a coordinator that
+    // took in a join request, docs/protocol.md §11.3): kept if it follows
+    // ours; one that does not (another coordinator's came first) is
+    // ignored, and the next sync tells the client of the relay's. An open
+    // relay keeps no rosters.
+    if (teams_ != nullptr) (void)teams_->Offer(AsBytes(admit.state()));
+    reply.mutable_admit()->set_outcome(pb::AdmitReply::ADMITTED);
+    return Status::Ok();
+  }
+  if (admitted_ && (teams_ != nullptr || messages_ > 0)) {
+    return Status::Protocol("admission asked for twice");
+  }
+  pb::AdmitReply& answer = *reply.mutable_admit();
+  if (teams_ == nullptr) {
+    answer.set_outcome(pb::AdmitReply::ADMITTED);
+  } else if (Status admitted = HandleAdmit(admit, answer); !admitted.ok()) {
+    answer.Clear();  // REFUSED
+    WAYPOST_RETURN_IF_ERROR(Send(reply));
+    return admitted;
+  }
+  if (answer.outcome() != pb::AdmitReply::ADMITTED || !admit.has_first()) return Status::Ok();
+  if (admit.first().kind_case() == pb::ClientMessage::kAdmit) {
+    return Status::Protocol("an admission inside an admission");
+  }
+  return Dispatch(admit.first(), *answer.mutable_answer());
+}
+
+Status RelaySession::HandleUpload(const pb::Upload& upload, pb::UploadResult& result) {
   if (static_cast<size_t>(upload.envelopes_size()) > kMaxBatchEnvelopes) {
     return Status::LimitExceeded("upload batch holds too many envelopes");
   }
@@ -87,24 +143,23 @@ Status RelaySession::HandleUpload(const pb::Upload& upload, pb::RelayMessage& re
   }
   // Committed before the answer leaves: the answer is the acknowledgement.
   WAYPOST_ASSIGN_OR_RETURN(RelayStore::BatchResult stored,
-                           store_->PutBatch(envelopes, clock_->Now()));
+                           store_->PutBatch(envelopes, clock_->Now(), scope_.team));
   accepted_ += stored.accepted;
   rejected_ += stored.rejected;
   stored.verdicts.resize(upload.envelopes_size(), RelayStore::Verdict::kFull);
-  pb::UploadResult* result = reply.mutable_upload();
   for (const RelayStore::Verdict verdict : stored.verdicts) {
     switch (verdict) {
       case RelayStore::Verdict::kStored:
-        result->add_verdicts(pb::UploadResult::STORED);
+        result.add_verdicts(pb::UploadResult::STORED);
         break;
       case RelayStore::Verdict::kHeld:
-        result->add_verdicts(pb::UploadResult::HELD);
+        result.add_verdicts(pb::UploadResult::HELD);
         break;
       case RelayStore::Verdict::kRefused:
-        result->add_verdicts(pb::UploadResult::REFUSED);
+        result.add_verdicts(pb::UploadResult::REFUSED);
         break;
       case RelayStore::Verdict::kFull:
-        result->add_verdicts(pb::UploadResult::FULL);
+        result.add_verdicts(pb::UploadResult::FULL);
         break;
     }
   }
@@ -115,10 +170,10 @@ Status RelaySession::SetScope(const pb::Reconcile& first) {
   if (first.everything()) {
     if (first.tags_size() != 0) return Status::Protocol("reconcile names tags and everything");
     // Every envelope, with its tag and expiry, only to a relay we peer with.
-    if (peer_keys_ == nullptr || peer_keys_->count(channel_.remote_static()) == 0) {
+    if (!IsPeer() || (teams_ != nullptr && !admitted_peer_)) {
       return Status::Protocol("a client that is not a peer asked for every envelope");
     }
-    scope_ = RelayStore::View::Everything();
+    scope_ = RelayStore::View::Everything(scope_.team);
     return Status::Ok();
   }
   if (first.tags_size() == 0) return Status::Protocol("first reconcile names no tags");
@@ -192,6 +247,56 @@ Status RelaySession::HandleFetch(const pb::Fetch& fetch, pb::RelayMessage& reply
   for (const Bytes& id : found.gone) out->add_gone(id.data(), id.size());
   envelopes_sent_ += found.envelopes.size();
   return Status::Ok();
+}
+
+Status RelaySession::HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply) {
+  auto refuse = [](std::string why) {
+    return Status::Error(Status::Code::kAuthFailed, "refused admission: " + std::move(why));
+  };
+  if (++admit_messages_ > kMaxAdmitMessages) return refuse("too many tries");
+  team::TeamId id;
+  if (admit.team_id().size() != id.size()) return refuse("a bad team id");
+  std::copy(admit.team_id().begin(), admit.team_id().end(), id.begin());
+  if (teams_->Find(id) == nullptr) return refuse("a team this relay does not serve");
+  if (!admit.state().empty()) {
+    // A roster that follows ours, by a member who saw it first.
+    Status offered = teams_->Offer(AsBytes(admit.state()));
+    if (!offered.ok()) return refuse("a roster that does not follow ours: " + offered.message());
+  }
+  const team::SignedTeamState& held = *teams_->Find(id);
+  const uint64_t version = held.roster().version;
+  if (admit.peer()) {
+    if (!IsPeer()) return refuse("a relay that is not a peer asked as one");
+    admitted_peer_ = true;
+  } else if (admit.ticket().empty() && admit.version() < version) {
+    reply.set_outcome(pb::AdmitReply::NEWER);
+    reply.set_state(held.bytes().data(), held.bytes().size());
+    return Status::Ok();
+  } else if (admit.ticket().empty() && admit.version() > version) {
+    reply.set_outcome(pb::AdmitReply::SEND_STATE);
+    reply.set_version(version);
+    return Status::Ok();
+  } else {
+    Status proved = CheckProof(admit, held);
+    if (!proved.ok()) return refuse("its proof did not verify");
+  }
+  admitted_ = true;
+  scope_.team = id;
+  reply.set_outcome(pb::AdmitReply::ADMITTED);
+  reply.set_version(version);
+  return Status::Ok();
+}
+
+Status RelaySession::CheckProof(const pb::Admit& admit, const team::SignedTeamState& held) {
+  if (admit.ticket().empty()) {
+    return team::CheckMembership(held, channel_.handshake_hash(), admit.version(),
+                                 AsBytes(admit.proof()));
+  }
+  const Bytes message =
+      team::AdmissionMessage(channel_.handshake_hash(), held.roster().team_id, admit.version());
+  WAYPOST_ASSIGN_OR_RETURN(const team::Ticket ticket, team::Ticket::Parse(AsBytes(admit.ticket())));
+  WAYPOST_RETURN_IF_ERROR(team::CheckTicket(ticket, held.roster(), clock_->Now()));
+  return team::VerifyDetached(ticket.key, message, AsBytes(admit.proof()));
 }
 
 Bytes RelaySession::TakeOutgoing() { return channel_.TakeOutput(); }

@@ -47,11 +47,16 @@
 #include "core/sync/negentropy.h"
 #include "core/sync/relay_store.h"
 #include "core/sync/secure_channel.h"
+#include "core/sync/team_registry.h"
 
 namespace waypost::pb {
 class Upload;
+class UploadResult;
 class Reconcile;
 class Fetch;
+class Admit;
+class AdmitReply;
+class ClientMessage;
 class RelayMessage;
 }  // namespace waypost::pb
 
@@ -64,9 +69,12 @@ class RelaySession final : public Connection {
   // `peer_keys`: the static public keys of the relays this one peers with
   // (borrowed; must outlive the session); null for none. `page_records`:
   // the most records one page of the scope holds (tests make it small).
+  // `teams` (borrowed): the teams served; every session must then be
+  // admitted for one of them first (docs/protocol.md §11.3). Null for an
+  // open relay, which serves anyone, as before teams.
   RelaySession(RelayStore& store, const noise::KeyPair& relay_static, const Clock& clock,
                Random& random, const std::set<Bytes>* peer_keys = nullptr,
-               size_t page_records = kMaxScopeRecords);
+               size_t page_records = kMaxScopeRecords, TeamRegistry* teams = nullptr);
 
   Status OnStart(int64_t now_ms) override;
   Status OnReceive(ByteView bytes, int64_t now_ms) override;
@@ -91,9 +99,18 @@ class RelaySession final : public Connection {
  private:
   Status Fail(Status why);
   Status HandleMessage(ByteView bytes);
-  Status HandleUpload(const pb::Upload& upload, pb::RelayMessage& reply);
+  Status HandleUpload(const pb::Upload& upload, pb::UploadResult& result);
   Status HandleReconcile(const pb::Reconcile& reconcile, pb::RelayMessage& reply);
   Status HandleFetch(const pb::Fetch& fetch, pb::RelayMessage& reply);
+  Status Send(const pb::RelayMessage& reply);
+  // An Upload, Reconcile or Fetch of an admitted session.
+  Status Dispatch(const pb::ClientMessage& message, pb::RelayMessage& reply);
+  // An Admit, and the first message it carries once admitted.
+  Status Admit(const pb::Admit& admit, pb::RelayMessage& reply);
+  // Fills `reply`; an error means REFUSED, with the reason for the log only.
+  Status HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply);
+  Status CheckProof(const pb::Admit& admit, const team::SignedTeamState& held);
+  bool IsPeer() const;
 
   RelayStore* store_;
   const Clock* clock_;
@@ -109,6 +126,10 @@ class RelaySession final : public Connection {
   Status StartPage(const pb::Reconcile& reconcile, pb::RelayMessage& reply);
 
   const std::set<Bytes>* peer_keys_;
+  TeamRegistry* teams_;
+  bool admitted_ = false;
+  bool admitted_peer_ = false;
+  int admit_messages_ = 0;
   // What the first Reconcile named, and the reconciliation over it.
   RelayStore::View scope_;
   std::optional<NegentropyServer> reconciler_;

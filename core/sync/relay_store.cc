@@ -21,13 +21,21 @@ Status RelayStore::EnsureSchema() {
                 "  tag BLOB NOT NULL,"
                 "  expires_at INTEGER NOT NULL,"
                 "  arrived_at INTEGER NOT NULL,"
-                "  data BLOB NOT NULL"
+                "  data BLOB NOT NULL,"
+                "  team BLOB"
                 ") WITHOUT ROWID;"
                 "CREATE INDEX IF NOT EXISTS envelopes_by_tag ON envelopes(tag, expires_at);"
                 "CREATE TABLE IF NOT EXISTS tag_usage ("
                 "  tag BLOB PRIMARY KEY,"
                 "  bytes INTEGER NOT NULL"
                 ") WITHOUT ROWID;"));
+  // A store from before teams: its envelopes belong to no team, which only
+  // an open relay serves.
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement columns,
+                           db_->Query("SELECT 1 FROM pragma_table_info('envelopes') "
+                                      "WHERE name = 'team'"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool has_team, columns.Step());
+  if (!has_team) WAYPOST_RETURN_IF_ERROR(db_->Exec("ALTER TABLE envelopes ADD COLUMN team BLOB"));
   // A store from before quotas: count what it holds, once.
   WAYPOST_ASSIGN_OR_RETURN(store::Statement total,
                            db_->Query("SELECT 1 FROM tag_usage WHERE tag = X'00'"));
@@ -56,7 +64,13 @@ Result<int64_t> RelayStore::UsedBytes(ByteView tag) {
   return row ? st.ColumnInt64(0) : 0;
 }
 
-Result<bool> RelayStore::Put(ByteView data, UnixTime now) {
+Bytes RelayStore::TeamUsageKey(const team::TeamId& team) {
+  Bytes key = {'T'};
+  key.insert(key.end(), team.begin(), team.end());
+  return key;
+}
+
+Result<bool> RelayStore::Put(ByteView data, UnixTime now, const Team& team) {
   WAYPOST_ASSIGN_OR_RETURN(const envelope::Header header, envelope::ParseHeader(data));
   const int64_t expires_at = header.expires_at;
   if (expires_at <= now) return Status::Expired("envelope has expired");
@@ -73,27 +87,34 @@ Result<bool> RelayStore::Put(ByteView data, UnixTime now) {
   if (static_cast<uint64_t>(under_tag + size) > quotas_.per_tag_bytes) {
     return Status::LimitExceeded("this recipient's share of the relay is full");
   }
+  if (team) {
+    WAYPOST_ASSIGN_OR_RETURN(const int64_t in_team, UsedBytes(TeamUsageKey(*team)));
+    if (static_cast<uint64_t>(in_team + size) > quotas_.per_team_bytes) {
+      return Status::LimitExceeded("this team's share of the relay is full");
+    }
+  }
   WAYPOST_ASSIGN_OR_RETURN(const int64_t in_all, UsedBytes(kTotalKey));
   if (static_cast<uint64_t>(in_all + size) > quotas_.total_bytes) {
     return Status::LimitExceeded("the relay is full");
   }
   WAYPOST_RETURN_IF_ERROR(
-      db_->Run("INSERT INTO envelopes (id, tag, expires_at, arrived_at, data) "
-               "VALUES (?, ?, ?, ?, ?)",
-               id, header.tag, expires_at, now, data));
+      db_->Run("INSERT INTO envelopes (id, tag, expires_at, arrived_at, data, team) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               id, header.tag, expires_at, now, data, team));
   WAYPOST_RETURN_IF_ERROR(AddUsage(header.tag, size));
+  if (team) WAYPOST_RETURN_IF_ERROR(AddUsage(TeamUsageKey(*team), size));
   WAYPOST_RETURN_IF_ERROR(AddUsage(kTotalKey, size));
   return true;
 }
 
 Result<RelayStore::BatchResult> RelayStore::PutBatch(const std::vector<ByteView>& envelopes,
-                                                     UnixTime now) {
+                                                     UnixTime now, const Team& team) {
   BatchResult result;
   if (envelopes.empty()) return result;
   result.verdicts.reserve(envelopes.size());
   WAYPOST_ASSIGN_OR_RETURN(store::Transaction transaction, store::Transaction::Begin(*db_));
   for (ByteView data : envelopes) {
-    Result<bool> stored = Put(data, now);
+    Result<bool> stored = Put(data, now, team);
     if (stored.ok()) {
       ++(*stored ? result.accepted : result.duplicate);
       result.verdicts.push_back(*stored ? Verdict::kStored : Verdict::kHeld);
@@ -142,7 +163,8 @@ Result<RelayStore::Page> RelayStore::ScopePage(const View& view, UnixTime now, s
   if (view.everything) {
     WAYPOST_ASSIGN_OR_RETURN(
         store::Statement select,
-        db_->Query("SELECT expires_at, id FROM envelopes WHERE expires_at > ?", now));
+        db_->Query("SELECT expires_at, id FROM envelopes WHERE team IS ? AND expires_at > ?",
+                   view.team, now));
     WAYPOST_RETURN_IF_ERROR(collect(select));
   } else {
     WAYPOST_ASSIGN_OR_RETURN(
@@ -163,8 +185,13 @@ Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids, const V
   Found found;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement select,
-      db_->Prepare("SELECT tag, expires_at, data FROM envelopes WHERE id = ?"));
-  auto in_scope = [&view](const Bytes& stored) {
+      db_->Prepare("SELECT tag, expires_at, data, team FROM envelopes WHERE id = ?"));
+  auto in_scope = [&view](const Bytes& stored, const store::Statement& row) {
+    if (view.everything) {
+      const Bytes team = row.ColumnBlob(3);
+      return !view.team ||
+             std::equal(team.begin(), team.end(), view.team->begin(), view.team->end());
+    }
     envelope::RecipientTag tag;
     if (stored.size() != tag.size()) return false;
     std::copy(stored.begin(), stored.end(), tag.begin());
@@ -175,7 +202,7 @@ Result<RelayStore::Found> RelayStore::Get(const std::vector<Bytes>& ids, const V
     select.Reset();
     WAYPOST_RETURN_IF_ERROR(select.BindAll(id));
     WAYPOST_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row || select.ColumnInt64(1) <= now || !in_scope(select.ColumnBlob(0))) {
+    if (!row || select.ColumnInt64(1) <= now || !in_scope(select.ColumnBlob(0), select)) {
       found.gone.push_back(id);
       continue;
     }
@@ -193,6 +220,11 @@ Status RelayStore::PurgeExpired(UnixTime now) {
       db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes e "
                "  WHERE e.tag = tag_usage.tag AND e.expires_at <= ?1) "
                "WHERE tag IN (SELECT DISTINCT tag FROM envelopes WHERE expires_at <= ?1)",
+               now));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes e "
+               "  WHERE e.team = substr(tag_usage.tag, 2) AND e.expires_at <= ?1) "
+               "WHERE length(tag) = 17 AND substr(tag, 1, 1) = X'54'",
                now));
   WAYPOST_RETURN_IF_ERROR(
       db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes "

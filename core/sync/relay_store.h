@@ -35,6 +35,7 @@
 #include "core/status.h"
 #include "core/store/database.h"
 #include "core/sync/negentropy_wire.h"
+#include "core/team/team_state.h"
 
 namespace waypost::sync {
 
@@ -43,6 +44,7 @@ class RelayStore {
   struct Quotas {
     uint64_t per_tag_bytes = kDefaultTagQuota;
     uint64_t total_bytes = kDefaultStoreQuota;
+    uint64_t per_team_bytes = kDefaultTeamQuota;
   };
   // Bytes of envelopes one recipient tag may hold: 16 MiB, some 140,000
   // check-ins, far more than a team sends to one person in a day (tags
@@ -50,16 +52,26 @@ class RelayStore {
   static constexpr uint64_t kDefaultTagQuota = uint64_t{16} << 20;
   // Bytes of envelopes the whole store may hold.
   static constexpr uint64_t kDefaultStoreQuota = uint64_t{4} << 30;
+  // Bytes of envelopes one team may hold: one team cannot crowd out the
+  // others a relay serves (docs/protocol.md §11.5).
+  static constexpr uint64_t kDefaultTeamQuota = uint64_t{1} << 30;
+
+  // The team an envelope was uploaded for; nullopt for a relay that serves
+  // no team list (an open relay).
+  using Team = std::optional<team::TeamId>;
 
   // Which envelopes a session may see: those under the tags a client named,
-  // or, for a relay it peers with, all of them (docs/protocol.md §2.5).
+  // whichever member's team brought them (a tag is known only to its
+  // recipient, and a member may carry for another team), or, for a relay it
+  // peers with, every envelope of the team (docs/protocol.md §2.5, §11.5).
   struct View {
     View() = default;
     View(std::initializer_list<envelope::RecipientTag> tags) : tags(tags) {}
     View(std::set<envelope::RecipientTag> tags) : tags(std::move(tags)) {}  // NOLINT: implicit
-    static View Everything() {
+    static View Everything(Team team = std::nullopt) {
       View view;
       view.everything = true;
+      view.team = team;
       return view;
     }
     bool Contains(const envelope::RecipientTag& tag) const {
@@ -67,6 +79,7 @@ class RelayStore {
     }
     std::set<envelope::RecipientTag> tags;
     bool everything = false;
+    Team team;
   };
 
   explicit RelayStore(store::Database& db) : db_(&db) {}
@@ -81,7 +94,8 @@ class RelayStore {
   // envelope), Expired (expires_at <= now), InvalidArgument (expiry more than
   // 60 days after now), LimitExceeded (a quota is full). IoError when the
   // database fails.
-  Result<bool> Put(ByteView envelope, UnixTime now);
+  // `team`: the team the uploading session was admitted for.
+  Result<bool> Put(ByteView envelope, UnixTime now, const Team& team = std::nullopt);
 
   // What became of one envelope of a batch.
   enum class Verdict { kStored, kHeld, kRefused, kFull };
@@ -97,7 +111,8 @@ class RelayStore {
     uint32_t full = 0;              // refused because a quota is full
     std::vector<Verdict> verdicts;  // one per envelope, in order
   };
-  Result<BatchResult> PutBatch(const std::vector<ByteView>& envelopes, UnixTime now);
+  Result<BatchResult> PutBatch(const std::vector<ByteView>& envelopes, UnixTime now,
+                               const Team& team = std::nullopt);
 
   // The reconciliation records (expiry, content id) of the unexpired
   // envelopes in `view`, only those at or below `at_or_below` when it is
@@ -132,8 +147,10 @@ class RelayStore {
   // a relay's peering notices new arrivals by it.
   uint64_t stored_count() const { return stored_count_; }
 
-  // Envelope bytes held under `tag` (tag_usage); X'00' counts them all.
+  // Envelope bytes held under `tag` (tag_usage); X'00' counts them all,
+  // TeamUsageKey(team) those of one team.
   Result<int64_t> UsedBytes(ByteView tag);
+  static Bytes TeamUsageKey(const team::TeamId& team);
 
   // Deletes every envelope with expires_at <= now.
   Status PurgeExpired(UnixTime now);

@@ -128,6 +128,8 @@ Status SecureChannel::FinishHandshake() {
     receive_ = std::move(ciphers->first);
   }
   if (handshake_->RemoteStatic()) remote_static_ = *handshake_->RemoteStatic();
+  const ByteView hash = handshake_->HandshakeHash();
+  handshake_hash_.assign(hash.begin(), hash.end());
   handshake_.reset();
   established_ = true;
   return Status::Ok();

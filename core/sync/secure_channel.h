@@ -63,6 +63,10 @@ class SecureChannel {
   // The static public key the peer proved in the handshake; empty before
   // established().
   const Bytes& remote_static() const { return remote_static_; }
+  // The Noise handshake hash h (64 bytes), the same at both ends of this one
+  // session and at no other: what a proof binds to (docs/protocol.md §11.3).
+  // Empty before established().
+  const Bytes& handshake_hash() const { return handshake_hash_; }
   const Status& status() const { return status_; }
 
   // Queues one application message (at most kMaxAppMessage bytes, else
@@ -99,6 +103,7 @@ class SecureChannel {
   std::optional<noise::KeyPair> local_static_;
   Bytes expected_remote_;  // initiator only
   Bytes remote_static_;
+  Bytes handshake_hash_;
   std::optional<noise::HandshakeState> handshake_;
   noise::CipherState send_;
   noise::CipherState receive_;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/sync/negentropy_storage.h"
+#include "core/team/admission.h"
 #include "proto/waypost.pb.h"
 
 namespace waypost::sync {
@@ -27,6 +28,7 @@ SyncClient::SyncClient(ByteView relay_public_key, SyncParty& party, Random& rand
                        int64_t deadline_ms, const noise::KeyPair* local_static)
     : channel_(SecureChannel::Initiator(relay_public_key, random, local_static)),
       party_(&party),
+      random_(&random),
       deadline_ms_(deadline_ms) {}
 
 Status SyncClient::Fail(Status why) {
@@ -57,8 +59,7 @@ Status SyncClient::OnReceive(ByteView bytes, int64_t now_ms) {
     // Message 1 arrived and proved the pinned key: handshake round trip done.
     ++round_trips_;
     waiting_since_ms_ = now_ms;
-    phase_ = Phase::kUpload;
-    WAYPOST_RETURN_IF_ERROR(Fail(Advance()));
+    WAYPOST_RETURN_IF_ERROR(Fail(StartAdmission()));
   }
   while (!done_) {
     std::optional<Bytes> answer = channel_.NextMessage();
@@ -71,12 +72,21 @@ Status SyncClient::OnReceive(ByteView bytes, int64_t now_ms) {
   return Status::Ok();
 }
 
-Status SyncClient::Send(const std::string& encoded) { return channel_.Send(AsBytes(encoded)); }
+Status SyncClient::Send(const std::string& encoded) {
+  if (holding_first_) {
+    holding_first_ = false;
+    held_first_ = encoded;
+    return Status::Ok();
+  }
+  return channel_.Send(AsBytes(encoded));
+}
 
 Status SyncClient::Advance() {
   for (;;) {
     switch (phase_) {
       case Phase::kHandshake:
+      case Phase::kAdmit:
+      case Phase::kRoster:
       case Phase::kDone:
         return Status::Ok();
       case Phase::kUpload:
@@ -89,6 +99,8 @@ Status SyncClient::Advance() {
         }
         if (sent) return Status::Ok();
         if (phase_ == Phase::kUploadAgain) {
+          WAYPOST_RETURN_IF_ERROR(SendNewerRoster(&sent));
+          if (sent) return Status::Ok();
           phase_ = Phase::kDone;
           done_ = true;
           return Status::Ok();
@@ -150,6 +162,118 @@ Status SyncClient::Advance() {
         phase_ = Phase::kUploadAgain;
         continue;
     }
+  }
+}
+
+Status SyncClient::StartAdmission() {
+  phase_ = Phase::kUpload;
+  WAYPOST_ASSIGN_OR_RETURN(admission_, party_->AdmissionFor());
+  if (!admission_) return Advance();
+  if (!admission_->roster.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster,
+                             team::SignedTeamState::Parse(admission_->roster));
+    roster_.emplace(std::move(roster));
+  }
+  // The session's first message rides with the proof (Send holds it), so
+  // admission costs no round trip of its own.
+  holding_first_ = true;
+  Status advanced = Advance();
+  holding_first_ = false;
+  WAYPOST_RETURN_IF_ERROR(advanced);
+  // With nothing to send or fetch, the session is still admitted: that is
+  // how a roster this node holds reaches the relay, and the relay's reaches
+  // this node (docs/protocol.md §11.3).
+  first_phase_ = phase_;
+  done_ = false;
+  phase_ = Phase::kAdmit;
+  return SendAdmit(false);
+}
+
+Status SyncClient::SendAdmit(bool with_roster) {
+  if (++admits_sent_ > kMaxAdmitMessages) {
+    return Status::Protocol("the relay kept sending rosters instead of admitting");
+  }
+  const SyncParty::Admission& a = *admission_;
+  const bool in_ring =
+      !a.peer && a.key != nullptr && roster_ && roster_->roster().HasRingMember(a.key->public_key);
+  const uint64_t version = roster_ ? roster_->roster().version : 0;
+  pb::ClientMessage message;
+  pb::Admit* admit = message.mutable_admit();
+  admit->set_team_id(a.team.data(), a.team.size());
+  admit->set_version(version);
+  if ((with_roster || a.peer) && roster_)
+    admit->set_state(roster_->bytes().data(), roster_->bytes().size());
+  if (!held_first_.empty() && !admit->mutable_first()->ParseFromString(held_first_)) {
+    return Status::Internal("a held sync message does not parse");
+  }
+  const Bytes signed_part = team::AdmissionMessage(channel_.handshake_hash(), a.team, version);
+  if (a.peer) {
+    admit->set_peer(true);
+  } else if (in_ring) {
+    WAYPOST_ASSIGN_OR_RETURN(
+        const Bytes proof,
+        team::ProveMembership(*roster_, *a.key, channel_.handshake_hash(), *random_));
+    admit->set_proof(proof.data(), proof.size());
+  } else if (!a.ticket.empty() && a.ticket_key != nullptr) {
+    const Bytes proof = team::SignDetached(*a.ticket_key, signed_part);
+    admit->set_ticket(a.ticket.data(), a.ticket.size());
+    admit->set_proof(proof.data(), proof.size());
+  } else {
+    return Status::Refused(
+        "this node is no longer a member of its team: its key is not in the team's newest roster");
+  }
+  return Send(message.SerializeAsString());
+}
+
+// A coordinator that took in a join request during the session has a newer
+// roster than the one it was admitted with: it goes up before the end, so
+// the new member is admitted at its next sync (docs/protocol.md §11.3).
+Status SyncClient::SendNewerRoster(bool* sent) {
+  if (!admission_ || admission_->peer || !roster_) return Status::Ok();
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<SyncParty::Admission> now, party_->AdmissionFor());
+  if (!now || now->roster.empty()) return Status::Ok();
+  WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster, team::SignedTeamState::Parse(now->roster));
+  if (roster.roster().team_id != roster_->roster().team_id ||
+      roster.roster().version <= roster_->roster().version) {
+    return Status::Ok();
+  }
+  pb::ClientMessage message;
+  pb::Admit* admit = message.mutable_admit();
+  admit->set_team_id(roster.roster().team_id.data(), roster.roster().team_id.size());
+  admit->set_version(roster.roster().version);
+  admit->set_state(roster.bytes().data(), roster.bytes().size());
+  roster_.emplace(std::move(roster));
+  phase_ = Phase::kRoster;
+  *sent = true;
+  return Send(message.SerializeAsString());
+}
+
+Status SyncClient::HandleAdmitReply(const pb::RelayMessage& answer) {
+  if (!answer.has_admit()) return Status::Protocol("the relay did not answer the admission");
+  const pb::AdmitReply& reply = answer.admit();
+  switch (reply.outcome()) {
+    case pb::AdmitReply::ADMITTED:
+      phase_ = first_phase_;
+      done_ = phase_ == Phase::kDone;
+      if (held_first_.empty()) return Status::Ok();
+      held_first_.clear();
+      if (!reply.has_answer())
+        return Status::Protocol("the relay did not answer the first message");
+      return HandleParsedAnswer(reply.answer());
+    case pb::AdmitReply::NEWER: {
+      WAYPOST_RETURN_IF_ERROR(party_->NewerRoster(AsBytes(reply.state())));
+      WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster,
+                               team::SignedTeamState::Parse(AsBytes(reply.state())));
+      roster_.emplace(std::move(roster));
+      return SendAdmit(false);
+    }
+    case pb::AdmitReply::SEND_STATE:
+      if (!roster_ || reply.version() >= roster_->roster().version) {
+        return Status::Protocol("the relay asked for a roster it holds");
+      }
+      return SendAdmit(true);
+    default:
+      return Refusal();
   }
 }
 
@@ -222,7 +346,33 @@ Status SyncClient::HandleAnswer(ByteView bytes) {
   if (!answer.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Protocol("malformed answer from the relay");
   }
+  return HandleParsedAnswer(answer);
+}
+
+Status SyncClient::Refusal() {
+  return Status::Refused(
+      "the relay refused this node: it does not serve this node's team, or this node is not (or "
+      "no longer) a member of it");
+}
+
+Status SyncClient::HandleParsedAnswer(const pb::RelayMessage& answer) {
+  // A relay serving teams answers anything before admission with REFUSED.
+  if (phase_ != Phase::kAdmit && phase_ != Phase::kRoster && answer.has_admit()) {
+    if (answer.admit().outcome() == pb::AdmitReply::REFUSED) return Refusal();
+    return Status::Protocol("the relay answered an admission that was never asked for");
+  }
   switch (phase_) {
+    case Phase::kAdmit:
+      return HandleAdmitReply(answer);
+    case Phase::kRoster:
+      // Taken or not (a relay holding another newer one keeps it), the
+      // session is over.
+      if (!answer.has_admit() || answer.admit().outcome() != pb::AdmitReply::ADMITTED) {
+        return Status::Protocol("the relay did not answer a roster");
+      }
+      phase_ = Phase::kDone;
+      done_ = true;
+      return Status::Ok();
     case Phase::kUpload:
     case Phase::kUploadFound:
     case Phase::kUploadAgain:

@@ -45,6 +45,8 @@
 #include "core/sync/constants.h"
 #include "core/sync/negentropy.h"
 #include "core/sync/secure_channel.h"
+#include "core/team/ring_signature.h"
+#include "core/team/team_state.h"
 
 namespace waypost::pb {
 class RelayMessage;
@@ -60,6 +62,26 @@ enum class UploadVerdict { kStored, kHeld, kRefused, kFull };
 class SyncParty {
  public:
   virtual ~SyncParty() = default;
+
+  // How the party proves it belongs to a team the relay serves
+  // (docs/protocol.md §11.3). The keys are borrowed from the party.
+  struct Admission {
+    team::TeamId team{};
+    Bytes roster;                            // newest signed roster held; may be empty
+    const team::RingKeyPair* key = nullptr;  // its admission key, if it has one
+    Bytes ticket;                            // an invite's ticket, while joining
+    const team::SigningKeyPair* ticket_key = nullptr;
+    bool peer = false;  // a relay dialing a relay it peers with
+  };
+  // nullopt: the session starts without admission (an open relay).
+  virtual Result<std::optional<Admission>> AdmissionFor() { return std::optional<Admission>(); }
+  // The relay holds a newer roster of the party's team (exact bytes). Ok once
+  // the party checked that it follows its own and keeps it; the client then
+  // proves against it. An error ends the session.
+  virtual Status NewerRoster(ByteView roster) {
+    (void)roster;
+    return Status::AuthFailed();
+  }
 
   // The next envelopes waiting for this relay: at most `max_count`, and at
   // most `max_bytes` in all unless the first alone is larger. None handed
@@ -139,7 +161,17 @@ class SyncClient final : public Connection {
   static constexpr size_t kFirstFetchCount = 4;
 
  private:
-  enum class Phase { kHandshake, kUpload, kReconcile, kFetch, kUploadFound, kUploadAgain, kDone };
+  enum class Phase {
+    kHandshake,
+    kAdmit,
+    kRoster,  // a newer roster going up at the end (SendNewerRoster)
+    kUpload,
+    kReconcile,
+    kFetch,
+    kUploadFound,
+    kUploadAgain,
+    kDone
+  };
 
   Status Fail(Status why);
   // Sends the next message for the current phase, moving on through the
@@ -152,18 +184,35 @@ class SyncClient final : public Connection {
   Status SendFetch();
   Status HandleAnswer(ByteView bytes);
   Status HandleUploadResult(const pb::RelayMessage& answer);
+  Status HandleParsedAnswer(const pb::RelayMessage& answer);
+  Status Refusal();
   Status HandleReconcileReply(const pb::RelayMessage& answer);
   Status HandleFetchReply(const pb::RelayMessage& answer);
   Status Send(const std::string& encoded);
+  // The first message after the handshake, when the party has an admission.
+  Status StartAdmission();
+  Status SendAdmit(bool with_roster);
+  Status HandleAdmitReply(const pb::RelayMessage& answer);
+  Status SendNewerRoster(bool* sent);
 
   SecureChannel channel_;
   SyncParty* party_;
+  Random* random_;
   int64_t deadline_ms_;
   std::optional<int64_t> started_ms_;
   int64_t waiting_since_ms_ = 0;
   Phase phase_ = Phase::kHandshake;
   bool done_ = false;
   Status status_;
+
+  std::optional<SyncParty::Admission> admission_;
+  std::optional<team::SignedTeamState> roster_;  // admission_->roster, parsed
+  int admits_sent_ = 0;
+  // While admission is pending, the session's first message waits here to
+  // go inside the Admit, and the phase it was sent in.
+  bool holding_first_ = false;
+  std::string held_first_;
+  Phase first_phase_ = Phase::kUpload;
 
   std::vector<Bytes> in_flight_uploads_;
   int uploads_answered_ = 0;

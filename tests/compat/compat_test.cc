@@ -227,8 +227,10 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 // below was recorded with the build that made v1/, and recorded again twice:
 // when envelope expiries began to be rounded up to the epoch, and when the
 // decoy's check-in moved to the pair's duress chain (docs/protocol.md §4.3);
-// once more when bodies gained a sequence number (§4.6); and when a
-// check-in came to name its code by number in the codebook (§4.7). The
+// once more when bodies gained a sequence number (§4.6); when a check-in
+// came to name its code by number in the codebook (§4.7); and when the join
+// request came to carry the joiner's admission key and the welcome the
+// team's roster (§11.4), which moves the welcome to the 1 KiB bucket. The
 // envelope format is the same.
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
@@ -270,9 +272,10 @@ TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   Bytes digest(32);
   crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const uint8_t*>(all.data()),
                      all.size(), nullptr, 0);
-  // The join request fills the 256-byte bucket; the other eight the smallest.
-  EXPECT_EQ(all.size() / 2, 256u + 8 * 117u);
-  EXPECT_EQ(ToHex(digest), "1c7f9166d1c5221b76643e858aa7f1453f697e1e7515d7a66948f86c89bea252");
+  // The join request fills the 256-byte bucket, the welcome with its roster
+  // the 1 KiB one; the other seven the smallest.
+  EXPECT_EQ(all.size() / 2, 256u + 1024u + 7 * 117u);
+  EXPECT_EQ(ToHex(digest), "67d5a7eb43ade0ac24f1ee6ac66bd85eb355f02b009f9dc2da57b6036535f1db");
 }
 
 }  // namespace

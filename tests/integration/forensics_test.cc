@@ -132,13 +132,19 @@ class ForensicsTest : public IntegrationTest {
 
   // A relay of our own, started from `cwd` (where a core file would land)
   // with the same TMPDIR.
-  void StartOwnRelay(const std::string& home, const std::string& cwd) {
+  void StartOwnRelay(const std::string& home, const std::string& cwd,
+                     const std::string& listen = "127.0.0.1:0",
+                     const std::vector<std::string>& extra = {}) {
+    own_home_ = home;
+    own_cwd_ = cwd;
     const fs::path back = fs::current_path();
     fs::current_path(cwd);
     std::string error;
+    std::vector<std::string> argv = {WAYPOST_BINARY, "--home", home,    "relay",
+                                     "--listen",     listen,   "--kdf", "interactive"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     const bool started = own_relay_.Start(
-        {WAYPOST_BINARY, "--home", home, "relay", "--listen", "127.0.0.1:0", "--kdf",
-         "interactive"},
+        argv,
         {{"WAYPOST_PASSPHRASE", kPassphrase}, {"WAYPOST_HOME", std::nullopt}, {"TMPDIR", tmp_}},
         relay_err_ = dir() + "/relay.err", &error);
     fs::current_path(back);
@@ -149,10 +155,22 @@ class ForensicsTest : public IntegrationTest {
     ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
   }
 
+  // The relay restarts on its port serving `coord`'s team.
+  void ServeOwnTeam(const std::string& coord) {
+    const std::string file = ExportTeam(coord);
+    const std::string address = relay_address_;
+    own_relay_.Stop();
+    ASSERT_NO_FATAL_FAILURE(StartOwnRelay(own_home_, own_cwd_,
+                                          "127.0.0.1:" + address.substr(address.rfind(':') + 1),
+                                          {"--team", file}));
+    ASSERT_EQ(relay_address_, address);
+  }
+
   // `M` is a node of no team that carries a bundle from `stick`.
   void Session(const std::string& C, const std::string& H, const std::string& M,
                const std::string& stick) {
     WP_ASSERT_OK(W(C, {"init", "--name", kCoordName, "--kdf", "interactive"}, true));
+    ASSERT_NO_FATAL_FAILURE(ServeOwnTeam(C));
     WP_ASSERT_OK(W(H, {"init", "--name", kHelperName, "--kdf", "interactive"}, true));
     WP_ASSERT_OK(W(C, {"relays", "add", relay_address_}));
     RunResult r = W(C, {"invite", "--for", kInviteName});
@@ -224,8 +242,9 @@ class ForensicsTest : public IntegrationTest {
     WP_ASSERT_OK(r);
     ASSERT_GE(Json(r).value("carried", 0), 1) << r.Describe();
     WP_ASSERT_OK(W(M, {"bundle", "export", stick + "/mule.bundle"}));
-    WP_ASSERT_OK(W(M, {"sync"}));
-    WP_ASSERT_OK(W(C, {"sync"}));
+    r = W(M, {"sync"});  // outside the team: the relay refuses it
+    ASSERT_EQ(r.exit_code, 1) << r.Describe();
+    WP_ASSERT_OK(W(C, {"bundle", "import", stick + "/mule.bundle"}));
     r = W(C, {"confirm", id, "--armor"});  // the mule's copy arrived
     WP_ASSERT_OK(r);
     WP_ASSERT_OK(W(H, {"unarmor"}, false, {}, r.out));
@@ -235,6 +254,7 @@ class ForensicsTest : public IntegrationTest {
   std::string tmp_;
   std::string relay_err_;
   Process own_relay_;
+  std::string own_home_, own_cwd_;
   struct Said {
     std::string command;
     std::string output;     // all it printed

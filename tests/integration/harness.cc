@@ -120,7 +120,17 @@ std::string IntegrationTest::LaunchRelay(Process& process, const std::string& ho
 
 void IntegrationTest::StartRelay(const std::string& home, const std::string& listen,
                                  const std::vector<std::string>& extra) {
-  relay_address_ = LaunchRelay(relay_, home, listen, extra);
+  // The same relay started again keeps serving the teams it served.
+  std::vector<std::string> args = extra;
+  if (home == relay_home_) {
+    for (size_t i = 0; i + 1 < relay_extra_.size(); ++i) {
+      if (relay_extra_[i] == "--team") args.insert(args.end(), {"--team", relay_extra_[i + 1]});
+    }
+  }
+  relay_home_ = home;
+  relay_host_ = listen.substr(0, listen.rfind(':'));
+  relay_extra_ = args;
+  relay_address_ = LaunchRelay(relay_, home, listen, args);
   ASSERT_EQ(relay_address_.rfind("wpr1:", 0), 0u) << relay_address_;
   const size_t colon = relay_address_.rfind(':');
   ASSERT_NE(colon, std::string::npos);
@@ -133,6 +143,26 @@ void IntegrationTest::StopRelay() {
   RunResult r = relay_.Stop();
   EXPECT_FALSE(r.timed_out) << "the relay ignored SIGTERM";
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
+}
+
+std::string IntegrationTest::ExportTeam(const std::string& coord) {
+  RunResult r = Wp(coord, {"team", "export"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string file = coord + ".team";
+  WriteAll(file, Bytes(r.out.begin(), r.out.end()));
+  return file;
+}
+
+void IntegrationTest::ServeTeamOf(const std::string& coord) {
+  ASSERT_TRUE(relay_.Alive()) << "no relay to serve the team";
+  const std::string file = ExportTeam(coord);
+  relay_extra_.push_back("--team");
+  relay_extra_.push_back(file);
+  const std::string before = relay_address_;
+  ASSERT_NO_FATAL_FAILURE(StopRelay());
+  relay_address_ = LaunchRelay(relay_, relay_home_, relay_host_ + ":" + std::to_string(relay_port_),
+                               relay_extra_);
+  ASSERT_EQ(relay_address_, before) << "the relay came back with another address";
 }
 
 nlohmann::json IntegrationTest::Json(const RunResult& r) {
@@ -149,6 +179,9 @@ void IntegrationTest::CreateAndJoin(const std::string& coord, const std::string&
                                     const std::string& invite_for) {
   RunResult r = Wp(coord, {"init", "--name", coord_name, "--kdf", "interactive"});
   WP_ASSERT_OK(r);
+  if (relay_.Alive()) {
+    ASSERT_NO_FATAL_FAILURE(ServeTeamOf(coord));
+  }
   r = Wp(helper, {"init", "--name", helper_name, "--kdf", "interactive"});
   WP_ASSERT_OK(r);
   r = Wp(coord, {"relays", "add", relay_address_});

@@ -60,7 +60,8 @@ class IntegrationTest : public ::testing::Test {
 
   // Starts `waypost --home <home> relay --listen <listen> <extra>...` and
   // waits for its address line. Sets relay_address_ and relay_port_. Fails
-  // the test (fatal) if no address arrives within 15 s.
+  // the test (fatal) if no address arrives within 15 s. The relay started
+  // again with the same home keeps the teams ServeTeamOf gave it.
   void StartRelay(const std::string& home, const std::string& listen = "127.0.0.1:0",
                   const std::vector<std::string>& extra = {});
   // Starts `waypost --home <home> relay --listen <listen> <extra>...` in
@@ -70,6 +71,13 @@ class IntegrationTest : public ::testing::Test {
                           const std::vector<std::string>& extra = {});
   // SIGTERM to the relay; asserts it stopped cleanly.
   void StopRelay();
+  // Makes the relay StartRelay started serve `coord`'s team as well (a
+  // relay serves only the teams it is told to, docs/protocol.md §11.5):
+  // `team export` on `coord` into a file, then the relay restarts on the
+  // same port and key with one more --team. CreateAndJoin calls it.
+  virtual void ServeTeamOf(const std::string& coord);
+  // `team export` on `coord` into <coord>.team; the file's path.
+  std::string ExportTeam(const std::string& coord);
 
   // Parses stdout as JSON; a failure is reported and yields null.
   static nlohmann::json Json(const RunResult& r);
@@ -89,6 +97,10 @@ class IntegrationTest : public ::testing::Test {
   Process relay_;
   std::string relay_address_;
   int relay_port_ = 0;
+  // How StartRelay started it, for ServeTeamOf's restart.
+  std::string relay_home_;
+  std::string relay_host_;
+  std::vector<std::string> relay_extra_;
 
  private:
   TempDir dir_;

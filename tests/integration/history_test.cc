@@ -70,6 +70,7 @@ TEST_F(HistoryTest, TextTypedAtThePromptsIsInNoFileNotEvenTheHistory) {
 
   RunOk(shell, "coord", "init --name Coord --kdf interactive");
   RunOk(shell, "coord", "relays add " + relay_address_);
+  ASSERT_NO_FATAL_FAILURE(ServeTeamOf(Home("coord")));
   std::string shown;
   RunOk(shell, "coord", "invite --for Amira", &shown);
   const size_t at = shown.rfind("wpi1:");

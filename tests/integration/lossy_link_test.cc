@@ -236,7 +236,7 @@ class LossyLinkTest : public IntegrationTest {
 
 // 200 check-ins up through a link that cuts every connection after 300 to
 // 4,000 bytes, then down to the coordinator through one that cuts after
-// 2,000 to 20,000. Every upload connection that carries 1,002 bytes moves a
+// 2,000 to 20,000. Every upload connection that carries 1,130 bytes moves a
 // batch; nothing is lost or doubled; the lossy upload costs at most 8x the
 // bytes of a clean one, which a second, identical pair on a clean link
 // measures.
@@ -282,14 +282,15 @@ TEST_F(LossyLinkTest, TwoHundredCheckInsCrossALinkThatCutsEveryConnection) {
   uint64_t lossy_up = 0;
   int up_runs = 0, up_failures = 0;
   {
-    // docs/protocol.md §2.4: a connection that carries 1,002 bytes has
-    // moved a batch of up to four check-ins.
+    // docs/protocol.md §2.4: a connection that carries 1,130 bytes has
+    // moved a batch of up to four check-ins (the first batch rides with the
+    // team admission proof, for a team of two).
     const FaultProxy::Planner cuts = FaultProxy::CutBetween(300, 4000, 9001);
     FaultProxy proxy(uint16_t(relay_port_), cuts);
     ASSERT_NE(proxy.port(), 0);
     const auto start = Clock::now();
     up_runs = SyncUntilDone(
-        H, proxy, cuts, 400, [&] { return CountState(OutgoingCheckIns(H), "queued"); }, 1002,
+        H, proxy, cuts, 400, [&] { return CountState(OutgoingCheckIns(H), "queued"); }, 1130,
         &up_failures);
     const FaultProxy::Stats s = proxy.stats();
     lossy_up = Forwarded(s);

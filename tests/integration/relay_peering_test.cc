@@ -35,11 +35,24 @@ class RelayPeeringTest : public IntegrationTest {
     b_ = LaunchRelay(relay_b_, Home("relay_b"), "127.0.0.1:0");
     ASSERT_FALSE(a_.empty());
     ASSERT_FALSE(b_.empty());
+    ASSERT_NO_FATAL_FAILURE(RestartPair());
+  }
+
+  void RestartPair() {
     relay_.Stop();
     relay_b_.Stop();
-    ASSERT_EQ(LaunchRelay(relay_, Home("relay_a"), "127.0.0.1:" + PortOf(a_), {"--peer", b_}), a_);
-    ASSERT_EQ(LaunchRelay(relay_b_, Home("relay_b"), "127.0.0.1:" + PortOf(b_), {"--peer", a_}),
-              b_);
+    std::vector<std::string> a_args = {"--peer", b_}, b_args = {"--peer", a_};
+    for (const std::string& file : teams_) {
+      for (auto* args : {&a_args, &b_args}) args->insert(args->end(), {"--team", file});
+    }
+    ASSERT_EQ(LaunchRelay(relay_, Home("relay_a"), "127.0.0.1:" + PortOf(a_), a_args), a_);
+    ASSERT_EQ(LaunchRelay(relay_b_, Home("relay_b"), "127.0.0.1:" + PortOf(b_), b_args), b_);
+  }
+
+  // Both relays serve the team (CreateAndJoin calls this).
+  void ServeTeamOf(const std::string& coord) override {
+    teams_.push_back(ExportTeam(coord));
+    ASSERT_NO_FATAL_FAILURE(RestartPair());
   }
 
   // Runs `args` on `home` until `done` holds of its result, up to 60 times
@@ -68,6 +81,7 @@ class RelayPeeringTest : public IntegrationTest {
 
   Process relay_b_, relay_c_;
   std::string a_, b_;
+  std::vector<std::string> teams_;
 };
 
 TEST_F(RelayPeeringTest, ACheckInUploadedToOneRelayReachesACoordinatorOnAnother) {
@@ -118,7 +132,8 @@ TEST_F(RelayPeeringTest, ARelayThatIsNotListedAsAPeerGetsNothing) {
   WP_ASSERT_OK(Wp(H, {"sync"}));  // the join request waits at A (and crosses to B)
 
   // C names A as its peer; A does not name C.
-  const std::string c = LaunchRelay(relay_c_, Home("relay_c"), "127.0.0.1:0", {"--peer", a_});
+  const std::string c =
+      LaunchRelay(relay_c_, Home("relay_c"), "127.0.0.1:0", {"--peer", a_, "--team", teams_.at(0)});
   ASSERT_FALSE(c.empty());
   const std::string a_log = Home("relay_a") + ".err";
   for (int i = 0; i < 40 && ReadText(a_log).find("not a peer") == std::string::npos; ++i) {

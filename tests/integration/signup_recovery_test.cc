@@ -38,6 +38,7 @@ TEST_F(SignUpRecoveryTest, AnExpiredSignUpFailsVisiblyAndANewInviteRecoversIt) {
   const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
   ASSERT_NO_FATAL_FAILURE(StartRelay(R));
   WP_ASSERT_OK(Wp(C, {"init", "--name", "Coord", "--kdf", "interactive"}));
+  ASSERT_NO_FATAL_FAILURE(ServeTeamOf(C));
   WP_ASSERT_OK(Wp(H, {"init", "--name", "Amira", "--kdf", "interactive"}));
   WP_ASSERT_OK(Wp(C, {"relays", "add", relay_address_}));
 

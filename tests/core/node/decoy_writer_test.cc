@@ -44,9 +44,9 @@ class DecoyWriterTest : public ::testing::Test {
   }
 
   Status Write() {
-    return WriteDecoy(
-        {main_.db(), identity_, duress_, relays_, settings_, contacts_, codebook_, schedules_},
-        decoy_.db(), clock_.Now());
+    return WriteDecoy({main_.db(), identity_, duress_, relays_, settings_, contacts_, codebook_,
+                       schedules_, teams_},
+                      decoy_.db(), clock_.Now());
   }
   envelope::Epoch Today() const { return envelope::EpochOf(clock_.Now()); }
 
@@ -90,6 +90,7 @@ class DecoyWriterTest : public ::testing::Test {
   ContactBook contacts_{main_.db()};
   Codebook codebook_{main_.db()};
   ScheduleBook schedules_{main_.db()};
+  TeamBook teams_{main_.db()};
   ContactBook decoy_contacts_{decoy_.db()};
 };
 

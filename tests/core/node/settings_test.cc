@@ -189,10 +189,11 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE outbox DROP COLUMN reply_to; "
                         "ALTER TABLE outbox DROP COLUMN carried; "
                         "ALTER TABLE contacts DROP COLUMN verified_at; "
+                        "DROP TABLE teams; DROP TABLE ring_members; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 13);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 14);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));

@@ -38,6 +38,7 @@ class TestRelay {
         key_(noise::KeyPair::Generate(random_)),
         service_(db_.db(), key_, clock, random_) {
     EXPECT_OK(service_.Start());
+    service_.OpenToAnyone();  // teams: tests/integration/relay_peering_test.cc
   }
 
   RelayService& service() { return service_; }

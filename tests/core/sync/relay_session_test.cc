@@ -25,6 +25,7 @@
 #include "core/sync/secure_channel.h"
 #include "core/sync/sync_client.h"
 #include "proto/waypost.pb.h"
+#include "tests/core/sync/sync_parties.h"
 #include "tests/core/sync/sync_test_util.h"
 #include "tests/kit/status.h"
 
@@ -40,6 +41,8 @@ using test_util::PumpResult;
 using test_util::RawInitiator;
 using test_util::Tag;
 using RecipientTag = envelope::RecipientTag;
+using test_util::RawClient;
+using test_util::TestParty;
 
 constexpr uint32_t kDay = 24 * 3600;
 constexpr size_t kSmall = envelope::kBucketSizes[0];  // 117 bytes
@@ -68,175 +71,6 @@ std::vector<Bytes> Envelopes(const RecipientTag& tag, size_t n, uint32_t first_s
   }
   return out;
 }
-
-// The node's side as the client sees it, kept in memory: an outbox of
-// envelopes to upload, the recipient tags and held records of its scope,
-// and what it took in. It checks that the client keeps the SyncParty
-// contract (one batch in flight, verdicts for exactly that batch).
-class TestParty final : public SyncParty {
- public:
-  explicit TestParty(std::vector<Bytes> uploads = {}, std::vector<RecipientTag> scope_tags = {},
-                     const std::vector<Bytes>& held_envelopes = {})
-      : tags(std::move(scope_tags)) {
-    for (Bytes& e : uploads) Queue(std::move(e));
-    for (const Bytes& e : held_envelopes) Hold(e);
-  }
-
-  void Queue(Bytes envelope_bytes) { outbox_.push_back(Item{std::move(envelope_bytes)}); }
-  void Hold(ByteView envelope_bytes) { held.push_back(ItemOf(envelope_bytes)); }
-
-  // A new connection: what was handed out but never answered waits again.
-  void NewSession() {
-    for (Item& item : outbox_) item.handed = false;
-    in_flight_.clear();
-    fetch_done = false;
-  }
-
-  // Envelopes queued and not yet answered (FULL ones stay queued).
-  size_t waiting() const {
-    return static_cast<size_t>(std::count_if(outbox_.begin(), outbox_.end(),
-                                             [](const Item& item) { return !item.answered; }));
-  }
-
-  // Every verdict `envelope_bytes` received, over all sessions.
-  std::vector<UploadVerdict> VerdictsFor(const Bytes& envelope_bytes) const {
-    std::vector<UploadVerdict> out;
-    for (const auto& [e, v] : verdicts) {
-      if (e == envelope_bytes) out.push_back(v);
-    }
-    return out;
-  }
-
-  Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
-    asked_max_bytes.push_back(max_bytes);
-    if (!in_flight_.empty()) return Status::Internal("NextUploads with a batch unanswered");
-    std::vector<Bytes> batch;
-    size_t bytes = 0;
-    for (size_t i = 0; i < outbox_.size() && batch.size() < max_count; ++i) {
-      Item& item = outbox_[i];
-      if (item.handed || item.answered) continue;
-      if (!batch.empty() && bytes + item.bytes.size() > max_bytes) break;
-      item.handed = true;
-      bytes += item.bytes.size();
-      batch.push_back(item.bytes);
-      in_flight_.push_back(i);
-    }
-    if (!batch.empty()) batches.push_back(batch);
-    return batch;
-  }
-
-  Status Uploaded(const std::vector<Bytes>& batch,
-                  const std::vector<UploadVerdict>& batch_verdicts) override {
-    if (batch.size() != in_flight_.size() || batch_verdicts.size() != batch.size()) {
-      return Status::Internal("verdicts for a batch that was not handed out");
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Item& item = outbox_[in_flight_[i]];
-      if (batch[i] != item.bytes) return Status::Internal("verdicts out of order");
-      verdicts.emplace_back(batch[i], batch_verdicts[i]);
-      // FULL: not taken, so it waits for another session (or relay).
-      item.answered = batch_verdicts[i] != UploadVerdict::kFull;
-    }
-    in_flight_.clear();
-    return Status::Ok();
-  }
-
-  Result<Scope> FetchScope() override {
-    ++scope_calls;
-    return Scope{tags, held};
-  }
-
-  Status Fetched(std::vector<Bytes> batch) override {
-    fetch_batches.push_back(batch.size());
-    for (Bytes& e : batch) {
-      Hold(e);
-      // Taking an envelope in queues an answer to it (a receipt).
-      if (receipts) Queue(ReceiptFor(e));
-      fetched.push_back(std::move(e));
-    }
-    return Status::Ok();
-  }
-
-  Status FetchDone() override {
-    fetch_done = true;
-    ++fetch_done_calls;
-    return Status::Ok();
-  }
-
-  // The receipt a party with `receipts` set uploads for a fetched envelope.
-  static Bytes ReceiptFor(ByteView fetched_envelope) {
-    return MakeEnvelope(Tag(0xEE), kNow + kDay, GetU32(IdOf(fetched_envelope).data()));
-  }
-
-  std::vector<RecipientTag> tags;
-  std::vector<NegItem> held;
-  bool receipts = false;
-
-  std::vector<std::vector<Bytes>> batches;  // every upload batch handed out
-  std::vector<size_t> asked_max_bytes;      // max_bytes of each NextUploads
-  std::vector<std::pair<Bytes, UploadVerdict>> verdicts;
-  std::vector<Bytes> fetched;
-  std::vector<size_t> fetch_batches;  // size of each Fetched batch
-  int scope_calls = 0;
-  int fetch_done_calls = 0;
-  bool fetch_done = false;
-
- private:
-  struct Item {
-    Bytes bytes;
-    bool handed = false;    // in this session
-    bool answered = false;  // a verdict other than FULL came
-  };
-  std::vector<Item> outbox_;
-  std::vector<size_t> in_flight_;
-};
-
-// Plays a client over a real SecureChannel, sending whatever ClientMessage a
-// test wants and reading the relay's answers, one at a time.
-class RawClient {
- public:
-  RawClient(RelaySession& relay, ByteView relay_public_key, Random& random)
-      : relay_(&relay), channel_(SecureChannel::Initiator(relay_public_key, random)) {}
-
-  // Starts the relay and runs the handshake, all at `now_ms`.
-  Status Connect(int64_t now_ms) {
-    WAYPOST_RETURN_IF_ERROR(relay_->OnStart(now_ms));
-    WAYPOST_RETURN_IF_ERROR(channel_.Start());
-    WAYPOST_RETURN_IF_ERROR(relay_->OnReceive(channel_.TakeOutput(), now_ms));
-    WAYPOST_RETURN_IF_ERROR(channel_.Feed(relay_->TakeOutgoing()));
-    if (!channel_.established()) return Status::Internal("handshake did not finish");
-    return relay_->OnReceive(channel_.TakeOutput(), now_ms);
-  }
-
-  // Sends one message at `now_ms`. The relay's Status, and on success its one
-  // answer in `answer`.
-  Status Send(const pb::ClientMessage& message, int64_t now_ms,
-              pb::RelayMessage* answer = nullptr) {
-    const std::string encoded = message.SerializeAsString();
-    return SendBytes(AsBytes(encoded), now_ms, answer);
-  }
-
-  Status SendBytes(ByteView plaintext, int64_t now_ms, pb::RelayMessage* answer = nullptr) {
-    WAYPOST_RETURN_IF_ERROR(channel_.Send(plaintext));
-    WAYPOST_RETURN_IF_ERROR(relay_->OnReceive(channel_.TakeOutput(), now_ms));
-    WAYPOST_RETURN_IF_ERROR(channel_.Feed(relay_->TakeOutgoing()));
-    std::optional<Bytes> reply = channel_.NextMessage();
-    if (!reply) return Status::Internal("the relay did not answer");
-    if (channel_.NextMessage()) return Status::Internal("the relay answered twice");
-    pb::RelayMessage parsed;
-    if (!parsed.ParseFromArray(reply->data(), static_cast<int>(reply->size()))) {
-      return Status::Internal("the relay's answer does not parse");
-    }
-    if (answer) *answer = std::move(parsed);
-    return Status::Ok();
-  }
-
-  SecureChannel& channel() { return channel_; }
-
- private:
-  RelaySession* relay_;
-  SecureChannel channel_;
-};
 
 pb::ClientMessage UploadOf(const std::vector<Bytes>& envelopes) {
   pb::ClientMessage message;

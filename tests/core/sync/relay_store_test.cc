@@ -276,12 +276,36 @@ TEST_F(RelayStoreTest, BatchCountsEachOutcome) {
 }
 
 // The relay keeps nothing but the five columns the header already shows.
+TEST(RelayStoreMigrationTest, AStoreFromBeforeTeamsKeepsItsEnvelopes) {
+  test_util::TempDatabase temp;
+  const Bytes e = MakeEnvelope(Tag(1), kNow + kDay, 1);
+  ASSERT_OK(temp.db().Exec(
+      "CREATE TABLE envelopes (id BLOB PRIMARY KEY, tag BLOB NOT NULL, expires_at INTEGER NOT "
+      "NULL, arrived_at INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;"));
+  ASSERT_OK(temp.db().Run("INSERT INTO envelopes VALUES (?, ?, ?, ?, ?)", IdOf(e), Tag(1),
+                          kNow + kDay, kNow, e));
+  RelayStore store(temp.db());
+  ASSERT_OK(store.EnsureSchema());
+  ASSERT_OK(store.EnsureSchema());
+  auto found = store.Get({IdOf(e)}, {Tag(1)}, kNow, kMaxFetchReplyBytes);
+  ASSERT_OK(found);
+  EXPECT_EQ(found->envelopes, std::vector<Bytes>{e});
+  const Bytes other = MakeEnvelope(Tag(1), kNow + kDay, 2);
+  team::TeamId team;
+  team.fill(7);
+  EXPECT_TRUE(*store.Put(other, kNow, team));
+  EXPECT_EQ(store.UsedBytes(RelayStore::TeamUsageKey(team)).value(),
+            static_cast<int64_t>(other.size()));
+}
+
 TEST_F(RelayStoreTest, SchemaHoldsOnlyEnvelopeFacts) {
   auto stmt = temp_.db().Prepare("SELECT name FROM pragma_table_info('envelopes') ORDER BY cid");
   ASSERT_OK(stmt);
   std::vector<std::string> columns;
   while (*stmt->Step()) columns.push_back(stmt->ColumnText(0));
-  EXPECT_EQ(columns, (std::vector<std::string>{"id", "tag", "expires_at", "arrived_at", "data"}));
+  // The team is the one whose member uploaded it, never who that was.
+  EXPECT_EQ(columns,
+            (std::vector<std::string>{"id", "tag", "expires_at", "arrived_at", "data", "team"}));
 }
 
 }  // namespace

@@ -1,0 +1,237 @@
+#include "core/node/team_book.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace waypost::node {
+namespace {
+
+template <size_t N>
+std::optional<std::array<uint8_t, N>> ArrayFrom(ByteView bytes) {
+  if (bytes.size() != N) return std::nullopt;
+  std::array<uint8_t, N> out;
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
+
+}  // namespace
+
+Result<team::SigningKeyPair> TeamBook::SigningKey() {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT signing_secret FROM teams WHERE signing_secret IS NOT NULL"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return Status::NotFound("this node leads no team");
+  return team::SigningKeyPair::FromSecret(st.ColumnSecret(0).view());
+}
+
+Result<team::TeamId> TeamBook::EnsureOwnTeam(Random& random, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT team_id FROM teams WHERE signing_secret IS NOT NULL"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (row) {
+    std::optional<team::TeamId> id = ArrayFrom<team::kTeamIdSize>(st.ColumnBlob(0));
+    if (!id) return Status::Corrupt("a team id in the store has the wrong size");
+    return *id;
+  }
+  team::TeamRoster roster;
+  random.Fill(roster.team_id);
+  const team::SigningKeyPair signer = team::SigningKeyPair::Generate(random);
+  const team::RingKeyPair own = team::RingKeyPair::Generate(random);
+  roster.version = 1;
+  roster.issued_at = now;
+  roster.coordinators = {signer.public_key};
+  roster.ring = {own.public_key};
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, team::SignTeamState(roster, {{0, &signer}}));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO teams(team_id, roster, ring_secret, signing_secret, joined_at) "
+               "VALUES(?, ?, ?, ?, ?)",
+               roster.team_id, signed_roster, own.secret, signer.secret, now));
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO ring_members(team_id, point, contact_id) VALUES(?, ?, NULL)",
+               roster.team_id, own.public_key));
+  return roster.team_id;
+}
+
+Result<Bytes> TeamBook::OwnRoster() {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT roster FROM teams WHERE signing_secret IS NOT NULL"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return Status::NotFound("this node leads no team");
+  return st.ColumnBlob(0);
+}
+
+Result<team::Ticket> TeamBook::TicketFor(const Secret& invite_secret, int64_t expires_at) {
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes roster_bytes, OwnRoster());
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
+                           team::SignedTeamState::Parse(roster_bytes));
+  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
+  const team::SigningKeyPair ticket_key = team::TicketKeyFromInviteSecret(invite_secret.view());
+  return team::IssueTicket(roster.roster().team_id, ticket_key.public_key,
+                           expires_at + team::kTicketGraceSeconds, signer);
+}
+
+Result<team::RingPoint> TeamBook::Joining(const team::TeamId& team, const team::Ticket& ticket,
+                                          const Secret& invite_secret, Random& random,
+                                          UnixTime now) {
+  const team::SigningKeyPair ticket_key = team::TicketKeyFromInviteSecret(invite_secret.view());
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT ring_secret FROM teams WHERE team_id = ?", team));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (row) {
+    // Joining again (a new invite from the same team): the same key, a new
+    // ticket until the welcome.
+    WAYPOST_ASSIGN_OR_RETURN(const team::RingKeyPair held,
+                             team::RingKeyPair::FromSecret(st.ColumnSecret(0).view()));
+    WAYPOST_RETURN_IF_ERROR(
+        db_->Run("UPDATE teams SET ticket = ?, ticket_secret = ? WHERE team_id = ?",
+                 ticket.Encode(), ticket_key.secret, team));
+    return held.public_key;
+  }
+  const team::RingKeyPair own = team::RingKeyPair::Generate(random);
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("INSERT INTO teams(team_id, roster, ring_secret, ticket, ticket_secret, joined_at) "
+               "VALUES(?, NULL, ?, ?, ?, ?)",
+               team, own.secret, ticket.Encode(), ticket_key.secret, now));
+  return own.public_key;
+}
+
+Result<Bytes> TeamBook::Sign(const team::TeamRoster& roster) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
+  return team::SignTeamState(roster, {{0, &signer}});
+}
+
+Status TeamBook::KeepRoster(const team::TeamId& team, ByteView roster) {
+  return db_->Run("UPDATE teams SET roster = ? WHERE team_id = ?", roster, team);
+}
+
+Status TeamBook::AddMember(ContactId contact, const team::RingPoint& point, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes held_bytes, OwnRoster());
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
+                           team::SignedTeamState::Parse(held_bytes));
+  team::TeamRoster next = held.roster();
+  if (next.HasRingMember(point)) return Status::Ok();  // the same member joining again
+  if (next.ring.size() >= team::kMaxRing) {
+    return Status::LimitExceeded("the team has as many members as a roster holds");
+  }
+  next.ring.push_back(point);
+  next.version += 1;
+  next.issued_at = now;
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, Sign(next));
+  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, signed_roster));
+  return db_->Run("INSERT INTO ring_members(team_id, point, contact_id) VALUES(?, ?, ?)",
+                  next.team_id, point, contact.value);
+}
+
+Status TeamBook::TakeWelcomeRoster(ByteView roster_bytes) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
+                           team::SignedTeamState::Parse(roster_bytes));
+  const team::TeamId& id = roster.roster().team_id;
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT ring_secret, roster FROM teams WHERE team_id = ?", id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row)
+    return Status::Protocol("a welcome brought the roster of a team this node never joined");
+  WAYPOST_ASSIGN_OR_RETURN(const team::RingKeyPair own,
+                           team::RingKeyPair::FromSecret(st.ColumnSecret(0).view()));
+  if (!roster.roster().HasRingMember(own.public_key)) {
+    return Status::Protocol("a welcome brought a roster without this node in it");
+  }
+  const Bytes held = st.ColumnBlob(1);
+  if (!held.empty()) {
+    // A welcome that comes late never sets a newer roster back.
+    WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState current,
+                             team::SignedTeamState::Parse(held));
+    if (current.roster().version >= roster.roster().version) return Status::Ok();
+  }
+  return db_->Run(
+      "UPDATE teams SET roster = ?, ticket = NULL, ticket_secret = NULL WHERE team_id = ?",
+      roster.bytes(), id);
+}
+
+Status TeamBook::TakeNewerRoster(ByteView roster_bytes) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState next,
+                           team::SignedTeamState::Parse(roster_bytes));
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT roster FROM teams WHERE team_id = ?", next.roster().team_id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  const Bytes held_bytes = row ? st.ColumnBlob(0) : Bytes{};
+  // A joiner has no roster to check a relay's against: it waits for the
+  // welcome, which its coordinator authenticated.
+  if (held_bytes.empty()) return Status::AuthFailed();
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
+                           team::SignedTeamState::Parse(held_bytes));
+  WAYPOST_RETURN_IF_ERROR(team::VerifySuccessor(held, next));
+  return KeepRoster(next.roster().team_id, next.bytes());
+}
+
+Result<std::optional<TeamBook::Material>> TeamBook::ForSync(bool leader) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query(
+          "SELECT team_id, roster, ring_secret, ticket, ticket_secret FROM teams "
+          "ORDER BY CASE WHEN ? THEN signing_secret IS NULL ELSE 0 END, joined_at DESC LIMIT 1",
+          int64_t{leader ? 1 : 0}));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<Material>();
+  Material m;
+  std::optional<team::TeamId> id = ArrayFrom<team::kTeamIdSize>(st.ColumnBlob(0));
+  if (!id) return Status::Corrupt("a team id in the store has the wrong size");
+  m.team = *id;
+  m.roster = st.ColumnBlob(1);
+  WAYPOST_ASSIGN_OR_RETURN(team::RingKeyPair key,
+                           team::RingKeyPair::FromSecret(st.ColumnSecret(2).view()));
+  m.key.emplace(std::move(key));
+  m.ticket = st.ColumnBlob(3);
+  const Secret ticket_secret = st.ColumnSecret(4);
+  if (!ticket_secret.empty()) {
+    WAYPOST_ASSIGN_OR_RETURN(team::SigningKeyPair ticket_key,
+                             team::SigningKeyPair::FromSecret(ticket_secret.view()));
+    m.ticket_key.emplace(std::move(ticket_key));
+  }
+  return std::optional<Material>(std::move(m));
+}
+
+Status TeamBook::MirrorTo(TeamBook& decoy) {
+  // Rewritten only when they differ, so an unchanged team writes nothing to
+  // the decoy. A NULL column reads as empty, as every reader here takes it.
+  using Row = std::vector<Bytes>;
+  auto rows = [](store::Database& db) -> Result<std::vector<Row>> {
+    std::vector<Row> out;
+    WAYPOST_ASSIGN_OR_RETURN(
+        store::Statement st,
+        db.Query("SELECT team_id, roster, ring_secret, ticket, ticket_secret, joined_at "
+                 "FROM teams ORDER BY team_id"));
+    WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
+      Row r;
+      for (int i = 0; i < 5; ++i) r.push_back(row.ColumnBlob(i));
+      Bytes joined;
+      PutU64(joined, static_cast<uint64_t>(row.ColumnInt64(5)));
+      r.push_back(std::move(joined));
+      out.push_back(std::move(r));
+    }));
+    return out;
+  };
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> have, rows(*decoy.db_));
+  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> want, rows(*db_));
+  const bool same = have == want;
+  for (Row& r : have) std::for_each(r.begin(), r.end(), [](Bytes& b) { Wipe(b); });
+  Status status = Status::Ok();
+  if (!same) {
+    status = decoy.db_->Run("DELETE FROM teams WHERE 1");
+    for (const Row& r : want) {
+      if (!status.ok()) break;
+      status = decoy.db_->Run(
+          "INSERT INTO teams(team_id, roster, ring_secret, ticket, ticket_secret, joined_at) "
+          "VALUES(?, ?, ?, ?, ?, ?)",
+          r[0], r[1], r[2], r[3], r[4], static_cast<int64_t>(GetU64(r[5].data())));
+    }
+  }
+  for (Row& r : want) std::for_each(r.begin(), r.end(), [](Bytes& b) { Wipe(b); });
+  return status;
+}
+
+}  // namespace waypost::node

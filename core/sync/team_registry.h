@@ -1,0 +1,60 @@
+// TeamRegistry: the teams a relay serves and the newest signed roster of
+// each (docs/protocol.md §11.5, docs/storage.md §6).
+//
+// The operator names the teams at start (`relay --team FILE`, each FILE a
+// coordinator's `team export`); that roster is the anchor. From then on a
+// roster reaches the relay only through a sync, and is taken only when it
+// follows the held one by the signing rules of core/team/team_state.h, so a
+// relay (or anyone who talks to it) cannot forge one. The newest roster of
+// each team is kept in the relay's store (table `served_teams`), so a restart with
+// the same FILE keeps what syncs brought since.
+//
+// Lifetime: borrows the Database. Single-threaded, like the sessions.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/status.h"
+#include "core/store/database.h"
+#include "core/team/team_state.h"
+
+namespace waypost::sync {
+
+class TeamRegistry {
+ public:
+  explicit TeamRegistry(store::Database& db) : db_(&db) {}
+
+  // Creates the table if missing. Call once after opening.
+  Status EnsureSchema();
+
+  // Serve the team of `state`, the operator's anchor. A genesis roster must
+  // pass VerifyGenesis; a later one, VerifySelfSigned (the operator vouches
+  // for the rest). If the store already
+  // holds a roster of that team at least as new, that one is kept.
+  // Protocol/AuthFailed for a roster that does not parse or verify.
+  Status Serve(ByteView state);
+
+  // The roster served for `team`, or null when the relay does not serve it.
+  const team::SignedTeamState* Find(const team::TeamId& team) const;
+
+  // A roster offered in a sync. Ok and adopted (persisted) if it follows the
+  // held one; Ok and ignored if it is no newer (at the same version, the
+  // first seen stands); an error otherwise (the team not served: AuthFailed;
+  // a newer one that does not follow: the VerifySuccessor code).
+  Status Offer(ByteView state);
+
+  std::vector<team::TeamId> Served() const;
+  bool empty() const { return teams_.empty(); }
+
+ private:
+  Status Keep(team::SignedTeamState state);
+  Result<std::optional<team::SignedTeamState>> Stored(const team::TeamId& team);
+
+  store::Database* db_;
+  std::map<team::TeamId, team::SignedTeamState> teams_;
+};
+
+}  // namespace waypost::sync

@@ -1,0 +1,114 @@
+// Relays that admit only their teams' members (docs/protocol.md §11), with
+// real processes on loopback: an outsider, even one carrying a member's
+// envelopes, can neither upload nor fetch, and a relay told no team serves
+// nobody.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/integration/harness.h"
+
+namespace waypost::testing {
+namespace {
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class TeamTest : public IntegrationTest {
+ protected:
+  // A relay serving Coord's team, Amira enrolled through it.
+  void SetUpTeam() {
+    ASSERT_NO_FATAL_FAILURE(StartRelay(R));
+    ASSERT_NO_FATAL_FAILURE(CreateAndJoin(C, "Coord", H, "Amira", "Amira"));
+    ASSERT_NO_FATAL_FAILURE(SyncEnrollment(C, H));
+    WP_ASSERT_OK(Wp(H, {"sync"}));  // the welcome, with the roster
+  }
+
+  // Whether the relay holds Amira's newest check-in: Coord syncs and says.
+  int ReceivedByCoord() {
+    RunResult r = Wp(C, {"sync", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return Json(r).value("downloaded", -1);
+  }
+
+  const std::string R = Home("relay"), C = Home("coord"), H = Home("helper");
+};
+
+TEST_F(TeamTest, AnOutsiderCanNeitherUploadNorFetchButAMemberCan) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  // Amira's check-in goes onto a stick before any sync; an outsider who
+  // knows the relay's address takes it, to pass it on.
+  WP_ASSERT_OK(Wp(H, {"checkin", "crossed"}));
+  const std::string stick = Home("stick") + ".wp";
+  WP_ASSERT_OK(Wp(H, {"bundle", "export", stick}));
+  const std::string O = Home("outsider");
+  WP_ASSERT_OK(Wp(O, {"init", "--name", "Outsider", "--kdf", "interactive"}));
+  WP_ASSERT_OK(Wp(O, {"relays", "add", relay_address_}));
+  WP_ASSERT_OK(Wp(O, {"bundle", "import", stick}));
+
+  RunResult refused = Wp(O, {"sync"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_EQ(Count(refused.err, "waypost: error:"), 1u) << refused.err;
+  EXPECT_NE(refused.err.find("refused this node"), std::string::npos) << refused.err;
+  EXPECT_EQ(ReceivedByCoord(), 0) << "the outsider's upload reached the relay";
+
+  // An outsider with a team of its own (it made an invite) fares no better.
+  WP_ASSERT_OK(Wp(O, {"invite"}));
+  refused = Wp(O, {"sync"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_EQ(ReceivedByCoord(), 0);
+
+  // The member's own sync goes through, and the check-in arrives once.
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  EXPECT_EQ(ReceivedByCoord(), 1);
+}
+
+TEST_F(TeamTest, ARelayToldNoTeamServesNobody) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  Process bare;
+  const std::string bare_home = Home("bare-relay");
+  const std::string address = LaunchRelay(bare, bare_home, "127.0.0.1:0");
+  ASSERT_EQ(address.rfind("wpr1:", 0), 0u);
+  EXPECT_NE(ReadText(bare_home + ".err").find("serving no team"), std::string::npos)
+      << ReadText(bare_home + ".err");
+  for (const std::string& member : {C, H}) {
+    RunResult r = Wp(member, {"sync", address});
+    EXPECT_EQ(r.exit_code, 1) << r.Describe();
+    EXPECT_NE(r.err.find("refused this node"), std::string::npos) << r.err;
+  }
+  RunResult stopped = bare.Stop();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.Describe();
+}
+
+TEST_F(TeamTest, OnlyACoordinatorExportsItsTeamAndTheRelayChecksTheFile) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  RunResult r = Wp(C, {"team", "export"});
+  WP_ASSERT_OK(r);
+  EXPECT_EQ(r.out.rfind("wpteam1:", 0), 0u) << r.out;
+  EXPECT_EQ(Count(r.out, "\n"), 1u) << "one line";
+
+  r = Wp(H, {"team", "export"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("only a coordinator leads a team"), std::string::npos) << r.err;
+
+  // A damaged file is refused before the relay serves anything.
+  const std::string bad = Home("bad") + ".team";
+  std::string text = Wp(C, {"team", "export"}).out;
+  text[20] = text[20] == 'A' ? 'B' : 'A';
+  WriteAll(bad, Bytes(text.begin(), text.end()));
+  RunResult relay = WpRaw({"--home", Home("relay2"), "relay", "--listen", "127.0.0.1:0", "--kdf",
+                           "interactive", "--team", bad},
+                          {{"WAYPOST_PASSPHRASE", "relay passphrase"}});
+  EXPECT_EQ(relay.exit_code, 1) << relay.Describe();
+  EXPECT_NE(relay.err.find("--team " + bad), std::string::npos) << relay.err;
+  EXPECT_EQ(Count(relay.err, "waypost: error:"), 1u) << relay.err;
+}
+
+}  // namespace
+}  // namespace waypost::testing
