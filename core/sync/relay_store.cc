@@ -65,8 +65,11 @@ Result<int64_t> RelayStore::UsedBytes(ByteView tag) {
 }
 
 Bytes RelayStore::TeamUsageKey(const team::TeamId& team) {
-  Bytes key = {'T'};
-  key.insert(key.end(), team.begin(), team.end());
+  // Sized once and filled in place: g++ 12 at -O2 warns falsely about
+  // inserting into a one-byte vector.
+  Bytes key(1 + team.size());
+  key[0] = 'T';
+  std::copy(team.begin(), team.end(), key.begin() + 1);
   return key;
 }
 
