@@ -98,17 +98,8 @@ Status RelaySession::Dispatch(const pb::ClientMessage& message, pb::RelayMessage
 // Whatever was wrong, the client hears only REFUSED and the operator the
 // reason. An open relay (no team list) admits whoever asks, first.
 Status RelaySession::Admit(const pb::Admit& admit, pb::RelayMessage& reply) {
-  const bool own_team =
-      teams_ == nullptr ||
-      (scope_.team && ConstantTimeEqual(AsBytes(admit.team_id()), ByteView(*scope_.team)));
-  if (admitted_ && messages_ > 0 && !admit.state().empty() && !admit.has_first() && own_team) {
-    // A newer roster at the end of an admitted session (a coordinator that
-    // took in a join request, docs/protocol.md §11.3): kept if it follows
-    // ours; one that does not (another coordinator's came first) is
-    // ignored, and the next sync tells the client of the relay's. An open
-    // relay keeps no rosters.
-    if (teams_ != nullptr) (void)teams_->Offer(AsBytes(admit.state()));
-    reply.mutable_admit()->set_outcome(pb::AdmitReply::ADMITTED);
+  if (IsLateRoster(admit)) {
+    TakeLateRoster(admit, reply);
     return Status::Ok();
   }
   if (admitted_ && (teams_ != nullptr || messages_ > 0)) {
@@ -127,6 +118,24 @@ Status RelaySession::Admit(const pb::Admit& admit, pb::RelayMessage& reply) {
     return Status::Protocol("an admission inside an admission");
   }
   return Dispatch(admit.first(), *answer.mutable_answer());
+}
+
+// A newer roster of the admitted session's own team, at its end (a
+// coordinator that took in a join request or revoked a member meanwhile,
+// docs/protocol.md §11.3, §11.6).
+bool RelaySession::IsLateRoster(const pb::Admit& admit) const {
+  const bool own_team =
+      teams_ == nullptr ||
+      (scope_.team && ConstantTimeEqual(AsBytes(admit.team_id()), ByteView(*scope_.team)));
+  return admitted_ && messages_ > 0 && !admit.state().empty() && !admit.has_first() && own_team;
+}
+
+// Kept if it follows ours; one that does not (another coordinator's came
+// first) is ignored, and the next sync tells the client of the relay's. An
+// open relay keeps no rosters.
+void RelaySession::TakeLateRoster(const pb::Admit& admit, pb::RelayMessage& reply) {
+  if (teams_ != nullptr) (void)teams_->Offer(AsBytes(admit.state()));
+  reply.mutable_admit()->set_outcome(pb::AdmitReply::ADMITTED);
 }
 
 Status RelaySession::HandleUpload(const pb::Upload& upload, pb::UploadResult& result) {

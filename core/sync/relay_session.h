@@ -107,6 +107,8 @@ class RelaySession final : public Connection {
   Status Dispatch(const pb::ClientMessage& message, pb::RelayMessage& reply);
   // An Admit, and the first message it carries once admitted.
   Status Admit(const pb::Admit& admit, pb::RelayMessage& reply);
+  bool IsLateRoster(const pb::Admit& admit) const;
+  void TakeLateRoster(const pb::Admit& admit, pb::RelayMessage& reply);
   // Fills `reply`; an error means REFUSED, with the reason for the log only.
   Status HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply);
   Status CheckProof(const pb::Admit& admit, const team::SignedTeamState& held);

@@ -76,10 +76,4 @@ Ticket IssueTicket(const TeamId& team, const SigningPublicKey& key, int64_t expi
 // and not expired at `now`; AuthFailed otherwise.
 [[nodiscard]] Status CheckTicket(const Ticket& ticket, const TeamRoster& roster, int64_t now);
 
-// An Ed25519 signature by `key` over `message` (64 bytes), and its check
-// (AuthFailed).
-Bytes SignDetached(const SigningKeyPair& key, ByteView message);
-[[nodiscard]] Status VerifyDetached(const SigningPublicKey& key, ByteView message,
-                                    ByteView signature);
-
 }  // namespace waypost::team

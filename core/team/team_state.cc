@@ -95,18 +95,11 @@ Bytes SignedMessage(ByteView body) {
 }
 
 Bytes SignBody(ByteView body, const SigningKeyPair& key) {
-  const Bytes message = SignedMessage(body);
-  Bytes signature(kSignatureSize);
-  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(),
-                       key.secret.data());
-  return signature;
+  return SignDetached(key, SignedMessage(body));
 }
 
 bool SignatureVerifies(ByteView body, ByteView signature, const SigningPublicKey& key) {
-  const Bytes message = SignedMessage(body);
-  return signature.size() == kSignatureSize &&
-         crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
-                                     key.data()) == 0;
+  return VerifyDetached(key, SignedMessage(body), signature).ok();
 }
 
 Bytes Assemble(ByteView body, const Signatures& signatures) {
@@ -335,6 +328,22 @@ Result<Bytes> RosterFromText(std::string_view text) {
   std::optional<Bytes> bytes = FromBase64Url(body.substr(kRosterTextPrefix.size()));
   if (!bytes) return Status::InvalidArgument("a team roster with a damaged character");
   return std::move(*bytes);
+}
+
+Bytes SignDetached(const SigningKeyPair& key, ByteView message) {
+  Bytes signature(crypto_sign_BYTES);
+  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(),
+                       key.secret.data());
+  return signature;
+}
+
+Status VerifyDetached(const SigningPublicKey& key, ByteView message, ByteView signature) {
+  if (signature.size() != crypto_sign_BYTES ||
+      crypto_sign_verify_detached(signature.data(), message.data(), message.size(), key.data()) !=
+          0) {
+    return Status::AuthFailed();
+  }
+  return Status::Ok();
 }
 
 }  // namespace waypost::team

@@ -75,6 +75,13 @@ struct SigningKeyPair {
   SigningKeyPair Clone() const { return SigningKeyPair{public_key, secret.Clone()}; }
 };
 
+// An Ed25519 signature by `key` over `message` (64 bytes), and its check
+// (AuthFailed): the one place team code signs and verifies (rosters,
+// tickets, a joiner's ticket proof).
+Bytes SignDetached(const SigningKeyPair& key, ByteView message);
+[[nodiscard]] Status VerifyDetached(const SigningPublicKey& key, ByteView message,
+                                    ByteView signature);
+
 struct TeamRoster {
   TeamId team_id{};
   uint64_t version = 0;
