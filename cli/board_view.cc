@@ -39,8 +39,8 @@ std::string LastCode(const BoardEntry& e) {
   return e.last_test ? e.last_code + " [TEST]" : e.last_code;
 }
 
-// The ANSI SGR parameters for a state: green, yellow, red, bold red, and
-// white on red for duress.
+// The ANSI SGR parameters for a state: green, yellow, red, bold red,
+// white on red for duress, and inverse for a revoked helper.
 std::string_view StateSgr(BoardState state) {
   switch (state) {
     case BoardState::kOk:
@@ -53,6 +53,8 @@ std::string_view StateSgr(BoardState state) {
       return "1;31";
     case BoardState::kDuress:
       return "1;97;41";
+    case BoardState::kRevoked:
+      return "1;7";
   }
   return "0";
 }
@@ -161,7 +163,8 @@ class Page {
     std::vector<UnixTime> real_arrivals;
     for (const MessageInfo& m : p_.messages) {
       if (m.direction != node::Direction::kIn || m.peer != e.name || !m.received_at) continue;
-      if (m.kind == node::MessageKind::kCheckIn && !m.test && !m.duress) {
+      const bool revoked = m.state == node::MessageState::kRevoked;
+      if (m.kind == node::MessageKind::kCheckIn && !m.test && !m.duress && !revoked) {
         real_arrivals.push_back(*m.received_at);
       }
       if (in_window(*m.received_at)) {
@@ -174,7 +177,10 @@ class Page {
           ev.text = "a message";
         }
         ev.text += "; sent " + Rfc3339(m.sent_at) + " by their clock";
-        if (m.test) {
+        if (revoked) {
+          ev.text += "; came after you revoked " + e.name + ": it counts for nothing";
+          ev.css = "revoked";
+        } else if (m.test) {
           ev.text = "TEST " + ev.text;
           ev.css = "test";
         } else if (m.duress) {
@@ -327,6 +333,7 @@ class Page {
       ".state.ok{color:#1a7f37}.state.due{color:#9a6700;background:#fff8c5}\n"
       ".state.overdue,.state.distress{color:#fff;background:#cf222e}\n"
       ".state.duress{color:#fff;background:#82071e}\n"
+      ".state.revoked{color:#fff;background:#57606a}\n"
       ".helper{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px;"
       "margin:12px 0}\n"
       ".timeline{width:100%;height:auto;display:block;margin:8px 0}\n"
@@ -338,11 +345,12 @@ class Page {
       ".timeline .mark{fill:#1a7f37}.timeline .mark.test{fill:#fff;stroke:#57606a;"
       "stroke-width:2}\n"
       ".timeline .mark.distress,.timeline .mark.duress{fill:#cf222e}\n"
-      ".timeline .mark.message{fill:#0969da}\n"
+      ".timeline .mark.message{fill:#0969da}.timeline .mark.revoked{fill:#57606a}\n"
       ".timeline .alert{fill:#cf222e}.timeline .confirmed,.timeline .acked{fill:#0969da}\n"
       ".events{margin:4px 0 0;padding-left:20px;font-size:14px}\n"
       ".events time{font-variant-numeric:tabular-nums;color:#57606a}\n"
       ".events .gap,.events .alert,.events .distress,.events .duress{color:#82071e}\n"
+      ".events .revoked{color:#57606a;text-decoration:line-through}\n"
       ".key{display:inline-block;width:10px;height:10px;border-radius:5px;margin-left:8px}\n"
       ".key.checkin{background:#1a7f37}.key.test{border:2px solid #57606a;width:6px;"
       "height:6px}\n"

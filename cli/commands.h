@@ -21,7 +21,7 @@ void AddDuressCommands(CLI::App& app, Action& chosen);    // duress set, board, 
 void AddCodeCommands(CLI::App& app, Action& chosen);      // codes list, add, remove
 void AddDeskCommands(CLI::App& app, Action& chosen);      // expect, status
 void AddOfflineCommands(CLI::App& app, Action& chosen);   // bundle export, import; armor, unarmor
-void AddTeamCommands(CLI::App& app, Action& chosen);      // team export
+void AddTeamCommands(CLI::App& app, Action& chosen);      // team export, revoke
 
 // One SMS: what a coded check-in armors to (docs/protocol.md §7).
 inline constexpr size_t kSmsCharacters = 160;

@@ -1,8 +1,10 @@
-// The team a coordinator leads: team export (docs/protocol.md §11).
+// The team a coordinator leads: team export and revoke (docs/protocol.md
+// §11).
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "core/team/team_state.h"
 
 namespace waypost::cli {
@@ -25,6 +27,63 @@ Status RunTeamExport(Context& ctx) {
   return Status::Ok();
 }
 
+// `name` as a shell needs it typed: quoted when it holds a space.
+std::string Quoted(const std::string& name) {
+  return name.find(' ') == std::string::npos ? name : "\"" + name + "\"";
+}
+
+struct RevokeOptions {
+  std::string name;
+  bool yes = false;
+  bool quiet = false;
+};
+
+// `revoke` cannot be undone, so it is confirmed: at a terminal by a yes,
+// otherwise by --yes (docs/protocol.md §11.6).
+Status RunRevoke(Context& ctx, const RevokeOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(const node::ContactInfo who, node->ContactNamed(o.name));
+  const std::string& name = who.name;
+  if (!o.yes) {
+    if (!ctx.StdinIsTerminal()) {
+      return Status::InvalidArgument(
+          "revoking cannot be undone: confirm with --yes (`waypost "
+          "revoke NAME --yes`)");
+    }
+    ctx.Note(
+        Printable("Revoking " + name + " (" + who.fingerprint + ") cannot be undone. " +
+                  (o.quiet ? "Relays go on serving " + name +
+                                 "'s device; you send it nothing more, and "
+                                 "whatever comes from it shows as revoked."
+                           : "Relays refuse " + name +
+                                 "'s device from your next sync; you send it "
+                                 "nothing more, and whatever comes from it shows as revoked.")));
+    WAYPOST_ASSIGN_OR_RETURN(const bool yes, ctx.AskYes("Revoke " + Printable(name) + "?"));
+    if (!yes) {
+      ctx.Note("Nothing changed.");
+      return Status::Ok();
+    }
+  }
+  WAYPOST_ASSIGN_OR_RETURN(const node::Node::Revocation r, node->Revoke(o.name, o.quiet));
+  std::string said = r.already ? name + " was already revoked." : "Revoked " + name + ".";
+  if (r.withdrawn > 0) {
+    said += " " + std::to_string(r.withdrawn) + " message(s) not yet sent to " + name +
+            " will never be (marked failed).";
+  }
+  if (r.cut_off) {
+    said += " Relays refuse " + name +
+            "'s device once they have the new roster: run "
+            "`waypost sync` now.";
+  } else if (o.quiet) {
+    said += " Quiet: relays still serve " + name +
+            "'s device, so whoever holds it sees no "
+            "change. `waypost revoke " +
+            Quoted(name) + " --yes` cuts it off at the relays later.";
+  }
+  ctx.Note(Printable(said));
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddTeamCommands(CLI::App& app, Action& chosen) {
@@ -32,6 +91,16 @@ void AddTeamCommands(CLI::App& app, Action& chosen) {
   t->require_subcommand(1);
   CLI::App* e = t->add_subcommand("export", "Print what a relay needs to serve this team");
   e->callback([&chosen] { chosen = [](Context& ctx) { return RunTeamExport(ctx); }; });
+
+  auto revoke = std::make_shared<RevokeOptions>();
+  CLI::App* r = app.add_subcommand(
+      "revoke", "Cut off a helper whose device is lost, seized or turned (cannot be undone)");
+  r->add_option("NAME", revoke->name, "The helper, as `waypost contacts` lists them")->required();
+  r->add_flag("--yes", revoke->yes, "Do not ask for confirmation (needed without a terminal)");
+  r->add_flag("--quiet", revoke->quiet,
+              "Leave relays serving the device, so a captor holding it sees no change");
+  r->callback(
+      [&chosen, revoke] { chosen = [revoke](Context& ctx) { return RunRevoke(ctx, *revoke); }; });
 }
 
 }  // namespace waypost::cli

@@ -45,7 +45,12 @@ std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
   }
   for (const node::MessageInfo& m : news.received) {
     const bool checkin = m.kind == node::MessageKind::kCheckIn;
-    lines.push_back((checkin ? "Check-in from " : "Message from ") + m.peer + ": " +
+    // From a revoked contact: shown, but it says nothing about its safety
+    // (docs/protocol.md §11.6).
+    const std::string from =
+        m.peer +
+        (m.state == node::MessageState::kRevoked ? " (REVOKED: it counts for nothing)" : "");
+    lines.push_back((checkin ? "Check-in from " : "Message from ") + from + ": " +
                     Describe(m, now) + (checkin ? "" : " – run `waypost inbox` to read it"));
   }
   for (const node::MessageInfo& m : news.confirmed) {
@@ -89,7 +94,8 @@ nlohmann::json NewsJson(const node::SyncNews& news) {
                           {"meaning", m.meaning},
                           {"sent_at", Rfc3339(m.sent_at)},
                           {"duress", m.duress},
-                          {"test", m.test}};
+                          {"test", m.test},
+                          {"revoked", m.state == node::MessageState::kRevoked}};
   };
   for (const node::MessageInfo& m : news.received) events.push_back(message("received", m));
   for (const node::MessageInfo& m : news.confirmed) events.push_back(message("confirmed", m));

@@ -14,6 +14,7 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   internal::Scrubbed<pb::Body> body;
   if (!body->ParseFromArray(bytes.data(), int(bytes.size()))) return Status::AuthFailed();
   WAYPOST_RETURN_IF_ERROR(p_.contacts.Touch(from.id, p_.clock.Now()));
+  if (from.state == ContactState::kRevoked) return OnRevoked(from, id, *body, via_duress);
   // A decoy raises no alerts, so it keeps no count of what it received.
   if (!p_.duress.is_decoy()) {
     WAYPOST_RETURN_IF_ERROR(
@@ -99,42 +100,63 @@ Status BodyHandlers::OnSchedule(const Contact& from, const pb::Schedule& schedul
   return p_.schedules.Receive(from.public_key.view(), s).status();
 }
 
+// docs/protocol.md §11.6: whatever arrives from a revoked contact, whenever
+// it was sealed, is shown as revoked and does nothing else: no receipt, no
+// alert, no gap, no deadline met, no codebook or welcome taken.
+Status BodyHandlers::OnRevoked(const Contact& from, const envelope::ContentId& id,
+                               const pb::Body& body, bool via_duress) {
+  if (!body.has_checkin() && !body.has_text()) return Status::Ok();
+  WAYPOST_ASSIGN_OR_RETURN(const CodeEntry code, CodeOf(body));
+  return Keep(from, id, body, code, via_duress, /*revoked=*/true);
+}
+
+// The message row for a received check-in or text. The duress chain says
+// duress by itself; the flag says it for a main store in its duress state,
+// which seals under the pair's chain.
+Status BodyHandlers::Keep(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
+                          const CodeEntry& code, bool via_duress, bool revoked) {
+  const bool checkin = body.has_checkin();
+  const uint32_t flags = body.has_flags() ? body.flags() : 0;
+  return p_.messages.Insert({.id = id,
+                             .direction = Direction::kIn,
+                             .kind = checkin ? MessageKind::kCheckIn : MessageKind::kText,
+                             .contact = from.id,
+                             .code = code.code,
+                             .text = checkin ? body.checkin().note() : body.text().text(),
+                             .sent_at = body.sent_at(),
+                             .received_at = p_.clock.Now(),
+                             .duress = via_duress || (flags & kFlagDuress) != 0,
+                             .via_duress = via_duress,
+                             .meaning = code.meaning,
+                             .test = (flags & kFlagTest) != 0,
+                             .seq = body.seq(),
+                             .revoked = revoked});
+}
+
+// A check-in names its code by number in our codebook, removed codes
+// included; a number we never gave shows as such, and one from before
+// codebooks by its words. Empty for a text.
+Result<CodeEntry> BodyHandlers::CodeOf(const pb::Body& body) {
+  CodeEntry code;
+  if (!body.has_checkin()) return code;
+  const uint32_t number = body.checkin().number();
+  if (number == 0) {
+    code.code = body.checkin().code();
+    return code;
+  }
+  WAYPOST_ASSIGN_OR_RETURN(std::optional<CodeEntry> known, p_.codebook.ByNumber({}, number));
+  if (known) return std::move(*known);
+  return CodeEntry{number, "#" + std::to_string(number), "not in the codebook"};
+}
+
 Status BodyHandlers::OnMessage(const Contact& from, const envelope::ContentId& id,
                                const pb::Body& body, bool via_duress) {
   const UnixTime now = p_.clock.Now();
-  // The duress chain says duress by itself; the flag says it for a main
-  // store in its duress state, which seals under the pair's chain.
   const uint32_t flags = body.has_flags() ? body.flags() : 0;
   const bool duress = via_duress || (flags & kFlagDuress) != 0;
   const bool test = (flags & kFlagTest) != 0;
-  const bool checkin = body.has_checkin();
-  // A check-in names its code by number in our codebook, removed codes
-  // included; a number we never gave shows as such, and one from before
-  // codebooks by its words.
-  CodeEntry code;
-  if (checkin && body.checkin().number() != 0) {
-    WAYPOST_ASSIGN_OR_RETURN(std::optional<CodeEntry> known,
-                             p_.codebook.ByNumber({}, body.checkin().number()));
-    code = known ? std::move(*known)
-                 : CodeEntry{body.checkin().number(), "#" + std::to_string(body.checkin().number()),
-                             "not in the codebook"};
-  } else if (checkin) {
-    code.code = body.checkin().code();
-  }
-  WAYPOST_RETURN_IF_ERROR(
-      p_.messages.Insert({.id = id,
-                          .direction = Direction::kIn,
-                          .kind = checkin ? MessageKind::kCheckIn : MessageKind::kText,
-                          .contact = from.id,
-                          .code = code.code,
-                          .text = checkin ? body.checkin().note() : body.text().text(),
-                          .sent_at = body.sent_at(),
-                          .received_at = now,
-                          .duress = duress,
-                          .via_duress = via_duress,
-                          .meaning = code.meaning,
-                          .test = test,
-                          .seq = body.seq()}));
+  WAYPOST_ASSIGN_OR_RETURN(const CodeEntry code, CodeOf(body));
+  WAYPOST_RETURN_IF_ERROR(Keep(from, id, body, code, via_duress, /*revoked=*/false));
   const std::string marked = test ? "TEST " : "";
   // Duress is real even in a drill: the device says so, not the helper.
   if (duress) WAYPOST_RETURN_IF_ERROR(p_.alerts.Raise(from.id, AlertKind::kDuress, id, now));

@@ -5,6 +5,8 @@
 // duress state (§4.3); a coordinator's codebook or schedule replaces an
 // older one (§4.7, §4.8). One small handler per kind.
 //
+// Whatever comes from a revoked contact only shows, as revoked (§11.6).
+//
 // A body that came under the pair's duress chain (`via_duress`: a main store
 // taking in what a helper's decoy sent) is duress whatever its flags say,
 // is answered under that chain, and can neither welcome nor acknowledge:
@@ -74,6 +76,11 @@ class BodyHandlers {
   Status OnSchedule(const Contact& from, const pb::Schedule& schedule);
   Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
                    bool via_duress);
+  Status OnRevoked(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
+                   bool via_duress);
+  Status Keep(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
+              const CodeEntry& code, bool via_duress, bool revoked);
+  Result<CodeEntry> CodeOf(const pb::Body& body);
 
   HandlerParts p_;
 };

@@ -17,6 +17,10 @@ std::string Courier::Serialize(pb::Body& body) const {
 
 Result<std::string> Courier::Send(const Contact& to, pb::Body& body, std::optional<Shown> shown,
                                   Chain which) {
+  // Nothing goes to a revoked contact, whatever asks (docs/protocol.md §11.6).
+  if (to.state == ContactState::kRevoked) {
+    return Status::InvalidArgument(to.name + " is revoked: nothing is sent to it any more");
+  }
   const UnixTime now = clock_.Now();
   const bool duress_chain = which == Chain::kDuress && !to.duress_key.empty();
   WAYPOST_ASSIGN_OR_RETURN(const uint32_t seq, sequencer_.Next(to.id, duress_chain));

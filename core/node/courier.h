@@ -62,7 +62,8 @@ class Courier {
   // an outgoing message in state queued and stays in the outbox until a
   // receipt; without, it leaves once a relay took it. Returns the display id.
   // Chain::kDuress seals under `to`'s duress chain; in a decoy, whose only
-  // chain is that one, both are the same.
+  // chain is that one, both are the same. InvalidArgument, sending nothing,
+  // if `to` is revoked.
   enum class Chain { kPair, kDuress };
   Result<std::string> Send(const Contact& to, pb::Body& body,
                            std::optional<Shown> shown = std::nullopt, Chain chain = Chain::kPair);

@@ -312,6 +312,13 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
                           .joined_at = sealed_at};
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(joiner));
   if (known && known->role != Role::kHelper) return Status::AuthFailed();
+  if (known && known->state == ContactState::kRevoked) {
+    // A revoked key never comes back (docs/protocol.md §11.6): the invite
+    // is spent on it, so whoever it was meant for raises an invite-reused
+    // alert that names the revoked contact.
+    WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, known->id));
+    return IngestOutcome::kAccepted;
+  }
   ContactId id;
   if (known) {
     // A helper whose welcome had not reached it before its invite expired

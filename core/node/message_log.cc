@@ -76,8 +76,9 @@ bool IsHex(std::string_view s) {
 }  // namespace
 
 Status MessageLog::Insert(const NewMessage& m) {
-  const MessageState state =
-      m.direction == Direction::kOut ? MessageState::kQueued : MessageState::kReceived;
+  const MessageState state = m.direction == Direction::kOut ? MessageState::kQueued
+                             : m.revoked                    ? MessageState::kRevoked
+                                                            : MessageState::kReceived;
   return db_->Run(
       "INSERT INTO messages(id, direction, kind, contact_id, code, text, sent_at, received_at, "
       "state, duress, via_duress, meaning, test, seq) "
@@ -235,9 +236,9 @@ Result<std::optional<LastCheckIn>> MessageLog::Last(ContactId contact, Direction
       store::Statement st,
       db_->Query("SELECT code, sent_at, received_at, meaning, test, duress FROM messages "
                  "WHERE contact_id = ? AND direction = ? AND kind = ? AND (test = 0 OR ? = 0) "
-                 "ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
-                 contact.value, NameOf(direction), NameOf(MessageKind::kCheckIn),
-                 real_only ? 1 : 0));
+                 "AND state != ? ORDER BY received_at DESC, sent_at DESC, rowid DESC LIMIT 1",
+                 contact.value, NameOf(direction), NameOf(MessageKind::kCheckIn), real_only ? 1 : 0,
+                 NameOf(MessageState::kRevoked)));
   WAYPOST_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<LastCheckIn>();
   return std::optional<LastCheckIn>(LastCheckIn{st.ColumnText(0), st.ColumnInt64(1),
@@ -264,14 +265,15 @@ Status MessageLog::DeleteOlderThan(UnixTime cutoff) {
       cutoff, NameOf(Direction::kIn), NameOf(Direction::kOut));
 }
 
-Result<std::vector<Bytes>> MessageLog::FailUnanswered(ContactId to, UnixTime now) {
+Result<std::vector<Bytes>> MessageLog::FailUnanswered(ContactId to, UnixTime now,
+                                                      bool queued_only) {
   std::vector<Bytes> ids;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
       db_->Query("SELECT id FROM messages WHERE contact_id = ? AND direction = ? AND state IN "
                  "(?, ?)",
                  to.value, NameOf(Direction::kOut), NameOf(MessageState::kQueued),
-                 NameOf(MessageState::kRelayed)));
+                 NameOf(queued_only ? MessageState::kQueued : MessageState::kRelayed)));
   WAYPOST_RETURN_IF_ERROR(
       st.ForEach([&](const store::Statement& row) { ids.push_back(row.ColumnBlob(0)); }));
   for (const Bytes& id : ids) {

@@ -37,6 +37,9 @@ struct NewMessage {
   // The number its sender gave it (docs/protocol.md §4.6), which orders one
   // sender's messages sent in the same second; 0 if unknown.
   uint32_t seq = 0;
+  // in: it arrived after its sender was revoked (docs/protocol.md §11.6);
+  // kept in state revoked, and never counts as a check-in.
+  bool revoked = false;
 };
 
 struct LastCheckIn {
@@ -55,7 +58,7 @@ class MessageLog {
 
   explicit MessageLog(store::Database& db) : db_(&db) {}
 
-  // Outgoing messages start queued, incoming ones received.
+  // Outgoing messages start queued, incoming ones received (or revoked).
   Status Insert(const NewMessage& message);
   // Every message with its peer's name, oldest first (README, "inbox"): by
   // when it arrived, by this node's clock, or for an outgoing one when it
@@ -100,12 +103,13 @@ class MessageLog {
   Result<std::pair<Bytes, Direction>> Resolve(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state, UnixTime now, std::string_view note = {});
   // The outgoing messages to `to` that no receipt answered (queued or
-  // relayed) become failed: `to` can never read them (docs/protocol.md
-  // §5.3). Returns their content ids.
-  Result<std::vector<Bytes>> FailUnanswered(ContactId to, UnixTime now);
+  // relayed; only queued if `queued_only`) become failed: `to` can never
+  // read them (docs/protocol.md §5.3), or is never sent them (§11.6).
+  // Returns their content ids.
+  Result<std::vector<Bytes>> FailUnanswered(ContactId to, UnixTime now, bool queued_only = false);
 
-  // The newest check-in received from `contact`, if any; drills
-  // (`checkin --test`) left out if `real_only`.
+  // The newest check-in received from `contact`, if any, never one in state
+  // revoked; drills (`checkin --test`) left out if `real_only`.
   Result<std::optional<LastCheckIn>> LastCheckInFrom(ContactId contact, bool real_only = false);
   // The newest check-in sent to `contact`, likewise.
   Result<std::optional<LastCheckIn>> LastCheckInTo(ContactId contact, bool real_only = false);

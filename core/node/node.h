@@ -131,6 +131,9 @@ class Node {
   // `contacts rename`: the contact `name` finds (ContactBook::Named) gets
   // the local label `to`; nobody else learns it. Returns the old name.
   Result<std::string> RenameContact(std::string_view name, std::string_view to);
+  // The contact `name` finds (ContactBook::Named), for a command to show
+  // before it acts.
+  Result<ContactInfo> ContactNamed(std::string_view name);
   // `contacts verify` (docs/protocol.md §10): the safety number of this
   // node and the contact `name` finds, for both to compare in person.
   struct Verification {
@@ -237,9 +240,26 @@ class Node {
   // A newer roster a relay holds, kept if it follows ours (AuthFailed or
   // Protocol otherwise, and nothing changes).
   Status TakeNewerRoster(ByteView roster);
+  // The roster held of `team` (exact bytes), empty if none.
+  Result<Bytes> RosterOf(const team::TeamId& team);
   // `team export`: the newest roster of the team this coordinator leads,
   // made now if it leads none yet.
   Result<Bytes> ExportTeam();
+  // `revoke` (docs/protocol.md §11.6), coordinator only: the helper `name`
+  // finds is revoked. Nothing is sent to it again (what waits for it
+  // leaves the outbox; messages it was never sent fail), and whatever
+  // arrives from it from now on shows as revoked and counts for nothing.
+  // Unless `quiet`, its admission key also leaves the team's ring, so
+  // relays refuse it from the next roster they see; quiet leaves the
+  // roster alone, so a captor holding the device sees no change. Revoking
+  // again without `quiet` completes a quiet revocation.
+  struct Revocation {
+    std::string name;
+    bool already = false;  // it was revoked before (quietly, or fully)
+    bool cut_off = false;  // its key left the ring now: a new roster
+    size_t withdrawn = 0;  // queued messages to it that now fail
+  };
+  Result<Revocation> Revoke(std::string_view name, bool quiet);
   // The next outbox envelopes the relay with this key has not acknowledged,
   // oldest first, except those in `skip` (content ids); see
   // Outbox::PendingFor.

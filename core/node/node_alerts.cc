@@ -32,8 +32,10 @@ Result<std::vector<AlertInfo>> Node::Ack(std::string_view alert, std::string_vie
       acked.push_back(a.alert);
       if (a.alert.kind != AlertKind::kDuress) continue;
       // Ends the duress state on the helper's device, once its main store
-      // takes this in. A decoy takes it in and shows nothing.
+      // takes this in. A decoy takes it in and shows nothing. A revoked
+      // helper is sent nothing: the acknowledgement stays here.
       WAYPOST_ASSIGN_OR_RETURN(Contact helper, contacts_.Get(a.contact));
+      if (helper.state == ContactState::kRevoked) continue;
       internal::Scrubbed<pb::Body> body;
       body->mutable_ack()->set_kind(pb::Ack::DURESS);
       body->set_sent_at(now);
@@ -54,6 +56,9 @@ Result<std::vector<BoardEntry>> Node::Board() {
     BoardEntry e;
     e.name = c.name;
     e.fingerprint = envelope::Fingerprint(c.public_key.view());
+    // Revoked holds above everything (docs/protocol.md §11.6); its last
+    // code is the last one from before the revocation.
+    if (c.state == ContactState::kRevoked) e.state = BoardState::kRevoked;
     WAYPOST_ASSIGN_OR_RETURN(std::optional<LastCheckIn> last, messages_.LastCheckInFrom(c.id));
     if (last) {
       e.last_code = last->code;
@@ -96,8 +101,10 @@ Result<std::vector<BoardEntry>> Node::Board() {
 }
 
 // The one place a helper's deadline is judged: its schedule, the newest
-// real check-in received from it, and this node's clock.
+// real check-in received from it, and this node's clock. A revoked helper
+// has none: nothing it sends can meet one, and it is never overdue.
 Result<std::optional<Node::HelperDeadline>> Node::DeadlineOf(const Contact& helper, UnixTime now) {
+  if (helper.state == ContactState::kRevoked) return std::optional<HelperDeadline>();
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Schedule> schedule,
                            schedules_.Get(helper.public_key.view()));
   if (!schedule || !schedule->active()) return std::optional<HelperDeadline>();

@@ -123,6 +123,7 @@ Status Node::ChangeCodebook(const std::function<Status()>& change) {
     WAYPOST_RETURN_IF_ERROR(codebook_.FillBody(*body));
     body->set_sent_at(clock_.Now());
     for (const Contact& h : helpers) {
+      if (h.state == ContactState::kRevoked) continue;
       WAYPOST_RETURN_IF_ERROR(courier_.Send(h, *body).status());
     }
     return Status::Ok();

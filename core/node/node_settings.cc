@@ -64,6 +64,11 @@ Result<std::string> Node::RenameContact(std::string_view name, std::string_view 
   return old;
 }
 
+Result<ContactInfo> Node::ContactNamed(std::string_view name) {
+  WAYPOST_ASSIGN_OR_RETURN(const Contact found, contacts_.Named(name));
+  return found.Info();
+}
+
 Result<Node::Verification> Node::SafetyNumberWith(std::string_view name) {
   WAYPOST_ASSIGN_OR_RETURN(const Contact found, contacts_.Named(name));
   return Verification{found.Info(), envelope::SafetyNumber(identity_.key_pair().public_key,

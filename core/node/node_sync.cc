@@ -189,28 +189,6 @@ Result<IngestCounts> Node::IngestBatch(const std::vector<Bytes>& envelopes,
   return counts;
 }
 
-Result<std::optional<TeamBook::Material>> Node::TeamMaterial() {
-  return teams_.ForSync(identity_.self().role == Role::kCoordinator);
-}
-
-Status Node::TakeNewerRoster(ByteView roster) {
-  return Mutate([&] { return teams_.TakeNewerRoster(roster); });
-}
-
-Result<Bytes> Node::ExportTeam() {
-  if (identity_.self().role != Role::kCoordinator) {
-    return Status::InvalidArgument("only a coordinator leads a team; this node is a " +
-                                   std::string(NameOf(identity_.self().role)));
-  }
-  Bytes roster;
-  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
-    WAYPOST_RETURN_IF_ERROR(teams_.EnsureOwnTeam(random_, clock_.Now()).status());
-    WAYPOST_ASSIGN_OR_RETURN(roster, teams_.OwnRoster());
-    return Status::Ok();
-  }));
-  return roster;
-}
-
 Result<std::unique_ptr<sync::RelayService>> Node::ServeRelay(
     std::function<void(const Status&)> warn) {
   // A relay's address publishes its key: never a coordinator's or a helper's.

@@ -137,6 +137,11 @@ Status Outbox::Remove(ByteView id) {
   return db_->Run("DELETE FROM outbox_acks WHERE id = ?", id);
 }
 
+Status Outbox::RemoveFor(int64_t contact) {
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM outbox WHERE contact_id = ?", contact));
+  return DropOrphanAcks();
+}
+
 Status Outbox::RemoveIfRelayed(ByteView id) {
   WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM outbox WHERE id = ? AND relayed = 1", id));
   return DropOrphanAcks();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <vector>
@@ -92,6 +93,9 @@ class Outbox {
   Status DropRelayedWithoutReceipt();
   // Delivered: no relay needs it from us any more.
   Status Remove(ByteView id);
+  // Every envelope for contact `contact` leaves: a revoked contact is sent
+  // nothing more (docs/protocol.md §11.6).
+  Status RemoveFor(int64_t contact);
   // Retention: drops it only once a relay took it, so it still gets there.
   Status RemoveIfRelayed(ByteView id);
   Status PurgeExpired(UnixTime now);

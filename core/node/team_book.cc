@@ -124,6 +124,34 @@ Status TeamBook::AddMember(ContactId contact, const team::RingPoint& point, Unix
                   next.team_id, point, contact.value);
 }
 
+Result<bool> TeamBook::RemoveMember(ContactId contact, UnixTime now) {
+  Result<Bytes> held_bytes = OwnRoster();
+  if (held_bytes.status().code() == Status::Code::kNotFound) return false;
+  WAYPOST_RETURN_IF_ERROR(held_bytes.status());
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
+                           team::SignedTeamState::Parse(*held_bytes));
+  team::TeamRoster next = held.roster();
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT point FROM ring_members WHERE team_id = ? AND contact_id = ?",
+                 next.team_id, contact.value));
+  size_t removed = 0;
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
+    const Bytes point = row.ColumnBlob(0);
+    removed += std::erase_if(next.ring, [&](const team::RingPoint& p) {
+      return std::equal(p.begin(), p.end(), point.begin(), point.end());
+    });
+  }));
+  if (removed == 0) return false;
+  next.version += 1;
+  next.issued_at = now;
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, Sign(next));
+  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, signed_roster));
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM ring_members WHERE team_id = ? AND contact_id = ?",
+                                   next.team_id, contact.value));
+  return true;
+}
+
 Status TeamBook::TakeWelcomeRoster(ByteView roster_bytes) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
                            team::SignedTeamState::Parse(roster_bytes));
@@ -151,14 +179,17 @@ Status TeamBook::TakeWelcomeRoster(ByteView roster_bytes) {
       roster.bytes(), id);
 }
 
+Result<Bytes> TeamBook::RosterOf(const team::TeamId& team) {
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT roster FROM teams WHERE team_id = ?", team));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  return row ? st.ColumnBlob(0) : Bytes();
+}
+
 Status TeamBook::TakeNewerRoster(ByteView roster_bytes) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState next,
                            team::SignedTeamState::Parse(roster_bytes));
-  WAYPOST_ASSIGN_OR_RETURN(
-      store::Statement st,
-      db_->Query("SELECT roster FROM teams WHERE team_id = ?", next.roster().team_id));
-  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
-  const Bytes held_bytes = row ? st.ColumnBlob(0) : Bytes{};
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes held_bytes, RosterOf(next.roster().team_id));
   // A joiner has no roster to check a relay's against: it waits for the
   // welcome, which its coordinator authenticated.
   if (held_bytes.empty()) return Status::AuthFailed();

@@ -73,10 +73,20 @@ class TeamBook {
   // is signed again. InvalidArgument for a point that is not valid.
   Status AddMember(ContactId contact, const team::RingPoint& point, UnixTime now);
 
+  // Coordinator: the admission keys `contact` brought leave the ring, in a
+  // new roster signed now (docs/protocol.md §11.6); relays take it from the
+  // next sync and refuse those keys from then on. False, changing nothing,
+  // if `contact` brought none (never enrolled, or already removed) or this
+  // node leads no team.
+  Result<bool> RemoveMember(ContactId contact, UnixTime now);
+
   // A roster from the coordinator's welcome (authenticated by the envelope
   // it came in): kept when it is for a team this node is joining and holds
   // this node's key; the ticket is then dropped. Protocol otherwise.
   Status TakeWelcomeRoster(ByteView roster);
+
+  // The roster held of `team` (exact bytes); empty if none or while joining.
+  Result<Bytes> RosterOf(const team::TeamId& team);
 
   // A roster a relay holds, newer than ours: kept if it follows ours.
   Status TakeNewerRoster(ByteView roster);

@@ -15,15 +15,17 @@
 namespace waypost::node {
 
 enum class Role { kCoordinator, kHelper, kRelay };
-// A contact is pending until enrollment completes (docs/protocol.md §5).
-enum class ContactState { kPending, kActive };
+// A contact is pending until enrollment completes (docs/protocol.md §5);
+// revoked once a coordinator cut it off (`revoke`, docs/protocol.md §11.6).
+enum class ContactState { kPending, kActive, kRevoked };
 enum class Direction { kIn, kOut };
 // What a message row holds; receipts, welcomes and acks are never messages.
 enum class MessageKind { kCheckIn, kText };
 // Outgoing: queued, relayed, delivered, confirmed; or failed, when the
 // recipient can never read it (a sign-up that was never answered,
-// docs/protocol.md §5.3). Incoming: received, confirmed (§4.5).
-enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, kFailed };
+// docs/protocol.md §5.3, or a revoked contact, §11.6). Incoming: received,
+// confirmed (§4.5); revoked, when it arrived after its sender was revoked.
+enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, kFailed, kRevoked };
 // kInviteReused: a second join under an invite that was already used.
 // kKeyChanged: a join request in a verified helper's name with another key
 // (docs/protocol.md §10); nobody was enrolled.
@@ -34,7 +36,7 @@ enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, 
 enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue, kKeyChanged };
 // One helper's state on the coordinator's board; the enumerators are in
 // order of strength, and the strongest that holds is shown.
-enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress };
+enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress, kRevoked };
 
 // How urgent an alert is, the most urgent 0: duress, distress, overdue,
 // a changed key, gap, invite reuse. The board and `sync` list alerts in
@@ -67,8 +69,10 @@ struct Words<Role> {
 };
 template <>
 struct Words<ContactState> {
-  static constexpr std::array<std::pair<ContactState, std::string_view>, 2> kAll = {
-      {{ContactState::kPending, "pending"}, {ContactState::kActive, "active"}}};
+  static constexpr std::array<std::pair<ContactState, std::string_view>, 3> kAll = {
+      {{ContactState::kPending, "pending"},
+       {ContactState::kActive, "active"},
+       {ContactState::kRevoked, "revoked"}}};
 };
 template <>
 struct Words<Direction> {
@@ -82,13 +86,14 @@ struct Words<MessageKind> {
 };
 template <>
 struct Words<MessageState> {
-  static constexpr std::array<std::pair<MessageState, std::string_view>, 6> kAll = {
+  static constexpr std::array<std::pair<MessageState, std::string_view>, 7> kAll = {
       {{MessageState::kQueued, "queued"},
        {MessageState::kRelayed, "relayed"},
        {MessageState::kDelivered, "delivered"},
        {MessageState::kConfirmed, "confirmed"},
        {MessageState::kReceived, "received"},
-       {MessageState::kFailed, "failed"}}};
+       {MessageState::kFailed, "failed"},
+       {MessageState::kRevoked, "revoked"}}};
 };
 template <>
 struct Words<AlertKind> {
@@ -102,12 +107,13 @@ struct Words<AlertKind> {
 };
 template <>
 struct Words<BoardState> {
-  static constexpr std::array<std::pair<BoardState, std::string_view>, 5> kAll = {
+  static constexpr std::array<std::pair<BoardState, std::string_view>, 6> kAll = {
       {{BoardState::kOk, "ok"},
        {BoardState::kDue, "due"},
        {BoardState::kOverdue, "overdue"},
        {BoardState::kDistress, "distress"},
-       {BoardState::kDuress, "duress"}}};
+       {BoardState::kDuress, "duress"},
+       {BoardState::kRevoked, "revoked"}}};
 };
 
 // The word for `value`, as stored and printed.

@@ -230,9 +230,9 @@ Status SyncClient::SendAdmit(bool with_roster) {
 // the new member is admitted at its next sync (docs/protocol.md §11.3).
 Status SyncClient::SendNewerRoster(bool* sent) {
   if (!admission_ || admission_->peer || !roster_) return Status::Ok();
-  WAYPOST_ASSIGN_OR_RETURN(std::optional<SyncParty::Admission> now, party_->AdmissionFor());
-  if (!now || now->roster.empty()) return Status::Ok();
-  WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster, team::SignedTeamState::Parse(now->roster));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes newest, party_->NewestRoster(admission_->team));
+  if (newest.empty() || newest == roster_->bytes()) return Status::Ok();
+  WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster, team::SignedTeamState::Parse(newest));
   if (roster.roster().team_id != roster_->roster().team_id ||
       roster.roster().version <= roster_->roster().version) {
     return Status::Ok();

@@ -82,6 +82,12 @@ class SyncParty {
     (void)roster;
     return Status::AuthFailed();
   }
+  // The newest roster the party holds of `team` now (exact bytes), empty if
+  // none: read at the session's end, to push one that changed meanwhile.
+  virtual Result<Bytes> NewestRoster(const team::TeamId& team) {
+    (void)team;
+    return Bytes();
+  }
 
   // The next envelopes waiting for this relay: at most `max_count`, and at
   // most `max_bytes` in all unless the first alone is larger. None handed

@@ -211,6 +211,16 @@ void IntegrationTest::SyncEnrollment(const std::string& coord, const std::string
   EXPECT_GE(Json(r).value("downloaded", 0), 1) << r.Describe();
 }
 
+void IntegrationTest::EnrollHelper(const std::string& coord, const std::string& helper,
+                                   const std::string& name) {
+  WP_ASSERT_OK(Wp(helper, {"init", "--name", name, "--kdf", "interactive"}));
+  RunResult r = Wp(coord, {"invite", "--for", name});
+  WP_ASSERT_OK(r);
+  WP_ASSERT_OK(WpIn(helper, {"join"}, r.out));
+  ASSERT_NO_FATAL_FAILURE(SyncEnrollment(coord, helper));
+  WP_ASSERT_OK(Wp(helper, {"sync"}));
+}
+
 std::vector<nlohmann::json> IntegrationTest::InboxEntries(const std::string& home,
                                                           const std::string& id) {
   std::vector<nlohmann::json> out;

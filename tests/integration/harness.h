@@ -90,6 +90,9 @@ class IntegrationTest : public ::testing::Test {
   // The helper syncs (join request up), then the coordinator syncs (takes it
   // in, queues its welcome).
   void SyncEnrollment(const std::string& coord, const std::string& helper);
+  // One more helper for `coord`, who already has the relay: init `name`,
+  // an invite for it, join, and syncs until its welcome is in.
+  void EnrollHelper(const std::string& coord, const std::string& helper, const std::string& name);
 
   // The inbox entries (inbox --json of `home`) with this id.
   std::vector<nlohmann::json> InboxEntries(const std::string& home, const std::string& id);

@@ -110,5 +110,111 @@ TEST_F(TeamTest, OnlyACoordinatorExportsItsTeamAndTheRelayChecksTheFile) {
   EXPECT_EQ(Count(relay.err, "waypost: error:"), 1u) << relay.err;
 }
 
+// docs/protocol.md §11.6 with real processes: after `revoke`, the revoked
+// helper's syncs are refused by the relay, the other helper's go on with no
+// step of its own, and a check-in the revoked helper sealed before the
+// revocation, arriving later by a stick, shows as revoked and counts for
+// nothing.
+TEST_F(TeamTest, ARevokedHelperIsRefusedWhileTheOthersGoOn) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  const std::string B = Home("bashir");
+  ASSERT_NO_FATAL_FAILURE(EnrollHelper(C, B, "Bashir"));
+  WP_ASSERT_OK(Wp(C, {"expect", "Amira", "--every", "6h"}));
+  RunResult r;
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+
+  // Amira checks in; the check-in leaves on a stick, not yet delivered.
+  WP_ASSERT_OK(Wp(H, {"checkin", "crossed"}));
+  const std::string stick = Home("stick") + ".wp";
+  WP_ASSERT_OK(Wp(H, {"bundle", "export", stick}));
+
+  // Without a terminal, revoke needs --yes; nothing changes without it.
+  r = Wp(C, {"revoke", "Amira"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_EQ(Count(r.err, "waypost: error:"), 1u) << r.err;
+  EXPECT_NE(r.err.find("--yes"), std::string::npos) << r.err;
+  // Only a coordinator revokes.
+  r = Wp(H, {"revoke", "Coord", "--yes"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("only a coordinator"), std::string::npos) << r.err;
+
+  r = Wp(C, {"revoke", "amira", "--yes"});
+  WP_ASSERT_OK(r);
+  EXPECT_NE(r.err.find("Revoked Amira."), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("waypost sync"), std::string::npos) << r.err;
+  WP_ASSERT_OK(Wp(C, {"sync"}));  // the new roster reaches the relay
+
+  r = Wp(H, {"sync"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_EQ(Count(r.err, "waypost: error:"), 1u) << r.err;
+  EXPECT_NE(r.err.find("no longer a member"), std::string::npos) << r.err;
+
+  // Bashir did nothing about it, and goes on.
+  WP_ASSERT_OK(Wp(B, {"checkin", "ok"}));
+  r = Wp(B, {"sync", "--json"});
+  WP_ASSERT_OK(r);
+  EXPECT_EQ(Json(r).value("uploaded", -1), 1) << r.Describe();
+  EXPECT_EQ(ReceivedByCoord(), 1) << "Bashir's check-in, and nothing from Amira";
+
+  // Amira's check-in arrives by the stick: shown, revoked, not counted.
+  WP_ASSERT_OK(Wp(C, {"bundle", "import", stick}));
+  r = Wp(C, {"inbox", "--json"});
+  WP_ASSERT_OK(r);
+  int revoked = 0;
+  for (const nlohmann::json& m : Json(r)) {
+    if (m.value("peer", "") != "Amira" || m.value("direction", "") != "in") continue;
+    EXPECT_EQ(m.value("state", ""), "revoked") << m.dump();
+    EXPECT_EQ(m.value("code", ""), "crossed") << m.dump();
+    ++revoked;
+  }
+  EXPECT_EQ(revoked, 1) << r.out;
+  r = Wp(C, {"board", "--json"});
+  WP_ASSERT_OK(r);
+  for (const nlohmann::json& e : Json(r)) {
+    if (e.value("name", "") == "Amira") {
+      EXPECT_EQ(e.value("state", ""), "revoked") << e.dump();
+      EXPECT_TRUE(e["last_code"].is_null() || e.value("last_code", "") == "") << e.dump();
+      EXPECT_TRUE(e["due_at"].is_null()) << e.dump();
+    } else {
+      EXPECT_EQ(e.value("name", ""), "Bashir");
+      EXPECT_EQ(e.value("state", ""), "ok") << e.dump();
+    }
+  }
+  r = Wp(C, {"contacts", "--json"});
+  WP_ASSERT_OK(r);
+  for (const nlohmann::json& c : Json(r)) {
+    EXPECT_EQ(c.value("state", ""), c.value("name", "") == "Amira" ? "revoked" : "active") << r.out;
+  }
+  // Nothing goes to Amira any more.
+  r = WpIn(C, {"send", "--to", "Amira"}, "are you safe?");
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("Amira is revoked"), std::string::npos) << r.err;
+}
+
+// Quiet: the relay goes on serving the revoked device, so its holder sees
+// no change, while the coordinator marks what comes from it as revoked.
+TEST_F(TeamTest, AQuietlyRevokedDeviceIsStillServedButItsCheckInsShowRevoked) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  const std::string roster_before = Wp(C, {"team", "export"}).out;
+  RunResult r = Wp(C, {"revoke", "Amira", "--quiet", "--yes"});
+  WP_ASSERT_OK(r);
+  EXPECT_NE(r.err.find("Quiet"), std::string::npos) << r.err;
+  EXPECT_EQ(Wp(C, {"team", "export"}).out, roster_before) << "the relay sees no change";
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+
+  WP_ASSERT_OK(Wp(H, {"checkin", "ok"}));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  EXPECT_EQ(ReceivedByCoord(), 1);
+  const nlohmann::json inbox = Json(Wp(C, {"inbox", "--json"}));
+  ASSERT_FALSE(inbox.empty());
+  EXPECT_EQ(inbox.back().value("state", ""), "revoked") << inbox.dump();
+  // No receipt goes back: Amira's check-in stays relayed, never delivered.
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  const nlohmann::json status = Json(Wp(H, {"status", "--json"}));
+  ASSERT_FALSE(status["checkins"].empty()) << status.dump();
+  EXPECT_EQ(status["checkins"].back().value("state", ""), "relayed") << status.dump();
+}
+
 }  // namespace
 }  // namespace waypost::testing

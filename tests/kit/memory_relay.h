@@ -24,8 +24,12 @@ namespace waypost::testing {
 // One relay: a node home with role relay, serving its envelopes table.
 class MemoryRelay {
  public:
+  // Whom it admits: anyone (most tests), or only members of the teams it
+  // is told to serve (ServeTeam), as `waypost relay --team` does.
+  enum class Admits { kAnyone, kTeamsOnly };
   // `host` is only a name in the MemoryDialer's book; nothing resolves it.
-  MemoryRelay(std::string host, const Clock& clock, Random& random) : host_(std::move(host)) {
+  MemoryRelay(std::string host, const Clock& clock, Random& random, Admits admits = Admits::kAnyone)
+      : host_(std::move(host)) {
     auto node = node::Node::Create(dir_.File("relay"), Secret::FromString("relay passphrase"),
                                    store::KdfProfile::kInteractive, "relay", node::Role::kRelay,
                                    clock, random);
@@ -35,8 +39,8 @@ class MemoryRelay {
     if (!service.ok()) throw std::runtime_error(service.status().message());
     service_ = std::move(service).value();
     // Admission has tests of its own (tests/core/sync/relay_admission_test.cc,
-    // tests/integration/team_test.cc); these relays serve whoever dials.
-    service_->OpenToAnyone();
+    // tests/integration/team_test.cc); most relays here serve whoever dials.
+    if (admits == Admits::kAnyone) service_->OpenToAnyone();
   }
 
   const std::string& host() const { return host_; }

@@ -117,6 +117,9 @@ class MemberParty final : public SyncParty {
     ++newer_rosters;
     return Status::Ok();
   }
+  Result<Bytes> NewestRoster(const TeamId& team) override {
+    return team == team_ ? roster_ : Bytes();
+  }
   Result<std::vector<Bytes>> NextUploads(size_t n, size_t bytes) override {
     return inner_.NextUploads(n, bytes);
   }
