@@ -117,7 +117,7 @@ def start_relay(wp, home, extra):
 def one_level(wp, work, level, syncs, extra, label):
     home = os.path.join(work, f"relay-{label}")
     coord, helper = os.path.join(work, f"coord-{label}"), os.path.join(work, f"helper-{label}")
-    relay, addr = start_relay(wp, home, extra)
+    relay, addr = start_relay(wp, home, [*extra, "--team", wp.team_file(coord)])
     flood = None
     try:
         wp.enroll(coord, [helper], addr)

@@ -91,11 +91,22 @@ class Waypost:
         out = self.run(home, *args)
         return time.perf_counter() - t0, out
 
-    def start_relay(self, home):
+    def team_file(self, coord):
+        """Creates the coordinator and writes its `team export` beside its home:
+        a relay serves only the teams it is told to (docs/protocol.md §11.5)."""
+        self.run(coord, "init", "--name", "Coord", "--kdf", "interactive")
+        path = coord + ".team"
+        with open(path, "w") as f:
+            f.write(self.run(coord, "team", "export"))
+        return path
+
+    def start_relay(self, home, coord):
+        """A relay serving `coord`'s team (team_file makes the coordinator)."""
         out_path, err_path = home + ".out", home + ".err"
+        team = self.team_file(coord)
         with open(out_path, "w") as out, open(err_path, "w") as err:
             proc = subprocess.Popen([self.binary, "--home", home, "relay", "--listen",
-                                     "127.0.0.1:0", "--kdf", "interactive"],
+                                     "127.0.0.1:0", "--kdf", "interactive", "--team", team],
                                     stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     env=self.env)
         deadline = time.monotonic() + 20
@@ -123,9 +134,9 @@ class Waypost:
                 proc.wait()
 
     def enroll(self, coord, helpers, addr):
-        """init + relays add + invite/join for each helper, then the syncs that
-        complete enrollment (helper: join request; coordinator: welcome)."""
-        self.run(coord, "init", "--name", "Coord", "--kdf", "interactive")
+        """relays add + invite/join for each helper (the coordinator exists:
+        team_file), then the syncs that complete enrollment (helper: join
+        request; coordinator: welcome)."""
         self.run(coord, "relays", "add", addr)
         for i, h in enumerate(helpers):
             self.run(h, "init", "--name", f"Helper{i}", "--kdf", "interactive")
@@ -154,7 +165,7 @@ def bench_waypost(wp, work, n, check=True):
     log(f"-- Waypost: relay, coordinator, helper; {n} texts of 100 bytes")
     os.makedirs(work)
     relay_home, coord, helper = (os.path.join(work, x) for x in ("relay", "coord", "helper"))
-    relay, addr = wp.start_relay(relay_home)
+    relay, addr = wp.start_relay(relay_home, coord)
     try:
         wp.enroll(coord, [helper], addr)
         t0 = time.perf_counter()
@@ -550,7 +561,7 @@ def bench_memory(wp, work, total):
     os.makedirs(work)
     relay_home, coord = os.path.join(work, "relay"), os.path.join(work, "coord")
     helpers = [os.path.join(work, f"helper{i}") for i in range(helpers_n)]
-    relay, addr = wp.start_relay(relay_home)
+    relay, addr = wp.start_relay(relay_home, coord)
     try:
         relay_unlock_peak = status_kib(relay.pid, "VmHWM")
         reset_peak(relay.pid)
