@@ -145,7 +145,8 @@ RelayPeering::RelayPeering(RelayService& service, std::vector<RelayAddress> peer
 
 int64_t RelayPeering::NextStart(const Peer& peer) const {
   int64_t next = peer.due_ms;
-  if (service_.store().stored_count() != peer.known_stored) {
+  if (service_.store().stored_count() != peer.known_stored ||
+      service_.teams().changes() != peer.known_rosters) {
     next = std::min(next, peer.started_ms + options_.settle_ms);
   }
   return next;
@@ -171,6 +172,7 @@ std::optional<int64_t> RelayPeering::Tick(int64_t now_ms, std::vector<Dial>& dia
       peer.started_ms = now_ms;
       if (teams.empty() || peer.team_turn % teams.size() == 0) {
         peer.known_stored = service_.store().stored_count();
+        peer.known_rosters = service_.teams().changes();
       }
       dials.push_back(Dial{peer.address.host, peer.address.port, std::move(session)});
       continue;

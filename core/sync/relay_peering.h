@@ -64,6 +64,8 @@ class RelayPeering final : public Outbound {
     // The store's stored_count() that this peer's last session began from,
     // plus what that session stored itself: anything beyond is news.
     uint64_t known_stored = 0;
+    // Likewise TeamRegistry::changes(): a newer roster is news too.
+    uint64_t known_rosters = 0;
     uint64_t completed = 0;
     size_t team_turn = 0;  // which served team the next session carries
   };

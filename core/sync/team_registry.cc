@@ -45,6 +45,7 @@ Status TeamRegistry::Keep(team::SignedTeamState state) {
                state.roster().team_id, state.bytes()));
   const team::TeamId id = state.roster().team_id;
   teams_.insert_or_assign(id, std::move(state));
+  ++changes_;
   return Status::Ok();
 }
 

@@ -48,6 +48,10 @@ class TeamRegistry {
 
   std::vector<team::TeamId> Served() const;
   bool empty() const { return teams_.empty(); }
+  // How many rosters were taken since start (Serve and Offer): a peering
+  // relay passes a change on soon, since it may be a revocation
+  // (docs/protocol.md §11.6).
+  uint64_t changes() const { return changes_; }
 
  private:
   Status Keep(team::SignedTeamState state);
@@ -55,6 +59,7 @@ class TeamRegistry {
 
   store::Database* db_;
   std::map<team::TeamId, team::SignedTeamState> teams_;
+  uint64_t changes_ = 0;
 };
 
 }  // namespace waypost::sync

@@ -36,61 +36,9 @@ using test_util::PumpResult;
 using test_util::RawClient;
 using test_util::Tag;
 using test_util::TestParty;
+using test_util::TestTeam;
 
 constexpr uint32_t kDay = 24 * 3600;
-
-// A team as its coordinator keeps it: a signing key, members' admission
-// keys, and the rosters it signed, version by version.
-class TestTeam {
- public:
-  TestTeam(uint64_t seed, size_t members) : random_(seed), coordinator_(Sign()) {
-    random_.Fill(id_);
-    for (size_t i = 0; i < members; ++i) keys_.push_back(RingKeyPair::Generate(random_));
-    team::TeamRoster roster;
-    roster.team_id = id_;
-    roster.version = 1;
-    roster.issued_at = kNow;
-    roster.coordinators = {coordinator_.public_key};
-    for (const RingKeyPair& k : keys_) roster.ring.push_back(k.public_key);
-    rosters_.push_back(Signed(roster));
-  }
-
-  // A new version whose ring is the current one's, minus member `drop`
-  // (if any) plus `add` fresh members.
-  const Bytes& Change(std::optional<size_t> drop, size_t add = 0) {
-    team::TeamRoster roster = current().roster();
-    roster.version += 1;
-    if (drop) {
-      std::erase(roster.ring, keys_[*drop].public_key);
-    }
-    for (size_t i = 0; i < add; ++i) {
-      keys_.push_back(RingKeyPair::Generate(random_));
-      roster.ring.push_back(keys_.back().public_key);
-    }
-    rosters_.push_back(Signed(roster));
-    return rosters_.back();
-  }
-
-  SignedTeamState current() const { return SignedTeamState::Parse(rosters_.back()).value(); }
-  const Bytes& genesis() const { return rosters_.front(); }
-  const Bytes& roster(size_t version) const { return rosters_[version - 1]; }
-  const TeamId& id() const { return id_; }
-  const RingKeyPair& key(size_t i) const { return keys_[i]; }
-  const SigningKeyPair& coordinator() const { return coordinator_; }
-  Random& random() { return random_; }
-
- private:
-  SigningKeyPair Sign() { return SigningKeyPair::Generate(random_); }
-  Bytes Signed(const team::TeamRoster& roster) {
-    return team::SignTeamState(roster, {{0, &coordinator_}}).value();
-  }
-
-  SeededRandom random_;
-  SigningKeyPair coordinator_;
-  TeamId id_{};
-  std::vector<RingKeyPair> keys_;
-  std::vector<Bytes> rosters_;
-};
 
 // A TestParty that proves membership with a roster and a ring key, or with
 // an invite's ticket, and keeps the newer rosters a relay hands it once they

@@ -16,6 +16,7 @@
 #include "core/noise/key_pair.h"
 #include "core/sync/relay_session.h"
 #include "core/sync/sync_client.h"
+#include "tests/core/sync/sync_parties.h"
 #include "tests/core/sync/sync_test_util.h"
 #include "tests/kit/status.h"
 
@@ -33,12 +34,13 @@ constexpr uint32_t kDay = 24 * 3600;
 // One relay: its store, key and service.
 class TestRelay {
  public:
-  TestRelay(const Clock& clock, uint64_t seed)
+  // `open`: serve anyone; else only the teams it is told to serve.
+  TestRelay(const Clock& clock, uint64_t seed, bool open)
       : random_(seed),
         key_(noise::KeyPair::Generate(random_)),
         service_(db_.db(), key_, clock, random_) {
     EXPECT_OK(service_.Start());
-    service_.OpenToAnyone();  // teams: tests/integration/relay_peering_test.cc
+    if (open) service_.OpenToAnyone();
   }
 
   RelayService& service() { return service_; }
@@ -86,7 +88,8 @@ std::vector<Bytes> SortedIds(const std::vector<std::vector<Bytes>>& groups) {
 
 class RelayPeeringTest : public ::testing::Test {
  protected:
-  RelayPeeringTest() {
+  // `open`: both relays serve anyone (most tests); else only teams.
+  explicit RelayPeeringTest(bool open = true) : a_(clock_, 1, open), b_(clock_, 2, open) {
     b_.service().SetPeerKeys({a_.address().public_key});
     a_.service().SetPeerKeys({b_.address().public_key});
   }
@@ -140,8 +143,8 @@ class RelayPeeringTest : public ::testing::Test {
   }
 
   FakeClock clock_{kNow};
-  TestRelay a_{clock_, 1};
-  TestRelay b_{clock_, 2};
+  TestRelay a_;
+  TestRelay b_;
   std::mt19937 rng_{7};
   std::vector<std::string> log_;
 };
@@ -181,7 +184,7 @@ TEST_F(RelayPeeringTest, ARelayThatIsNotAPeerIsCutOffAndLearnsNothing) {
   b_.Put(Envelopes(2, 4, 200), kNow);
   const std::vector<Bytes> b_before = b_.Held(kNow);
   const std::vector<Bytes> a_before = a_.Held(kNow);
-  TestRelay stranger(clock_, 3);                              // B knows A's key, not this one's
+  TestRelay stranger(clock_, 3, true);                        // B knows A's key, not this one's
   b_.service().SetPeerKeys({stranger.address().public_key});  // ... and now not A's
 
   auto peering = PeeringOfA();
@@ -290,6 +293,47 @@ TEST_F(RelayPeeringTest, SessionsComeOnScheduleSoonerForNewsAndBackOffOnFailure)
   clock_.AdvanceMs(2'000);
   ASSERT_OK(RunSession(*peering));
   EXPECT_EQ(b_.Held(clock_.Now()), a_.Held(clock_.Now()));
+}
+
+// Relays that serve a team (docs/protocol.md §11.5): a newer roster one of
+// them takes, a revocation say, is news, and reaches the other within the
+// settle time (2 s) rather than at the next scheduled session (a minute).
+class TeamPeeringTest : public RelayPeeringTest {
+ protected:
+  TeamPeeringTest() : RelayPeeringTest(/*open=*/false) {
+    EXPECT_OK(a_.service().ServeTeam(team_.genesis()));
+    EXPECT_OK(b_.service().ServeTeam(team_.genesis()));
+  }
+
+  uint64_t VersionAt(TestRelay& relay) {
+    const team::SignedTeamState* held = relay.service().teams().Find(team_.id());
+    return held == nullptr ? 0 : held->roster().version;
+  }
+
+  test_util::TestTeam team_{41, 3};
+};
+
+TEST_F(TeamPeeringTest, ARevocationIsNewsAndReachesThePeerWithinTheSettleTime) {
+  RelayPeering::Options options;
+  std::unique_ptr<RelayPeering> peering = PeeringOfA(options);
+  ASSERT_OK(RunSession(*peering));
+  clock_.AdvanceMs(options.settle_ms);
+  std::vector<Outbound::Dial> dials;
+  std::optional<int64_t> wake = peering->Tick(clock_.MonotonicMs(), dials);
+  EXPECT_TRUE(dials.empty()) << "no news: nothing to do before the interval";
+  ASSERT_TRUE(wake);
+  EXPECT_GT(*wake, clock_.MonotonicMs() + options.settle_ms);
+
+  // A coordinator's sync brings A a roster without member 0.
+  ASSERT_OK(a_.service().teams().Offer(team_.Change(/*drop=*/0)));
+  EXPECT_EQ(VersionAt(a_), 2u);
+  EXPECT_EQ(VersionAt(b_), 1u);
+  ASSERT_OK(RunSession(*peering)) << "a roster change is news: a session at once";
+  EXPECT_EQ(VersionAt(b_), 2u) << "B refuses the revoked member from now on";
+  // And it is news once: nothing more until the interval.
+  clock_.AdvanceMs(options.settle_ms);
+  (void)peering->Tick(clock_.MonotonicMs(), dials);
+  EXPECT_TRUE(dials.empty());
 }
 
 }  // namespace

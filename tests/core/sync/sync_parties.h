@@ -1,7 +1,8 @@
 // Test parties for whole sync sessions in memory: TestParty, a node's side
-// kept in memory (it checks the client keeps the SyncParty contract), and
+// kept in memory (it checks the client keeps the SyncParty contract);
 // RawClient, which sends whatever ClientMessage a test wants over a real
-// SecureChannel.
+// SecureChannel; and TestTeam, a team's rosters as its coordinator signs
+// them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "core/sync/relay_session.h"
 #include "core/sync/secure_channel.h"
 #include "core/sync/sync_client.h"
+#include "core/team/team_state.h"
 #include "proto/waypost.pb.h"
 #include "tests/core/sync/sync_test_util.h"
 
@@ -189,6 +191,61 @@ class RawClient {
  private:
   RelaySession* relay_;
   SecureChannel channel_;
+};
+
+// A team as its coordinator keeps it: a signing key, members' admission
+// keys, and the rosters it signed, version by version.
+class TestTeam {
+ public:
+  TestTeam(uint64_t seed, size_t members) : random_(seed), coordinator_(Sign()) {
+    random_.Fill(id_);
+    for (size_t i = 0; i < members; ++i) keys_.push_back(team::RingKeyPair::Generate(random_));
+    team::TeamRoster roster;
+    roster.team_id = id_;
+    roster.version = 1;
+    roster.issued_at = kNow;
+    roster.coordinators = {coordinator_.public_key};
+    for (const team::RingKeyPair& k : keys_) roster.ring.push_back(k.public_key);
+    rosters_.push_back(Signed(roster));
+  }
+
+  // A new version whose ring is the current one's, minus member `drop`
+  // (if any) plus `add` fresh members.
+  const Bytes& Change(std::optional<size_t> drop, size_t add = 0) {
+    team::TeamRoster roster = current().roster();
+    roster.version += 1;
+    if (drop) {
+      std::erase(roster.ring, keys_[*drop].public_key);
+    }
+    for (size_t i = 0; i < add; ++i) {
+      keys_.push_back(team::RingKeyPair::Generate(random_));
+      roster.ring.push_back(keys_.back().public_key);
+    }
+    rosters_.push_back(Signed(roster));
+    return rosters_.back();
+  }
+
+  team::SignedTeamState current() const {
+    return team::SignedTeamState::Parse(rosters_.back()).value();
+  }
+  const Bytes& genesis() const { return rosters_.front(); }
+  const Bytes& roster(size_t version) const { return rosters_[version - 1]; }
+  const team::TeamId& id() const { return id_; }
+  const team::RingKeyPair& key(size_t i) const { return keys_[i]; }
+  const team::SigningKeyPair& coordinator() const { return coordinator_; }
+  Random& random() { return random_; }
+
+ private:
+  team::SigningKeyPair Sign() { return team::SigningKeyPair::Generate(random_); }
+  Bytes Signed(const team::TeamRoster& roster) {
+    return team::SignTeamState(roster, {{0, &coordinator_}}).value();
+  }
+
+  SeededRandom random_;
+  team::SigningKeyPair coordinator_;
+  team::TeamId id_{};
+  std::vector<team::RingKeyPair> keys_;
+  std::vector<Bytes> rosters_;
 };
 
 }  // namespace waypost::sync::test_util
