@@ -133,6 +133,11 @@ Result<Schedule> Node::Expect(std::string_view name, std::optional<int64_t> ever
   if (helper.role != Role::kHelper) {
     return Status::InvalidArgument(helper.name + " is not a helper; `waypost board` lists them");
   }
+  if (helper.state == ContactState::kRevoked) {
+    return Status::InvalidArgument(helper.name +
+                                   " is revoked: nothing is sent to it any more, and nothing it "
+                                   "sends meets a deadline");
+  }
   Schedule set;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
     WAYPOST_ASSIGN_OR_RETURN(set,

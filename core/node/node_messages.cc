@@ -153,6 +153,10 @@ Result<MessageInfo> Node::Confirm(std::string_view id_prefix, std::string_view n
   WAYPOST_RETURN_IF_ERROR(CheckNote(note));
   WAYPOST_ASSIGN_OR_RETURN(MessageLog::Found found, messages_.FindReceivedCheckIn(id_prefix));
   WAYPOST_ASSIGN_OR_RETURN(Contact sender, contacts_.Get(found.contact));
+  if (sender.state == ContactState::kRevoked) {
+    return Status::InvalidArgument("that check-in is from " + sender.name +
+                                   ", who is revoked: nothing is sent to it any more");
+  }
   Scrubbed<pb::Body> body;
   body->mutable_receipt()->set_of(AsString(ByteView(found.id).first(MessageLog::kReceiptIdSize)));
   body->mutable_receipt()->set_kind(pb::Receipt::CONFIRMED);
