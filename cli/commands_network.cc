@@ -158,7 +158,7 @@ Status ServeTeams(Context& ctx, sync::RelayService& service,
     }
     WAYPOST_RETURN_IF_ERROR(served);
   }
-  ctx.Note("Serving " + std::to_string(service.teams().Served().size()) + " team(s).");
+  ctx.Note("Serving " + std::to_string(service.teams().size()) + " team(s).");
   return Status::Ok();
 }
 

@@ -1,6 +1,9 @@
 // Byte strings and the small encodings every layer needs.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,6 +22,15 @@ inline ByteView AsBytes(std::string_view s) {
 inline std::string AsString(ByteView b) { return std::string(b.begin(), b.end()); }
 
 inline void Append(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
+
+// `bytes` as a fixed-size array (a key, an id), nullopt unless exactly N.
+template <size_t N>
+std::optional<std::array<uint8_t, N>> ArrayFrom(ByteView bytes) {
+  if (bytes.size() != N) return std::nullopt;
+  std::array<uint8_t, N> out;
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
 
 std::string ToHex(ByteView b);
 std::optional<Bytes> FromHex(std::string_view hex);

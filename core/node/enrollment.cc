@@ -334,10 +334,9 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
   const std::string& ring_key = body->join().ring_key();
   if (!ring_key.empty()) {
-    team::RingPoint point;
-    if (ring_key.size() != point.size()) return Status::AuthFailed();
-    std::copy(ring_key.begin(), ring_key.end(), point.begin());
-    WAYPOST_RETURN_IF_ERROR(p_.teams.AddMember(id, point, p_.clock.Now()));
+    const std::optional<team::RingPoint> point = ArrayFrom<team::kRingPointSize>(AsBytes(ring_key));
+    if (!point) return Status::AuthFailed();
+    WAYPOST_RETURN_IF_ERROR(p_.teams.AddMember(id, *point, p_.clock.Now()));
   }
   WAYPOST_RETURN_IF_ERROR(Welcome(id));
   return IngestOutcome::kAccepted;

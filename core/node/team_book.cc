@@ -4,17 +4,6 @@
 #include <utility>
 
 namespace waypost::node {
-namespace {
-
-template <size_t N>
-std::optional<std::array<uint8_t, N>> ArrayFrom(ByteView bytes) {
-  if (bytes.size() != N) return std::nullopt;
-  std::array<uint8_t, N> out;
-  std::copy(bytes.begin(), bytes.end(), out.begin());
-  return out;
-}
-
-}  // namespace
 
 Result<team::SigningKeyPair> TeamBook::SigningKey() {
   WAYPOST_ASSIGN_OR_RETURN(

@@ -193,7 +193,7 @@ void RelayPeering::Finished(Connection& conn, const Status& why, int64_t now_ms)
   // What this session stored is not news for this peer, which sent it.
   peer.known_stored += session.party().stored();
   const bool moved = session.party().stored() > 0 || session.party().sent() > 0;
-  const size_t teams = service_.teams().Served().size();
+  const size_t teams = service_.teams().size();
   // A team the peer does not serve is refused (Refused): the next team's
   // turn comes at once either way.
   if (teams > 1 && (why.ok() || why.code() == Status::Code::kRefused) &&

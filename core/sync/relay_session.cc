@@ -263,9 +263,9 @@ Status RelaySession::HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply) 
     return Status::Error(Status::Code::kAuthFailed, "refused admission: " + std::move(why));
   };
   if (++admit_messages_ > kMaxAdmitMessages) return refuse("too many tries");
-  team::TeamId id;
-  if (admit.team_id().size() != id.size()) return refuse("a bad team id");
-  std::copy(admit.team_id().begin(), admit.team_id().end(), id.begin());
+  const std::optional<team::TeamId> team = ArrayFrom<team::kTeamIdSize>(AsBytes(admit.team_id()));
+  if (!team) return refuse("a bad team id");
+  const team::TeamId& id = *team;
   if (teams_->Find(id) == nullptr) return refuse("a team this relay does not serve");
   if (!admit.state().empty()) {
     // A roster that follows ours, by a member who saw it first.

@@ -11,6 +11,9 @@ namespace {
 
 // The tag_usage row that counts the whole store: a key no 8-byte tag has.
 const Bytes kTotalKey = {0};
+// The rows that count one team each: 'T' || team id (TeamUsageKey).
+constexpr uint8_t kTeamUsagePrefix[] = {'T'};
+constexpr size_t kTeamUsageKeySize = 1 + team::kTeamIdSize;
 
 }  // namespace
 
@@ -67,8 +70,8 @@ Result<int64_t> RelayStore::UsedBytes(ByteView tag) {
 Bytes RelayStore::TeamUsageKey(const team::TeamId& team) {
   // Sized once and filled in place: g++ 12 at -O2 warns falsely about
   // inserting into a one-byte vector.
-  Bytes key(1 + team.size());
-  key[0] = 'T';
+  Bytes key(kTeamUsageKeySize);
+  key[0] = kTeamUsagePrefix[0];
   std::copy(team.begin(), team.end(), key.begin() + 1);
   return key;
 }
@@ -227,8 +230,8 @@ Status RelayStore::PurgeExpired(UnixTime now) {
   WAYPOST_RETURN_IF_ERROR(
       db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes e "
                "  WHERE e.team = substr(tag_usage.tag, 2) AND e.expires_at <= ?1) "
-               "WHERE length(tag) = 17 AND substr(tag, 1, 1) = X'54'",
-               now));
+               "WHERE length(tag) = ?2 AND substr(tag, 1, 1) = ?3",
+               now, static_cast<int64_t>(kTeamUsageKeySize), ByteView(kTeamUsagePrefix)));
   WAYPOST_RETURN_IF_ERROR(
       db_->Run("UPDATE tag_usage SET bytes = bytes - (SELECT total(length(data)) FROM envelopes "
                "  WHERE expires_at <= ?1) WHERE tag = X'00'",

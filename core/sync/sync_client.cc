@@ -206,7 +206,6 @@ Status SyncClient::SendAdmit(bool with_roster) {
   if (!held_first_.empty() && !admit->mutable_first()->ParseFromString(held_first_)) {
     return Status::Internal("a held sync message does not parse");
   }
-  const Bytes signed_part = team::AdmissionMessage(channel_.handshake_hash(), a.team, version);
   if (a.peer) {
     admit->set_peer(true);
   } else if (in_ring) {
@@ -215,7 +214,8 @@ Status SyncClient::SendAdmit(bool with_roster) {
         team::ProveMembership(*roster_, *a.key, channel_.handshake_hash(), *random_));
     admit->set_proof(proof.data(), proof.size());
   } else if (!a.ticket.empty() && a.ticket_key != nullptr) {
-    const Bytes proof = team::SignDetached(*a.ticket_key, signed_part);
+    const Bytes proof = team::SignDetached(
+        *a.ticket_key, team::AdmissionMessage(channel_.handshake_hash(), a.team, version));
     admit->set_ticket(a.ticket.data(), a.ticket.size());
     admit->set_proof(proof.data(), proof.size());
   } else {

@@ -48,6 +48,7 @@ class TeamRegistry {
 
   std::vector<team::TeamId> Served() const;
   bool empty() const { return teams_.empty(); }
+  size_t size() const { return teams_.size(); }
   // How many rosters were taken since start (Serve and Offer): a peering
   // relay passes a change on soon, since it may be a revocation
   // (docs/protocol.md §11.6).

@@ -90,10 +90,10 @@ class MemberParty final : public SyncParty {
   const RingKeyPair* key_;
 };
 
-class RelayAdmissionTest : public ::testing::Test {
+class RelayAdmissionTest : public test_util::RelayFixture {
  protected:
   void SetUp() override {
-    ASSERT_OK(store_.EnsureSchema());
+    ASSERT_NO_FATAL_FAILURE(RelayFixture::SetUp());
     ASSERT_OK(teams_.EnsureSchema());
     ASSERT_OK(teams_.Serve(team_.genesis()));
   }
@@ -128,14 +128,6 @@ class RelayAdmissionTest : public ::testing::Test {
     return m;
   }
 
-  int64_t Count() { return store_.Count().value(); }
-
-  FakeClock clock_{kNow};
-  SeededRandom random_{42};
-  std::mt19937 rng_{7};
-  noise::KeyPair relay_key_ = noise::KeyPair::Generate(random_);
-  test_util::TempDatabase temp_;
-  RelayStore store_{temp_.db()};
   TeamRegistry teams_{temp_.db()};
   std::set<Bytes> peer_keys_;
   TestTeam team_{1, 3};

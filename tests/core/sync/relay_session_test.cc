@@ -208,10 +208,8 @@ bool Holds(RelayStore& store, const Bytes& envelope_bytes, UnixTime now) {
   return found.ok() && found->envelopes.size() == 1 && found->envelopes[0] == envelope_bytes;
 }
 
-class RelaySessionTest : public ::testing::Test {
+class RelaySessionTest : public test_util::RelayFixture {
  protected:
-  void SetUp() override { ASSERT_OK(store_.EnsureSchema()); }
-
   RelaySession NewRelay() {
     return RelaySession(store_, relay_key_, clock_, random_, nullptr, page_records_);
   }
@@ -281,14 +279,6 @@ class RelaySessionTest : public ::testing::Test {
         client.relay_full(), client.round_trips(), client.bytes_sent() + client.bytes_received()};
   }
 
-  int64_t Count() { return store_.Count().value(); }
-
-  FakeClock clock_{kNow};
-  SeededRandom random_{42};
-  std::mt19937 rng_{7};
-  noise::KeyPair relay_key_ = noise::KeyPair::Generate(random_);
-  test_util::TempDatabase temp_;
-  RelayStore store_{temp_.db()};
   size_t page_records_ = kMaxScopeRecords;
   Outcome last_;
 };

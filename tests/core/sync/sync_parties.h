@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/noise/key_pair.h"
 #include "core/sync/relay_session.h"
 #include "core/sync/secure_channel.h"
 #include "core/sync/sync_client.h"
@@ -246,6 +248,22 @@ class TestTeam {
   team::TeamId id_{};
   std::vector<team::RingKeyPair> keys_;
   std::vector<Bytes> rosters_;
+};
+
+// What a relay-side fixture holds: a fake clock, seeded randomness, the
+// relay's key, and its store over a fresh SQLCipher file (schema made in
+// SetUp).
+class RelayFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_OK(store_.EnsureSchema()); }
+  int64_t Count() { return store_.Count().value(); }
+
+  FakeClock clock_{kNow};
+  SeededRandom random_{42};
+  std::mt19937 rng_{7};
+  noise::KeyPair relay_key_ = noise::KeyPair::Generate(random_);
+  TempDatabase temp_;
+  RelayStore store_{temp_.db()};
 };
 
 }  // namespace waypost::sync::test_util
