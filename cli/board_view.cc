@@ -194,7 +194,8 @@ class Page {
         events.push_back(std::move(ev));
       }
       if (m.state == node::MessageState::kConfirmed && m.state_at && in_window(*m.state_at)) {
-        std::string text = "you confirmed " + m.id + (m.code.empty() ? "" : " (" + m.code + ")");
+        std::string text = (m.state_by.empty() ? "you" : m.state_by) + " confirmed " + m.id +
+                           (m.code.empty() ? "" : " (" + m.code + ")");
         if (!m.state_note.empty()) text += ", note: " + m.state_note;
         events.push_back({*m.state_at, "confirmed", std::move(text), "confirmed", std::nullopt});
       }
@@ -223,6 +224,7 @@ class Page {
       if (a.acked_at && in_window(*a.acked_at)) {
         events.push_back({*a.acked_at, "acknowledged",
                           std::string(node::NameOf(a.kind)) + " alert " + std::to_string(a.id) +
+                              (a.acked_by.empty() ? "" : " by " + a.acked_by) +
                               (a.note.empty() ? "" : ", note: " + a.note),
                           "acked", std::nullopt});
       }

@@ -89,20 +89,25 @@ struct InviteOptions {
   std::string for_name;
   std::string expires = "3d";
   bool qr = false;
+  bool coordinator = false;
 };
 
 Status RunInvite(Context& ctx, const InviteOptions& o) {
   WAYPOST_ASSIGN_OR_RETURN(int64_t ttl, ParseDuration(o.expires));
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
-  WAYPOST_ASSIGN_OR_RETURN(std::string code, node->CreateInvite(o.for_name, ttl));
+  WAYPOST_ASSIGN_OR_RETURN(std::string code, node->CreateInvite(o.for_name, ttl, o.coordinator));
   ctx.Out(code + "\n");
   if (o.qr) {
     // The code alone stays on stdout for scripts; the picture is for eyes.
     WAYPOST_ASSIGN_OR_RETURN(std::string picture, RenderQr(code));
     ctx.Note(picture);
   }
-  ctx.Note("One-time invite, valid until " + Rfc3339(ctx.clock().Now() + ttl) +
-           ". Pass it only over a channel you trust.");
+  ctx.Note(std::string(o.coordinator ? "One-time coordinator invite" : "One-time invite") +
+           ", valid until " + Rfc3339(ctx.clock().Now() + ttl) +
+           ". Pass it only over a channel you trust." +
+           (o.coordinator ? " Whoever joins with it becomes a coordinator of your team and "
+                            "receives every helper's check-ins."
+                          : ""));
   return Status::Ok();
 }
 
@@ -124,8 +129,14 @@ Status RunJoin(Context& ctx, bool another_coordinator) {
                "(marked failed); send again what still matters once " + inviter + " answers.");
     }
   }
-  ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
-           "'s reply arrives.");
+  if (joined.coordinator) {
+    ctx.Note(Printable("Joined " + inviter + "'s team as a coordinator. Run `waypost sync`; " +
+                       "once " + inviter + "'s welcome arrives, " + inviter +
+                       "'s helpers are introduced to you and their check-ins reach you too."));
+  } else {
+    ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
+             "'s reply arrives.");
+  }
   // The coordinator must take the join request in before the invite
   // expires, and coordinators sync rarely (docs/protocol.md §5.3).
   const int64_t left = joined.invite_expires_at - ctx.clock().Now();
@@ -176,7 +187,9 @@ Status RunContacts(Context& ctx) {
                                                : nlohmann::json()},
                      {"signup_failed", c.SignUpFailed(ctx.clock().Now())},
                      {"verified", c.verified_at.has_value()},
-                     {"verified_at", JsonTime(c.verified_at)}});
+                     {"verified_at", JsonTime(c.verified_at)},
+                     {"introduced_by", c.introduced_by.empty() ? nlohmann::json()
+                                                               : nlohmann::json(c.introduced_by)}});
     }
     ctx.Json(arr);
     return Status::Ok();
@@ -327,6 +340,8 @@ void AddContactCommands(CLI::App& app, Action& chosen) {
       ->type_name("DUR")
       ->capture_default_str();
   i->add_flag("--qr", invite->qr, "Also draw the code as a QR code (on stderr)");
+  i->add_flag("--coordinator", invite->coordinator,
+              "Invite another coordinator of your team, who receives every helper's check-ins");
   i->callback(
       [&chosen, invite] { chosen = [invite](Context& ctx) { return RunInvite(ctx, *invite); }; });
 

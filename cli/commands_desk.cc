@@ -140,18 +140,20 @@ Status RunAlerts(Context& ctx, const AlertsOptions& o) {
   if (ctx.globals().json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const node::AlertInfo& a : alerts) {
-      arr.push_back({{"id", a.id},
-                     {"kind", node::NameOf(a.kind)},
-                     {"name", a.peer},
-                     {"fingerprint", a.fingerprint},
-                     {"raised_at", Rfc3339(a.raised_at)},
-                     {"due_at", JsonTime(a.due_at)},
-                     {"detail", a.detail},
-                     {"open", !a.acked_at},
-                     {"acked_at", JsonTime(a.acked_at)},
-                     {"ack_note", a.acked_at && !a.note.empty() ? nlohmann::json(a.note)
-                                                                : nlohmann::json(nullptr)},
-                     {"notified_at", JsonTime(a.notified_at)}});
+      arr.push_back(
+          {{"id", a.id},
+           {"kind", node::NameOf(a.kind)},
+           {"name", a.peer},
+           {"fingerprint", a.fingerprint},
+           {"raised_at", Rfc3339(a.raised_at)},
+           {"due_at", JsonTime(a.due_at)},
+           {"detail", a.detail},
+           {"open", !a.acked_at},
+           {"acked_at", JsonTime(a.acked_at)},
+           {"ack_note",
+            a.acked_at && !a.note.empty() ? nlohmann::json(a.note) : nlohmann::json(nullptr)},
+           {"acked_by", a.acked_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.acked_by)},
+           {"notified_at", JsonTime(a.notified_at)}});
     }
     ctx.Json(arr);
     return Status::Ok();
@@ -163,9 +165,12 @@ Status RunAlerts(Context& ctx, const AlertsOptions& o) {
   const UnixTime now = ctx.clock().Now();
   std::vector<std::vector<std::string>> rows;
   for (const node::AlertInfo& a : alerts) {
-    rows.push_back({std::to_string(a.id), a.acked_at ? "acked" : "OPEN",
-                    std::string(node::NameOf(a.kind)), a.peer, BriefTime(a.raised_at, now),
-                    a.acked_at ? BriefTime(*a.acked_at, now) : std::string("-"), a.note});
+    rows.push_back(
+        {std::to_string(a.id), a.acked_at ? "acked" : "OPEN", std::string(node::NameOf(a.kind)),
+         a.peer, BriefTime(a.raised_at, now),
+         a.acked_at ? BriefTime(*a.acked_at, now) + (a.acked_by.empty() ? "" : " by " + a.acked_by)
+                    : std::string("-"),
+         a.note});
   }
   ctx.Out(Table({"ID", "STATE", "KIND", "NAME", "RAISED", "ACKED", "NOTE"}, rows));
   // What each open one asks, as `board` says it.

@@ -156,24 +156,28 @@ std::string What(const node::MessageInfo& m) {
 }
 
 nlohmann::json MessageJson(const node::MessageInfo& m) {
-  return {{"id", m.id},
-          {"direction", node::NameOf(m.direction)},
-          {"kind", node::NameOf(m.kind)},
-          {"peer", m.peer},
-          {"code", m.code},
-          {"meaning", m.kind == node::MessageKind::kCheckIn && !m.meaning.empty()
-                          ? nlohmann::json(m.meaning)
-                          : nlohmann::json(nullptr)},
-          {"text", m.text},
-          {"sent_at", Rfc3339(m.sent_at)},
-          {"received_at", JsonTime(m.received_at)},
-          {"state", node::NameOf(m.state)},
-          {"duress", m.duress},
-          {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
-          {"test", m.test},
-          {"confirm_note", m.state == node::MessageState::kConfirmed && !m.state_note.empty()
-                               ? nlohmann::json(m.state_note)
-                               : nlohmann::json(nullptr)}};
+  return {
+      {"id", m.id},
+      {"direction", node::NameOf(m.direction)},
+      {"kind", node::NameOf(m.kind)},
+      {"peer", m.peer},
+      {"code", m.code},
+      {"meaning", m.kind == node::MessageKind::kCheckIn && !m.meaning.empty()
+                      ? nlohmann::json(m.meaning)
+                      : nlohmann::json(nullptr)},
+      {"text", m.text},
+      {"sent_at", Rfc3339(m.sent_at)},
+      {"received_at", JsonTime(m.received_at)},
+      {"state", node::NameOf(m.state)},
+      {"duress", m.duress},
+      {"advice", m.duress ? nlohmann::json(node::kDuressAdvice) : nlohmann::json(nullptr)},
+      {"test", m.test},
+      {"confirm_note", m.state == node::MessageState::kConfirmed && !m.state_note.empty()
+                           ? nlohmann::json(m.state_note)
+                           : nlohmann::json(nullptr)},
+      // Another coordinator of the team confirmed it (docs/protocol.md
+      // §12.4); null when this node did, or nobody yet.
+      {"confirmed_by", m.state_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.state_by)}};
 }
 
 Status RunInbox(Context& ctx) {
@@ -195,10 +199,11 @@ Status RunInbox(Context& ctx) {
   std::vector<std::vector<std::string>> rows;
   for (const node::MessageInfo& m : messages) {
     const bool in = m.direction == node::Direction::kIn;
-    rows.push_back({m.id, in ? "from " + m.peer : "to " + m.peer, What(m),
-                    BriefTime(m.sent_at, now),
-                    in && m.received_at ? BriefTime(*m.received_at, now) : std::string("-"),
-                    std::string(node::NameOf(m.state)), m.text});
+    rows.push_back(
+        {m.id, in ? "from " + m.peer : "to " + m.peer, What(m), BriefTime(m.sent_at, now),
+         in && m.received_at ? BriefTime(*m.received_at, now) : std::string("-"),
+         std::string(node::NameOf(m.state)) + (m.state_by.empty() ? "" : " by " + m.state_by),
+         m.text});
   }
   ctx.Out(Table({"ID", "PEER", "WHAT", "SENT", "RECEIVED", "STATE", "TEXT"}, rows));
   return PrintOpenAlerts(ctx, *node);

@@ -70,7 +70,11 @@ Status RunRevoke(Context& ctx, const RevokeOptions& o) {
     said += " " + std::to_string(r.withdrawn) + " message(s) not yet sent to " + name +
             " will never be (marked failed).";
   }
-  if (r.cut_off) {
+  if (r.cut_off && who.role == node::Role::kCoordinator) {
+    said +=
+        " It leaves the team's roster: relays refuse it, and each helper stops sending to "
+        "it once the new roster reaches it. Run `waypost sync` now.";
+  } else if (r.cut_off) {
     said += " Relays refuse " + name +
             "'s device once they have the new roster: run "
             "`waypost sync` now.";
@@ -94,8 +98,8 @@ void AddTeamCommands(CLI::App& app, Action& chosen) {
 
   auto revoke = std::make_shared<RevokeOptions>();
   CLI::App* r = app.add_subcommand(
-      "revoke", "Cut off a helper whose device is lost, seized or turned (cannot be undone)");
-  r->add_option("NAME", revoke->name, "The helper, as `waypost contacts` lists them")->required();
+      "revoke", "Cut off a member whose device is lost, seized or turned (cannot be undone)");
+  r->add_option("NAME", revoke->name, "The member, as `waypost contacts` lists them")->required();
   r->add_flag("--yes", revoke->yes, "Do not ask for confirmation (needed without a terminal)");
   r->add_flag("--quiet", revoke->quiet,
               "Leave relays serving the device, so a captor holding it sees no change");

@@ -43,6 +43,21 @@ std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
                         : c.name + " joined the team as a " + std::string(node::NameOf(c.role)) +
                               ".");
   }
+  for (const node::ContactInfo& c : news.introduced) {
+    lines.push_back(c.name + " (" + c.fingerprint + ") was introduced by " + c.introduced_by +
+                    ": a " + std::string(node::NameOf(c.role)) + " of the team." +
+                    (c.role == node::Role::kCoordinator
+                         ? " Your check-ins go to it too; `waypost contacts verify " + c.name +
+                               "` compares keys in person."
+                         : ""));
+  }
+  for (const node::ContactInfo& c : news.revoked) {
+    lines.push_back(c.name + " is revoked: " +
+                    (c.role == node::Role::kCoordinator
+                         ? "it left the team's roster, and nothing is sent to it any more."
+                         : "another coordinator revoked it; nothing is sent to it any more, and "
+                           "whatever comes from it counts for nothing."));
+  }
   for (const node::MessageInfo& m : news.received) {
     const bool checkin = m.kind == node::MessageKind::kCheckIn;
     // From a revoked contact: shown, but it says nothing about its safety
@@ -66,6 +81,11 @@ std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
   for (const std::string& name : news.new_codebooks) {
     lines.push_back(name + " sent a new codebook – run `waypost codes list`");
   }
+  if (news.team_codebook) {
+    lines.push_back(
+        "Another coordinator changed the team's codebook; yours is now the same, and your "
+        "helpers get it on their next sync – run `waypost codes list`");
+  }
   return lines;
 }
 
@@ -79,12 +99,15 @@ nlohmann::json NewsJson(const node::SyncNews& news) {
                       {"detail", a.detail},
                       {"alert_id", a.id}});
   }
-  for (const node::ContactInfo& c : news.joined) {
-    events.push_back({{"event", "joined"},
-                      {"peer", c.name},
-                      {"fingerprint", c.fingerprint},
-                      {"role", node::NameOf(c.role)}});
-  }
+  auto contact = [](const char* event, const node::ContactInfo& c) {
+    return nlohmann::json{{"event", event},
+                          {"peer", c.name},
+                          {"fingerprint", c.fingerprint},
+                          {"role", node::NameOf(c.role)}};
+  };
+  for (const node::ContactInfo& c : news.joined) events.push_back(contact("joined", c));
+  for (const node::ContactInfo& c : news.introduced) events.push_back(contact("introduced", c));
+  for (const node::ContactInfo& c : news.revoked) events.push_back(contact("revoked", c));
   auto message = [](const char* event, const node::MessageInfo& m) {
     return nlohmann::json{{"event", event},
                           {"id", m.id},
@@ -106,6 +129,7 @@ nlohmann::json NewsJson(const node::SyncNews& news) {
   for (const std::string& name : news.new_codebooks) {
     events.push_back({{"event", "codebook"}, {"peer", name}});
   }
+  if (news.team_codebook) events.push_back({{"event", "team_codebook"}});
   for (const node::ContactInfo& c : news.failed_signups) {
     events.push_back(
         {{"event", "signup_failed"}, {"peer", c.name}, {"fingerprint", c.fingerprint}});

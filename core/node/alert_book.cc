@@ -11,7 +11,7 @@ namespace {
 // Every query below reads these columns, in this order (ReadAlert).
 #define WAYPOST_ALERT_COLUMNS                                                                  \
   "SELECT a.id, a.kind, c.name, c.public_key, a.raised_at, a.acked_at, a.note, a.contact_id, " \
-  "a.detail, a.due_at, a.notified_at "                                                         \
+  "a.detail, a.due_at, a.notified_at, a.acked_by "                                             \
   "FROM alerts a JOIN contacts c ON c.id = a.contact_id "
 
 Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
@@ -28,6 +28,7 @@ Result<AlertBook::Open> ReadAlert(const store::Statement& row) {
   a.detail = row.ColumnText(8);
   a.due_at = row.ColumnOptionalInt64(9);
   a.notified_at = row.ColumnOptionalInt64(10);
+  a.acked_by = row.ColumnText(11);
   return open;
 }
 
@@ -123,7 +124,17 @@ Result<std::vector<AlertBook::Open>> AlertBook::OpenNamed(std::string_view which
 }
 
 Status AlertBook::Acknowledge(int64_t id, UnixTime now, std::string_view note) {
-  return db_->Run("UPDATE alerts SET acked_at = ?, note = ? WHERE id = ?", now, note, id);
+  return db_->Run("UPDATE alerts SET acked_at = ?, note = ?, acked_by = '' WHERE id = ?", now, note,
+                  id);
+}
+
+Result<size_t> AlertBook::AcknowledgedBy(ContactId contact, AlertKind kind, UnixTime now,
+                                         std::string_view note, std::string_view by) {
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE alerts SET acked_at = ?, note = ?, acked_by = ? "
+               "WHERE contact_id = ? AND kind = ? AND acked_at IS NULL",
+               now, note, by, contact.value, NameOf(kind)));
+  return size_t(db_->Changes());
 }
 
 #undef WAYPOST_ALERT_COLUMNS

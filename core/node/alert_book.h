@@ -41,6 +41,11 @@ class AlertBook {
   };
   Result<std::vector<Open>> OpenNamed(std::string_view which);
   Status Acknowledge(int64_t id, UnixTime now, std::string_view note);
+  // Another coordinator, `by`, acknowledged its alerts of `kind` about
+  // `contact` (docs/protocol.md §12.4): the open ones here are acknowledged
+  // too, by `by`, with `note`. Returns how many.
+  Result<size_t> AcknowledgedBy(ContactId contact, AlertKind kind, UnixTime now,
+                                std::string_view note, std::string_view by);
   // `watch --on-alert` passed it on (once per alert).
   Status MarkNotified(int64_t id, UnixTime now);
 

@@ -27,6 +27,14 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   if (body->has_receipt()) return OnReceipt(from, body->receipt());
   if (body->has_codebook()) return via_duress ? Status::Ok() : OnCodebook(from, body->codebook());
   if (body->has_schedule()) return via_duress ? Status::Ok() : OnSchedule(from, body->schedule());
+  // A decoy holds no pair chain, so nothing under the duress chain comes
+  // from a coordinator's hand: never an introduction or a note.
+  if (body->has_introduction()) {
+    return via_duress ? Status::Ok() : p_.news.TakeIntroduction(from, body->introduction());
+  }
+  if (body->has_team_note()) {
+    return via_duress ? Status::Ok() : p_.news.TakeNote(from, body->team_note());
+  }
   if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body, via_duress);
   return Status::AuthFailed();  // a join body under a contact key, or empty
 }
@@ -53,6 +61,12 @@ Status BodyHandlers::OnWelcome(const Contact& from, const pb::Welcome& welcome) 
     if (!taken.ok()) return Status::AuthFailed();
   }
   if (!from.join_id.empty()) WAYPOST_RETURN_IF_ERROR(p_.outbox.Remove(from.join_id));
+  // Its roster-signing key: once no roster lists it, it has left the team
+  // (docs/protocol.md §12.5).
+  if (welcome.signing_key().size() == team::kSigningKeySize) {
+    WAYPOST_RETURN_IF_ERROR(p_.contacts.SetSigningKey(from.id, AsBytes(welcome.signing_key()),
+                                                      AsBytes(welcome.binding())));
+  }
   return p_.contacts.SetState(from.id, ContactState::kActive);
 }
 
@@ -70,34 +84,26 @@ Status BodyHandlers::OnReceipt(const Contact& from, const pb::Receipt& receipt) 
 
 // Only a coordinator's codebook counts, and only a newer one. A malformed
 // one is refused whole: a helper keeps checking in with the codes it has.
+// Another coordinator of the team takes it as its own (§12.2).
 Status BodyHandlers::OnCodebook(const Contact& from, const pb::Codebook& codebook) {
   if (from.role != Role::kCoordinator) return Status::Ok();
   std::vector<CodeEntry> codes;
   for (const pb::Code& c : codebook.codes()) {
     codes.push_back({c.number(), c.code(), c.meaning(), c.distress(), false});
   }
-  Result<bool> taken = p_.codebook.Receive(from.public_key.view(), codebook.version(), codes);
-  if (!taken.ok()) return Status::AuthFailed();
-  return Status::Ok();
+  Status taken = p_.news.TakeCodebook(from, codebook.version(), codes);
+  if (taken.code() == Status::Code::kInvalidArgument) return Status::AuthFailed();
+  return taken;
 }
 
 // What a coordinator expects of us; only a coordinator's counts, only a
 // newer one, and only one within the bounds a coordinator can set.
 Status BodyHandlers::OnSchedule(const Contact& from, const pb::Schedule& schedule) {
   if (from.role != Role::kCoordinator) return Status::Ok();
-  const bool every_ok = schedule.every() == 0 || (schedule.every() >= Schedule::kMinEvery &&
-                                                  schedule.every() <= Schedule::kMaxSpan);
-  if (!every_ok || schedule.due_by() < 0 || schedule.due_by() > Schedule::kLatest ||
-      schedule.grace() < 0 || schedule.grace() > Schedule::kMaxSpan || schedule.version() == 0) {
-    return Status::AuthFailed();
-  }
-  Schedule s;
-  if (schedule.every() != 0) s.every = schedule.every();
-  if (schedule.every() == 0 && schedule.due_by() != 0) s.due_by = schedule.due_by();
-  s.grace = schedule.grace();
-  s.set_at = p_.clock.Now();
-  s.version = schedule.version();
-  return p_.schedules.Receive(from.public_key.view(), s).status();
+  std::optional<Schedule> s = ScheduleFromWire(schedule);
+  if (!s || s->version == 0) return Status::AuthFailed();
+  s->set_at = p_.clock.Now();
+  return p_.schedules.Receive(from.public_key.view(), *s).status();
 }
 
 // docs/protocol.md §11.6: whatever arrives from a revoked contact, whenever

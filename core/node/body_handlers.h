@@ -3,7 +3,8 @@
 // and is answered with a delivered receipt; a receipt moves a sent message
 // forward; a welcome completes enrollment; a coordinator's ack ends the
 // duress state (§4.3); a coordinator's codebook or schedule replaces an
-// older one (§4.7, §4.8). One small handler per kind.
+// older one (§4.7, §4.8); introductions and notes between coordinators go
+// to TeamNews (§12). One small handler per kind.
 //
 // Whatever comes from a revoked contact only shows, as revoked (§11.6).
 //
@@ -29,6 +30,7 @@
 #include "core/node/schedule_book.h"
 #include "core/node/sequencer.h"
 #include "core/node/team_book.h"
+#include "core/node/team_news.h"
 #include "core/status.h"
 #include "core/store/database.h"
 
@@ -55,6 +57,7 @@ struct HandlerParts {
   Sequencer& sequencer;
   Courier& courier;
   TeamBook& teams;
+  TeamNews& news;
   const Clock& clock;
 };
 

@@ -14,7 +14,7 @@ namespace {
 #define WAYPOST_CONTACT_COLUMNS                                                            \
   "SELECT id, name, public_key, role, state, tag_key, chain_epoch, chain_key, last_seen, " \
   "peer_epoch, created_at, duress_epoch, duress_key, invite_expires_at, join_id, "         \
-  "joined_at, verified_at FROM contacts "
+  "joined_at, verified_at, signing_key, binding, introduced_by FROM contacts "
 
 Result<Contact> ReadContact(const store::Statement& row) {
   Contact c;
@@ -37,6 +37,9 @@ Result<Contact> ReadContact(const store::Statement& row) {
   c.join_id = row.ColumnBlob(14);
   c.joined_at = row.ColumnOptionalInt64(15);
   c.verified_at = row.ColumnOptionalInt64(16);
+  c.signing_key = row.ColumnBlob(17);
+  c.binding = row.ColumnBlob(18);
+  c.introduced_by = row.ColumnText(19);
   return c;
 }
 
@@ -58,7 +61,8 @@ ContactInfo Contact::Info() const {
           last_seen,
           created_at,
           invite_expires_at,
-          verified_at};
+          verified_at,
+          introduced_by};
 }
 
 template <typename... Args>
@@ -144,10 +148,10 @@ Result<ContactId> ContactBook::Add(const NewContact& c, UnixTime now) {
   const Secret duress = envelope::DuressChainFrom(*c.chain_key);
   WAYPOST_RETURN_IF_ERROR(db_->Run(
       "INSERT INTO contacts(name, public_key, role, state, tag_key, chain_epoch, chain_key, "
-      "created_at, duress_epoch, duress_key, invite_expires_at, joined_at) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "created_at, duress_epoch, duress_key, invite_expires_at, joined_at, introduced_by) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       unique, c.public_key.view(), NameOf(c.role), NameOf(c.state), c.tag_key, c.chain_epoch,
-      *c.chain_key, now, c.chain_epoch, duress, c.invite_expires_at, c.joined_at));
+      *c.chain_key, now, c.chain_epoch, duress, c.invite_expires_at, c.joined_at, c.introduced_by));
   return ContactId{db_->LastInsertRowId()};
 }
 
@@ -246,26 +250,42 @@ Status ContactBook::Mirror(const Contact& c, UnixTime now) {
   if (!have) {
     return db_->Run(
         "INSERT INTO contacts(name, role, state, tag_key, last_seen, chain_epoch, chain_key, "
-        "public_key, created_at, invite_expires_at, verified_at) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "public_key, created_at, invite_expires_at, verified_at, signing_key, binding, "
+        "introduced_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, X''), NULLIF(?, X''), ?)",
         c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-        c.public_key.view(), now, c.invite_expires_at, c.verified_at);
+        c.public_key.view(), now, c.invite_expires_at, c.verified_at, c.signing_key, c.binding,
+        c.introduced_by);
   }
   // Matches only a row that differs, so an unchanged contact costs no write.
+  // A coordinator's signing key, binding and introducer are mirrored too: a
+  // decoy without them would tell a captor who knows the code what it is.
   return db_->Run(
       "UPDATE contacts SET name = ?1, role = ?2, state = ?3, tag_key = ?4, last_seen = ?5, "
       "chain_epoch = ?6, chain_key = ?7, duress_epoch = NULL, duress_key = NULL, "
-      "invite_expires_at = ?9, verified_at = ?10 "
+      "invite_expires_at = ?9, verified_at = ?10, signing_key = NULLIF(?11, X''), "
+      "binding = NULLIF(?12, X''), "
+      "introduced_by = ?13 "
       "WHERE public_key = ?8 AND (name IS NOT ?1 OR role IS NOT ?2 OR state IS NOT ?3 OR "
       "tag_key IS NOT ?4 OR last_seen IS NOT ?5 OR chain_epoch IS NOT ?6 OR "
       "chain_key IS NOT ?7 OR duress_key IS NOT NULL OR invite_expires_at IS NOT ?9 OR "
-      "verified_at IS NOT ?10)",
+      "verified_at IS NOT ?10 OR signing_key IS NOT NULLIF(?11, X'') OR "
+      "binding IS NOT NULLIF(?12, X'') OR "
+      "introduced_by IS NOT ?13)",
       c.name, NameOf(c.role), NameOf(c.state), c.tag_key, c.last_seen, target, chain,
-      c.public_key.view(), c.invite_expires_at, c.verified_at);
+      c.public_key.view(), c.invite_expires_at, c.verified_at, c.signing_key, c.binding,
+      c.introduced_by);
 }
 
 Status ContactBook::SetVerified(ContactId id, UnixTime now) {
   return db_->Run("UPDATE contacts SET verified_at = ? WHERE id = ?", now, id.value);
+}
+
+Status ContactBook::SetSigningKey(ContactId id, ByteView key, ByteView binding) {
+  // Empty is stored as NULL, as a contact that never had one holds it, so
+  // that the decoy's mirror image is exactly the same (Mirror).
+  return db_->Run(
+      "UPDATE contacts SET signing_key = NULLIF(?, X''), binding = NULLIF(?, X'') WHERE id = ?",
+      key, binding, id.value);
 }
 
 Status ContactBook::Remove(ContactId id) {

@@ -48,6 +48,12 @@ struct Contact {
   // When the user compared safety numbers with this contact and they
   // matched (docs/protocol.md §10); none until then.
   std::optional<UnixTime> verified_at;
+  // A coordinator of this node's team: its roster-signing key (32 bytes);
+  // once the team's roster lists it no more, it was revoked (§12.5).
+  // Empty for anyone else.
+  Bytes signing_key;
+  Bytes binding;              // signing_key's team::CoordinatorBinding over public_key
+  std::string introduced_by;  // ContactInfo::introduced_by
 
   ContactInfo Info() const;
 };
@@ -63,6 +69,7 @@ struct NewContact {
   const Secret* chain_key = nullptr;
   std::optional<UnixTime> invite_expires_at = {};
   std::optional<UnixTime> joined_at = {};
+  std::string_view introduced_by = {};
 };
 
 class ContactBook {
@@ -99,6 +106,7 @@ class ContactBook {
   Status SetState(ContactId id, ContactState state);
   // The safety numbers matched (docs/protocol.md §10).
   Status SetVerified(ContactId id, UnixTime now);
+  Status SetSigningKey(ContactId id, ByteView key, ByteView binding);
   // Replies use at least this epoch (docs/protocol.md §3.3).
   Status SetPeerEpoch(ContactId id, envelope::Epoch epoch);
   Status Touch(ContactId id, UnixTime now);

@@ -22,7 +22,9 @@ bool WellFormedJoin(const pb::Body& body) {
   return body.has_join() && body.join().tag_key().size() == envelope::kKeySize &&
          body.join().chain_seed().size() == envelope::kKeySize &&
          CheckName(body.join().name()).ok() &&
-         (ring_key.empty() || team::IsRingMemberKey(AsBytes(ring_key)));
+         (ring_key.empty() || team::IsRingMemberKey(AsBytes(ring_key))) &&
+         (body.join().signing_key().empty() ||
+          (body.join().signing_key().size() == team::kSigningKeySize && !ring_key.empty()));
 }
 
 // Names as ContactBook::Named matches them: space around ignored, and the
@@ -40,9 +42,13 @@ bool SameName(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t ttl_seconds) {
+Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t ttl_seconds,
+                                             bool coordinator) {
   if (ttl_seconds <= 0 || ttl_seconds > kMaxInviteSeconds) {
     return Status::InvalidArgument("an invite must expire within 30 days");
+  }
+  if (coordinator && p_.identity.self().role != Role::kCoordinator) {
+    return Status::InvalidArgument("only a coordinator invites another coordinator");
   }
   WAYPOST_ASSIGN_OR_RETURN(std::vector<std::string> relays, p_.relays.Addresses());
   if (relays.empty()) {
@@ -55,7 +61,24 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   p_.random.Fill(secret.span());
   const UnixTime now = p_.clock.Now();
   const UnixTime expires_at = now + ttl_seconds;
-  WAYPOST_RETURN_IF_ERROR(p_.invites.Add(id, secret, for_name, now, expires_at));
+  if (coordinator) {
+    // Refused now rather than when the join request comes: once a team has
+    // two coordinators, a third needs the second's signature (§12.1).
+    WAYPOST_RETURN_IF_ERROR(p_.teams.EnsureOwnTeam(p_.random, now).status());
+    WAYPOST_ASSIGN_OR_RETURN(const Bytes held, p_.teams.OwnRoster());
+    if (held.empty()) {
+      return Status::InvalidArgument(
+          "this coordinator's welcome into its team has not arrived yet; sync first");
+    }
+    WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
+                             team::SignedTeamState::Parse(held));
+    if (roster.roster().approvals > 1) {
+      return Status::InvalidArgument(
+          "the team has two coordinators: a third needs the second's approval, which this "
+          "version cannot collect yet");
+    }
+  }
+  WAYPOST_RETURN_IF_ERROR(p_.invites.Add(id, secret, for_name, now, expires_at, coordinator));
 
   Scrubbed<pb::Invite> invite;
   invite->set_inviter_key(AsString(p_.identity.self().public_key.view()));
@@ -64,6 +87,7 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   for (const std::string& r : relays) invite->add_relays(r);
   invite->set_inviter_name(p_.identity.self().name);
   invite->set_tag_key(Str(p_.identity.tag_key()));
+  invite->set_coordinator(coordinator);
   if (p_.identity.self().role == Role::kCoordinator) {
     // A ticket lets the joiner reach the team's relays until it is in the
     // ring (docs/protocol.md §11.4).
@@ -96,8 +120,12 @@ Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator)
       known && known->state == ContactState::kPending && known->role == Role::kCoordinator;
   if (known && !again) return Status::AlreadyExists("you are already enrolled with " + known->name);
   if (!known) WAYPOST_RETURN_IF_ERROR(CheckNotAVerifiedName(invite->inviter_name(), inviter_key));
-  if (!known && !another_coordinator)
+  const bool as_coordinator = invite->coordinator();
+  if (as_coordinator) {
+    WAYPOST_RETURN_IF_ERROR(CheckFreeToCoordinate(known));
+  } else if (!known && !another_coordinator) {
     WAYPOST_RETURN_IF_ERROR(CheckNoOtherCoordinator(invite->inviter_name()));
+  }
 
   Secret chain_seed(envelope::kKeySize);
   p_.random.Fill(chain_seed.span());
@@ -127,14 +155,21 @@ Result<Joined> Enrollment::Join(std::string_view code, bool another_coordinator)
   for (const std::string& relay : invite->relays()) {
     WAYPOST_RETURN_IF_ERROR(p_.relays.Add(relay, now).status());
   }
-  WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
+  if (!as_coordinator) WAYPOST_RETURN_IF_ERROR(p_.identity.SetRole(p_.db, Role::kHelper));
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> ring_key,
                            JoinTeam(*invite, invite_secret));
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes join_id,
-                           QueueJoinRequest(id, inviter_key.view(), invite_secret,
-                                            invite->expires_at(), chain_seed, ring_key));
+  std::optional<team::TeamId> team;
+  if (as_coordinator) team = ArrayFrom<team::kTeamIdSize>(AsBytes(invite->team_id()));
+  if (as_coordinator && (!team || !ring_key)) {
+    return Status::InvalidArgument("this coordinator invite names no team");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(
+      const Bytes join_id,
+      QueueJoinRequest(id, inviter_key.view(), invite_secret, invite->expires_at(), chain_seed,
+                       ring_key, team ? &*team : nullptr));
   WAYPOST_RETURN_IF_ERROR(p_.contacts.SetJoinId(id, join_id));
   joined.invite_expires_at = invite->expires_at();
+  joined.coordinator = as_coordinator;
   return joined;
 }
 
@@ -152,10 +187,31 @@ Result<std::optional<team::RingPoint>> Enrollment::JoinTeam(const pb::Invite& in
   std::copy(invite.ticket_signer().begin(), invite.ticket_signer().end(),
             ticket.coordinator.begin());
   ticket.signature.assign(invite.ticket_signature().begin(), invite.ticket_signature().end());
-  WAYPOST_ASSIGN_OR_RETURN(
-      const team::RingPoint point,
-      p_.teams.Joining(ticket.team_id, ticket, invite_secret, p_.random, p_.clock.Now()));
+  WAYPOST_ASSIGN_OR_RETURN(const team::RingPoint point,
+                           p_.teams.Joining(ticket.team_id, ticket, invite_secret, p_.random,
+                                            p_.clock.Now(), invite.coordinator()));
   return std::optional<team::RingPoint>(point);
+}
+
+// A coordinator of two teams would mix them up; a coordinator with helpers
+// of its own would bring them into a team whose roster never named them.
+Status Enrollment::CheckFreeToCoordinate(const std::optional<Contact>& inviter) {
+  if (p_.identity.self().role != Role::kCoordinator) {
+    return Status::InvalidArgument(
+        "this invite is for a coordinator, and this node is a helper; join it from a new home "
+        "(`waypost init`)");
+  }
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Contact> all, p_.contacts.All());
+  const bool others = std::any_of(
+      all.begin(), all.end(), [&](const Contact& c) { return !inviter || c.id != inviter->id; });
+  const Result<Bytes> own = p_.teams.OwnRoster();
+  if (!own.ok() && own.status().code() != Status::Code::kNotFound) return own.status();
+  if (others || (own.ok() && !own->empty())) {
+    return Status::InvalidArgument(
+        "a coordinator invite is joined from a new home (`waypost init`): this one already has "
+        "contacts or a team of its own");
+  }
+  return Status::Ok();
 }
 
 // The old join request must not reach the coordinator after the new one
@@ -207,13 +263,20 @@ Status Enrollment::CheckNotAVerifiedName(std::string_view name, const PublicKey&
 Result<Bytes> Enrollment::QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                            const Secret& invite_secret, int64_t expires_at,
                                            const Secret& chain_seed,
-                                           const std::optional<team::RingPoint>& ring_key) {
+                                           const std::optional<team::RingPoint>& ring_key,
+                                           const team::TeamId* coordinator_of) {
   Scrubbed<pb::Body> body;
   pb::JoinRequest* join = body->mutable_join();
   join->set_name(p_.identity.self().name);
   join->set_tag_key(Str(p_.identity.tag_key()));
   join->set_chain_seed(Str(chain_seed));
   if (ring_key) join->set_ring_key(ring_key->data(), ring_key->size());
+  if (coordinator_of) {
+    WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, p_.teams.SigningKey());
+    join->set_signing_key(signer.public_key.data(), signer.public_key.size());
+    join->set_binding(AsString(team::SignDetached(
+        signer, team::CoordinatorBinding(*coordinator_of, p_.identity.self().public_key.view()))));
+  }
   body->set_sent_at(p_.clock.Now());
   std::string body_bytes = p_.courier.Serialize(*body);
 
@@ -285,6 +348,9 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   const bool parsed = body->ParseFromArray(opened.body.data(), int(opened.body.size()));
   Wipe(opened.body);
   if (!parsed || !WellFormedJoin(*body)) return Status::AuthFailed();
+  // Only a coordinator invite makes a coordinator, and it makes nothing else.
+  const bool as_coordinator = !body->join().signing_key().empty();
+  if (as_coordinator != invite.coordinator) return Status::AuthFailed();
   WAYPOST_ASSIGN_OR_RETURN(PublicKey joiner, PublicKey::From(opened.sender_public));
   if (invite.used_by) {
     WAYPOST_RETURN_IF_ERROR(AlertReuse(*invite.used_by, joiner, body->join().name()));
@@ -301,9 +367,10 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
   // joined, which may differ from ours: take it from the authenticated body.
   const Secret chain = Secret::FromString(body->join().chain_seed());
   const UnixTime sealed_at = std::max<int64_t>(0, body->sent_at());
+  const Role role = as_coordinator ? Role::kCoordinator : Role::kHelper;
   const NewContact helper{.name = name,
                           .public_key = joiner,
-                          .role = Role::kHelper,
+                          .role = role,
                           .state = ContactState::kActive,
                           .tag_key = AsBytes(body->join().tag_key()),
                           .chain_epoch = envelope::EpochOf(sealed_at),
@@ -311,7 +378,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
                           .invite_expires_at = std::nullopt,
                           .joined_at = sealed_at};
   WAYPOST_ASSIGN_OR_RETURN(std::optional<Contact> known, p_.contacts.WithKey(joiner));
-  if (known && known->role != Role::kHelper) return Status::AuthFailed();
+  if (known && known->role != role) return Status::AuthFailed();
   if (known && known->state == ContactState::kRevoked) {
     // A revoked key never comes back (docs/protocol.md §11.6): the invite
     // is spent on it, so whoever it was meant for raises an invite-reused
@@ -332,6 +399,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     WAYPOST_ASSIGN_OR_RETURN(id, p_.contacts.Add(helper, p_.clock.Now()));
   }
   WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
+  if (as_coordinator) return TakeCoordinator(id, joiner, body->join());
   const std::string& ring_key = body->join().ring_key();
   if (!ring_key.empty()) {
     const std::optional<team::RingPoint> point = ArrayFrom<team::kRingPointSize>(AsBytes(ring_key));
@@ -339,7 +407,37 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     WAYPOST_RETURN_IF_ERROR(p_.teams.AddMember(id, *point, p_.clock.Now()));
   }
   WAYPOST_RETURN_IF_ERROR(Welcome(id));
+  // A new helper meets the team's other coordinators (§12.2); one joining
+  // again has met them already, and its pairs with them stand.
+  if (!known) {
+    WAYPOST_ASSIGN_OR_RETURN(const Contact helper, p_.contacts.Get(id));
+    WAYPOST_RETURN_IF_ERROR(p_.news.IntroduceHelper(helper));
+  }
   return IngestOutcome::kAccepted;
+}
+
+// docs/protocol.md §12.1: the joiner's signing key must vouch for its
+// static key; it then joins the roster (signed by this coordinator alone,
+// which the rules allow while the team has one), the welcome carries that
+// roster, and the new coordinator is introduced to every helper (§12.2).
+Status Enrollment::TakeCoordinator(ContactId id, const PublicKey& joiner,
+                                   const pb::JoinRequest& join) {
+  const std::optional<team::SigningPublicKey> key =
+      ArrayFrom<team::kSigningKeySize>(AsBytes(join.signing_key()));
+  const std::optional<team::RingPoint> point =
+      ArrayFrom<team::kRingPointSize>(AsBytes(join.ring_key()));
+  if (!key || !point) return Status::AuthFailed();
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes held, p_.teams.OwnRoster());
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster, team::SignedTeamState::Parse(held));
+  const Bytes bound = team::CoordinatorBinding(roster.roster().team_id, joiner.view());
+  if (!team::VerifyDetached(*key, bound, AsBytes(join.binding())).ok()) {
+    return Status::AuthFailed();
+  }
+  WAYPOST_RETURN_IF_ERROR(p_.contacts.SetSigningKey(id, *key, AsBytes(join.binding())));
+  WAYPOST_RETURN_IF_ERROR(p_.teams.AddCoordinator(id, *key, *point, p_.clock.Now()));
+  WAYPOST_RETURN_IF_ERROR(Welcome(id));
+  WAYPOST_ASSIGN_OR_RETURN(const Contact coordinator, p_.contacts.Get(id));
+  return p_.news.IntroduceCoordinator(coordinator);
 }
 
 // The welcome completes the helper's enrollment; a changed codebook follows
@@ -352,6 +450,13 @@ Status Enrollment::Welcome(ContactId id) {
   Result<Bytes> roster = p_.teams.OwnRoster();
   if (roster.ok()) {
     welcome->mutable_welcome()->set_roster(AsString(*roster));
+    WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, p_.teams.SigningKey());
+    WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState parsed,
+                             team::SignedTeamState::Parse(*roster));
+    welcome->mutable_welcome()->set_signing_key(signer.public_key.data(), signer.public_key.size());
+    welcome->mutable_welcome()->set_binding(AsString(team::SignDetached(
+        signer,
+        team::CoordinatorBinding(parsed.roster().team_id, p_.identity.self().public_key.view()))));
   } else if (roster.status().code() != Status::Code::kNotFound) {
     return roster.status();
   }

@@ -22,6 +22,7 @@
 #include "core/node/records.h"
 #include "core/node/relay_list.h"
 #include "core/node/team_book.h"
+#include "core/node/team_news.h"
 #include "core/random.h"
 #include "core/status.h"
 #include "core/store/database.h"
@@ -41,6 +42,7 @@ struct EnrollmentParts {
   Outbox& outbox;
   Courier& courier;
   TeamBook& teams;
+  TeamNews& news;
   const Clock& clock;
   Random& random;
 };
@@ -53,6 +55,7 @@ struct Joined {
   // `failed` messages sent under that one can never be read.
   bool replaced = false;
   size_t failed = 0;
+  bool coordinator = false;  // a coordinator invite: this node coordinates the team too
 };
 
 class Enrollment {
@@ -63,17 +66,25 @@ class Enrollment {
 
   // A one-time invite code valid for `ttl_seconds`, carrying this node's
   // relays. InvalidArgument without a relay or with a ttl over 30 days.
-  Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
+  // `coordinator` (docs/protocol.md §12.1): the joiner becomes another
+  // coordinator of this node's team; InvalidArgument unless this node is a
+  // coordinator whose team can still add one on its own signature.
+  Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds,
+                                   bool coordinator = false);
   // Accepts an invite: the inviter becomes a pending coordinator contact,
   // its relays are saved, this node becomes a helper, and a join request is
   // queued. AlreadyExists, naming them, when this node already has a
   // coordinator, unless `another_coordinator`: every check-in would go to
-  // the new one too. A new invite from a coordinator whose sign-up is still
-  // pending replaces that sign-up (docs/protocol.md §5.3): the old join
-  // request is withdrawn if still queued, and what was sent under it fails.
+  // the new one too. A coordinator invite (§12.1) is joined by a
+  // coordinator with no contacts yet, which stays a coordinator and joins
+  // the inviter's team with a roster-signing key of its own. A new invite from a coordinator whose
+  // sign-up is still pending replaces that sign-up (docs/protocol.md §5.3): the old join request is
+  // withdrawn if still queued, and what was sent under it fails.
   Result<Joined> Join(std::string_view code, bool another_coordinator);
   // A join request that `invite`'s secret opens: the joiner becomes a helper
-  // contact, the invite is marked used, and a welcome is queued. A joiner
+  // contact (a coordinator, for a coordinator invite: it joins the roster
+  // and is introduced to every helper, §12.2), the invite is marked used,
+  // and a welcome is queued. A joiner
   // already known joins again (§5.3): its keys are renewed, unless this
   // join request is older than the one that set them. If the
   // invite was already used by someone else, nobody is enrolled and an
@@ -88,11 +99,18 @@ class Enrollment {
   Result<Bytes> QueueJoinRequest(ContactId inviter, ByteView inviter_key,
                                  const Secret& invite_secret, int64_t expires_at,
                                  const Secret& chain_seed,
-                                 const std::optional<team::RingPoint>& ring_key);
+                                 const std::optional<team::RingPoint>& ring_key,
+                                 const team::TeamId* coordinator_of);
   // Keeps the invite's team ticket; returns this node's admission key for
   // that team, nullopt for an invite that names no team.
   Result<std::optional<team::RingPoint>> JoinTeam(const pb::Invite& invite,
                                                   const Secret& invite_secret);
+  // A coordinator invite's joiner: this node must be a coordinator with no
+  // contact but `inviter` (a sign-up being replaced) and no team of its own.
+  Status CheckFreeToCoordinate(const std::optional<Contact>& inviter);
+  // The coordinator half of TakeJoin: the joiner's signing key, vouching
+  // for its static key, joins the roster (§12.1).
+  Status TakeCoordinator(ContactId id, const PublicKey& joiner, const pb::JoinRequest& join);
   // Withdraws a pending sign-up that a new invite replaces: its join request
   // leaves the outbox, and what was sent under it fails. Returns how many.
   Result<size_t> WithdrawSignUp(const Contact& pending);

@@ -3,21 +3,22 @@
 namespace waypost::node {
 
 Status InviteBook::Add(ByteView id, const Secret& secret, std::string_view for_name, UnixTime now,
-                       UnixTime expires_at) {
+                       UnixTime expires_at, bool coordinator) {
   return db_->Run(
-      "INSERT INTO invites(id, secret, for_name, created_at, expires_at) VALUES(?, ?, ?, ?, ?)", id,
-      secret, for_name, now, expires_at);
+      "INSERT INTO invites(id, secret, for_name, created_at, expires_at, coordinator) "
+      "VALUES(?, ?, ?, ?, ?, ?)",
+      id, secret, for_name, now, expires_at, int64_t{coordinator ? 1 : 0});
 }
 
 Result<std::vector<LiveInvite>> InviteBook::Live(UnixTime now) {
   std::vector<LiveInvite> out;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id, secret, used_by FROM invites WHERE expires_at > ?", now));
+      db_->Query("SELECT id, secret, used_by, coordinator FROM invites WHERE expires_at > ?", now));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
     std::optional<ContactId> used_by;
     if (!row.ColumnIsNull(2)) used_by = ContactId{row.ColumnInt64(2)};
-    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1), used_by});
+    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1), used_by, row.ColumnInt64(3) != 0});
   }));
   return out;
 }

@@ -24,6 +24,7 @@ struct LiveInvite {
   Bytes id;                          // 16 random bytes; never leaves this node
   Secret secret;                     // the join PSK
   std::optional<ContactId> used_by;  // the contact that joined with it
+  bool coordinator = false;          // `invite --coordinator` (docs/protocol.md §12.1)
 };
 
 class InviteBook {
@@ -33,7 +34,7 @@ class InviteBook {
   explicit InviteBook(store::Database& db) : db_(&db) {}
 
   Status Add(ByteView id, const Secret& secret, std::string_view for_name, UnixTime now,
-             UnixTime expires_at);
+             UnixTime expires_at, bool coordinator = false);
   // Invites not yet expired at `now`, used or not: a used one is kept until
   // it expires, so that a second join under it is noticed.
   Result<std::vector<LiveInvite>> Live(UnixTime now);

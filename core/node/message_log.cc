@@ -23,14 +23,17 @@ Result<MessageInfo> ReadMessage(const store::Statement& row) {
   m.test = row.ColumnInt64(11) != 0;
   m.state_at = row.ColumnOptionalInt64(12);
   m.state_note = row.ColumnText(13);
+  m.state_by = row.ColumnText(16);
   return m;
 }
 
 // Every query that reads messages whole reads these columns, in this
-// order: ReadMessage's, then the contact's id and the sender's seq.
-#define WAYPOST_MESSAGE_COLUMNS                                                          \
-  "SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, m.received_at, " \
-  "m.state, m.duress, m.meaning, m.test, m.state_at, m.state_note, m.contact_id, m.seq " \
+// order: ReadMessage's, then the contact's id and the sender's seq, then
+// who among the coordinators set the state.
+#define WAYPOST_MESSAGE_COLUMNS                                                           \
+  "SELECT m.id, m.direction, m.kind, c.name, m.code, m.text, m.sent_at, m.received_at, "  \
+  "m.state, m.duress, m.meaning, m.test, m.state_at, m.state_note, m.contact_id, m.seq, " \
+  "m.state_by "                                                                           \
   "FROM messages m JOIN contacts c ON c.id = m.contact_id "
 
 // A message as List() orders it.
@@ -218,8 +221,19 @@ Result<std::pair<Bytes, Direction>> MessageLog::Resolve(std::string_view id_pref
 }
 
 Status MessageLog::SetState(ByteView id, MessageState state, UnixTime now, std::string_view note) {
-  return db_->Run("UPDATE messages SET state = ?, state_at = ?, state_note = ? WHERE id = ?",
-                  NameOf(state), now, note, id);
+  return db_->Run(
+      "UPDATE messages SET state = ?, state_at = ?, state_note = ?, state_by = '' WHERE id = ?",
+      NameOf(state), now, note, id);
+}
+
+Result<size_t> MessageLog::ConfirmedBy(ContactId from, UnixTime sent_at, UnixTime now,
+                                       std::string_view note, std::string_view by) {
+  WAYPOST_RETURN_IF_ERROR(db_->Run(
+      "UPDATE messages SET state = ?, state_at = ?, state_note = ?, state_by = ? "
+      "WHERE direction = ? AND kind = ? AND contact_id = ? AND sent_at = ? AND state = ?",
+      NameOf(MessageState::kConfirmed), now, note, by, NameOf(Direction::kIn),
+      NameOf(MessageKind::kCheckIn), from.value, sent_at, NameOf(MessageState::kReceived)));
+  return size_t(db_->Changes());
 }
 
 Result<std::optional<LastCheckIn>> MessageLog::LastCheckInFrom(ContactId contact, bool real_only) {

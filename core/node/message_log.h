@@ -102,6 +102,14 @@ class MessageLog {
   // id and direction. NotFound, or InvalidArgument when ambiguous.
   Result<std::pair<Bytes, Direction>> Resolve(std::string_view id_prefix);
   Status SetState(ByteView id, MessageState state, UnixTime now, std::string_view note = {});
+  // Another coordinator, `by`, confirmed the check-in `from` sent at
+  // `sent_at` by its clock (docs/protocol.md §12.4): the copy this node
+  // received of it (received and not yet confirmed, nor revoked) shows
+  // confirmed, by `by`, with `note`. A helper's one check-in reaches each
+  // coordinator as its own envelope, all with the same sent_at. Returns
+  // how many rows changed.
+  Result<size_t> ConfirmedBy(ContactId from, UnixTime sent_at, UnixTime now, std::string_view note,
+                             std::string_view by);
   // The outgoing messages to `to` that no receipt answered (queued or
   // relayed; only queued if `queued_only`) become failed: `to` can never
   // read them (docs/protocol.md §5.3), or is never sent them (§11.6).

@@ -7,6 +7,8 @@
 //   ReplayCache, AlertBook  one table each; Codebook its two
 //   Courier                 seals bodies to contacts and queues them
 //   Enrollment              invites, join requests, welcomes
+//   TeamBook, TeamNews      the team's roster and keys; what coordinators
+//                           tell each other and introduce (protocol.md §12)
 //   Receiver, BodyHandlers  taking envelopes in, one handler per body kind
 //   WriteDecoy              what the decoy holds (docs/storage.md §3)
 //
@@ -48,6 +50,7 @@
 #include "core/node/schedule_book.h"
 #include "core/node/settings_table.h"
 #include "core/node/team_book.h"
+#include "core/node/team_news.h"
 #include "core/random.h"
 #include "core/secret.h"
 #include "core/status.h"
@@ -118,8 +121,11 @@ class Node {
   Result<bool> RemoveRelay(std::string_view address);
   Result<std::vector<std::string>> Relays();
 
-  // A one-time invite code valid for `ttl_seconds`, carrying this node's relays.
-  Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds);
+  // A one-time invite code valid for `ttl_seconds`, carrying this node's
+  // relays; with `coordinator`, for another coordinator of this node's team
+  // (Enrollment::CreateInvite).
+  Result<std::string> CreateInvite(std::string_view for_name, int64_t ttl_seconds,
+                                   bool coordinator = false);
   // Accepts an invite: the inviter becomes a pending coordinator contact and
   // a join request is queued for the next sync. AlreadyExists, naming them,
   // if this node already has a coordinator, unless `another_coordinator`;
@@ -169,7 +175,8 @@ class Node {
   Status RemoveCode(std::string_view code);
   Result<std::string> SendText(std::string_view to, std::string_view text);
   // Confirms a received check-in, named by an id prefix of 4+ hex digits;
-  // `note` (if any) travels with the confirmation. Returns the check-in as
+  // `note` (if any) travels with the confirmation, and the team's other
+  // coordinators are told (docs/protocol.md §12.4). Returns the check-in as
   // it now stands (confirmed), so that the user sees whom and what they
   // confirmed.
   Result<MessageInfo> Confirm(std::string_view id_prefix, std::string_view note = {});
@@ -194,7 +201,8 @@ class Node {
   Result<std::vector<AlertInfo>> Alerts(bool open_only, bool look = true);
   // Acknowledges an open alert, named by its id or by the contact's name (then
   // all of that contact's open alerts). For duress it also queues an Ack that
-  // ends the duress state on the helper's device. Returns what was acked.
+  // ends the duress state on the helper's device. The team's other
+  // coordinators are told (docs/protocol.md §12.4). Returns what was acked.
   Result<std::vector<AlertInfo>> Ack(std::string_view alert, std::string_view note);
   // Every helper contact, by name. The state is the strongest that holds
   // (vocabulary.h BoardState): its open alerts, and its schedule by this
@@ -238,21 +246,29 @@ class Node {
   // serves teams (TeamBook::ForSync); nullopt for a node in no team.
   Result<std::optional<TeamBook::Material>> TeamMaterial();
   // A newer roster a relay holds, kept if it follows ours (AuthFailed or
-  // Protocol otherwise, and nothing changes).
+  // Protocol otherwise, and nothing changes). A coordinator no roster lists
+  // any more is then revoked here (docs/protocol.md §12.5).
   Status TakeNewerRoster(ByteView roster);
+  // The roster a sync's end offers a relay that holds an older one: for a
+  // coordinator, reconciled first (TeamBook::Reconcile, §12.3).
+  Result<Bytes> RosterToPublish(const team::TeamId& team);
   // The roster held of `team` (exact bytes), empty if none.
   Result<Bytes> RosterOf(const team::TeamId& team);
   // `team export`: the newest roster of the team this coordinator leads,
   // made now if it leads none yet.
   Result<Bytes> ExportTeam();
-  // `revoke` (docs/protocol.md §11.6), coordinator only: the helper `name`
-  // finds is revoked. Nothing is sent to it again (what waits for it
+  // `revoke` (docs/protocol.md §11.6), coordinator only: the helper (or
+  // other coordinator, §12.5) `name` finds is revoked, and the team's other
+  // coordinators are told. Nothing is sent to it again (what waits for it
   // leaves the outbox; messages it was never sent fail), and whatever
   // arrives from it from now on shows as revoked and counts for nothing.
   // Unless `quiet`, its admission key also leaves the team's ring, so
   // relays refuse it from the next roster they see; quiet leaves the
   // roster alone, so a captor holding the device sees no change. Revoking
-  // again without `quiet` completes a quiet revocation.
+  // again without `quiet` completes a quiet revocation. A coordinator is
+  // never revoked quietly: helpers go on sending to whoever the roster
+  // lists, so its signing key leaves the roster, and each helper is sent
+  // that roster.
   struct Revocation {
     std::string name;
     bool already = false;  // it was revoked before (quietly, or fully)
@@ -393,10 +409,12 @@ class Node {
 
   Sequencer sequencer_{db_};
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
+  TeamNews news_{{identity_, contacts_, messages_, alerts_, outbox_, codebook_, schedules_, teams_,
+                  courier_, clock_, random_}};
   Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, messages_, alerts_,
-                          codebook_, outbox_, courier_, teams_, clock_, random_}};
+                          codebook_, outbox_, courier_, teams_, news_, clock_, random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
-                          schedules_, sequencer_, courier_, teams_, clock_}};
+                          schedules_, sequencer_, courier_, teams_, news_, clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

@@ -30,6 +30,13 @@ Result<std::vector<AlertInfo>> Node::Ack(std::string_view alert, std::string_vie
       a.alert.acked_at = now;
       a.alert.note = std::string(note);
       acked.push_back(a.alert);
+      WAYPOST_ASSIGN_OR_RETURN(const Contact about, contacts_.Get(a.contact));
+      pb::TeamNote told;
+      told.set_kind(pb::TeamNote::ACKED);
+      told.set_member(AsString(about.public_key.view()));
+      told.set_alert(std::string(NameOf(a.alert.kind)));
+      told.set_note(std::string(note));
+      WAYPOST_RETURN_IF_ERROR(news_.Tell(told));
       if (a.alert.kind != AlertKind::kDuress) continue;
       // Ends the duress state on the helper's device, once its main store
       // takes this in. A decoy takes it in and shows nothing. A revoked
@@ -143,13 +150,15 @@ Result<Schedule> Node::Expect(std::string_view name, std::optional<int64_t> ever
     WAYPOST_ASSIGN_OR_RETURN(set,
                              schedules_.Set(helper.public_key.view(), every, due_by, grace, now));
     internal::Scrubbed<pb::Body> body;
-    pb::Schedule* out = body->mutable_schedule();
-    out->set_version(static_cast<uint32_t>(set.version));
-    out->set_every(every.value_or(0));
-    out->set_due_by(due_by.value_or(0));
-    out->set_grace(grace);
+    ScheduleToWire(set, *body->mutable_schedule());
     body->set_sent_at(now);
-    return courier_.Send(helper, *body).status();
+    WAYPOST_RETURN_IF_ERROR(courier_.Send(helper, *body).status());
+    // The team's other coordinators expect the same (docs/protocol.md §12.4).
+    pb::TeamNote told;
+    told.set_kind(pb::TeamNote::SCHEDULED);
+    told.set_member(AsString(helper.public_key.view()));
+    ScheduleToWire(set, *told.mutable_schedule());
+    return news_.Tell(told);
   }));
   return set;
 }

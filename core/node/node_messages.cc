@@ -45,6 +45,9 @@ Result<std::vector<std::string>> Node::CheckIn(std::string_view code, std::strin
     recipients.push_back(std::move(c));
   } else {
     WAYPOST_ASSIGN_OR_RETURN(recipients, contacts_.WithRole(Role::kCoordinator));
+    // A coordinator that left the team (docs/protocol.md §12.5) is sent
+    // nothing.
+    std::erase_if(recipients, [](const Contact& c) { return c.state == ContactState::kRevoked; });
     if (recipients.empty()) {
       return Status::NotFound("no coordinator to check in with; join an invite first");
     }
@@ -110,7 +113,8 @@ Status Node::RemoveCode(std::string_view code) {
   return ChangeCodebook([&] { return codebook_.Remove(code); });
 }
 
-// One transaction: the change, and the new codebook queued to every helper.
+// One transaction: the change, and the new codebook queued to every helper
+// and to the team's other coordinators, who take it as theirs (§12.2).
 Status Node::ChangeCodebook(const std::function<Status()>& change) {
   if (self().role != Role::kCoordinator) {
     return Status::InvalidArgument(
@@ -118,13 +122,13 @@ Status Node::ChangeCodebook(const std::function<Status()>& change) {
   }
   return Mutate([&]() -> Status {
     WAYPOST_RETURN_IF_ERROR(change());
-    WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> helpers, contacts_.WithRole(Role::kHelper));
+    WAYPOST_ASSIGN_OR_RETURN(std::vector<Contact> members, contacts_.All());
     Scrubbed<pb::Body> body;
     WAYPOST_RETURN_IF_ERROR(codebook_.FillBody(*body));
     body->set_sent_at(clock_.Now());
-    for (const Contact& h : helpers) {
-      if (h.state == ContactState::kRevoked) continue;
-      WAYPOST_RETURN_IF_ERROR(courier_.Send(h, *body).status());
+    for (const Contact& m : members) {
+      if (m.state != ContactState::kActive) continue;
+      WAYPOST_RETURN_IF_ERROR(courier_.Send(m, *body).status());
     }
     return Status::Ok();
   });
@@ -165,7 +169,15 @@ Result<MessageInfo> Node::Confirm(std::string_view id_prefix, std::string_view n
   const Status status = Mutate([&]() -> Status {
     const Courier::Chain chain = found.via_duress ? Courier::Chain::kDuress : Courier::Chain::kPair;
     WAYPOST_RETURN_IF_ERROR(courier_.Send(sender, *body, std::nullopt, chain).status());
-    return messages_.SetState(found.id, MessageState::kConfirmed, clock_.Now(), note);
+    WAYPOST_RETURN_IF_ERROR(
+        messages_.SetState(found.id, MessageState::kConfirmed, clock_.Now(), note));
+    WAYPOST_ASSIGN_OR_RETURN(const MessageInfo confirmed, messages_.Get(found.id));
+    pb::TeamNote told;
+    told.set_kind(pb::TeamNote::CONFIRMED);
+    told.set_member(AsString(sender.public_key.view()));
+    told.set_sent_at(confirmed.sent_at);
+    told.set_note(std::string(note));
+    return news_.Tell(told);
   });
   if (!status.ok()) return status;
   return messages_.Get(found.id);
@@ -180,10 +192,11 @@ Result<std::vector<ContactInfo>> Node::Contacts() {
   return out;
 }
 
-Result<std::string> Node::CreateInvite(std::string_view for_name, int64_t ttl_seconds) {
+Result<std::string> Node::CreateInvite(std::string_view for_name, int64_t ttl_seconds,
+                                       bool coordinator) {
   std::string code;
   WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
-    WAYPOST_ASSIGN_OR_RETURN(code, enrollment_.CreateInvite(for_name, ttl_seconds));
+    WAYPOST_ASSIGN_OR_RETURN(code, enrollment_.CreateInvite(for_name, ttl_seconds, coordinator));
     return Status::Ok();
   }));
   return code;

@@ -48,6 +48,9 @@ struct ContactInfo {
   std::optional<UnixTime> invite_expires_at;
   // When safety numbers were compared and matched (`contacts verify`).
   std::optional<UnixTime> verified_at;
+  // The coordinator who introduced it (docs/protocol.md §12.2), as this
+  // node named that coordinator then; "" for a contact enrolled directly.
+  std::string introduced_by;
 
   // Pending, and the invite expired: the coordinator can no longer take the
   // join request, so this sign-up will not complete; a new invite can.
@@ -69,7 +72,10 @@ struct MessageInfo {
   MessageState state = MessageState::kReceived;
   std::optional<UnixTime> state_at;  // by our clock, when the state last changed
   std::string state_note;            // confirmed: the note that came with it
-  bool duress = false;               // in: the sender's device was under duress
+  // In, confirmed: the other coordinator who confirmed it (docs/protocol.md
+  // §12.4); "" when this node did.
+  std::string state_by;
+  bool duress = false;  // in: the sender's device was under duress
   bool test = false;
 };
 
@@ -82,9 +88,10 @@ struct AlertInfo {
   std::string fingerprint;
   UnixTime raised_at = 0;  // by this node's clock, when the flag arrived
   std::optional<UnixTime> acked_at;
-  std::string note;                     // from `ack --note`
-  std::string detail;                   // what else the alert says (who used an invite again)
-  std::optional<UnixTime> due_at;       // overdue: the deadline that passed
+  std::string note;                // from `ack --note`
+  std::string acked_by;            // the other coordinator who acknowledged it; "" for this node
+  std::string detail;              // what else the alert says (who used an invite again)
+  std::optional<UnixTime> due_at;  // overdue: the deadline that passed
   std::optional<UnixTime> notified_at;  // when `watch --on-alert` passed it on
 };
 

@@ -4,8 +4,31 @@
 #include <limits>
 
 #include "core/node/internal/rows.h"
+#include "proto/waypost.pb.h"
 
 namespace waypost::node {
+
+void ScheduleToWire(const Schedule& schedule, pb::Schedule& out) {
+  out.set_version(static_cast<uint32_t>(schedule.version));
+  out.set_every(schedule.every.value_or(0));
+  out.set_due_by(schedule.due_by.value_or(0));
+  out.set_grace(schedule.grace);
+}
+
+std::optional<Schedule> ScheduleFromWire(const pb::Schedule& in) {
+  const bool every_ok =
+      in.every() == 0 || (in.every() >= Schedule::kMinEvery && in.every() <= Schedule::kMaxSpan);
+  if (!every_ok || in.due_by() < 0 || in.due_by() > Schedule::kLatest || in.grace() < 0 ||
+      in.grace() > Schedule::kMaxSpan) {
+    return std::nullopt;
+  }
+  Schedule s;
+  if (in.every() != 0) s.every = in.every();
+  if (in.every() == 0 && in.due_by() != 0) s.due_by = in.due_by();
+  s.grace = in.grace();
+  s.version = in.version();
+  return s;
+}
 namespace {
 
 constexpr char kColumns[] =

@@ -19,6 +19,10 @@
 #include "core/status.h"
 #include "core/store/database.h"
 
+namespace waypost::pb {
+class Schedule;
+}
+
 namespace waypost::node {
 
 struct Schedule {
@@ -49,6 +53,14 @@ struct Deadline {
 };
 Deadline EvaluateDeadline(const Schedule& schedule, std::optional<UnixTime> last_received,
                           UnixTime now);
+
+// A schedule as a body carries it (docs/protocol.md §4.8), and back: a
+// schedule another node sent, if it is within the bounds a coordinator can
+// set (every 0 or kMinEvery..kMaxSpan, due_by 0..kLatest, grace
+// 0..kMaxSpan); nullopt otherwise. Neither `every` nor `due_by`: an ended
+// schedule. set_at is left to the caller.
+void ScheduleToWire(const Schedule& schedule, pb::Schedule& out);
+std::optional<Schedule> ScheduleFromWire(const pb::Schedule& in);
 
 class ScheduleBook {
  public:

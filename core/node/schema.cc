@@ -229,12 +229,30 @@ CREATE TABLE IF NOT EXISTS ring_members(
   PRIMARY KEY(team_id, point)) WITHOUT ROWID;
 )sql";
 
+// Version 15: several coordinators (docs/protocol.md §12): which invites
+// were for a coordinator, each coordinator contact's roster-signing key and
+// that key's signature over its static key (team::CoordinatorBinding), who
+// introduced a contact, and
+// who among the coordinators confirmed a check-in or acknowledged an alert
+// ('' for this node itself), and which admission keys were cut from the
+// ring by a revocation, so that no roster another coordinator signs brings
+// them back (TeamBook::Reconcile).
+constexpr const char* kAddCoordinators = R"sql(
+ALTER TABLE invites ADD COLUMN coordinator INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN signing_key BLOB;
+ALTER TABLE contacts ADD COLUMN binding BLOB;
+ALTER TABLE contacts ADD COLUMN introduced_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN state_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE ring_members ADD COLUMN cut INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
     kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
     kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
-    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams};
+    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams,       kAddCoordinators};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -59,7 +59,10 @@ Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
   for (const Node::CodebookView& b : books) {
     const auto before = codebooks_.find(b.owner);
     // A helper's first codebook is the default one, until its coordinator's.
-    if (before != codebooks_.end() && before->second != b.version) {
+    if (before == codebooks_.end() || before->second == b.version) continue;
+    if (node.self().role == Role::kCoordinator && b.owner == node.self().name) {
+      news.team_codebook = true;
+    } else {
       news.new_codebooks.push_back(b.owner);
     }
   }
@@ -67,8 +70,13 @@ Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
   for (ContactInfo& c : contacts) {
     const auto before = contacts_.find(c.fingerprint);
     const bool was_active = before != contacts_.end() && before->second == ContactState::kActive;
-    if (c.state == ContactState::kActive && !was_active) {
+    if (c.state == ContactState::kActive && !was_active && !c.introduced_by.empty()) {
+      news.introduced.push_back(c);
+    } else if (c.state == ContactState::kActive && !was_active) {
       news.joined.push_back(c);
+    } else if (c.state == ContactState::kRevoked && before != contacts_.end() &&
+               before->second != ContactState::kRevoked) {
+      news.revoked.push_back(c);
     } else if (c.SignUpFailed(now)) {
       news.failed_signups.push_back(c);
     }

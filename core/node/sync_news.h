@@ -22,21 +22,29 @@
 namespace waypost::node {
 
 struct SyncNews {
-  std::vector<AlertInfo> alerts;           // newly raised, strongest first
-  std::vector<MessageInfo> received;       // new incoming messages, in inbox order
-  std::vector<MessageInfo> confirmed;      // outgoing ones that became confirmed
-  std::vector<MessageInfo> delivered;      // outgoing ones that became delivered
-  std::vector<ContactInfo> joined;         // contacts whose enrollment completed
+  std::vector<AlertInfo> alerts;       // newly raised, strongest first
+  std::vector<MessageInfo> received;   // new incoming messages, in inbox order
+  std::vector<MessageInfo> confirmed;  // outgoing ones that became confirmed
+  std::vector<MessageInfo> delivered;  // outgoing ones that became delivered
+  std::vector<ContactInfo> joined;     // contacts whose enrollment completed
+  // Contacts another coordinator introduced (docs/protocol.md §12.2).
+  std::vector<ContactInfo> introduced;
+  // Contacts revoked by what arrived: another coordinator's note, or a
+  // roster without a coordinator (§12.4, §12.5).
+  std::vector<ContactInfo> revoked;
   std::vector<std::string> new_schedules;  // coordinators who set when we check in
   std::vector<std::string> new_codebooks;  // coordinators who sent a new codebook
+  // A coordinator's own codebook changed: another coordinator of the team
+  // sent a newer one (docs/protocol.md §12.2).
+  bool team_codebook = false;
   // Our sign-ups that can no longer complete: told on every sync until a
   // new invite replaces them, since the helper must act.
   std::vector<ContactInfo> failed_signups;
 
   bool empty() const {
     return alerts.empty() && received.empty() && confirmed.empty() && delivered.empty() &&
-           joined.empty() && new_schedules.empty() && new_codebooks.empty() &&
-           failed_signups.empty();
+           !team_codebook && joined.empty() && introduced.empty() && revoked.empty() &&
+           new_schedules.empty() && new_codebooks.empty() && failed_signups.empty();
   }
 };
 

@@ -70,7 +70,9 @@ class RelayParty final : public sync::SyncParty {
   }
 
   Status NewerRoster(ByteView roster) override { return node_.TakeNewerRoster(roster); }
-  Result<Bytes> NewestRoster(const team::TeamId& team) override { return node_.RosterOf(team); }
+  Result<Bytes> NewestRoster(const team::TeamId& team) override {
+    return node_.RosterToPublish(team);
+  }
 
   // Envelopes that failed are tried again with every later batch of the
   // session, so a check-in fetched before the join request that makes its

@@ -1,6 +1,7 @@
 #include "core/node/team_book.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 namespace waypost::node {
@@ -52,9 +53,7 @@ Result<Bytes> TeamBook::OwnRoster() {
 }
 
 Result<team::Ticket> TeamBook::TicketFor(const Secret& invite_secret, int64_t expires_at) {
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes roster_bytes, OwnRoster());
-  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
-                           team::SignedTeamState::Parse(roster_bytes));
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster, HeldOwn());
   WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
   const team::SigningKeyPair ticket_key = team::TicketKeyFromInviteSecret(invite_secret.view());
   return team::IssueTicket(roster.roster().team_id, ticket_key.public_key,
@@ -62,8 +61,8 @@ Result<team::Ticket> TeamBook::TicketFor(const Secret& invite_secret, int64_t ex
 }
 
 Result<team::RingPoint> TeamBook::Joining(const team::TeamId& team, const team::Ticket& ticket,
-                                          const Secret& invite_secret, Random& random,
-                                          UnixTime now) {
+                                          const Secret& invite_secret, Random& random, UnixTime now,
+                                          bool coordinator) {
   const team::SigningKeyPair ticket_key = team::TicketKeyFromInviteSecret(invite_secret.view());
   WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
                            db_->Query("SELECT ring_secret FROM teams WHERE team_id = ?", team));
@@ -83,12 +82,34 @@ Result<team::RingPoint> TeamBook::Joining(const team::TeamId& team, const team::
       db_->Run("INSERT INTO teams(team_id, roster, ring_secret, ticket, ticket_secret, joined_at) "
                "VALUES(?, NULL, ?, ?, ?, ?)",
                team, own.secret, ticket.Encode(), ticket_key.secret, now));
+  if (coordinator) {
+    const team::SigningKeyPair signer = team::SigningKeyPair::Generate(random);
+    WAYPOST_RETURN_IF_ERROR(
+        db_->Run("UPDATE teams SET signing_secret = ? WHERE team_id = ?", signer.secret, team));
+  }
   return own.public_key;
 }
 
-Result<Bytes> TeamBook::Sign(const team::TeamRoster& roster) {
+Result<team::SignedTeamState> TeamBook::HeldOwn() {
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes held, OwnRoster());
+  if (held.empty()) {
+    return Status::NotFound("this coordinator's welcome into its team has not arrived yet; sync");
+  }
+  return team::SignedTeamState::Parse(held);
+}
+
+Status TeamBook::SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next,
+                             UnixTime now) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
-  return team::SignTeamState(roster, {{0, &signer}});
+  const int index = held.roster().CoordinatorIndex(signer.public_key);
+  if (index < 0) return Status::InvalidArgument("this node is no longer a coordinator of its team");
+  next.version = team::NextVersion(held.roster(), index);
+  next.issued_at = now;
+  next.approvals = std::max<uint8_t>(held.roster().approvals,
+                                     uint8_t(std::min<size_t>(2, next.coordinators.size())));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster,
+                           team::SignTeamState(next, {{uint8_t(index), &signer}}));
+  return KeepRoster(next.team_id, signed_roster);
 }
 
 Status TeamBook::KeepRoster(const team::TeamId& team, ByteView roster) {
@@ -96,29 +117,64 @@ Status TeamBook::KeepRoster(const team::TeamId& team, ByteView roster) {
 }
 
 Status TeamBook::AddMember(ContactId contact, const team::RingPoint& point, UnixTime now) {
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes held_bytes, OwnRoster());
-  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
-                           team::SignedTeamState::Parse(held_bytes));
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
   team::TeamRoster next = held.roster();
   if (next.HasRingMember(point)) return Status::Ok();  // the same member joining again
   if (next.ring.size() >= team::kMaxRing) {
     return Status::LimitExceeded("the team has as many members as a roster holds");
   }
   next.ring.push_back(point);
-  next.version += 1;
-  next.issued_at = now;
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, Sign(next));
-  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, signed_roster));
-  return db_->Run("INSERT INTO ring_members(team_id, point, contact_id) VALUES(?, ?, ?)",
-                  next.team_id, point, contact.value);
+  WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
+  return KnowMember(contact, point);
 }
 
-Result<bool> TeamBook::RemoveMember(ContactId contact, UnixTime now) {
-  Result<Bytes> held_bytes = OwnRoster();
-  if (held_bytes.status().code() == Status::Code::kNotFound) return false;
-  WAYPOST_RETURN_IF_ERROR(held_bytes.status());
-  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
-                           team::SignedTeamState::Parse(*held_bytes));
+Status TeamBook::AddCoordinator(ContactId contact, const team::SigningPublicKey& key,
+                                const team::RingPoint& point, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  team::TeamRoster next = held.roster();
+  if (next.CoordinatorIndex(key) < 0) {
+    if (next.approvals > 1) {
+      return Status::InvalidArgument(
+          "the team has two coordinators: a third needs the second's approval, which this "
+          "version cannot collect yet");
+    }
+    if (next.coordinators.size() >= team::kMaxCoordinators) {
+      return Status::LimitExceeded("the team has as many coordinators as a roster holds");
+    }
+    next.coordinators.push_back(key);
+  }
+  if (!next.HasRingMember(point)) {
+    if (next.ring.size() >= team::kMaxRing) {
+      return Status::LimitExceeded("the team has as many members as a roster holds");
+    }
+    next.ring.push_back(point);
+  }
+  WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
+  return KnowMember(contact, point);
+}
+
+Status TeamBook::KnowMember(ContactId contact, const team::RingPoint& point) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  return db_->Run("INSERT OR IGNORE INTO ring_members(team_id, point, contact_id) VALUES(?, ?, ?)",
+                  held.roster().team_id, point, contact.value);
+}
+
+Result<std::optional<team::RingPoint>> TeamBook::PointOf(ContactId contact) {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT r.point FROM ring_members r JOIN teams t ON t.team_id = r.team_id "
+                 "WHERE t.signing_secret IS NOT NULL AND r.contact_id = ?",
+                 contact.value));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<team::RingPoint>();
+  return ArrayFrom<team::kRingPointSize>(st.ColumnBlob(0));
+}
+
+Result<bool> TeamBook::RemoveMember(ContactId contact, UnixTime now, ByteView coordinator_key) {
+  Result<team::SignedTeamState> held_or = HeldOwn();
+  if (held_or.status().code() == Status::Code::kNotFound) return false;
+  WAYPOST_RETURN_IF_ERROR(held_or.status());
+  const team::SignedTeamState& held = *held_or;
   team::TeamRoster next = held.roster();
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
@@ -131,14 +187,69 @@ Result<bool> TeamBook::RemoveMember(ContactId contact, UnixTime now) {
       return std::equal(p.begin(), p.end(), point.begin(), point.end());
     });
   }));
+  WAYPOST_RETURN_IF_ERROR(MarkCut(contact));
+  removed += std::erase_if(next.coordinators, [&](const team::SigningPublicKey& k) {
+    return std::equal(k.begin(), k.end(), coordinator_key.begin(), coordinator_key.end());
+  });
   if (removed == 0) return false;
-  next.version += 1;
-  next.issued_at = now;
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, Sign(next));
-  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, signed_roster));
-  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM ring_members WHERE team_id = ? AND contact_id = ?",
-                                   next.team_id, contact.value));
+  WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
   return true;
+}
+
+Status TeamBook::MarkCut(ContactId contact) {
+  return db_->Run("UPDATE ring_members SET cut = 1 WHERE contact_id = ?", contact.value);
+}
+
+Result<bool> TeamBook::Reconcile(const std::vector<ContactId>& revoked,
+                                 const std::vector<Bytes>& revoked_signers, UnixTime now) {
+  Result<team::SignedTeamState> held_or = HeldOwn();
+  if (held_or.status().code() == Status::Code::kNotFound) return false;
+  WAYPOST_RETURN_IF_ERROR(held_or.status());
+  const team::SignedTeamState& held = *held_or;
+  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
+  if (held.roster().CoordinatorIndex(signer.public_key) < 0) return false;
+  team::TeamRoster next = held.roster();
+  std::set<int64_t> quiet;
+  for (const ContactId& c : revoked) quiet.insert(c.value);
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT point, contact_id, cut FROM ring_members WHERE team_id = ?",
+                 next.team_id));
+  bool changed = false;
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    const std::optional<team::RingPoint> point = ArrayFrom<team::kRingPointSize>(row.ColumnBlob(0));
+    if (!point) return Status::Corrupt("an admission key in the store has the wrong size");
+    if (row.ColumnInt64(2) != 0) {
+      changed |= std::erase(next.ring, *point) > 0;  // cut by a revocation: stays out
+    } else if (!row.ColumnIsNull(1) && quiet.count(row.ColumnInt64(1)) > 0) {
+      // Revoked quietly: the roster keeps it as it is (§11.6).
+    } else if (!next.HasRingMember(*point) && next.ring.size() < team::kMaxRing) {
+      next.ring.push_back(*point);
+      changed = true;
+    }
+    return Status::Ok();
+  }));
+  for (const Bytes& key : revoked_signers) {
+    changed |= std::erase_if(next.coordinators, [&](const team::SigningPublicKey& k) {
+                 return std::equal(k.begin(), k.end(), key.begin(), key.end());
+               }) > 0;
+  }
+  if (!changed) return false;
+  WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
+  return true;
+}
+
+Result<std::vector<team::SigningPublicKey>> TeamBook::HeldCoordinators() {
+  std::vector<team::SigningPublicKey> out;
+  WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                           db_->Query("SELECT roster FROM teams WHERE roster IS NOT NULL"));
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
+                             team::SignedTeamState::Parse(row.ColumnBlob(0)));
+    for (const auto& k : roster.roster().coordinators) out.push_back(k);
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Status TeamBook::TakeWelcomeRoster(ByteView roster_bytes) {

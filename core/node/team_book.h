@@ -14,6 +14,14 @@
 // membership with that key, and takes a newer roster from a relay only when
 // it follows the held one (team::VerifySuccessor).
 //
+// A team may have several coordinators (docs/protocol.md §12), each with
+// its own signing key listed in the roster. A coordinator who joined by a
+// coordinator invite holds the team's row with its own signing key, and
+// leads the team from its welcome on. Each signs the versions
+// team::NextVersion gives it, so two never sign the same one; whenever a
+// coordinator takes a roster another signed, Reconcile puts back what it
+// knows that roster lacks.
+//
 // Secrets (admission, signing and ticket keys) live in the store and in
 // guarded memory only. The decoy holds the same team rows without the
 // signing key (MirrorTo): a captor holding the decoy syncs like the owner,
@@ -66,19 +74,60 @@ class TeamBook {
   // Joining `team` with `ticket` (key derived from `invite_secret`): kept
   // until the welcome. Returns this node's admission key for that team
   // (made now, or the one it already has there).
+  // A coordinator invite's joiner (`coordinator`) also makes its own
+  // roster-signing key now (SigningKey).
   Result<team::RingPoint> Joining(const team::TeamId& team, const team::Ticket& ticket,
-                                  const Secret& invite_secret, Random& random, UnixTime now);
+                                  const Secret& invite_secret, Random& random, UnixTime now,
+                                  bool coordinator = false);
+
+  // This node's roster-signing key: of the team it leads, or is joining as
+  // a coordinator. NotFound for a node that has none.
+  Result<team::SigningKeyPair> SigningKey();
 
   // Coordinator: `point`, brought by `contact`, joins the ring; the roster
   // is signed again. InvalidArgument for a point that is not valid.
   Status AddMember(ContactId contact, const team::RingPoint& point, UnixTime now);
 
-  // Coordinator: the admission keys `contact` brought leave the ring, in a
-  // new roster signed now (docs/protocol.md §11.6); relays take it from the
-  // next sync and refuse those keys from then on. False, changing nothing,
-  // if `contact` brought none (never enrolled, or already removed) or this
-  // node leads no team.
-  Result<bool> RemoveMember(ContactId contact, UnixTime now);
+  // Coordinator: `contact` becomes a coordinator of the team, with signing
+  // key `key` and admission key `point` (docs/protocol.md §12.1), in a new
+  // roster this node signs alone. InvalidArgument if the team already needs
+  // two approvals to add a coordinator.
+  Status AddCoordinator(ContactId contact, const team::SigningPublicKey& key,
+                        const team::RingPoint& point, UnixTime now);
+
+  // Coordinator: another coordinator introduced `contact`, whose admission
+  // key is `point` (docs/protocol.md §12.2); remembered, so that revoking
+  // it here takes it out of the ring too. The roster is not changed.
+  Status KnowMember(ContactId contact, const team::RingPoint& point);
+  // The admission key `contact` brought to the team this node leads, if
+  // this node knows it.
+  Result<std::optional<team::RingPoint>> PointOf(ContactId contact);
+  // Coordinator: the admission keys `contact` brought leave the ring, and
+  // `coordinator_key` (a revoked coordinator's signing key, if given) the
+  // coordinators, in a new roster signed now (docs/protocol.md §11.6,
+  // §12.5); relays take it from the next sync and refuse those keys from
+  // then on. False, changing nothing, if there was nothing to remove or
+  // this node leads no team.
+  Result<bool> RemoveMember(ContactId contact, UnixTime now, ByteView coordinator_key = {});
+
+  // Another coordinator revoked `contact` (not quietly): its admission keys
+  // are marked cut here too, so that Reconcile keeps them out. The roster
+  // is not changed: the revoking coordinator's is the one that counts.
+  Status MarkCut(ContactId contact);
+
+  // Coordinator, at the end of a sync (docs/protocol.md §12.3): the roster
+  // held may come from another coordinator, who did not know what this one
+  // added meanwhile. The admission keys of the members this node knows (its
+  // own, and those of contacts not in `revoked`, the quietly revoked left
+  // as they are) go back in if missing; keys cut by a revocation and the
+  // signing keys in `revoked_signers` come out if present; in a new roster
+  // signed now. False, changing nothing, if nothing differs or this node is
+  // no longer among the roster's coordinators.
+  Result<bool> Reconcile(const std::vector<ContactId>& revoked,
+                         const std::vector<Bytes>& revoked_signers, UnixTime now);
+
+  // Every coordinator signing key that a roster this node holds lists.
+  Result<std::vector<team::SigningPublicKey>> HeldCoordinators();
 
   // A roster from the coordinator's welcome (authenticated by the envelope
   // it came in): kept when it is for a team this node is joining and holds
@@ -100,9 +149,11 @@ class TeamBook {
   Status MirrorTo(TeamBook& decoy);
 
  private:
-  Result<Bytes> Sign(const team::TeamRoster& roster);
+  // `next`, changed from `held`, gets the version, time and approvals the
+  // rules give it (team_state.h), is signed by this node and kept.
+  Status SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
+  Result<team::SignedTeamState> HeldOwn();
   Status KeepRoster(const team::TeamId& team, ByteView roster);
-  Result<team::SigningKeyPair> SigningKey();
 
   store::Database* db_;
 };

@@ -150,6 +150,20 @@ class SignedTeamState {
 // operator hands it, to catch a damaged or made-up file.
 [[nodiscard]] Status VerifySelfSigned(const SignedTeamState& state);
 
+// What a coordinator's roster-signing key signs to vouch for the
+// coordinator's static (Noise) key, so that a helper told of a new
+// coordinator knows which static key the roster's signing key stands for
+// (docs/protocol.md §12.2): "waypost coordinator v1" || team_id ||
+// static_key (32).
+Bytes CoordinatorBinding(const TeamId& team, ByteView static_key);
+
+// The version a coordinator at `index` of `held`'s coordinators gives the
+// roster that follows `held` (docs/protocol.md §12.3): held's version + 1
+// while the team has one coordinator; with n, the next one above held's
+// that is `index` modulo n, so that two coordinators who change the roster
+// at the same time never sign the same version.
+uint64_t NextVersion(const TeamRoster& held, int index);
+
 // A roster as one line of text (`team export`, `relay --team FILE`):
 // "wpteam1:" and the base64url of its exact bytes.
 inline constexpr std::string_view kRosterTextPrefix = "wpteam1:";

@@ -230,8 +230,9 @@ TEST_F(CompatTest, RelayStoreServesWhatItHeld) {
 // once more when bodies gained a sequence number (§4.6); when a check-in
 // came to name its code by number in the codebook (§4.7); and when the join
 // request came to carry the joiner's admission key and the welcome the
-// team's roster (§11.4), which moves the welcome to the 1 KiB bucket. The
-// envelope format is the same.
+// team's roster (§11.4), which moves the welcome to the 1 KiB bucket; and
+// when the welcome came to carry the coordinator's roster-signing key and
+// its binding (§12.1), in the same bucket. The envelope format is the same.
 TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   using namespace node::peers;  // NOLINT: the fixture language
   FakeClock clock;
@@ -275,7 +276,7 @@ TEST(CompatBytesTest, SealedEnvelopesAreUnchanged) {
   // The join request fills the 256-byte bucket, the welcome with its roster
   // the 1 KiB one; the other seven the smallest.
   EXPECT_EQ(all.size() / 2, 256u + 1024u + 7 * 117u);
-  EXPECT_EQ(ToHex(digest), "67d5a7eb43ade0ac24f1ee6ac66bd85eb355f02b009f9dc2da57b6036535f1db");
+  EXPECT_EQ(ToHex(digest), "788a416e5348ac6ca9ce0b17e5591fd7a2ff15d1f6d7dab9039fbf1d85db1ecb");
 }
 
 }  // namespace

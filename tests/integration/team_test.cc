@@ -216,5 +216,87 @@ TEST_F(TeamTest, AQuietlyRevokedDeviceIsStillServedButItsCheckInsShowRevoked) {
   EXPECT_EQ(status["checkins"].back().value("state", ""), "relayed") << status.dump();
 }
 
+// Several coordinators (docs/protocol.md §12), each command its own process:
+// Coord invites Carl as a coordinator; Amira is introduced to Carl, her
+// check-in reaches both, and Coord's confirmation shows at Carl with who
+// confirmed. Then Coord revokes Carl: Amira stops sending to him, and the
+// relay refuses him.
+TEST_F(TeamTest, ASecondCoordinatorSeesTheCheckInAndTheFirstsConfirmation) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  const std::string K = Home("carl");
+  WP_ASSERT_OK(Wp(K, {"init", "--name", "Carl", "--kdf", "interactive"}));
+  RunResult invite = Wp(C, {"invite", "--coordinator"});
+  WP_ASSERT_OK(invite);
+  EXPECT_NE(invite.err.find("coordinator of your team"), std::string::npos) << invite.err;
+  // Joining it from a helper's home is refused, with one error line.
+  RunResult wrong = WpIn(H, {"join"}, invite.out);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.Describe();
+  EXPECT_EQ(Count(wrong.err, "waypost: error:"), 1u) << wrong.err;
+  RunResult joined = WpIn(K, {"join"}, invite.out);
+  WP_ASSERT_OK(joined);
+  EXPECT_NE(joined.err.find("as a coordinator"), std::string::npos) << joined.err;
+  WP_ASSERT_OK(Wp(K, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  RunResult welcomed = Wp(K, {"sync"});
+  WP_ASSERT_OK(welcomed);
+  EXPECT_NE(welcomed.out.find("Amira"), std::string::npos) << welcomed.Describe();
+  RunResult introduced = Wp(H, {"sync"});
+  WP_ASSERT_OK(introduced);
+  EXPECT_NE(introduced.out.find("Carl ("), std::string::npos) << introduced.Describe();
+  EXPECT_NE(introduced.out.find("was introduced by Coord"), std::string::npos);
+  RunResult contacts = Wp(H, {"contacts", "--json"});
+  WP_ASSERT_OK(contacts);
+  for (const auto& c : Json(contacts)) {
+    EXPECT_EQ(c["role"], "coordinator") << contacts.out;  // Amira knows only coordinators
+  }
+  EXPECT_EQ(Json(contacts).size(), 2u) << contacts.out;
+
+  RunResult checkin = WpIn(H, {"checkin", "crossed", "--note", "-"}, "all well\n");
+  WP_ASSERT_OK(checkin);
+  EXPECT_EQ(Count(checkin.out, "\n"), 2u) << "one id per coordinator: " << checkin.out;
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  WP_ASSERT_OK(Wp(K, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  RunResult at_coord = Wp(C, {"inbox", "--json"});
+  WP_ASSERT_OK(at_coord);
+  std::string id;
+  for (const auto& m : Json(at_coord)) {
+    if (m["kind"] == "checkin" && m["direction"] == "in") id = m["id"];
+  }
+  ASSERT_FALSE(id.empty()) << at_coord.out;
+  WP_ASSERT_OK(WpIn(C, {"confirm", id, "--note", "-"}, "welcome\n"));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  WP_ASSERT_OK(Wp(K, {"sync"}));
+  RunResult at_carl = Wp(K, {"inbox", "--json"});
+  WP_ASSERT_OK(at_carl);
+  int confirmed = 0;
+  for (const auto& m : Json(at_carl)) {
+    if (m["kind"] != "checkin") continue;
+    EXPECT_EQ(m["peer"], "Amira");
+    EXPECT_EQ(m["text"], "all well");
+    EXPECT_EQ(m["state"], "confirmed") << at_carl.out;
+    EXPECT_EQ(m["confirmed_by"], "Coord") << at_carl.out;
+    EXPECT_EQ(m["confirm_note"], "welcome") << at_carl.out;
+    ++confirmed;
+  }
+  EXPECT_EQ(confirmed, 1) << at_carl.out;
+  RunResult table = Wp(K, {"inbox"});
+  EXPECT_NE(table.out.find("confirmed by Coord"), std::string::npos) << table.out;
+
+  // Carl is revoked: Amira learns it from the roster, and he is refused.
+  WP_ASSERT_OK(Wp(C, {"revoke", "Carl", "--yes"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  RunResult told = Wp(H, {"sync"});
+  WP_ASSERT_OK(told);
+  EXPECT_NE(told.out.find("Carl is revoked"), std::string::npos) << told.Describe();
+  RunResult after = Wp(H, {"checkin", "ok"});
+  WP_ASSERT_OK(after);
+  EXPECT_EQ(Count(after.out, "\n"), 1u) << "to Coord alone: " << after.out;
+  RunResult refused = Wp(K, {"sync"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_EQ(Count(refused.err, "waypost: error:"), 1u) << refused.err;
+  EXPECT_NE(refused.err.find("no longer a member"), std::string::npos) << refused.err;
+}
+
 }  // namespace
 }  // namespace waypost::testing

@@ -162,6 +162,26 @@ inline std::vector<MessageInfo> InboxOf(Peer& p) {
   return inbox.ok() ? *inbox : std::vector<MessageInfo>{};
 }
 
+// The incoming messages from the contact named `name` at `p`, in inbox order.
+inline std::vector<MessageInfo> InboxFrom(Peer& p, const std::string& name) {
+  std::vector<MessageInfo> out;
+  for (const MessageInfo& m : InboxOf(p)) {
+    if (m.direction == Direction::kIn && m.peer == name) out.push_back(m);
+  }
+  return out;
+}
+
+// `p`'s board line for the helper named `name`, if it has one.
+inline std::optional<BoardEntry> BoardLineOf(Peer& p, const std::string& name) {
+  auto board = p->Board();
+  EXPECT_OK(board);
+  if (!board.ok()) return std::nullopt;
+  for (const BoardEntry& e : *board) {
+    if (e.name == name) return e;
+  }
+  return std::nullopt;
+}
+
 inline std::vector<ContactInfo> ContactsOf(Peer& p) {
   auto contacts = p->Contacts();
   EXPECT_OK(contacts);

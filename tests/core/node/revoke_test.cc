@@ -31,24 +31,10 @@ class RevokeTest : public NodeTest {
     Enroll(coord_, bob_);
   }
 
-  std::optional<BoardEntry> BoardOf(const std::string& name) {
-    auto board = coord_->Board();
-    EXPECT_OK(board);
-    if (!board.ok()) return std::nullopt;
-    for (const BoardEntry& e : *board) {
-      if (e.name == name) return e;
-    }
-    return std::nullopt;
-  }
+  std::optional<BoardEntry> BoardOf(const std::string& name) { return BoardLineOf(coord_, name); }
 
   // The incoming messages from `name` at the coordinator.
-  std::vector<MessageInfo> From(const std::string& name) {
-    std::vector<MessageInfo> out;
-    for (const MessageInfo& m : InboxOf(coord_)) {
-      if (m.direction == Direction::kIn && m.peer == name) out.push_back(m);
-    }
-    return out;
-  }
+  std::vector<MessageInfo> From(const std::string& name) { return InboxFrom(coord_, name); }
 
   // Outbox rows addressed to the contact named `name`.
   int64_t OutboxFor(const std::string& name) {
@@ -192,8 +178,10 @@ TEST_F(RevokeTest, TheKeyLeavesTheRingUnlessQuietAndRevokingAgainCompletesIt) {
   EXPECT_FALSE(after.roster().HasRingMember(alice_key));
   EXPECT_TRUE(after.roster().HasRingMember(bob_key));
   EXPECT_EQ(after.roster().ring.size(), before.roster().ring.size() - 1);
+  // Kept, marked cut: no roster this coordinator signs brings it back
+  // (docs/protocol.md §12.3).
   EXPECT_EQ(CountOf(coord_,
-                    "SELECT count(*) FROM ring_members WHERE contact_id = (SELECT id "
+                    "SELECT count(*) FROM ring_members WHERE cut = 0 AND contact_id = (SELECT id "
                     "FROM contacts WHERE name = 'alice')"),
             0);
 

@@ -190,10 +190,15 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE outbox DROP COLUMN carried; "
                         "ALTER TABLE contacts DROP COLUMN verified_at; "
                         "DROP TABLE teams; DROP TABLE ring_members; "
+                        "ALTER TABLE invites DROP COLUMN coordinator; "
+                        "ALTER TABLE contacts DROP COLUMN signing_key; "
+                        "ALTER TABLE contacts DROP COLUMN binding; "
+                        "ALTER TABLE contacts DROP COLUMN introduced_by; "
+                        "ALTER TABLE messages DROP COLUMN state_by; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 14);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 15);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));
