@@ -15,10 +15,14 @@ namespace {
 
 using internal::Scrubbed;
 
-bool WellFormed(const pb::Introduction& in) {
+// `today`: our epoch. The pair's chain starts near it: an epoch far off
+// would make every seal and open ratchet without end, or never.
+bool WellFormed(const pb::Introduction& in, envelope::Epoch today) {
   return CheckName(in.name()).ok() && in.static_key().size() == envelope::kKeySize &&
          in.tag_key().size() == envelope::kKeySize &&
-         in.chain_seed().size() == envelope::kKeySize && in.chain_epoch() >= 0 &&
+         in.chain_seed().size() == envelope::kKeySize &&
+         in.chain_epoch() >= today - NodeSettings::kMaxDeliveryWindowEpochs &&
+         in.chain_epoch() <= today + envelope::kFutureSkewEpochs &&
          (!in.coordinator() || in.signing_key().size() == team::kSigningKeySize);
 }
 
@@ -100,9 +104,9 @@ Status TeamNews::CheckCoordinator(const pb::Introduction& in, const PublicKey& k
   const team::TeamId& team = offered->roster().team_id;
   WAYPOST_ASSIGN_OR_RETURN(const Bytes held_bytes, p_.teams.RosterOf(team));
   if (held_bytes.empty()) return Status::AuthFailed();
-  // A newer roster than ours is taken if it follows ours; an older one (we
-  // already took a later one at a relay) is checked against ours instead.
-  // Not newer, or not following ours: ours decides.
+  // A newer roster than ours is taken if it follows ours. One that does
+  // not (older: we took a later one at a relay; or not following) changes
+  // nothing, and the one we hold decides.
   static_cast<void>(p_.teams.TakeNewerRoster(offered->bytes()));
   WAYPOST_ASSIGN_OR_RETURN(const Bytes now_held, p_.teams.RosterOf(team));
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
@@ -115,7 +119,8 @@ Status TeamNews::CheckCoordinator(const pb::Introduction& in, const PublicKey& k
 }
 
 Status TeamNews::TakeIntroduction(const Contact& from, const pb::Introduction& in) {
-  if (from.role != Role::kCoordinator || from.state != ContactState::kActive || !WellFormed(in)) {
+  if (from.role != Role::kCoordinator || from.state != ContactState::kActive ||
+      !WellFormed(in, envelope::EpochOf(p_.clock.Now()))) {
     return Status::AuthFailed();
   }
   const bool leader = p_.identity.self().role == Role::kCoordinator;

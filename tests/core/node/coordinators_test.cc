@@ -460,6 +460,12 @@ TEST_F(TwoCoordinatorForgeryTest, ARefusedIntroductionChangesNothing) {
     ASSERT_OK_AND_ASSIGN(const IngestOutcome taken,
                          alice_->Ingest(SealAs(coord_, "alice", honest)));
     EXPECT_EQ(taken, IngestOutcome::kAccepted);
+    // The same, with the pair's chain starting far from today: refused.
+    for (const int64_t off : {int64_t{-1000}, int64_t{1000}}) {
+      pb::Body far = honest;
+      far.mutable_introduction()->set_chain_epoch(envelope::EpochOf(clock_.Now()) + off);
+      EXPECT_FALSE(alice_->Ingest(SealAs(coord_, "alice", far)).ok()) << off;
+    }
     before_ = Snapshot(alice_);  // last_seen moved
   }
   const Bytes roster = RosterAdding(held, rogue_signer_, SigningKeyOf(coord_));
