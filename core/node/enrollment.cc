@@ -65,18 +65,7 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
     // Refused now rather than when the join request comes: once a team has
     // two coordinators, a third needs the second's signature (§12.1).
     WAYPOST_RETURN_IF_ERROR(p_.teams.EnsureOwnTeam(p_.random, now).status());
-    WAYPOST_ASSIGN_OR_RETURN(const Bytes held, p_.teams.OwnRoster());
-    if (held.empty()) {
-      return Status::InvalidArgument(
-          "this coordinator's welcome into its team has not arrived yet; sync first");
-    }
-    WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster,
-                             team::SignedTeamState::Parse(held));
-    if (roster.roster().approvals > 1) {
-      return Status::InvalidArgument(
-          "the team has two coordinators: a third needs the second's approval, which this "
-          "version cannot collect yet");
-    }
+    WAYPOST_RETURN_IF_ERROR(p_.teams.CheckCanAddCoordinator());
   }
   WAYPOST_RETURN_IF_ERROR(p_.invites.Add(id, secret, for_name, now, expires_at, coordinator));
 
@@ -206,7 +195,7 @@ Status Enrollment::CheckFreeToCoordinate(const std::optional<Contact>& inviter) 
       all.begin(), all.end(), [&](const Contact& c) { return !inviter || c.id != inviter->id; });
   const Result<Bytes> own = p_.teams.OwnRoster();
   if (!own.ok() && own.status().code() != Status::Code::kNotFound) return own.status();
-  if (others || (own.ok() && !own->empty())) {
+  if (others || own.ok()) {
     return Status::InvalidArgument(
         "a coordinator invite is joined from a new home (`waypost init`): this one already has "
         "contacts or a team of its own");

@@ -49,7 +49,12 @@ Result<Bytes> TeamBook::OwnRoster() {
                            db_->Query("SELECT roster FROM teams WHERE signing_secret IS NOT NULL"));
   WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
   if (!row) return Status::NotFound("this node leads no team");
-  return st.ColumnBlob(0);
+  Bytes roster = st.ColumnBlob(0);
+  if (roster.empty()) {
+    return Status::NotFound(
+        "this coordinator's welcome into its team has not arrived yet; sync first");
+  }
+  return roster;
 }
 
 Result<team::Ticket> TeamBook::TicketFor(const Secret& invite_secret, int64_t expires_at) {
@@ -92,10 +97,17 @@ Result<team::RingPoint> TeamBook::Joining(const team::TeamId& team, const team::
 
 Result<team::SignedTeamState> TeamBook::HeldOwn() {
   WAYPOST_ASSIGN_OR_RETURN(const Bytes held, OwnRoster());
-  if (held.empty()) {
-    return Status::NotFound("this coordinator's welcome into its team has not arrived yet; sync");
-  }
   return team::SignedTeamState::Parse(held);
+}
+
+Status TeamBook::CheckCanAddCoordinator() {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  if (held.roster().approvals > 1) {
+    return Status::InvalidArgument(
+        "the team has two coordinators: a third needs the second's approval, which this "
+        "version cannot collect yet");
+  }
+  return Status::Ok();
 }
 
 Status TeamBook::SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next,
@@ -133,11 +145,7 @@ Status TeamBook::AddCoordinator(ContactId contact, const team::SigningPublicKey&
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
   team::TeamRoster next = held.roster();
   if (next.CoordinatorIndex(key) < 0) {
-    if (next.approvals > 1) {
-      return Status::InvalidArgument(
-          "the team has two coordinators: a third needs the second's approval, which this "
-          "version cannot collect yet");
-    }
+    WAYPOST_RETURN_IF_ERROR(CheckCanAddCoordinator());
     if (next.coordinators.size() >= team::kMaxCoordinators) {
       return Status::LimitExceeded("the team has as many coordinators as a roster holds");
     }

@@ -63,7 +63,7 @@ class TeamBook {
   // The team this coordinator leads, made now if it has none.
   Result<team::TeamId> EnsureOwnTeam(Random& random, UnixTime now);
   // The newest roster of the team this node leads; NotFound for a node
-  // that leads none.
+  // that leads none, or a coordinator joiner whose welcome has not come.
   Result<Bytes> OwnRoster();
 
   // A ticket for an invite whose secret is `invite_secret`, valid until
@@ -94,6 +94,9 @@ class TeamBook {
   // two approvals to add a coordinator.
   Status AddCoordinator(ContactId contact, const team::SigningPublicKey& key,
                         const team::RingPoint& point, UnixTime now);
+  // Ok if this coordinator may add one on its own signature (the team has
+  // one coordinator so far); InvalidArgument, saying why, otherwise.
+  Status CheckCanAddCoordinator();
 
   // Coordinator: another coordinator introduced `contact`, whose admission
   // key is `point` (docs/protocol.md §12.2); remembered, so that revoking
