@@ -380,6 +380,8 @@ std::string AlertSentence(const AlertInfo& a) {
       return "INVITE: " + a.detail + " (alert " + id + ")." + then;
     case AlertKind::kKeyChanged:
       return "KEY CHANGED: " + a.detail + " (alert " + id + ")." + then;
+    case AlertKind::kApproval:
+      return "APPROVAL: " + a.detail + " (alert " + id + ")." + then;
     case AlertKind::kGap:
       return "MISSING: " + a.detail + " (alert " + id + ")." + then;
     case AlertKind::kOverdue:

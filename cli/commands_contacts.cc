@@ -106,7 +106,9 @@ Status RunInvite(Context& ctx, const InviteOptions& o) {
            ", valid until " + Rfc3339(ctx.clock().Now() + ttl) +
            ". Pass it only over a channel you trust." +
            (o.coordinator ? " Whoever joins with it becomes a coordinator of your team and "
-                            "receives every helper's check-ins."
+                            "receives every helper's check-ins. Once your team has two "
+                            "coordinators, another must approve the joiner (`waypost approve`) "
+                            "before it is welcomed."
                           : ""));
   return Status::Ok();
 }
@@ -132,7 +134,10 @@ Status RunJoin(Context& ctx, bool another_coordinator) {
   if (joined.coordinator) {
     ctx.Note(Printable("Joined " + inviter + "'s team as a coordinator. Run `waypost sync`; " +
                        "once " + inviter + "'s welcome arrives, " + inviter +
-                       "'s helpers are introduced to you and their check-ins reach you too."));
+                       "'s helpers are introduced to you and their check-ins reach you too. "
+                       "A team that has two coordinators already welcomes you only once "
+                       "another coordinator approves you: give them your fingerprint "
+                       "(`waypost whoami`)."));
   } else {
     ctx.Note("Joined " + inviter + ". Run `waypost sync`; enrollment completes when " + inviter +
              "'s reply arrives.");

@@ -1,7 +1,9 @@
-// The team a coordinator leads: team export and revoke (docs/protocol.md
-// §11).
+// The team a coordinator leads: team export, revoke (docs/protocol.md
+// §11) and approve (§12.6).
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -88,6 +90,72 @@ Status RunRevoke(Context& ctx, const RevokeOptions& o) {
   return Status::Ok();
 }
 
+struct ApproveOptions {
+  std::string name;
+  bool yes = false;
+};
+
+// `approve`: with no NAME, the candidates other coordinators proposed;
+// with one, this coordinator's signature on the roster that adds it
+// (docs/protocol.md §12.6). Approving makes someone a coordinator, who
+// receives every helper's check-ins: confirmed like `revoke`.
+Status RunApprove(Context& ctx, const ApproveOptions& o) {
+  WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<node::PendingApproval> pending,
+                           node->PendingApprovals());
+  if (o.name.empty()) {
+    if (ctx.globals().json) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const node::PendingApproval& p : pending) {
+        arr.push_back({{"name", p.name},
+                       {"fingerprint", p.fingerprint},
+                       {"proposed_by", p.proposer},
+                       {"received_at", Rfc3339(p.received_at)},
+                       {"approved", p.approved}});
+      }
+      ctx.Json(arr);
+      return Status::Ok();
+    }
+    for (const node::PendingApproval& p : pending) {
+      ctx.Out(Printable(p.name + "  " + p.fingerprint + "  proposed by " + p.proposer + ", " +
+                        Rfc3339(p.received_at) + (p.approved ? "  (approved)" : "")) +
+              "\n");
+    }
+    if (pending.empty()) ctx.Note("No coordinator waits for your approval.");
+    return Status::Ok();
+  }
+  // A name nobody proposed goes straight to Approve, which says why.
+  const bool waiting =
+      std::any_of(pending.begin(), pending.end(),
+                  [&](const node::PendingApproval& p) { return p.name == o.name; });
+  if (!o.yes && waiting) {
+    if (!ctx.StdinIsTerminal()) {
+      return Status::InvalidArgument(
+          "approving makes someone a coordinator of your team: compare its fingerprint, "
+          "then confirm with --yes (`waypost approve NAME --yes`)");
+    }
+    for (const node::PendingApproval& p : pending) {
+      if (p.name != o.name) continue;
+      ctx.Note(Printable(p.proposer + " invited " + p.name + " (" + p.fingerprint +
+                         ") as a coordinator. A coordinator receives every helper's "
+                         "check-ins. Approve only if that fingerprint is the one " +
+                         p.name +
+                         " shows you (`waypost whoami`), compared in person or by a channel "
+                         "you trust."));
+    }
+    WAYPOST_ASSIGN_OR_RETURN(const bool yes, ctx.AskYes("Approve " + Printable(o.name) + "?"));
+    if (!yes) {
+      ctx.Note("Nothing changed.");
+      return Status::Ok();
+    }
+  }
+  WAYPOST_ASSIGN_OR_RETURN(const node::PendingApproval a, node->Approve(o.name));
+  ctx.Note(Printable("Approved " + a.name + " (" + a.fingerprint + "). Your signature goes to " +
+                     a.proposer + " with your next sync; once " + a.proposer + " has it, " +
+                     a.name + " is welcomed and introduced to the team. Run `waypost sync` now."));
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddTeamCommands(CLI::App& app, Action& chosen) {
@@ -105,6 +173,15 @@ void AddTeamCommands(CLI::App& app, Action& chosen) {
               "Leave relays serving the device, so a captor holding it sees no change");
   r->callback(
       [&chosen, revoke] { chosen = [revoke](Context& ctx) { return RunRevoke(ctx, *revoke); }; });
+
+  auto approve = std::make_shared<ApproveOptions>();
+  CLI::App* a = app.add_subcommand(
+      "approve", "Approve a coordinator another coordinator invited (no NAME: list them)");
+  a->add_option("NAME", approve->name, "The candidate, as the approval alert names it");
+  a->add_flag("--yes", approve->yes, "Do not ask for confirmation (needed without a terminal)");
+  a->callback([&chosen, approve] {
+    chosen = [approve](Context& ctx) { return RunApprove(ctx, *approve); };
+  });
 }
 
 }  // namespace waypost::cli

@@ -35,21 +35,27 @@ std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
   for (const node::AlertInfo& a : news.alerts) {
     std::string line = Upper(node::NameOf(a.kind)) + ": " + a.peer;
     if (a.kind != node::AlertKind::kDuress && !a.detail.empty()) line += " – " + a.detail;
-    lines.push_back(line + " – run `waypost board`");
+    // An approval's detail says what to run.
+    lines.push_back(a.kind == node::AlertKind::kApproval ? line : line + " – run `waypost board`");
   }
   for (const node::ContactInfo& c : news.joined) {
-    lines.push_back(c.role == node::Role::kCoordinator
-                        ? c.name + " answered your sign-up: you are enrolled."
-                        : c.name + " joined the team as a " + std::string(node::NameOf(c.role)) +
-                              ".");
+    // The coordinator this node signed up with (its invite's expiry is
+    // kept), or a member who joined this coordinator's team.
+    const bool answered =
+        c.role == node::Role::kCoordinator && (!news.leader || c.invite_expires_at.has_value());
+    lines.push_back(answered ? c.name + " answered your sign-up: you are enrolled."
+                             : c.name + " joined the team as a " +
+                                   std::string(node::NameOf(c.role)) + ".");
   }
   for (const node::ContactInfo& c : news.introduced) {
     lines.push_back(c.name + " (" + c.fingerprint + ") was introduced by " + c.introduced_by +
                     ": a " + std::string(node::NameOf(c.role)) + " of the team." +
-                    (c.role == node::Role::kCoordinator
-                         ? " Your check-ins go to it too; `waypost contacts verify " + c.name +
-                               "` compares keys in person."
-                         : ""));
+                    (c.role != node::Role::kCoordinator ? ""
+                     : news.leader
+                         ? " It receives the helpers' check-ins too; `waypost contacts verify " +
+                               c.name + "` compares keys in person."
+                         : " Your check-ins go to it too; `waypost contacts verify " + c.name +
+                               "` compares keys in person."));
   }
   for (const node::ContactInfo& c : news.revoked) {
     lines.push_back(c.name + " is revoked: " +
@@ -57,6 +63,12 @@ std::vector<std::string> NewsLines(const node::SyncNews& news, UnixTime now) {
                          ? "it left the team's roster, and nothing is sent to it any more."
                          : "another coordinator revoked it; nothing is sent to it any more, and "
                            "whatever comes from it counts for nothing."));
+  }
+  for (const node::ContactInfo& c : news.awaiting_approval) {
+    lines.push_back(c.name + " (" + c.fingerprint +
+                    ") asked to join as a coordinator. The team has two coordinators or more, "
+                    "so another must approve it (`waypost approve " +
+                    c.name + "` on theirs); it is welcomed once the approval reaches you.");
   }
   for (const node::MessageInfo& m : news.received) {
     const bool checkin = m.kind == node::MessageKind::kCheckIn;
@@ -108,6 +120,9 @@ nlohmann::json NewsJson(const node::SyncNews& news) {
   for (const node::ContactInfo& c : news.joined) events.push_back(contact("joined", c));
   for (const node::ContactInfo& c : news.introduced) events.push_back(contact("introduced", c));
   for (const node::ContactInfo& c : news.revoked) events.push_back(contact("revoked", c));
+  for (const node::ContactInfo& c : news.awaiting_approval) {
+    events.push_back(contact("awaiting_approval", c));
+  }
   auto message = [](const char* event, const node::MessageInfo& m) {
     return nlohmann::json{{"event", event},
                           {"id", m.id},

@@ -32,11 +32,27 @@ Status BodyHandlers::Apply(const Contact& from, const envelope::ContentId& id, B
   if (body->has_introduction()) {
     return via_duress ? Status::Ok() : p_.news.TakeIntroduction(from, body->introduction());
   }
-  if (body->has_team_note()) {
-    return via_duress ? Status::Ok() : p_.news.TakeNote(from, body->team_note());
-  }
+  if (body->has_team_note()) return via_duress ? Status::Ok() : OnTeamNote(from, body->team_note());
   if (body->has_checkin() || body->has_text()) return OnMessage(from, id, *body, via_duress);
   return Status::AuthFailed();  // a join body under a contact key, or empty
+}
+
+// What another coordinator did or asks (docs/protocol.md §12.4, §12.6).
+// An approval may complete a candidate's roster, which Enrollment then
+// welcomes; a candidate revoked is no longer proposed or approved.
+Status BodyHandlers::OnTeamNote(const Contact& from, const pb::TeamNote& note) {
+  switch (note.kind()) {
+    case pb::TeamNote::PROPOSED:
+      return p_.approvals.TakeProposal(from, note);
+    case pb::TeamNote::APPROVED:
+      WAYPOST_RETURN_IF_ERROR(p_.approvals.TakeApproval(from, note));
+      return p_.enrollment.FinishCoordinators();
+    case pb::TeamNote::REVOKED:
+      WAYPOST_RETURN_IF_ERROR(p_.news.TakeNote(from, note));
+      return p_.approvals.Forget(AsBytes(note.member()));
+    default:
+      return p_.news.TakeNote(from, note);
+  }
 }
 
 // Only a coordinator ends a duress state, and a decoy has none to end: there

@@ -21,10 +21,12 @@
 #include "core/clock.h"
 #include "core/envelope/format.h"
 #include "core/node/alert_book.h"
+#include "core/node/approvals.h"
 #include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
 #include "core/node/duress_state.h"
+#include "core/node/enrollment.h"
 #include "core/node/message_log.h"
 #include "core/node/outbox.h"
 #include "core/node/schedule_book.h"
@@ -40,6 +42,7 @@ class Body;
 class Codebook;
 class Receipt;
 class Schedule;
+class TeamNote;
 class Welcome;
 }  // namespace waypost::pb
 
@@ -58,6 +61,8 @@ struct HandlerParts {
   Courier& courier;
   TeamBook& teams;
   TeamNews& news;
+  Approvals& approvals;
+  Enrollment& enrollment;
   const Clock& clock;
 };
 
@@ -77,6 +82,7 @@ class BodyHandlers {
   Status OnReceipt(const Contact& from, const pb::Receipt& receipt);
   Status OnCodebook(const Contact& from, const pb::Codebook& codebook);
   Status OnSchedule(const Contact& from, const pb::Schedule& schedule);
+  Status OnTeamNote(const Contact& from, const pb::TeamNote& note);
   Status OnMessage(const Contact& from, const envelope::ContentId& id, const pb::Body& body,
                    bool via_duress);
   Status OnRevoked(const Contact& from, const envelope::ContentId& id, const pb::Body& body,

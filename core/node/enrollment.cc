@@ -62,10 +62,10 @@ Result<std::string> Enrollment::CreateInvite(std::string_view for_name, int64_t 
   const UnixTime now = p_.clock.Now();
   const UnixTime expires_at = now + ttl_seconds;
   if (coordinator) {
-    // Refused now rather than when the join request comes: once a team has
-    // two coordinators, a third needs the second's signature (§12.1).
+    // Refused now rather than when the join request comes: a coordinator
+    // whose welcome has not come, or a roster that holds no more.
     WAYPOST_RETURN_IF_ERROR(p_.teams.EnsureOwnTeam(p_.random, now).status());
-    WAYPOST_RETURN_IF_ERROR(p_.teams.CheckCanAddCoordinator());
+    WAYPOST_RETURN_IF_ERROR(p_.teams.NeedsApproval().status());
   }
   WAYPOST_RETURN_IF_ERROR(p_.invites.Add(id, secret, for_name, now, expires_at, coordinator));
 
@@ -409,6 +409,8 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
 // static key; it then joins the roster (signed by this coordinator alone,
 // which the rules allow while the team has one), the welcome carries that
 // roster, and the new coordinator is introduced to every helper (§12.2).
+// Once the team has had two coordinators, the joiner waits, pending, for
+// another coordinator's approval (§12.6); FinishCoordinators welcomes it.
 Status Enrollment::TakeCoordinator(ContactId id, const PublicKey& joiner,
                                    const pb::JoinRequest& join) {
   const std::optional<team::SigningPublicKey> key =
@@ -423,10 +425,33 @@ Status Enrollment::TakeCoordinator(ContactId id, const PublicKey& joiner,
     return Status::AuthFailed();
   }
   WAYPOST_RETURN_IF_ERROR(p_.contacts.SetSigningKey(id, *key, AsBytes(join.binding())));
+  WAYPOST_ASSIGN_OR_RETURN(const bool needs_approval, p_.teams.NeedsApproval());
+  if (needs_approval && roster.roster().CoordinatorIndex(*key) < 0) {
+    WAYPOST_RETURN_IF_ERROR(p_.contacts.SetState(id, ContactState::kPending));
+    WAYPOST_ASSIGN_OR_RETURN(const Contact candidate, p_.contacts.Get(id));
+    return p_.approvals.Propose(candidate, *point);
+  }
   WAYPOST_RETURN_IF_ERROR(p_.teams.AddCoordinator(id, *key, *point, p_.clock.Now()));
+  return WelcomeCoordinator(id);
+}
+
+// The new coordinator is in the roster: welcomed, then introduced to every
+// helper (§12.2) and every other coordinator (§12.6).
+Status Enrollment::WelcomeCoordinator(ContactId id) {
   WAYPOST_RETURN_IF_ERROR(Welcome(id));
   WAYPOST_ASSIGN_OR_RETURN(const Contact coordinator, p_.contacts.Get(id));
-  return p_.news.IntroduceCoordinator(coordinator);
+  WAYPOST_RETURN_IF_ERROR(p_.news.IntroduceCoordinator(coordinator));
+  return p_.news.IntroduceToCoordinators(coordinator);
+}
+
+Status Enrollment::FinishCoordinators() {
+  WAYPOST_ASSIGN_OR_RETURN(const auto done, p_.approvals.Settle());
+  for (const auto& [id, point] : done) {
+    WAYPOST_RETURN_IF_ERROR(p_.contacts.SetState(id, ContactState::kActive));
+    WAYPOST_RETURN_IF_ERROR(p_.teams.KnowMember(id, point));
+    WAYPOST_RETURN_IF_ERROR(WelcomeCoordinator(id));
+  }
+  return Status::Ok();
 }
 
 // The welcome completes the helper's enrollment; a changed codebook follows

@@ -12,6 +12,7 @@
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/node/alert_book.h"
+#include "core/node/approvals.h"
 #include "core/node/codebook.h"
 #include "core/node/contact_book.h"
 #include "core/node/courier.h"
@@ -43,6 +44,7 @@ struct EnrollmentParts {
   Courier& courier;
   TeamBook& teams;
   TeamNews& news;
+  Approvals& approvals;
   const Clock& clock;
   Random& random;
 };
@@ -92,6 +94,12 @@ class Enrollment {
   // invite. AuthFailed if it does not open or is malformed.
   Result<IngestOutcome> TakeJoin(ByteView envelope, const LiveInvite& invite);
 
+  // After the roster held changed (docs/protocol.md §12.6): each candidate
+  // coordinator the roster now lists is welcomed and introduced to the
+  // helpers and the other coordinators (Approvals::Settle); a candidate
+  // still waiting is proposed again on a roster that moved on.
+  Status FinishCoordinators();
+
  private:
   Status CheckNotAVerifiedName(std::string_view name, const PublicKey& key);
   Result<bool> RefuseNewKeyForVerified(std::string_view name, const PublicKey& joiner);
@@ -115,6 +123,7 @@ class Enrollment {
   // leaves the outbox, and what was sent under it fails. Returns how many.
   Result<size_t> WithdrawSignUp(const Contact& pending);
   Status Welcome(ContactId id);
+  Status WelcomeCoordinator(ContactId id);
   Status CheckNoOtherCoordinator(const std::string& inviter_name);
   Status AlertReuse(ContactId first, const PublicKey& second, std::string_view second_name);
 

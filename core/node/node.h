@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/node/alert_book.h"
+#include "core/node/approvals.h"
 #include "core/node/body_handlers.h"
 #include "core/node/codebook.h"
 #include "core/node/contact_book.h"
@@ -276,6 +277,12 @@ class Node {
     size_t withdrawn = 0;  // queued messages to it that now fail
   };
   Result<Revocation> Revoke(std::string_view name, bool quiet);
+  // `approve` (docs/protocol.md §12.6), coordinator only: this node signs
+  // the roster another coordinator proposed to add the candidate `name`,
+  // and sends it back. NotFound if no candidate of that name waits.
+  Result<PendingApproval> Approve(std::string_view name);
+  // The candidates other coordinators asked this one to approve.
+  Result<std::vector<PendingApproval>> PendingApprovals();
   // The next outbox envelopes the relay with this key has not acknowledged,
   // oldest first, except those in `skip` (content ids); see
   // Outbox::PendingFor.
@@ -411,10 +418,13 @@ class Node {
   Courier courier_{identity_, duress_, settings_, outbox_, messages_, sequencer_, clock_, random_};
   TeamNews news_{{identity_, contacts_, messages_, alerts_, outbox_, codebook_, schedules_, teams_,
                   courier_, clock_, random_}};
+  Approvals approvals_{{db_, identity_, contacts_, alerts_, teams_, courier_, clock_}};
   Enrollment enrollment_{{db_, identity_, relays_, contacts_, invites_, messages_, alerts_,
-                          codebook_, outbox_, courier_, teams_, news_, clock_, random_}};
+                          codebook_, outbox_, courier_, teams_, news_, approvals_, clock_,
+                          random_}};
   BodyHandlers handlers_{{db_, duress_, contacts_, messages_, outbox_, alerts_, codebook_,
-                          schedules_, sequencer_, courier_, teams_, news_, clock_}};
+                          schedules_, sequencer_, courier_, teams_, news_, approvals_, enrollment_,
+                          clock_}};
   Receiver receiver_{
       {identity_, settings_, duress_, contacts_, invites_, seen_, handlers_, enrollment_, clock_}};
 };

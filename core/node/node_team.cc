@@ -18,7 +18,8 @@ Result<Bytes> Node::RosterOf(const team::TeamId& team) { return teams_.RosterOf(
 Status Node::TakeNewerRoster(ByteView roster) {
   return Mutate([&]() -> Status {
     WAYPOST_RETURN_IF_ERROR(teams_.TakeNewerRoster(roster));
-    return news_.SweepCoordinators().status();
+    WAYPOST_RETURN_IF_ERROR(news_.SweepCoordinators().status());
+    return enrollment_.FinishCoordinators();
   });
 }
 
@@ -37,7 +38,8 @@ Result<Bytes> Node::RosterToPublish(const team::TeamId& team) {
       revoked.push_back(c.id);
       if (!c.signing_key.empty()) revoked_signers.push_back(c.signing_key);
     }
-    return teams_.Reconcile(revoked, revoked_signers, clock_.Now()).status();
+    WAYPOST_RETURN_IF_ERROR(teams_.Reconcile(revoked, revoked_signers, clock_.Now()).status());
+    return enrollment_.FinishCoordinators();
   }));
   return teams_.RosterOf(team);
 }
@@ -74,6 +76,7 @@ Result<Node::Revocation> Node::Revoke(std::string_view name, bool quiet) {
     // Nothing more goes to it: what waits in the outbox leaves, and what it
     // was never sent fails.
     WAYPOST_ASSIGN_OR_RETURN(r.withdrawn, news_.CutOff(contact));
+    WAYPOST_RETURN_IF_ERROR(approvals_.Forget(contact.public_key.view()));
     // Quiet: the roster stays as it is, so relays go on serving the device
     // and whoever holds it sees no change.
     if (!quiet) {
@@ -103,5 +106,16 @@ Result<Node::Revocation> Node::Revoke(std::string_view name, bool quiet) {
   }));
   return r;
 }
+
+Result<PendingApproval> Node::Approve(std::string_view name) {
+  PendingApproval approved;
+  WAYPOST_RETURN_IF_ERROR(Mutate([&]() -> Status {
+    WAYPOST_ASSIGN_OR_RETURN(approved, approvals_.Approve(name));
+    return enrollment_.FinishCoordinators();
+  }));
+  return approved;
+}
+
+Result<std::vector<PendingApproval>> Node::PendingApprovals() { return approvals_.Pending(); }
 
 }  // namespace waypost::node

@@ -247,12 +247,35 @@ ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE ring_members ADD COLUMN cut INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 16: a third coordinator's approval (docs/protocol.md §12.6). On
+// the inviter, each candidate waiting for another coordinator's signature
+// (contact_id: its pending contact; roster: the last proposal sent); on
+// the others, each proposal received (proposer_id; roster: as received;
+// approved: this node's user ran `approve`). And the highest roster
+// version this coordinator signed, kept or only proposed, so that it never
+// signs one version twice (TeamBook::SignNext).
+constexpr const char* kAddApprovals = R"sql(
+ALTER TABLE teams ADD COLUMN signed_version INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS coordinator_approvals(
+  signing_key BLOB PRIMARY KEY,
+  name        TEXT NOT NULL,
+  static_key  BLOB NOT NULL,
+  binding     BLOB NOT NULL,
+  ring_key    BLOB,
+  contact_id  INTEGER REFERENCES contacts(id),
+  proposer_id INTEGER REFERENCES contacts(id),
+  roster      BLOB NOT NULL,
+  approved    INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
     kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
     kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
-    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams,       kAddCoordinators};
+    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams,       kAddCoordinators,
+    kAddApprovals};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -25,6 +25,7 @@ Result<NewsWatch> NewsWatch::Start(Node& node) {
 
 Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
   SyncNews news;
+  news.leader = node.self().role == Role::kCoordinator;
   WAYPOST_RETURN_IF_ERROR(node.CheckDeadlines());
   WAYPOST_ASSIGN_OR_RETURN(std::vector<AlertInfo> alerts, node.Alerts(/*open_only=*/true));
   for (AlertInfo& a : alerts) {
@@ -77,6 +78,9 @@ Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
     } else if (c.state == ContactState::kRevoked && before != contacts_.end() &&
                before->second != ContactState::kRevoked) {
       news.revoked.push_back(c);
+    } else if (c.state == ContactState::kPending && c.role == Role::kCoordinator &&
+               node.self().role == Role::kCoordinator && before == contacts_.end()) {
+      news.awaiting_approval.push_back(c);
     } else if (c.SignUpFailed(now)) {
       news.failed_signups.push_back(c);
     }

@@ -22,6 +22,9 @@
 namespace waypost::node {
 
 struct SyncNews {
+  // This node is a coordinator: a contact in `joined` joined its team,
+  // unless it is the coordinator whose invite this node joined.
+  bool leader = false;
   std::vector<AlertInfo> alerts;       // newly raised, strongest first
   std::vector<MessageInfo> received;   // new incoming messages, in inbox order
   std::vector<MessageInfo> confirmed;  // outgoing ones that became confirmed
@@ -32,6 +35,9 @@ struct SyncNews {
   // Contacts revoked by what arrived: another coordinator's note, or a
   // roster without a coordinator (§12.4, §12.5).
   std::vector<ContactInfo> revoked;
+  // Coordinators who joined by this coordinator's invite and wait for
+  // another coordinator's approval (§12.6).
+  std::vector<ContactInfo> awaiting_approval;
   std::vector<std::string> new_schedules;  // coordinators who set when we check in
   std::vector<std::string> new_codebooks;  // coordinators who sent a new codebook
   // A coordinator's own codebook changed: another coordinator of the team
@@ -44,7 +50,8 @@ struct SyncNews {
   bool empty() const {
     return alerts.empty() && received.empty() && confirmed.empty() && delivered.empty() &&
            !team_codebook && joined.empty() && introduced.empty() && revoked.empty() &&
-           new_schedules.empty() && new_codebooks.empty() && failed_signups.empty();
+           awaiting_approval.empty() && new_schedules.empty() && new_codebooks.empty() &&
+           failed_signups.empty();
   }
 };
 

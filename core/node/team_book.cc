@@ -100,28 +100,95 @@ Result<team::SignedTeamState> TeamBook::HeldOwn() {
   return team::SignedTeamState::Parse(held);
 }
 
-Status TeamBook::CheckCanAddCoordinator() {
+Result<bool> TeamBook::NeedsApproval() {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
-  if (held.roster().approvals > 1) {
-    return Status::InvalidArgument(
-        "the team has two coordinators: a third needs the second's approval, which this "
-        "version cannot collect yet");
+  if (held.roster().coordinators.size() >= team::kMaxCoordinators) {
+    return Status::LimitExceeded("the team has as many coordinators as a roster holds");
   }
-  return Status::Ok();
+  return held.roster().approvals > 1;
+}
+
+Result<Bytes> TeamBook::SignNext(const team::SignedTeamState& held, team::TeamRoster next,
+                                 UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
+  const int index = held.roster().CoordinatorIndex(signer.public_key);
+  if (index < 0) return Status::InvalidArgument("this node is no longer a coordinator of its team");
+  // Never the same version twice, even for a proposal that was never kept
+  // (§12.6): two rosters of one version would split the relays.
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT signed_version FROM teams WHERE team_id = ?", held.roster().team_id));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  const uint64_t floor = row ? uint64_t(st.ColumnInt64(0)) : 0;
+  const uint64_t step = std::max<uint64_t>(1, held.roster().coordinators.size());
+  next.version = team::NextVersion(held.roster(), index);
+  while (next.version <= floor) next.version += step;
+  next.issued_at = now;
+  next.approvals = std::max<uint8_t>(held.roster().approvals,
+                                     uint8_t(std::min<size_t>(2, next.coordinators.size())));
+  WAYPOST_RETURN_IF_ERROR(db_->Run("UPDATE teams SET signed_version = ? WHERE team_id = ?",
+                                   int64_t(next.version), held.roster().team_id));
+  return team::SignTeamState(next, {{uint8_t(index), &signer}});
 }
 
 Status TeamBook::SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next,
                              UnixTime now) {
-  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
-  const int index = held.roster().CoordinatorIndex(signer.public_key);
-  if (index < 0) return Status::InvalidArgument("this node is no longer a coordinator of its team");
-  next.version = team::NextVersion(held.roster(), index);
-  next.issued_at = now;
-  next.approvals = std::max<uint8_t>(held.roster().approvals,
-                                     uint8_t(std::min<size_t>(2, next.coordinators.size())));
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster,
-                           team::SignTeamState(next, {{uint8_t(index), &signer}}));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, SignNext(held, next, now));
   return KeepRoster(next.team_id, signed_roster);
+}
+
+namespace {
+
+// `next` is `held` with `key` among the coordinators and `point` in the
+// ring (added if missing).
+Status WithCoordinator(team::TeamRoster& next, const team::SigningPublicKey& key,
+                       const team::RingPoint& point) {
+  if (next.CoordinatorIndex(key) < 0) {
+    if (next.coordinators.size() >= team::kMaxCoordinators) {
+      return Status::LimitExceeded("the team has as many coordinators as a roster holds");
+    }
+    next.coordinators.push_back(key);
+  }
+  if (!next.HasRingMember(point)) {
+    if (next.ring.size() >= team::kMaxRing) {
+      return Status::LimitExceeded("the team has as many members as a roster holds");
+    }
+    next.ring.push_back(point);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Bytes> TeamBook::ProposeCoordinator(const team::SigningPublicKey& key,
+                                           const team::RingPoint& point, UnixTime now) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  team::TeamRoster next = held.roster();
+  WAYPOST_RETURN_IF_ERROR(WithCoordinator(next, key, point));
+  return SignNext(held, next, now);
+}
+
+Result<bool> TeamBook::Cosign(ByteView proposal, const team::SigningPublicKey& candidate) {
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  Result<team::SignedTeamState> offered = team::SignedTeamState::Parse(proposal);
+  if (!offered.ok()) return false;
+  WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
+  const team::TeamRoster& next = offered->roster();
+  // Only what the approval is for: the coordinators held and the candidate,
+  // this node among them. Anything else is left for its proposer to redo.
+  std::vector<team::SigningPublicKey> expected = held.roster().coordinators;
+  if (held.roster().CoordinatorIndex(candidate) < 0) expected.push_back(candidate);
+  const int index = held.roster().CoordinatorIndex(signer.public_key);
+  if (index < 0 || next.team_id != held.roster().team_id || next.coordinators != expected) {
+    return false;
+  }
+  Result<Bytes> cosigned = team::AddTeamSignature(proposal, uint8_t(index), signer);
+  if (!cosigned.ok()) return false;
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState both,
+                           team::SignedTeamState::Parse(*cosigned));
+  if (!team::VerifySuccessor(held, both).ok()) return false;
+  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, both.bytes()));
+  return true;
 }
 
 Status TeamBook::KeepRoster(const team::TeamId& team, ByteView roster) {
@@ -143,20 +210,12 @@ Status TeamBook::AddMember(ContactId contact, const team::RingPoint& point, Unix
 Status TeamBook::AddCoordinator(ContactId contact, const team::SigningPublicKey& key,
                                 const team::RingPoint& point, UnixTime now) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held, HeldOwn());
+  if (held.roster().approvals > 1 && held.roster().CoordinatorIndex(key) < 0) {
+    return Status::InvalidArgument(
+        "the team has two coordinators or more: a new one needs another's approval");
+  }
   team::TeamRoster next = held.roster();
-  if (next.CoordinatorIndex(key) < 0) {
-    WAYPOST_RETURN_IF_ERROR(CheckCanAddCoordinator());
-    if (next.coordinators.size() >= team::kMaxCoordinators) {
-      return Status::LimitExceeded("the team has as many coordinators as a roster holds");
-    }
-    next.coordinators.push_back(key);
-  }
-  if (!next.HasRingMember(point)) {
-    if (next.ring.size() >= team::kMaxRing) {
-      return Status::LimitExceeded("the team has as many members as a roster holds");
-    }
-    next.ring.push_back(point);
-  }
+  WAYPOST_RETURN_IF_ERROR(WithCoordinator(next, key, point));
   WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
   return KnowMember(contact, point);
 }

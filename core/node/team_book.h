@@ -91,12 +91,25 @@ class TeamBook {
   // Coordinator: `contact` becomes a coordinator of the team, with signing
   // key `key` and admission key `point` (docs/protocol.md §12.1), in a new
   // roster this node signs alone. InvalidArgument if the team already needs
-  // two approvals to add a coordinator.
+  // two approvals to add a coordinator (ProposeCoordinator).
   Status AddCoordinator(ContactId contact, const team::SigningPublicKey& key,
                         const team::RingPoint& point, UnixTime now);
-  // Ok if this coordinator may add one on its own signature (the team has
-  // one coordinator so far); InvalidArgument, saying why, otherwise.
-  Status CheckCanAddCoordinator();
+  // Whether a new coordinator needs another coordinator's approval (the
+  // team has had two); LimitExceeded if the roster holds no more.
+  Result<bool> NeedsApproval();
+  // Coordinator of a team that needs approvals (docs/protocol.md §12.6):
+  // the roster held, with `key` among the coordinators and `point` in the
+  // ring, signed by this node alone and not kept: a proposal that another
+  // coordinator's signature completes.
+  Result<Bytes> ProposeCoordinator(const team::SigningPublicKey& key, const team::RingPoint& point,
+                                   UnixTime now);
+  // Coordinator: adds this node's signature to `proposal`, which adds the
+  // coordinator `candidate`, and keeps the result if it follows the roster
+  // held (team::VerifySuccessor). False, changing nothing, if it does not,
+  // or if its coordinators are not exactly those held and `candidate`
+  // (which the roster held may list already: a proposal made again on a
+  // newer one).
+  Result<bool> Cosign(ByteView proposal, const team::SigningPublicKey& candidate);
 
   // Coordinator: another coordinator introduced `contact`, whose admission
   // key is `point` (docs/protocol.md §12.2); remembered, so that revoking
@@ -154,6 +167,7 @@ class TeamBook {
  private:
   // `next`, changed from `held`, gets the version, time and approvals the
   // rules give it (team_state.h), is signed by this node and kept.
+  Result<Bytes> SignNext(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
   Status SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
   Result<team::SignedTeamState> HeldOwn();
   Status KeepRoster(const team::TeamId& team, ByteView roster);

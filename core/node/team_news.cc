@@ -55,42 +55,61 @@ Status TeamNews::IntroduceHelper(const Contact& helper) {
   return Status::Ok();
 }
 
-Status TeamNews::IntroducePair(const Contact& coordinator, const Contact& helper, ByteView roster) {
-  const UnixTime now = p_.clock.Now();
-  // One fresh chain per new pair, known to both sides and to us: we can
-  // neither read nor forge what they seal, which also takes both static
-  // keys (docs/protocol.md §12.2).
-  Secret seed(envelope::kKeySize);
-  p_.random.Fill(seed.span());
-  const envelope::Epoch epoch = envelope::EpochOf(now);
+Status TeamNews::IntroduceToCoordinators(const Contact& coordinator) {
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Contact> peers, Active(Role::kCoordinator));
+  WAYPOST_ASSIGN_OR_RETURN(const Bytes roster, p_.teams.OwnRoster());
+  for (const Contact& peer : peers) {
+    if (peer.id == coordinator.id || peer.signing_key.empty()) continue;
+    WAYPOST_RETURN_IF_ERROR(IntroducePair(peer, coordinator, roster));
+  }
+  return Status::Ok();
+}
 
+// One fresh chain per new pair, known to both sides and to us: we can
+// neither read nor forge what they seal, which also takes both static keys
+// (docs/protocol.md §12.2).
+TeamNews::Intro TeamNews::NewIntro() {
+  Intro intro{Secret(envelope::kKeySize), envelope::EpochOf(p_.clock.Now())};
+  p_.random.Fill(intro.seed.span());
+  return intro;
+}
+
+// The introduction of `who` to someone: a coordinator's carries its signing
+// key, binding and `roster`.
+void TeamNews::FillIntroduction(const Contact& who, const Intro& intro, ByteView roster,
+                                pb::Body& body) {
+  pb::Introduction* in = body.mutable_introduction();
+  in->set_name(who.name);
+  in->set_static_key(AsString(who.public_key.view()));
+  in->set_tag_key(AsString(who.tag_key.view()));
+  in->set_chain_seed(AsString(intro.seed.view()));
+  in->set_chain_epoch(intro.epoch);
+  if (who.role == Role::kCoordinator) {
+    in->set_coordinator(true);
+    in->set_signing_key(AsString(who.signing_key));
+    in->set_binding(AsString(who.binding));
+    in->set_roster(AsString(roster));
+  }
+  body.set_sent_at(p_.clock.Now());
+}
+
+Status TeamNews::IntroducePair(const Contact& coordinator, const Contact& helper, ByteView roster) {
+  const Intro intro = NewIntro();
   Scrubbed<pb::Body> to_helper;
-  pb::Introduction* c = to_helper->mutable_introduction();
-  c->set_name(coordinator.name);
-  c->set_static_key(AsString(coordinator.public_key.view()));
-  c->set_tag_key(AsString(coordinator.tag_key.view()));
-  c->set_chain_seed(AsString(seed.view()));
-  c->set_chain_epoch(epoch);
-  c->set_coordinator(true);
-  c->set_signing_key(AsString(coordinator.signing_key));
-  c->set_binding(AsString(coordinator.binding));
-  c->set_roster(AsString(roster));
-  to_helper->set_sent_at(now);
+  FillIntroduction(coordinator, intro, roster, *to_helper);
   WAYPOST_RETURN_IF_ERROR(p_.courier.Send(helper, *to_helper).status());
 
   Scrubbed<pb::Body> to_coordinator;
+  FillIntroduction(helper, intro, roster, *to_coordinator);
+  if (helper.role == Role::kCoordinator) {
+    return p_.courier.Send(coordinator, *to_coordinator).status();
+  }
   pb::Introduction* h = to_coordinator->mutable_introduction();
-  h->set_name(helper.name);
-  h->set_static_key(AsString(helper.public_key.view()));
-  h->set_tag_key(AsString(helper.tag_key.view()));
-  h->set_chain_seed(AsString(seed.view()));
-  h->set_chain_epoch(epoch);
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> point, p_.teams.PointOf(helper.id));
   if (point) h->set_ring_key(point->data(), point->size());
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<Schedule> schedule,
                            p_.schedules.Get(helper.public_key.view()));
   if (schedule && schedule->active()) ScheduleToWire(*schedule, *h->mutable_schedule());
-  to_coordinator->set_sent_at(now);
   WAYPOST_RETURN_IF_ERROR(p_.courier.Send(coordinator, *to_coordinator).status());
   return Status::Ok();
 }
@@ -281,7 +300,8 @@ Result<size_t> TeamNews::SweepCoordinators() {
                            p_.teams.HeldCoordinators());
   size_t revoked = 0;
   for (const Contact& c : coordinators) {
-    if (c.state == ContactState::kRevoked || c.signing_key.size() != team::kSigningKeySize) {
+    // A pending one is a candidate not in the roster yet (§12.6).
+    if (c.state != ContactState::kActive || c.signing_key.size() != team::kSigningKeySize) {
       continue;
     }
     const bool still = std::any_of(listed.begin(), listed.end(), [&](const auto& k) {

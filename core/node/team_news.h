@@ -38,6 +38,7 @@
 #include "core/status.h"
 
 namespace waypost::pb {
+class Body;
 class Introduction;
 class TeamNote;
 }  // namespace waypost::pb
@@ -71,6 +72,11 @@ class TeamNews {
   // other active coordinator of the team, and them to it.
   Status IntroduceHelper(const Contact& helper);
 
+  // `coordinator` was just welcomed into a team that has other
+  // coordinators (docs/protocol.md §12.6): introduces it to each other
+  // active coordinator, and each to it, as coordinators.
+  Status IntroduceToCoordinators(const Contact& coordinator);
+
   // An introduction from `from`. AuthFailed, changing nothing, unless
   // `from` is an active coordinator, the introduction is well formed, and,
   // for a coordinator, the roster check above holds; for a helper, unless
@@ -100,8 +106,16 @@ class TeamNews {
   Result<size_t> SweepCoordinators();
 
  private:
-  // Introduces `coordinator` and `helper` to each other (§12.2).
+  // Introduces `coordinator` and `helper` to each other (§12.2). A
+  // `helper` that is a coordinator too (§12.6) is introduced as one, with
+  // no admission key or schedule.
   Status IntroducePair(const Contact& coordinator, const Contact& helper, ByteView roster);
+  struct Intro {
+    Secret seed;  // the new pair's chain key at `epoch`
+    envelope::Epoch epoch = 0;
+  };
+  Intro NewIntro();
+  void FillIntroduction(const Contact& who, const Intro& intro, ByteView roster, pb::Body& body);
   Status CheckCoordinator(const pb::Introduction& introduction, const PublicKey& key);
   Status SendOwnCodebook(const Contact& helper);
   Status ExpectAsTold(const Contact& helper, const Schedule& told);

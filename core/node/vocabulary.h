@@ -33,13 +33,15 @@ enum class MessageState { kQueued, kRelayed, kDelivered, kConfirmed, kReceived, 
 // kDistress: a check-in with a distress code (docs/protocol.md §4.7).
 // kOverdue: a helper's deadline plus grace passed, by the coordinator's
 // clock, with no check-in received (§4.8).
-enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue, kKeyChanged };
+// kApproval: another coordinator asks this one to approve a new
+// coordinator (`approve`, docs/protocol.md §12.6).
+enum class AlertKind { kDuress, kInviteReused, kGap, kDistress, kOverdue, kKeyChanged, kApproval };
 // One helper's state on the coordinator's board; the enumerators are in
 // order of strength, and the strongest that holds is shown.
 enum class BoardState { kOk, kDue, kOverdue, kDistress, kDuress, kRevoked };
 
 // How urgent an alert is, the most urgent 0: duress, distress, overdue,
-// a changed key, gap, invite reuse. The board and `sync` list alerts in
+// a changed key, gap, invite reuse, an approval asked for. The board and `sync` list alerts in
 // this order.
 constexpr int Urgency(AlertKind kind) {
   switch (kind) {
@@ -55,8 +57,10 @@ constexpr int Urgency(AlertKind kind) {
       return 4;
     case AlertKind::kInviteReused:
       return 5;
+    case AlertKind::kApproval:
+      return 6;
   }
-  return 6;
+  return 7;
 }
 
 // Each enum's words, in one table per enum.
@@ -97,13 +101,14 @@ struct Words<MessageState> {
 };
 template <>
 struct Words<AlertKind> {
-  static constexpr std::array<std::pair<AlertKind, std::string_view>, 6> kAll = {
+  static constexpr std::array<std::pair<AlertKind, std::string_view>, 7> kAll = {
       {{AlertKind::kDuress, "duress"},
        {AlertKind::kInviteReused, "invite-reused"},
        {AlertKind::kGap, "gap"},
        {AlertKind::kDistress, "distress"},
        {AlertKind::kOverdue, "overdue"},
-       {AlertKind::kKeyChanged, "key-changed"}}};
+       {AlertKind::kKeyChanged, "key-changed"},
+       {AlertKind::kApproval, "approval"}}};
 };
 template <>
 struct Words<BoardState> {

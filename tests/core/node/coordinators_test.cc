@@ -475,15 +475,216 @@ TEST_F(TwoCoordinatorForgeryTest, ARefusedIntroductionChangesNothing) {
   EXPECT_EQ(Snapshot(alice_), before_);
 }
 
-TEST_F(CoordinatorsTest, AThirdCoordinatorNeedsAnApprovalThisVersionCannotCollect) {
-  AddCarl();
-  const Result<std::string> third = coord_->CreateInvite("", 3600, /*coordinator=*/true);
-  ASSERT_FALSE(third.ok());
-  EXPECT_NE(third.status().message().find("approval"), std::string::npos);
-  const Result<std::string> by_carl = carl_->CreateInvite("", 3600, /*coordinator=*/true);
-  EXPECT_FALSE(by_carl.ok());
-  // A helper cannot invite a coordinator, nor join as one.
-  EXPECT_FALSE(alice_->CreateInvite("", 3600, /*coordinator=*/true).ok());
+// A third coordinator (docs/protocol.md §12.6): base invites dana; she
+// waits, pending, until carl approves; then she is in the roster with both
+// signatures, welcomed, and introduced to carl and to every helper.
+class ThirdCoordinatorTest : public CoordinatorsTest {
+ protected:
+  void SetUp() override {
+    CoordinatorsTest::SetUp();
+    AddCarl();
+  }
+
+  // dana joins by base's coordinator invite; base and carl sync once.
+  void DanaJoins() {
+    ASSERT_OK_AND_ASSIGN(const std::string code,
+                         coord_->CreateInvite("", 3600, /*coordinator=*/true));
+    ASSERT_OK(dana_->Join(code, false));
+    Round({&dana_, &coord_, &carl_, &dana_});
+  }
+
+  std::vector<AlertInfo> OpenApprovals(Peer& p) {
+    auto alerts = p->Alerts(true, false);
+    EXPECT_OK(alerts);
+    std::vector<AlertInfo> out;
+    for (const AlertInfo& a : alerts.ok() ? *alerts : std::vector<AlertInfo>()) {
+      if (a.kind == AlertKind::kApproval) out.push_back(a);
+    }
+    return out;
+  }
+
+  bool Lists(const team::SignedTeamState& roster, Peer& coordinator) {
+    const team::SigningKeyPair key = SigningKeyOf(coordinator);
+    return roster.roster().CoordinatorIndex(key.public_key) >= 0;
+  }
+
+  // A PROPOSED note for `candidate` (static key, signing key and binding)
+  // carrying `roster`.
+  pb::Body Proposal(const PublicKey& candidate, const team::SigningKeyPair& signer,
+                    const team::TeamId& team, const Bytes& roster) {
+    pb::Body body;
+    pb::TeamNote* note = body.mutable_team_note();
+    note->set_kind(pb::TeamNote::PROPOSED);
+    note->set_member(AsString(candidate.view()));
+    note->set_name("rogue");
+    note->set_signing_key(AsString(signer.public_key));
+    note->set_binding(
+        AsString(team::SignDetached(signer, team::CoordinatorBinding(team, candidate.view()))));
+    note->set_roster(AsString(roster));
+    return body;
+  }
+
+  Peer dana_{"dana", Role::kCoordinator, clock_, 6};
+};
+
+TEST_F(ThirdCoordinatorTest, AThirdCoordinatorJoinsOnlyOnceASecondApproves) {
+  DanaJoins();
+  // Waiting: pending at base, in no roster, known to nobody else.
+  ASSERT_TRUE(Contact(coord_, "dana"));
+  EXPECT_EQ(Contact(coord_, "dana")->state, ContactState::kPending);
+  EXPECT_EQ(Contact(coord_, "dana")->role, Role::kCoordinator);
+  EXPECT_EQ(HeldRoster(coord_).roster().coordinators.size(), 2u);
+  EXPECT_FALSE(Contact(alice_, "dana"));
+  ASSERT_TRUE(Contact(dana_, "base"));
+  EXPECT_EQ(Contact(dana_, "base")->state, ContactState::kPending) << "no welcome yet";
+  // carl is asked, with dana's fingerprint to compare.
+  ASSERT_EQ(OpenApprovals(carl_).size(), 1u);
+  EXPECT_EQ(OpenApprovals(carl_)[0].peer, "base");
+  ASSERT_OK_AND_ASSIGN(const std::vector<PendingApproval> pending, carl_->PendingApprovals());
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].name, "dana");
+  EXPECT_EQ(pending[0].proposer, "base");
+  const SelfInfo dana_self = dana_->self();
+  EXPECT_EQ(pending[0].fingerprint, dana_self.fingerprint);
+  EXPECT_NE(OpenApprovals(carl_)[0].detail.find(dana_self.fingerprint), std::string::npos);
+  // Nobody approves for carl: base cannot, and a name nobody proposed is
+  // not found.
+  EXPECT_EQ(coord_->Approve("dana").status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(carl_->Approve("nobody").status().code(), Status::Code::kNotFound);
+  Round({&alice_, &coord_, &carl_});
+  EXPECT_EQ(HeldRoster(coord_).roster().coordinators.size(), 2u) << "no approval, no dana";
+
+  ASSERT_OK_AND_ASSIGN(const PendingApproval approved, carl_->Approve("dana"));
+  EXPECT_EQ(approved.name, "dana");
+  EXPECT_TRUE(OpenApprovals(carl_).empty()) << "acknowledged by approving";
+  Round({&carl_, &coord_, &dana_, &carl_, &alice_, &dana_, &coord_});
+
+  const team::SignedTeamState roster = HeldRoster(coord_);
+  EXPECT_EQ(roster.roster().coordinators.size(), 3u);
+  EXPECT_TRUE(Lists(roster, dana_));
+  EXPECT_EQ(Contact(coord_, "dana")->state, ContactState::kActive);
+  EXPECT_EQ(Contact(dana_, "base")->state, ContactState::kActive) << "welcomed";
+  EXPECT_TRUE(Lists(HeldRoster(dana_), dana_));
+  // Introduced to carl and to alice, and carl and alice to her.
+  ASSERT_TRUE(Contact(carl_, "dana"));
+  EXPECT_EQ(Contact(carl_, "dana")->role, Role::kCoordinator);
+  EXPECT_EQ(Contact(carl_, "dana")->introduced_by, "base");
+  ASSERT_TRUE(Contact(dana_, "carl"));
+  EXPECT_EQ(Contact(dana_, "carl")->role, Role::kCoordinator);
+  ASSERT_TRUE(Contact(dana_, "alice"));
+  ASSERT_TRUE(Contact(alice_, "dana"));
+  EXPECT_EQ(Contact(alice_, "dana")->role, Role::kCoordinator);
+  EXPECT_EQ(Contact(alice_, "dana")->state, ContactState::kActive);
+
+  // A check-in reaches all three; carl's confirmation shows at dana.
+  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> ids, alice_->CheckIn("fence", "", ""));
+  EXPECT_EQ(ids.size(), 3u);
+  Round({&alice_, &dana_, &carl_, &coord_});
+  ASSERT_EQ(InboxFrom(dana_, "alice").size(), 1u);
+  EXPECT_EQ(InboxFrom(dana_, "alice")[0].code, "fence");
+  ASSERT_EQ(InboxFrom(carl_, "alice").size(), 1u);
+  ASSERT_OK(carl_->Confirm(InboxFrom(carl_, "alice")[0].id, ""));
+  Round({&carl_, &dana_});
+  EXPECT_EQ(InboxFrom(dana_, "alice")[0].state, MessageState::kConfirmed);
+  EXPECT_EQ(InboxFrom(dana_, "alice")[0].state_by, "carl");
+  // Everyone still syncs: the relay took the doubly signed roster.
+  for (Peer* p : {&coord_, &carl_, &dana_, &alice_}) EXPECT_OK(SyncStatus(*p));
+}
+
+// The roster moved on between the proposal and the approval (base enrolled
+// a helper): base proposes again on what it holds, carl's approval stands
+// for dana, and the roster that ends up signed by both keeps the helper.
+TEST_F(ThirdCoordinatorTest, AnApprovalOutlivesARosterThatMovedOn) {
+  DanaJoins();
+  Peer bob{"bob", Role::kHelper, clock_, 14};
+  EnrollWith(coord_, bob);
+  ASSERT_OK(carl_->Approve("dana"));
+  Round({&carl_, &coord_, &carl_, &coord_, &dana_, &bob, &alice_, &carl_});
+  const team::SignedTeamState roster = HeldRoster(coord_);
+  EXPECT_TRUE(Lists(roster, dana_));
+  EXPECT_EQ(roster.roster().ring.size(), 5u) << "base, alice, carl, bob and dana";
+  EXPECT_EQ(Contact(coord_, "dana")->state, ContactState::kActive);
+  ASSERT_TRUE(Contact(bob, "dana"));
+  ASSERT_TRUE(Contact(carl_, "dana"));
+  ASSERT_OK_AND_ASSIGN(const std::vector<PendingApproval> left, carl_->PendingApprovals());
+  EXPECT_TRUE(left.empty()) << "done once dana was introduced";
+  EXPECT_TRUE(OpenApprovals(carl_).empty());
+  for (Peer* p : {&coord_, &carl_, &dana_, &alice_, &bob}) EXPECT_OK(SyncStatus(*p));
+}
+
+// Revoking a candidate before anyone approves it ends the proposal: carl's
+// request is withdrawn with the revocation note, and approving it then
+// finds nothing.
+TEST_F(ThirdCoordinatorTest, RevokingACandidateWithdrawsTheProposal) {
+  DanaJoins();
+  ASSERT_EQ(OpenApprovals(carl_).size(), 1u);
+  ASSERT_OK(coord_->Revoke("dana", false));
+  Round({&coord_, &carl_});
+  EXPECT_TRUE(OpenApprovals(carl_).empty()) << "the request was withdrawn";
+  EXPECT_EQ(carl_->Approve("dana").status().code(), Status::Code::kNotFound);
+  Round({&carl_, &coord_, &dana_});
+  EXPECT_FALSE(Lists(HeldRoster(coord_), dana_));
+  EXPECT_EQ(Contact(dana_, "base")->state, ContactState::kPending) << "never welcomed";
+}
+
+// A turned base asks carl to sign more than the candidate: a second,
+// hidden coordinator, or a roster without carl. carl's approval signs
+// neither; the same proposal with only the candidate is signed
+// (positive control).
+TEST_F(ThirdCoordinatorTest, AnApprovalSignsNothingButTheCandidate) {
+  const team::SignedTeamState held = HeldRoster(coord_);
+  const team::SigningKeyPair base_key = SigningKeyOf(coord_);
+  SeededRandom r{41};
+  const noise::KeyPair candidate = noise::KeyPair::Generate(r);
+  const PublicKey candidate_key = PublicKey::From(candidate.public_key).value();
+  const team::SigningKeyPair candidate_signer = team::SigningKeyPair::Generate(r);
+  const team::SigningKeyPair hidden = team::SigningKeyPair::Generate(r);
+  const team::TeamId& team = held.roster().team_id;
+  auto sign = [&](team::TeamRoster next) {
+    next.version = held.roster().version + 2;
+    next.approvals = 2;
+    auto bytes = team::SignTeamState(next, {{0, &base_key}});
+    EXPECT_OK(bytes);
+    return bytes.ok() ? *bytes : Bytes();
+  };
+  team::TeamRoster two_more = held.roster();
+  two_more.coordinators.push_back(candidate_signer.public_key);
+  two_more.coordinators.push_back(hidden.public_key);
+  team::TeamRoster without_carl = held.roster();
+  without_carl.coordinators = {held.roster().coordinators[0], candidate_signer.public_key};
+  for (const team::TeamRoster& bad : {two_more, without_carl}) {
+    ASSERT_OK(carl_->Ingest(
+        SealAs(coord_, "carl", Proposal(candidate_key, candidate_signer, team, sign(bad)))));
+    ASSERT_OK(carl_->Approve("rogue"));
+    EXPECT_FALSE(HeldRoster(carl_).roster().CoordinatorIndex(candidate_signer.public_key) >= 0);
+    EXPECT_EQ(HeldRoster(carl_).roster().coordinators.size(), 2u);
+  }
+  // A binding that names another static key: no proposal, no alert.
+  const size_t alerts_before = OpenApprovals(carl_).size();
+  pb::Body unbound = Proposal(candidate_key, candidate_signer, team, sign(two_more));
+  const noise::KeyPair other = noise::KeyPair::Generate(r);
+  unbound.mutable_team_note()->set_member(AsString(other.public_key));
+  EXPECT_FALSE(carl_->Ingest(SealAs(coord_, "carl", unbound)).ok());
+  EXPECT_EQ(OpenApprovals(carl_).size(), alerts_before);
+
+  team::TeamRoster honest = held.roster();
+  honest.coordinators.push_back(candidate_signer.public_key);
+  // An informant (a helper, with every key its store holds) cannot ask.
+  const size_t at_base = OpenApprovals(coord_).size();
+  EXPECT_FALSE(coord_
+                   ->Ingest(SealAs(alice_, "base",
+                                   Proposal(candidate_key, candidate_signer, team, sign(honest))))
+                   .ok());
+  EXPECT_EQ(OpenApprovals(coord_).size(), at_base);
+  ASSERT_OK_AND_ASSIGN(const std::vector<PendingApproval> at_base_pending,
+                       coord_->PendingApprovals());
+  EXPECT_TRUE(at_base_pending.empty());
+  ASSERT_OK(carl_->Ingest(
+      SealAs(coord_, "carl", Proposal(candidate_key, candidate_signer, team, sign(honest)))));
+  const team::SignedTeamState now_held = HeldRoster(carl_);
+  EXPECT_GE(now_held.roster().CoordinatorIndex(candidate_signer.public_key), 0)
+      << "approved before: signed at once";
+  EXPECT_EQ(now_held.signatures().size(), 2u);
 }
 
 TEST_F(CoordinatorsTest, ACoordinatorInviteIsJoinedOnlyFromAFreshCoordinatorHome) {
