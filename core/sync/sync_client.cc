@@ -261,7 +261,16 @@ Status SyncClient::HandleAdmitReply(const pb::RelayMessage& answer) {
         return Status::Protocol("the relay did not answer the first message");
       return HandleParsedAnswer(reply.answer());
     case pb::AdmitReply::NEWER: {
-      WAYPOST_RETURN_IF_ERROR(party_->NewerRoster(AsBytes(reply.state())));
+      const Status taken = party_->NewerRoster(AsBytes(reply.state()));
+      if (taken.code() == Status::Code::kAuthFailed || taken.code() == Status::Code::kProtocol) {
+        // Not the relay's key at fault (the handshake proved that): a
+        // roster we cannot check, and take nothing from (SECURITY.md).
+        return Status::Refused(
+            "the relay holds a newer roster of this node's team that does not follow the one "
+            "this node holds (a change of coordinators this node missed, or a forgery); nothing "
+            "was taken from it");
+      }
+      WAYPOST_RETURN_IF_ERROR(taken);
       WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState roster,
                                team::SignedTeamState::Parse(AsBytes(reply.state())));
       roster_.emplace(std::move(roster));

@@ -739,5 +739,23 @@ TEST_F(CoordinatorsTest, AnInviteAlteredToMakeACoordinatorEnrollsNobody) {
   EXPECT_EQ(Contact(coord_, "carl")->role, Role::kCoordinator);
 }
 
+// Not protected yet (SECURITY.md): alice does not sync while carl joins
+// and then enrolls bob, so the relay's newest roster, signed by carl alone,
+// does not follow hers, which does not list carl. Her sync is refused with
+// one clear error naming that, and nothing of her store changes.
+TEST_F(CoordinatorsTest, AHelperThatMissedACoordinatorChangeIsToldSoAndLosesNothing) {
+  ASSERT_OK_AND_ASSIGN(const std::string code,
+                       coord_->CreateInvite("", 3600, /*coordinator=*/true));
+  ASSERT_OK(carl_->Join(code, false));
+  Round({&carl_, &coord_, &carl_});
+  Peer bob{"bob", Role::kHelper, clock_, 14};
+  EnrollWith(carl_, bob);
+  const std::string before = Snapshot(alice_);
+  const Status stuck = SyncStatus(alice_);
+  EXPECT_FALSE(stuck.ok());
+  EXPECT_NE(stuck.message().find("change of coordinators"), std::string::npos) << stuck.ToString();
+  EXPECT_EQ(Snapshot(alice_), before);
+}
+
 }  // namespace
 }  // namespace waypost::node
