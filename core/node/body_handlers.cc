@@ -82,6 +82,9 @@ Status BodyHandlers::OnWelcome(const Contact& from, const pb::Welcome& welcome) 
   if (welcome.signing_key().size() == team::kSigningKeySize) {
     WAYPOST_RETURN_IF_ERROR(p_.contacts.SetSigningKey(from.id, AsBytes(welcome.signing_key()),
                                                       AsBytes(welcome.binding())));
+    // A coordinator joiner learns the inviter's admission key, to cut it
+    // out of the ring if it ever revokes the inviter.
+    WAYPOST_RETURN_IF_ERROR(p_.teams.KnowListedMember(from.id, AsBytes(welcome.ring_key())));
   }
   return p_.contacts.SetState(from.id, ContactState::kActive);
 }

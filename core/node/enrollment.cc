@@ -471,6 +471,10 @@ Status Enrollment::Welcome(ContactId id) {
     welcome->mutable_welcome()->set_binding(AsString(team::SignDetached(
         signer,
         team::CoordinatorBinding(parsed.roster().team_id, p_.identity.self().public_key.view()))));
+    if (joined.role == Role::kCoordinator) {
+      WAYPOST_ASSIGN_OR_RETURN(const team::RingPoint own, p_.teams.OwnPoint());
+      welcome->mutable_welcome()->set_ring_key(own.data(), own.size());
+    }
   } else if (roster.status().code() != Status::Code::kNotFound) {
     return roster.status();
   }

@@ -226,6 +226,27 @@ Status TeamBook::KnowMember(ContactId contact, const team::RingPoint& point) {
                   held.roster().team_id, point, contact.value);
 }
 
+Result<team::RingPoint> TeamBook::OwnPoint() {
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT ring_secret FROM teams WHERE signing_secret IS NOT NULL"));
+  WAYPOST_ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return Status::NotFound("this node leads no team");
+  WAYPOST_ASSIGN_OR_RETURN(const team::RingKeyPair own,
+                           team::RingKeyPair::FromSecret(st.ColumnSecret(0).view()));
+  return own.public_key;
+}
+
+Status TeamBook::KnowListedMember(ContactId contact, ByteView point_bytes) {
+  const std::optional<team::RingPoint> point = ArrayFrom<team::kRingPointSize>(point_bytes);
+  if (!point) return Status::Ok();
+  Result<team::SignedTeamState> held = HeldOwn();
+  if (held.status().code() == Status::Code::kNotFound) return Status::Ok();
+  WAYPOST_RETURN_IF_ERROR(held.status());
+  if (!held->roster().HasRingMember(*point)) return Status::Ok();
+  return KnowMember(contact, *point);
+}
+
 Result<std::optional<team::RingPoint>> TeamBook::PointOf(ContactId contact) {
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,

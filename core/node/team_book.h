@@ -115,6 +115,11 @@ class TeamBook {
   // key is `point` (docs/protocol.md §12.2); remembered, so that revoking
   // it here takes it out of the ring too. The roster is not changed.
   Status KnowMember(ContactId contact, const team::RingPoint& point);
+  // This coordinator's own admission key in the team it leads.
+  Result<team::RingPoint> OwnPoint();
+  // KnowMember for a key another coordinator says is `contact`'s, taken
+  // only if the roster held lists it in the ring (§12.5).
+  Status KnowListedMember(ContactId contact, ByteView point);
   // The admission key `contact` brought to the team this node leads, if
   // this node knows it.
   Result<std::optional<team::RingPoint>> PointOf(ContactId contact);

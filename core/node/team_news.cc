@@ -97,16 +97,24 @@ Status TeamNews::IntroducePair(const Contact& coordinator, const Contact& helper
   const Intro intro = NewIntro();
   Scrubbed<pb::Body> to_helper;
   FillIntroduction(coordinator, intro, roster, *to_helper);
+  // Two coordinators learn each other's admission key, so that either can
+  // cut the other out of the ring (§12.5); a helper never learns whose key
+  // is whose.
+  WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> coordinator_point,
+                           p_.teams.PointOf(coordinator.id));
+  if (helper.role == Role::kCoordinator && coordinator_point) {
+    to_helper->mutable_introduction()->set_ring_key(coordinator_point->data(),
+                                                    coordinator_point->size());
+  }
   WAYPOST_RETURN_IF_ERROR(p_.courier.Send(helper, *to_helper).status());
 
   Scrubbed<pb::Body> to_coordinator;
   FillIntroduction(helper, intro, roster, *to_coordinator);
-  if (helper.role == Role::kCoordinator) {
-    return p_.courier.Send(coordinator, *to_coordinator).status();
-  }
   pb::Introduction* h = to_coordinator->mutable_introduction();
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> point, p_.teams.PointOf(helper.id));
   if (point) h->set_ring_key(point->data(), point->size());
+  if (helper.role == Role::kCoordinator)
+    return p_.courier.Send(coordinator, *to_coordinator).status();
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<Schedule> schedule,
                            p_.schedules.Get(helper.public_key.view()));
   if (schedule && schedule->active()) ScheduleToWire(*schedule, *h->mutable_schedule());
@@ -168,6 +176,7 @@ Status TeamNews::TakeIntroduction(const Contact& from, const pb::Introduction& i
   if (in.coordinator()) {
     WAYPOST_RETURN_IF_ERROR(
         p_.contacts.SetSigningKey(id, AsBytes(in.signing_key()), AsBytes(in.binding())));
+    if (leader) WAYPOST_RETURN_IF_ERROR(p_.teams.KnowListedMember(id, AsBytes(in.ring_key())));
     // The team's codebook stands for the new coordinator's until its own
     // comes (the same, which it took from the introducer): check-ins with
     // the team's codes reach it from the start.

@@ -739,6 +739,30 @@ TEST_F(CoordinatorsTest, AnInviteAlteredToMakeACoordinatorEnrollsNobody) {
   EXPECT_EQ(Contact(coord_, "carl")->role, Role::kCoordinator);
 }
 
+// Every coordinator knows the others' admission keys (from its welcome and
+// its introductions), so whichever revokes another cuts it out of the
+// ring: here the invited revokes its inviter, and a third coordinator the
+// second, whom it met only by introduction.
+TEST_F(ThirdCoordinatorTest, AnyCoordinatorRevokingAnotherCutsItOutOfTheRing) {
+  DanaJoins();
+  ASSERT_OK(carl_->Approve("dana"));
+  Round({&carl_, &coord_, &dana_, &carl_, &alice_});
+  ASSERT_TRUE(Contact(dana_, "carl"));
+  ASSERT_OK(dana_->Revoke("carl", false));
+  Round({&dana_});
+  const Status carl_refused = SyncStatus(carl_);
+  EXPECT_NE(carl_refused.message().find("no longer a member"), std::string::npos)
+      << "carl's admission key left the ring: " << carl_refused.ToString();
+  // Everyone takes that roster before the next change (a roster that skips
+  // a coordinator change does not follow: SECURITY.md).
+  Round({&coord_, &alice_});
+  ASSERT_OK(dana_->Revoke("base", false));
+  Round({&dana_});
+  const Status refused = SyncStatus(coord_);
+  EXPECT_NE(refused.message().find("no longer a member"), std::string::npos) << refused.ToString();
+  for (Peer* p : {&dana_, &alice_}) EXPECT_OK(SyncStatus(*p));
+}
+
 // Not protected yet (SECURITY.md): alice does not sync while carl joins
 // and then enrolls bob, so the relay's newest roster, signed by carl alone,
 // does not follow hers, which does not list carl. Her sync is refused with
