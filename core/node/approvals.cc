@@ -13,6 +13,12 @@ namespace waypost::node {
 
 using internal::Scrubbed;
 
+namespace {
+
+Bytes Copy(ByteView b) { return Bytes(b.begin(), b.end()); }
+
+}  // namespace
+
 // One row of coordinator_approvals (docs/storage.md §5).
 struct Approvals::Row {
   Bytes signing_key;
@@ -52,22 +58,35 @@ Result<std::vector<Approvals::Row>> Approvals::Rows(std::string_view where, Byte
   return out;
 }
 
+Status Approvals::Keep(const Row& row) {
+  const auto id = [](const std::optional<ContactId>& c) {
+    return c ? std::optional<int64_t>(c->value) : std::nullopt;
+  };
+  return p_.db.Run(
+      "INSERT OR REPLACE INTO coordinator_approvals(signing_key, name, static_key, binding, "
+      "ring_key, contact_id, proposer_id, roster, approved, created_at) "
+      "VALUES(?, ?, ?, ?, NULLIF(?, X''), ?, ?, ?, ?, ?)",
+      row.signing_key, row.name, row.static_key, row.binding, row.ring_key, id(row.contact),
+      id(row.proposer), row.roster, int64_t{row.approved ? 1 : 0}, row.created_at);
+}
+
 Status Approvals::Propose(const Contact& candidate, const team::RingPoint& point) {
   const std::optional<team::SigningPublicKey> key =
       ArrayFrom<team::kSigningKeySize>(candidate.signing_key);
   if (!key) return Status::InvalidArgument("a coordinator candidate has no signing key");
-  WAYPOST_ASSIGN_OR_RETURN(const Bytes roster,
-                           p_.teams.ProposeCoordinator(*key, point, p_.clock.Now()));
-  WAYPOST_RETURN_IF_ERROR(p_.db.Run(
-      "INSERT OR REPLACE INTO coordinator_approvals(signing_key, name, static_key, binding, "
-      "ring_key, contact_id, proposer_id, roster, approved, created_at) "
-      "VALUES(?, ?, ?, ?, ?, ?, NULL, ?, 1, ?)",
-      candidate.signing_key, candidate.name, candidate.public_key.view(), candidate.binding, point,
-      candidate.id.value, roster, p_.clock.Now()));
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                           Rows("WHERE signing_key = ?", candidate.signing_key));
-  if (rows.empty()) return Status::Internal("a proposal just kept is missing");
-  return SendProposal(rows.front(), roster);
+  Row row{.signing_key = candidate.signing_key,
+          .name = candidate.name,
+          .static_key = Copy(candidate.public_key.view()),
+          .binding = candidate.binding,
+          .ring_key = Copy(point),
+          .contact = candidate.id,
+          .proposer = std::nullopt,
+          .roster = {},
+          .approved = true,
+          .created_at = p_.clock.Now()};
+  WAYPOST_ASSIGN_OR_RETURN(row.roster, p_.teams.ProposeCoordinator(*key, point, p_.clock.Now()));
+  WAYPOST_RETURN_IF_ERROR(Keep(row));
+  return SendProposal(row, row.roster);
 }
 
 Status Approvals::SendProposal(const Row& row, ByteView roster) {
@@ -119,19 +138,20 @@ Status Approvals::TakeProposal(const Contact& from, const pb::TeamNote& note) {
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<Contact> known, p_.contacts.WithKey(*candidate));
   if (known && known->state == ContactState::kRevoked) return Status::Ok();
 
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> before, Rows("WHERE signing_key = ?", *key));
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Row> before, Rows("WHERE signing_key = ?", *key));
   if (!before.empty() && before.front().contact) return Status::Ok();  // our own candidate
-  const bool approved = !before.empty() && before.front().approved;
-  WAYPOST_RETURN_IF_ERROR(p_.db.Run(
-      "INSERT OR REPLACE INTO coordinator_approvals(signing_key, name, static_key, binding, "
-      "ring_key, contact_id, proposer_id, roster, approved, created_at) "
-      "VALUES(?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)",
-      *key, note.name(), candidate->view(), AsBytes(note.binding()), from.id.value,
-      AsBytes(note.roster()), int64_t{approved ? 1 : 0},
-      before.empty() ? p_.clock.Now() : before.front().created_at));
-  WAYPOST_ASSIGN_OR_RETURN(std::vector<Row> rows, Rows("WHERE signing_key = ?", *key));
-  if (rows.empty()) return Status::Internal("a proposal just kept is missing");
-  if (approved) return Answer(rows.front());
+  const Row row{.signing_key = Copy(*key),
+                .name = note.name(),
+                .static_key = Copy(candidate->view()),
+                .binding = Copy(AsBytes(note.binding())),
+                .ring_key = {},
+                .contact = std::nullopt,
+                .proposer = from.id,
+                .roster = Copy(AsBytes(note.roster())),
+                .approved = !before.empty() && before.front().approved,
+                .created_at = before.empty() ? p_.clock.Now() : before.front().created_at};
+  WAYPOST_RETURN_IF_ERROR(Keep(row));
+  if (row.approved) return Answer(row);
   if (!before.empty()) return Status::Ok();  // asked again: the alert is open already
   const std::string fingerprint = envelope::Fingerprint(candidate->view());
   return p_.alerts.RaiseOrExtend(
@@ -232,10 +252,13 @@ Result<std::vector<PendingApproval>> Approvals::Pending() {
   return out;
 }
 
+Status Approvals::Drop(ByteView static_key) {
+  return p_.db.Run("DELETE FROM coordinator_approvals WHERE static_key = ?", static_key);
+}
+
 Status Approvals::Forget(ByteView static_key) {
   WAYPOST_ASSIGN_OR_RETURN(const std::vector<Row> rows, Rows("WHERE static_key = ?", static_key));
-  WAYPOST_RETURN_IF_ERROR(
-      p_.db.Run("DELETE FROM coordinator_approvals WHERE static_key = ?", static_key));
+  WAYPOST_RETURN_IF_ERROR(Drop(static_key));
   for (const Row& row : rows) {
     if (!row.approved) WAYPOST_RETURN_IF_ERROR(Acknowledge(row, row.name + " was withdrawn"));
   }
@@ -277,20 +300,20 @@ Result<std::vector<std::pair<ContactId, team::RingPoint>>> Approvals::Settle() {
       // the proposal made again must find this node's approval.
       WAYPOST_ASSIGN_OR_RETURN(const PublicKey candidate, PublicKey::From(row.static_key));
       WAYPOST_ASSIGN_OR_RETURN(const std::optional<Contact> known, p_.contacts.WithKey(candidate));
-      if (known && known->state != ContactState::kPending) {
-        WAYPOST_RETURN_IF_ERROR(Forget(row.static_key));
-      }
       if (listed || known) WAYPOST_RETURN_IF_ERROR(Acknowledge(row, row.name + " was added"));
+      if (known && known->state != ContactState::kPending) {
+        WAYPOST_RETURN_IF_ERROR(Drop(row.static_key));
+      }
       continue;
     }
     WAYPOST_ASSIGN_OR_RETURN(const Contact candidate, p_.contacts.Get(*row.contact));
     const std::optional<team::RingPoint> point = ArrayFrom<team::kRingPointSize>(row.ring_key);
     if (candidate.state == ContactState::kRevoked || !point) {
-      WAYPOST_RETURN_IF_ERROR(Forget(row.static_key));
+      WAYPOST_RETURN_IF_ERROR(Drop(row.static_key));
       continue;
     }
     if (listed) {
-      WAYPOST_RETURN_IF_ERROR(Forget(row.static_key));
+      WAYPOST_RETURN_IF_ERROR(Drop(row.static_key));
       done.emplace_back(candidate.id, *point);
       continue;
     }

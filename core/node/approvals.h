@@ -112,6 +112,8 @@ class Approvals {
   // Signs the stored proposal (approver), keeps it if it follows, and
   // answers the proposer.
   Status Answer(const Row& row);
+  Status Keep(const Row& row);
+  Status Drop(ByteView static_key);
   Status SendProposal(const Row& row, ByteView roster);
   Status Acknowledge(const Row& done, std::string_view note);
 

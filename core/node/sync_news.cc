@@ -78,8 +78,8 @@ Result<SyncNews> NewsWatch::Collect(Node& node, UnixTime now) const {
     } else if (c.state == ContactState::kRevoked && before != contacts_.end() &&
                before->second != ContactState::kRevoked) {
       news.revoked.push_back(c);
-    } else if (c.state == ContactState::kPending && c.role == Role::kCoordinator &&
-               node.self().role == Role::kCoordinator && before == contacts_.end()) {
+    } else if (c.state == ContactState::kPending && c.role == Role::kCoordinator && news.leader &&
+               before == contacts_.end()) {
       news.awaiting_approval.push_back(c);
     } else if (c.SignUpFailed(now)) {
       news.failed_signups.push_back(c);

@@ -100,11 +100,14 @@ Status TeamNews::IntroducePair(const Contact& coordinator, const Contact& helper
   // Two coordinators learn each other's admission key, so that either can
   // cut the other out of the ring (§12.5); a helper never learns whose key
   // is whose.
-  WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> coordinator_point,
-                           p_.teams.PointOf(coordinator.id));
-  if (helper.role == Role::kCoordinator && coordinator_point) {
-    to_helper->mutable_introduction()->set_ring_key(coordinator_point->data(),
-                                                    coordinator_point->size());
+  const bool colleagues = helper.role == Role::kCoordinator;
+  if (colleagues) {
+    WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> coordinator_point,
+                             p_.teams.PointOf(coordinator.id));
+    if (coordinator_point) {
+      to_helper->mutable_introduction()->set_ring_key(coordinator_point->data(),
+                                                      coordinator_point->size());
+    }
   }
   WAYPOST_RETURN_IF_ERROR(p_.courier.Send(helper, *to_helper).status());
 
@@ -113,8 +116,7 @@ Status TeamNews::IntroducePair(const Contact& coordinator, const Contact& helper
   pb::Introduction* h = to_coordinator->mutable_introduction();
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<team::RingPoint> point, p_.teams.PointOf(helper.id));
   if (point) h->set_ring_key(point->data(), point->size());
-  if (helper.role == Role::kCoordinator)
-    return p_.courier.Send(coordinator, *to_coordinator).status();
+  if (colleagues) return p_.courier.Send(coordinator, *to_coordinator).status();
   WAYPOST_ASSIGN_OR_RETURN(const std::optional<Schedule> schedule,
                            p_.schedules.Get(helper.public_key.view()));
   if (schedule && schedule->active()) ScheduleToWire(*schedule, *h->mutable_schedule());

@@ -119,6 +119,21 @@ class CoordinatorsTest : public NodeTest {
     return sealed.ok() ? *sealed : Bytes();
   }
 
+  // The keys `p`'s store holds for its coordinator contact `name`.
+  struct StoredKeys {
+    Bytes public_key;
+    Bytes signing_key;
+    Bytes binding;
+  };
+  StoredKeys KeysOf(Peer& p, const std::string& name) {
+    store::Database db = p.Raw();
+    auto st =
+        db.Query("SELECT public_key, signing_key, binding FROM contacts WHERE name = ?", name);
+    EXPECT_OK(st);
+    EXPECT_TRUE(st->Step().value());
+    return {st->ColumnBlob(0), st->ColumnBlob(1), st->ColumnBlob(2)};
+  }
+
   // `coord_`'s roster-signing key, as its store holds it.
   team::SigningKeyPair SigningKeyOf(Peer& coordinator) {
     store::Database db = coordinator.Raw();
@@ -421,13 +436,10 @@ TEST_F(TwoCoordinatorForgeryTest, OneTurnedCoordinatorCannotAddARogueAlone) {
 // static key: base cannot pin it on a rogue's.
 TEST_F(TwoCoordinatorForgeryTest, AListedSigningKeyCannotBeTiedToAnotherStaticKey) {
   const team::SignedTeamState held = HeldRoster(coord_);
-  store::Database db = coord_.Raw();
-  auto st = db.Query("SELECT signing_key, binding FROM contacts WHERE name = 'carl'");
-  ASSERT_OK(st);
-  ASSERT_TRUE(st->Step().value());
+  const StoredKeys carl = KeysOf(coord_, "carl");
   pb::Body body = RogueIntroduction(RogueKey(), rogue_signer_, held.roster().team_id, held.bytes());
-  body.mutable_introduction()->set_signing_key(AsString(st->ColumnBlob(0)));
-  body.mutable_introduction()->set_binding(AsString(st->ColumnBlob(1)));
+  body.mutable_introduction()->set_signing_key(AsString(carl.signing_key));
+  body.mutable_introduction()->set_binding(AsString(carl.binding));
   ExpectRefused(SealAs(coord_, "alice", body), "carl's binding with the rogue's static key");
 }
 
@@ -448,15 +460,12 @@ TEST_F(TwoCoordinatorForgeryTest, NoHelperIsIntroducedToAnotherHelper) {
 TEST_F(TwoCoordinatorForgeryTest, ARefusedIntroductionChangesNothing) {
   const team::SignedTeamState held = HeldRoster(coord_);
   {
-    store::Database db = coord_.Raw();
-    auto st = db.Query("SELECT public_key, signing_key, binding FROM contacts WHERE name = 'carl'");
-    ASSERT_OK(st);
-    ASSERT_TRUE(st->Step().value());
-    ASSERT_OK_AND_ASSIGN(const PublicKey carl_key, PublicKey::From(st->ColumnBlob(0)));
+    const StoredKeys carl = KeysOf(coord_, "carl");
+    ASSERT_OK_AND_ASSIGN(const PublicKey carl_key, PublicKey::From(carl.public_key));
     pb::Body honest =
         RogueIntroduction(carl_key, rogue_signer_, held.roster().team_id, held.bytes());
-    honest.mutable_introduction()->set_signing_key(AsString(st->ColumnBlob(1)));
-    honest.mutable_introduction()->set_binding(AsString(st->ColumnBlob(2)));
+    honest.mutable_introduction()->set_signing_key(AsString(carl.signing_key));
+    honest.mutable_introduction()->set_binding(AsString(carl.binding));
     ASSERT_OK_AND_ASSIGN(const IngestOutcome taken,
                          alice_->Ingest(SealAs(coord_, "alice", honest)));
     EXPECT_EQ(taken, IngestOutcome::kAccepted);
