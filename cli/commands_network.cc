@@ -16,6 +16,7 @@
 #include "core/sync/relay_address.h"
 #include "core/sync/relay_peering.h"
 #include "core/sync/relay_service.h"
+#include "core/team/roster_chain.h"
 #include "core/team/team_state.h"
 
 namespace waypost::cli {
@@ -145,13 +146,16 @@ Status ServeTeams(Context& ctx, sync::RelayService& service,
     return Status::Ok();
   }
   for (const std::string& file : files) {
-    Result<Bytes> text = Env::Default().ReadSmallFile(file, 4 * team::kMaxTeamStateBytes);
+    Result<Bytes> text =
+        Env::Default().ReadSmallFile(file, 3 * (team::kMaxSteps + 1) * team::kMaxTeamStateBytes);
     if (!text.ok())
       return Status::InvalidArgument("--team " + file + ": " + text.status().message());
-    Result<Bytes> roster = team::RosterFromText(AsString(*text));
-    if (!roster.ok())
-      return Status::InvalidArgument("--team " + file + ": " + roster.status().message());
-    Status served = service.ServeTeam(*roster);
+    Result<std::vector<Bytes>> rosters = team::RostersFromText(AsString(*text));
+    if (!rosters.ok())
+      return Status::InvalidArgument("--team " + file + ": " + rosters.status().message());
+    // The newest roster last, the steps of its chain before it (§11.7).
+    const std::vector<ByteView> steps(rosters->begin(), rosters->end() - 1);
+    Status served = service.ServeTeam(rosters->back(), steps);
     if (served.code() == Status::Code::kProtocol || served.code() == Status::Code::kAuthFailed) {
       return Status::InvalidArgument(
           "--team " + file + ": not a team roster a coordinator signed (" + served.message() + ")");

@@ -13,15 +13,25 @@ namespace waypost::cli {
 namespace {
 
 // What a relay operator needs to serve this team (`relay --team FILE`):
-// the newest roster, as one line on stdout. It holds no secret; it shows
-// the team's size and its coordinators' signing keys, so it goes to the
-// operator by a way the team trusts.
+// the steps of its roster chain this node keeps (docs/protocol.md §11.7),
+// oldest first, then the newest roster, one line each on stdout. It holds
+// no secret; it shows the team's size and its coordinators' signing keys,
+// so it goes to the operator by a way the team trusts.
 Status RunTeamExport(Context& ctx) {
   WAYPOST_ASSIGN_OR_RETURN(std::unique_ptr<node::Node> node, ctx.OpenNode());
   WAYPOST_ASSIGN_OR_RETURN(const Bytes roster, node->ExportTeam());
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState parsed,
                            team::SignedTeamState::Parse(roster));
-  ctx.Out(team::RosterToText(roster) + "\n");
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> steps,
+                           node->RosterSteps(parsed.roster().team_id, 0));
+  std::string out;
+  for (const Bytes& step : steps) {
+    Result<team::SignedTeamState> below = team::SignedTeamState::Parse(step);
+    if (below.ok() && below->roster().version < parsed.roster().version) {
+      out += team::RosterToText(step) + "\n";
+    }
+  }
+  ctx.Out(out + team::RosterToText(roster) + "\n");
   ctx.Note("Team roster version " + std::to_string(parsed.roster().version) + ", " +
            std::to_string(parsed.roster().ring.size()) +
            " member(s). Give it to the relay operator: `waypost relay --team FILE`. Later "

@@ -246,10 +246,13 @@ class Node {
   // What this node proves membership of its team with, at a relay that
   // serves teams (TeamBook::ForSync); nullopt for a node in no team.
   Result<std::optional<TeamBook::Material>> TeamMaterial();
-  // A newer roster a relay holds, kept if it follows ours (AuthFailed or
-  // Protocol otherwise, and nothing changes). A coordinator no roster lists
-  // any more is then revoked here (docs/protocol.md §12.5).
-  Status TakeNewerRoster(ByteView roster);
+  // A newer roster a relay holds, kept if it follows ours, directly or
+  // through `steps` (docs/protocol.md §11.7; AuthFailed or Protocol
+  // otherwise, and nothing changes). A coordinator no roster lists any more
+  // is then revoked here (§12.5).
+  Status TakeNewerRoster(ByteView roster, const std::vector<ByteView>& steps = {});
+  // The steps this node keeps of `team`'s chain above `version`.
+  Result<std::vector<Bytes>> RosterSteps(const team::TeamId& team, uint64_t version);
   // The roster a sync's end offers a relay that holds an older one: for a
   // coordinator, reconciled first (TeamBook::Reconcile, §12.3).
   Result<Bytes> RosterToPublish(const team::TeamId& team);

@@ -15,12 +15,16 @@ Result<std::optional<TeamBook::Material>> Node::TeamMaterial() {
 
 Result<Bytes> Node::RosterOf(const team::TeamId& team) { return teams_.RosterOf(team); }
 
-Status Node::TakeNewerRoster(ByteView roster) {
+Status Node::TakeNewerRoster(ByteView roster, const std::vector<ByteView>& steps) {
   return Mutate([&]() -> Status {
-    WAYPOST_RETURN_IF_ERROR(teams_.TakeNewerRoster(roster));
+    WAYPOST_RETURN_IF_ERROR(teams_.TakeNewerRoster(roster, steps));
     WAYPOST_RETURN_IF_ERROR(news_.SweepCoordinators().status());
     return enrollment_.FinishCoordinators();
   });
+}
+
+Result<std::vector<Bytes>> Node::RosterSteps(const team::TeamId& team, uint64_t version) {
+  return teams_.StepsAbove(team, version);
 }
 
 Result<Bytes> Node::RosterToPublish(const team::TeamId& team) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/envelope/keys.h"
+#include "core/sync/roster_steps.h"
 
 namespace waypost::node::internal {
 namespace {
@@ -269,13 +270,19 @@ CREATE TABLE IF NOT EXISTS coordinator_approvals(
   created_at  INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
+// Version 17: the steps of each team's roster chain this node keeps
+// (docs/protocol.md §11.7, sync::RosterSteps): the rosters at which the
+// coordinators changed, so that a roster signed after a change this node
+// missed can still be checked, and a relay that missed one can be shown.
+constexpr const char* kAddRosterSteps = sync::RosterSteps::kSchema;
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
     kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
     kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
     kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams,       kAddCoordinators,
-    kAddApprovals};
+    kAddApprovals,   kAddRosterSteps};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

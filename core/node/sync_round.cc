@@ -69,7 +69,12 @@ class RelayParty final : public sync::SyncParty {
     return std::optional<Admission>(std::move(admission));
   }
 
-  Status NewerRoster(ByteView roster) override { return node_.TakeNewerRoster(roster); }
+  Status NewerRoster(ByteView roster, const std::vector<ByteView>& steps) override {
+    return node_.TakeNewerRoster(roster, steps);
+  }
+  Result<std::vector<Bytes>> RosterSteps(const team::TeamId& team, uint64_t version) override {
+    return node_.RosterSteps(team, version);
+  }
   Result<Bytes> NewestRoster(const team::TeamId& team) override {
     return node_.RosterToPublish(team);
   }

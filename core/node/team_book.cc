@@ -134,7 +134,9 @@ Result<Bytes> TeamBook::SignNext(const team::SignedTeamState& held, team::TeamRo
 Status TeamBook::SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next,
                              UnixTime now) {
   WAYPOST_ASSIGN_OR_RETURN(const Bytes signed_roster, SignNext(held, next, now));
-  return KeepRoster(next.team_id, signed_roster);
+  WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState kept,
+                           team::SignedTeamState::Parse(signed_roster));
+  return KeepRoster(held, kept);
 }
 
 namespace {
@@ -187,12 +189,18 @@ Result<bool> TeamBook::Cosign(ByteView proposal, const team::SigningPublicKey& c
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState both,
                            team::SignedTeamState::Parse(*cosigned));
   if (!team::VerifySuccessor(held, both).ok()) return false;
-  WAYPOST_RETURN_IF_ERROR(KeepRoster(next.team_id, both.bytes()));
+  WAYPOST_RETURN_IF_ERROR(KeepRoster(held, both));
   return true;
 }
 
-Status TeamBook::KeepRoster(const team::TeamId& team, ByteView roster) {
-  return db_->Run("UPDATE teams SET roster = ? WHERE team_id = ?", roster, team);
+Status TeamBook::KeepRoster(const team::SignedTeamState& held, const team::SignedTeamState& next) {
+  WAYPOST_RETURN_IF_ERROR(steps_.Record(held, next));
+  return WriteRoster(next);
+}
+
+Status TeamBook::WriteRoster(const team::SignedTeamState& roster) {
+  return db_->Run("UPDATE teams SET roster = ? WHERE team_id = ?", roster.bytes(),
+                  roster.roster().team_id);
 }
 
 Status TeamBook::AddMember(ContactId contact, const team::RingPoint& point, UnixTime now) {
@@ -362,6 +370,10 @@ Status TeamBook::TakeWelcomeRoster(ByteView roster_bytes) {
                              team::SignedTeamState::Parse(held));
     if (current.roster().version >= roster.roster().version) return Status::Ok();
   }
+  // The first roster held of a team with several coordinators may be the
+  // step that added this node as one: kept as a step, so that a relay
+  // behind it can check what this node signs next (§11.7).
+  if (roster.roster().coordinators.size() > 1) WAYPOST_RETURN_IF_ERROR(steps_.Keep({roster}));
   return db_->Run(
       "UPDATE teams SET roster = ?, ticket = NULL, ticket_secret = NULL WHERE team_id = ?",
       roster.bytes(), id);
@@ -374,7 +386,11 @@ Result<Bytes> TeamBook::RosterOf(const team::TeamId& team) {
   return row ? st.ColumnBlob(0) : Bytes();
 }
 
-Status TeamBook::TakeNewerRoster(ByteView roster_bytes) {
+Result<std::vector<Bytes>> TeamBook::StepsAbove(const team::TeamId& team, uint64_t version) {
+  return steps_.Above(team, version);
+}
+
+Status TeamBook::TakeNewerRoster(ByteView roster_bytes, const std::vector<ByteView>& steps) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState next,
                            team::SignedTeamState::Parse(roster_bytes));
   WAYPOST_ASSIGN_OR_RETURN(const Bytes held_bytes, RosterOf(next.roster().team_id));
@@ -383,8 +399,9 @@ Status TeamBook::TakeNewerRoster(ByteView roster_bytes) {
   if (held_bytes.empty()) return Status::AuthFailed();
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState held,
                            team::SignedTeamState::Parse(held_bytes));
-  WAYPOST_RETURN_IF_ERROR(team::VerifySuccessor(held, next));
-  return KeepRoster(next.roster().team_id, next.bytes());
+  // The walk keeps the steps it took, `next` among them if it is one.
+  WAYPOST_RETURN_IF_ERROR(steps_.Walk(held, steps, next));
+  return WriteRoster(next);
 }
 
 Result<std::optional<TeamBook::Material>> TeamBook::ForSync(bool leader) {
@@ -450,7 +467,33 @@ Status TeamBook::MirrorTo(TeamBook& decoy) {
     }
   }
   for (Row& r : want) std::for_each(r.begin(), r.end(), [](Bytes& b) { Wipe(b); });
-  return status;
+  WAYPOST_RETURN_IF_ERROR(status);
+  return MirrorStepsTo(decoy);
+}
+
+// The decoy hands on the same steps as the owner would (§11.7). They are
+// rosters, no secret: copied as they are, and only when they differ.
+Status TeamBook::MirrorStepsTo(TeamBook& decoy) {
+  auto steps = [](store::Database& db) -> Result<std::vector<Bytes>> {
+    std::vector<Bytes> out;
+    WAYPOST_ASSIGN_OR_RETURN(store::Statement st,
+                             db.Query("SELECT state FROM team_steps ORDER BY team_id, version"));
+    WAYPOST_RETURN_IF_ERROR(
+        st.ForEach([&](const store::Statement& row) { out.push_back(row.ColumnBlob(0)); }));
+    return out;
+  };
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> have, steps(*decoy.db_));
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> want, steps(*db_));
+  if (have == want) return Status::Ok();
+  WAYPOST_RETURN_IF_ERROR(decoy.db_->Run("DELETE FROM team_steps WHERE 1"));
+  std::vector<team::SignedTeamState> parsed;
+  for (const Bytes& state : want) {
+    WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState step, team::SignedTeamState::Parse(state));
+    parsed.push_back(std::move(step));
+  }
+  for (const team::SignedTeamState& step : parsed)
+    WAYPOST_RETURN_IF_ERROR(decoy.steps_.Keep({step}));
+  return Status::Ok();
 }
 
 }  // namespace waypost::node

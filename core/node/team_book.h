@@ -41,6 +41,7 @@
 #include "core/secret.h"
 #include "core/status.h"
 #include "core/store/database.h"
+#include "core/sync/roster_steps.h"
 #include "core/team/admission.h"
 #include "core/team/ring_signature.h"
 #include "core/team/team_state.h"
@@ -49,7 +50,7 @@ namespace waypost::node {
 
 class TeamBook {
  public:
-  explicit TeamBook(store::Database& db) : db_(&db) {}
+  explicit TeamBook(store::Database& db) : db_(&db), steps_(db) {}
 
   // What a sync proves membership with (sync::SyncParty::Admission).
   struct Material {
@@ -158,8 +159,12 @@ class TeamBook {
   // The roster held of `team` (exact bytes); empty if none or while joining.
   Result<Bytes> RosterOf(const team::TeamId& team);
 
-  // A roster a relay holds, newer than ours: kept if it follows ours.
-  Status TakeNewerRoster(ByteView roster);
+  // A roster a relay holds, newer than ours: kept if it follows ours,
+  // directly or through `steps` (team::VerifyChain; the steps walked are
+  // kept too, docs/protocol.md §11.7).
+  Status TakeNewerRoster(ByteView roster, const std::vector<ByteView>& steps = {});
+  // The steps kept of `team`'s chain above `version`, oldest first.
+  Result<std::vector<Bytes>> StepsAbove(const team::TeamId& team, uint64_t version);
 
   // What a sync proves membership with: for a coordinator (`leader`), the
   // team it leads; else the team it joined last; nullopt for a node in no
@@ -175,9 +180,14 @@ class TeamBook {
   Result<Bytes> SignNext(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
   Status SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
   Result<team::SignedTeamState> HeldOwn();
-  Status KeepRoster(const team::TeamId& team, ByteView roster);
+  Status MirrorStepsTo(TeamBook& decoy);
+  // `next` replaces `held` (of the same team), recorded as a step if it is
+  // one (team::IsStep).
+  Status KeepRoster(const team::SignedTeamState& held, const team::SignedTeamState& next);
+  Status WriteRoster(const team::SignedTeamState& roster);
 
   store::Database* db_;
+  sync::RosterSteps steps_;
 };
 
 }  // namespace waypost::node

@@ -16,9 +16,15 @@ namespace {
 class StoreParty final : public SyncParty {
  public:
   // `team`: the team this session carries, nullopt on an open relay;
-  // `roster`: that team's roster here, offered so the peer catches up.
-  StoreParty(RelayStore& store, const Clock& clock, RelayStore::Team team, Bytes roster)
-      : store_(store), clock_(clock), team_(team), roster_(std::move(roster)) {}
+  // `roster`: that team's roster here, offered so the peer catches up, with
+  // `steps`, every step of its chain kept here (docs/protocol.md §11.7).
+  StoreParty(RelayStore& store, const Clock& clock, RelayStore::Team team, Bytes roster,
+             std::vector<Bytes> steps)
+      : store_(store),
+        clock_(clock),
+        team_(team),
+        roster_(std::move(roster)),
+        steps_(std::move(steps)) {}
 
   Result<std::optional<Admission>> AdmissionFor() override {
     if (!team_) return std::optional<Admission>();
@@ -27,6 +33,12 @@ class StoreParty final : public SyncParty {
     admission.roster = roster_;
     admission.peer = true;
     return std::optional<Admission>(std::move(admission));
+  }
+
+  Result<std::vector<Bytes>> RosterSteps(const team::TeamId& team, uint64_t version) override {
+    (void)team;
+    (void)version;  // a peer says no version: it gets every step
+    return steps_;
   }
 
   Result<std::vector<Bytes>> NextUploads(size_t max_count, size_t max_bytes) override {
@@ -98,6 +110,7 @@ class StoreParty final : public SyncParty {
   const Clock& clock_;
   RelayStore::Team team_;
   Bytes roster_;
+  std::vector<Bytes> steps_;
   std::deque<NegId> lacking_;
   uint64_t stored_ = 0;
   uint64_t sent_ = 0;
@@ -110,8 +123,8 @@ class StoreParty final : public SyncParty {
 class RelayPeering::Session final : public Connection {
  public:
   Session(RelayService& service, const RelayAddress& peer, Random& random, const Clock& clock,
-          RelayStore::Team team, Bytes roster)
-      : party_(service.store(), clock, team, std::move(roster)),
+          RelayStore::Team team, Bytes roster, std::vector<Bytes> steps)
+      : party_(service.store(), clock, team, std::move(roster), std::move(steps)),
         client_(peer.public_key, party_, random, kClientDeadlineMs, &service.identity()) {}
 
   Status OnStart(int64_t now_ms) override { return client_.OnStart(now_ms); }
@@ -162,12 +175,18 @@ std::optional<int64_t> RelayPeering::Tick(int64_t now_ms, std::vector<Dial>& dia
       const std::vector<team::TeamId> teams = service_.teams().Served();
       RelayStore::Team team;
       Bytes roster;
+      std::vector<Bytes> steps;
       if (!teams.empty()) {
         team = teams[peer.team_turn % teams.size()];
         roster = service_.teams().Find(*team)->bytes();
+        // Unreadable steps cost only a peer that missed a change of
+        // coordinators, which then refuses the roster: never the session.
+        Result<std::vector<Bytes>> kept = service_.teams().StepsAbove(*team, 0);
+        if (kept.ok()) steps = std::move(*kept);
       }
-      auto session = std::make_unique<Session>(service_, peer.address, service_.random(),
-                                               service_.clock(), team, std::move(roster));
+      auto session =
+          std::make_unique<Session>(service_, peer.address, service_.random(), service_.clock(),
+                                    team, std::move(roster), std::move(steps));
       peer.busy = session.get();
       peer.started_ms = now_ms;
       if (teams.empty() || peer.team_turn % teams.size() == 0) {

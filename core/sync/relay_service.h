@@ -42,10 +42,13 @@ class RelayService {
   // prove one of them may reconcile every envelope (docs/protocol.md §2.5).
   // Call before serving.
   void SetPeerKeys(std::set<Bytes> keys) { peer_keys_ = std::move(keys); }
-  // Serves the team of `roster` (a coordinator's `team export`), after
-  // Start() and before serving. Every session must be admitted for a team
-  // served (docs/protocol.md §11); a relay serving none serves nobody.
-  Status ServeTeam(ByteView roster) { return teams_.Serve(roster); }
+  // Serves the team of `roster` (a coordinator's `team export`, with the
+  // steps of its chain below it, §11.7), after Start() and before serving.
+  // Every session must be admitted for a team served (docs/protocol.md
+  // §11); a relay serving none serves nobody.
+  Status ServeTeam(ByteView roster, const std::vector<ByteView>& steps = {}) {
+    return teams_.Serve(roster, steps);
+  }
   // Admits every session without a proof, as relays did before teams: for
   // tests of what happens after admission (tests/kit/memory_relay.h). No
   // command makes such a relay.

@@ -7,6 +7,7 @@
 #include "core/envelope/format.h"
 #include "core/sync/constants.h"
 #include "core/sync/negentropy_storage.h"
+#include "core/sync/roster_steps.h"
 #include "core/team/admission.h"
 #include "proto/waypost.pb.h"
 
@@ -134,7 +135,7 @@ bool RelaySession::IsLateRoster(const pb::Admit& admit) const {
 // first) is ignored, and the next sync tells the client of the relay's. An
 // open relay keeps no rosters.
 void RelaySession::TakeLateRoster(const pb::Admit& admit, pb::RelayMessage& reply) {
-  if (teams_ != nullptr) (void)teams_->Offer(AsBytes(admit.state()));
+  if (teams_ != nullptr) (void)teams_->Offer(AsBytes(admit.state()), StepViews(admit.steps()));
   reply.mutable_admit()->set_outcome(pb::AdmitReply::ADMITTED);
 }
 
@@ -269,7 +270,7 @@ Status RelaySession::HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply) 
   if (teams_->Find(id) == nullptr) return refuse("a team this relay does not serve");
   if (!admit.state().empty()) {
     // A roster that follows ours, by a member who saw it first.
-    Status offered = teams_->Offer(AsBytes(admit.state()));
+    Status offered = teams_->Offer(AsBytes(admit.state()), StepViews(admit.steps()));
     if (!offered.ok()) return refuse("a roster that does not follow ours: " + offered.message());
   }
   const team::SignedTeamState& held = *teams_->Find(id);
@@ -280,6 +281,9 @@ Status RelaySession::HandleAdmit(const pb::Admit& admit, pb::AdmitReply& reply) 
   } else if (admit.ticket().empty() && admit.version() < version) {
     reply.set_outcome(pb::AdmitReply::NEWER);
     reply.set_state(held.bytes().data(), held.bytes().size());
+    WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> steps,
+                             teams_->StepsAbove(id, admit.version()));
+    for (const Bytes& step : steps) reply.add_steps(step.data(), step.size());
     return Status::Ok();
   } else if (admit.ticket().empty() && admit.version() > version) {
     reply.set_outcome(pb::AdmitReply::SEND_STATE);

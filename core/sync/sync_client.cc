@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/sync/negentropy_storage.h"
+#include "core/sync/roster_steps.h"
 #include "core/team/admission.h"
 #include "proto/waypost.pb.h"
 
@@ -189,7 +190,7 @@ Status SyncClient::StartAdmission() {
   return SendAdmit(false);
 }
 
-Status SyncClient::SendAdmit(bool with_roster) {
+Status SyncClient::SendAdmit(bool with_roster, uint64_t relay_version) {
   if (++admits_sent_ > kMaxAdmitMessages) {
     return Status::Protocol("the relay kept sending rosters instead of admitting");
   }
@@ -201,8 +202,10 @@ Status SyncClient::SendAdmit(bool with_roster) {
   pb::Admit* admit = message.mutable_admit();
   admit->set_team_id(a.team.data(), a.team.size());
   admit->set_version(version);
-  if ((with_roster || a.peer) && roster_)
+  if ((with_roster || a.peer) && roster_) {
     admit->set_state(roster_->bytes().data(), roster_->bytes().size());
+    WAYPOST_RETURN_IF_ERROR(AttachSteps(relay_version, *admit));
+  }
   if (!held_first_.empty() && !admit->mutable_first()->ParseFromString(held_first_)) {
     return Status::Internal("a held sync message does not parse");
   }
@@ -225,6 +228,17 @@ Status SyncClient::SendAdmit(bool with_roster) {
   return Send(message.SerializeAsString());
 }
 
+// The steps of the chain above the relay's version go up with a roster, so
+// that a relay that missed a change of coordinators can check it
+// (docs/protocol.md §11.7).
+Status SyncClient::AttachSteps(uint64_t relay_version, pb::Admit& admit) {
+  WAYPOST_ASSIGN_OR_RETURN(const std::vector<Bytes> steps,
+                           party_->RosterSteps(admission_->team, relay_version));
+  const size_t skip = steps.size() > team::kMaxSteps ? steps.size() - team::kMaxSteps : 0;
+  for (size_t i = skip; i < steps.size(); ++i) admit.add_steps(steps[i].data(), steps[i].size());
+  return Status::Ok();
+}
+
 // A coordinator that took in a join request during the session has a newer
 // roster than the one it was admitted with: it goes up before the end, so
 // the new member is admitted at its next sync (docs/protocol.md §11.3).
@@ -242,6 +256,7 @@ Status SyncClient::SendNewerRoster(bool* sent) {
   admit->set_team_id(roster.roster().team_id.data(), roster.roster().team_id.size());
   admit->set_version(roster.roster().version);
   admit->set_state(roster.bytes().data(), roster.bytes().size());
+  WAYPOST_RETURN_IF_ERROR(AttachSteps(roster_->roster().version, *admit));
   roster_.emplace(std::move(roster));
   phase_ = Phase::kRoster;
   *sent = true;
@@ -261,7 +276,7 @@ Status SyncClient::HandleAdmitReply(const pb::RelayMessage& answer) {
         return Status::Protocol("the relay did not answer the first message");
       return HandleParsedAnswer(reply.answer());
     case pb::AdmitReply::NEWER: {
-      const Status taken = party_->NewerRoster(AsBytes(reply.state()));
+      const Status taken = party_->NewerRoster(AsBytes(reply.state()), StepViews(reply.steps()));
       if (taken.code() == Status::Code::kAuthFailed || taken.code() == Status::Code::kProtocol) {
         // Not the relay's key at fault (the handshake proved that): a
         // roster we cannot check, and take nothing from (SECURITY.md).
@@ -280,7 +295,7 @@ Status SyncClient::HandleAdmitReply(const pb::RelayMessage& answer) {
       if (!roster_ || reply.version() >= roster_->roster().version) {
         return Status::Protocol("the relay asked for a roster it holds");
       }
-      return SendAdmit(true);
+      return SendAdmit(true, reply.version());
     default:
       return Refusal();
   }

@@ -49,6 +49,7 @@
 #include "core/team/team_state.h"
 
 namespace waypost::pb {
+class Admit;
 class RelayMessage;
 }  // namespace waypost::pb
 
@@ -75,12 +76,22 @@ class SyncParty {
   };
   // nullopt: the session starts without admission (an open relay).
   virtual Result<std::optional<Admission>> AdmissionFor() { return std::optional<Admission>(); }
-  // The relay holds a newer roster of the party's team (exact bytes). Ok once
-  // the party checked that it follows its own and keeps it; the client then
-  // proves against it. An error ends the session.
-  virtual Status NewerRoster(ByteView roster) {
+  // The relay holds a newer roster of the party's team (exact bytes), with
+  // the steps of its chain above the party's version (docs/protocol.md
+  // §11.7). Ok once the party checked that it follows its own through them
+  // and keeps it; the client then proves against it. An error ends the
+  // session.
+  virtual Status NewerRoster(ByteView roster, const std::vector<ByteView>& steps) {
     (void)roster;
+    (void)steps;
     return Status::AuthFailed();
+  }
+  // The steps the party keeps of `team`'s chain above `version`, oldest
+  // first: they go up with a roster the relay holds an older one of.
+  virtual Result<std::vector<Bytes>> RosterSteps(const team::TeamId& team, uint64_t version) {
+    (void)team;
+    (void)version;
+    return std::vector<Bytes>();
   }
   // The newest roster the party holds of `team` now (exact bytes), empty if
   // none: read at the session's end, to push one that changed meanwhile.
@@ -197,7 +208,10 @@ class SyncClient final : public Connection {
   Status Send(const std::string& encoded);
   // The first message after the handshake, when the party has an admission.
   Status StartAdmission();
-  Status SendAdmit(bool with_roster);
+  // `relay_version`: the roster version the relay said it holds, when it
+  // asked for ours (the steps above it go up too).
+  Status SendAdmit(bool with_roster, uint64_t relay_version = 0);
+  Status AttachSteps(uint64_t relay_version, pb::Admit& admit);
   Status HandleAdmitReply(const pb::RelayMessage& answer);
   Status SendNewerRoster(bool* sent);
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/team/roster_chain.h"
+
 namespace waypost::team {
 namespace {
 
@@ -334,19 +336,30 @@ std::string RosterToText(ByteView state) {
   return std::string(kRosterTextPrefix) + ToBase64Url(state);
 }
 
-Result<Bytes> RosterFromText(std::string_view text) {
+Result<std::vector<Bytes>> RostersFromText(std::string_view text) {
   std::string compact;
   for (const char c : text) {
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') compact.push_back(c);
   }
-  const std::string_view body = compact;
-  if (body.substr(0, kRosterTextPrefix.size()) != kRosterTextPrefix ||
-      body.size() > kRosterTextPrefix.size() + 2 * kMaxTeamStateBytes) {
+  std::string_view rest = compact;
+  if (rest.substr(0, kRosterTextPrefix.size()) != kRosterTextPrefix) {
     return Status::InvalidArgument("not a team roster (it begins with wpteam1:)");
   }
-  std::optional<Bytes> bytes = FromBase64Url(body.substr(kRosterTextPrefix.size()));
-  if (!bytes) return Status::InvalidArgument("a team roster with a damaged character");
-  return std::move(*bytes);
+  // The base64url alphabet has no ':', so the prefix cannot occur inside one.
+  std::vector<Bytes> out;
+  while (!rest.empty()) {
+    rest.remove_prefix(kRosterTextPrefix.size());
+    const size_t next = rest.find(kRosterTextPrefix);
+    const std::string_view one = rest.substr(0, next);
+    if (out.size() > kMaxSteps || one.size() > 2 * kMaxTeamStateBytes) {
+      return Status::InvalidArgument("a team file longer than a team's rosters can be");
+    }
+    std::optional<Bytes> bytes = FromBase64Url(one);
+    if (!bytes) return Status::InvalidArgument("a team roster with a damaged character");
+    out.push_back(std::move(*bytes));
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+  }
+  return out;
 }
 
 Bytes SignDetached(const SigningKeyPair& key, ByteView message) {

@@ -168,8 +168,11 @@ uint64_t NextVersion(const TeamRoster& held, int index);
 // "wpteam1:" and the base64url of its exact bytes.
 inline constexpr std::string_view kRosterTextPrefix = "wpteam1:";
 std::string RosterToText(ByteView state);
-// The bytes of such a line; ASCII whitespace anywhere is ignored.
-// InvalidArgument for anything else (the caller says whose file it was).
-[[nodiscard]] Result<Bytes> RosterFromText(std::string_view text);
+// The bytes of each such line in `text`, in order: a team file holds the
+// steps of the roster chain (docs/protocol.md §11.7) and the newest roster
+// last. ASCII whitespace anywhere is ignored. InvalidArgument for anything
+// else, or more than kMaxSteps + 1 rosters (the caller says whose file it
+// was).
+[[nodiscard]] Result<std::vector<Bytes>> RostersFromText(std::string_view text);
 
 }  // namespace waypost::team

@@ -8,14 +8,19 @@
 //     and a state never succeeds itself;
 //   * a successor the genesis accepts is of its team, newer, and signed by
 //     its one coordinator only;
-//   * AddTeamSignature keeps the body and adds exactly one signature.
+//   * AddTeamSignature keeps the body and adds exactly one signature;
+//   * as a step of a roster chain (core/team/roster_chain.h) between the
+//     genesis and a roster Bo signed after joining, it is walked only if it
+//     follows the genesis and that roster follows it.
 // The seeds in corpus/fuzz_team_state are signed by TeamFixture's keys, so
 // they reach the signing rules; a generator must build the same fixture.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "core/random.h"
+#include "core/team/roster_chain.h"
 #include "core/team/team_state.h"
 
 namespace waypost::fuzz {
@@ -28,6 +33,17 @@ struct TeamFixture {
   team::TeamRoster roster = Roster();
   Bytes genesis_bytes = team::SignTeamState(roster, {{0, &ana}}).value();
   team::SignedTeamState genesis = team::SignedTeamState::Parse(genesis_bytes).value();
+  // Version 3, signed by Bo alone as the second of {Ana, Bo}: the genesis
+  // cannot check it without the step that added him.
+  team::SignedTeamState after_bo = AfterBo();
+
+  team::SignedTeamState AfterBo() {
+    team::TeamRoster r = roster;
+    r.version = 3;
+    r.approvals = 2;
+    r.coordinators = {ana.public_key, bo.public_key};
+    return team::SignedTeamState::Parse(team::SignTeamState(r, {{1, &bo}}).value()).value();
+  }
 
   team::TeamRoster Roster() {
     team::TeamRoster r;
@@ -83,6 +99,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     state.body().end())) {
       std::abort();
     }
+  }
+
+  const std::vector<ByteView> steps = {input};
+  if (team::VerifyChain(f.genesis, steps, f.after_bo).ok() &&
+      (!team::VerifySuccessor(f.genesis, state).ok() ||
+       !team::VerifySuccessor(state, f.after_bo).ok())) {
+    std::abort();
   }
   return 0;
 }

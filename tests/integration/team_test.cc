@@ -298,5 +298,62 @@ TEST_F(TeamTest, ASecondCoordinatorSeesTheCheckInAndTheFirstsConfirmation) {
   EXPECT_NE(refused.err.find("no longer a member"), std::string::npos) << refused.err;
 }
 
+// docs/protocol.md §11.7, with real processes: Amira does not sync while
+// Carl joins as a coordinator and enrolls Bea, so every newer roster is
+// signed under a list of coordinators her roster does not hold. A relay
+// set up now from a team file with the newest roster alone cannot show her
+// the way: one clear error, and her store is as it was. One set up from
+// Carl's whole `team export` (the step that added him, then the newest)
+// can: she syncs, holds the newest roster, and is admitted.
+TEST_F(TeamTest, AHelperBehindACoordinatorChangeCatchesUpAtARelaySetUpLater) {
+  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  const std::string K = Home("carl");
+  WP_ASSERT_OK(Wp(K, {"init", "--name", "Carl", "--kdf", "interactive"}));
+  RunResult invite = Wp(C, {"invite", "--coordinator"});
+  WP_ASSERT_OK(invite);
+  WP_ASSERT_OK(WpIn(K, {"join"}, invite.out));
+  WP_ASSERT_OK(Wp(K, {"sync"}));
+  WP_ASSERT_OK(Wp(C, {"sync"}));
+  WP_ASSERT_OK(Wp(K, {"sync"}));
+  ASSERT_NO_FATAL_FAILURE(EnrollHelper(K, Home("bea"), "Bea"));
+
+  RunResult exported = Wp(K, {"team", "export"});
+  WP_ASSERT_OK(exported);
+  ASSERT_EQ(Count(exported.out, "wpteam1:"), 2u) << "the step, then the newest: " << exported.out;
+  const std::string newest_only = Home("newest") + ".team";
+  const std::string newest_line = exported.out.substr(exported.out.rfind("wpteam1:"));
+  WriteAll(newest_only, Bytes(newest_line.begin(), newest_line.end()));
+  const std::string whole = Home("whole") + ".team";
+  WriteAll(whole, Bytes(exported.out.begin(), exported.out.end()));
+
+  RunResult before = Wp(H, {"status", "--json"});
+  WP_ASSERT_OK(before);
+  Process bare;
+  const std::string bare_address =
+      LaunchRelay(bare, Home("bare-relay"), "127.0.0.1:0", {"--team", newest_only});
+  ASSERT_FALSE(bare_address.empty());
+  RunResult stuck = Wp(H, {"sync", bare_address});
+  EXPECT_EQ(stuck.exit_code, 1) << stuck.Describe();
+  EXPECT_EQ(Count(stuck.err, "waypost: error:"), 1u) << stuck.err;
+  EXPECT_NE(stuck.err.find("change of coordinators"), std::string::npos) << stuck.err;
+  RunResult after = Wp(H, {"status", "--json"});
+  WP_ASSERT_OK(after);
+  EXPECT_EQ(after.out, before.out) << "nothing of her store changed";
+
+  Process full;
+  const std::string full_address =
+      LaunchRelay(full, Home("full-relay"), "127.0.0.1:0", {"--team", whole});
+  ASSERT_FALSE(full_address.empty());
+  WP_ASSERT_OK(Wp(H, {"sync", full_address}));
+  // Now ahead of the bare relay, she shows it the way in turn.
+  WP_ASSERT_OK(Wp(H, {"sync", bare_address}));
+  WP_ASSERT_OK(Wp(H, {"sync"}));
+  RunResult contacts = Wp(H, {"contacts", "--json"});
+  WP_ASSERT_OK(contacts);
+  EXPECT_NE(contacts.out.find("Carl"), std::string::npos) << contacts.out;
+  EXPECT_EQ(contacts.out.find("Bea"), std::string::npos) << "helpers never see each other";
+  for (Process* relay : {&bare, &full}) EXPECT_EQ(relay->Stop().exit_code, 0);
+}
+
 }  // namespace
 }  // namespace waypost::testing

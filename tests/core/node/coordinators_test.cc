@@ -64,6 +64,17 @@ class CoordinatorsTest : public NodeTest {
     Round({&carl_, &coord_, &carl_, &alice_, &carl_});
   }
 
+  // Carl joins as a second coordinator and enrolls `helper`, which makes
+  // him sign a roster; alice does not sync meanwhile (docs/protocol.md
+  // §11.7).
+  void CarlJoinsAndEnrolls(Peer& helper) {
+    ASSERT_OK_AND_ASSIGN(const std::string code,
+                         coord_->CreateInvite("", 3600, /*coordinator=*/true));
+    ASSERT_OK(carl_->Join(code, false));
+    Round({&carl_, &coord_, &carl_});
+    EnrollWith(carl_, helper);
+  }
+
   std::optional<ContactInfo> Contact(Peer& p, const std::string& name) {
     for (const ContactInfo& c : ContactsOf(p)) {
       if (c.name == name) return c;
@@ -762,9 +773,8 @@ TEST_F(ThirdCoordinatorTest, AnyCoordinatorRevokingAnotherCutsItOutOfTheRing) {
   const Status carl_refused = SyncStatus(carl_);
   EXPECT_NE(carl_refused.message().find("no longer a member"), std::string::npos)
       << "carl's admission key left the ring: " << carl_refused.ToString();
-  // Everyone takes that roster before the next change (a roster that skips
-  // a coordinator change does not follow: SECURITY.md).
-  Round({&coord_, &alice_});
+  // Base and alice take the next change without having seen this one: the
+  // relay hands them its step (docs/protocol.md §11.7).
   ASSERT_OK(dana_->Revoke("base", false));
   Round({&dana_});
   const Status refused = SyncStatus(coord_);
@@ -772,22 +782,50 @@ TEST_F(ThirdCoordinatorTest, AnyCoordinatorRevokingAnotherCutsItOutOfTheRing) {
   for (Peer* p : {&dana_, &alice_}) EXPECT_OK(SyncStatus(*p));
 }
 
-// Not protected yet (SECURITY.md): alice does not sync while carl joins
-// and then enrolls bob, so the relay's newest roster, signed by carl alone,
-// does not follow hers, which does not list carl. Her sync is refused with
-// one clear error naming that, and nothing of her store changes.
-TEST_F(CoordinatorsTest, AHelperThatMissedACoordinatorChangeIsToldSoAndLosesNothing) {
-  ASSERT_OK_AND_ASSIGN(const std::string code,
-                       coord_->CreateInvite("", 3600, /*coordinator=*/true));
-  ASSERT_OK(carl_->Join(code, false));
-  Round({&carl_, &coord_, &carl_});
+// docs/protocol.md §11.7: alice does not sync while carl joins and then
+// enrolls bob, so the relay's newest roster, signed by carl alone, does not
+// follow hers, which does not list carl. The relay hands her the step that
+// added carl with it: she walks it, is admitted, learns of carl from base's
+// introduction, and her check-in reaches him. Bob stays unknown to her.
+TEST_F(CoordinatorsTest, AHelperThatMissedACoordinatorChangeWalksTheStepsAndSyncs) {
   Peer bob{"bob", Role::kHelper, clock_, 14};
-  EnrollWith(carl_, bob);
+  ASSERT_NO_FATAL_FAILURE(CarlJoinsAndEnrolls(bob));
+  const team::SignedTeamState newest = HeldRoster(carl_);
+  ASSERT_OK(SyncStatus(alice_));
+  ASSERT_OK_AND_ASSIGN(const Bytes held, alice_->RosterOf(newest.roster().team_id));
+  EXPECT_EQ(held, newest.bytes());
+  ASSERT_TRUE(Contact(alice_, "carl"));
+  EXPECT_EQ(Contact(alice_, "carl")->role, Role::kCoordinator);
+  EXPECT_FALSE(Contact(alice_, "bob"));
+  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> ids, alice_->CheckIn("fence", "", ""));
+  EXPECT_EQ(ids.size(), 2u) << "one envelope per coordinator";
+  Round({&alice_, &carl_});
+  ASSERT_EQ(InboxFrom(carl_, "alice").size(), 1u);
+  EXPECT_EQ(InboxFrom(carl_, "alice")[0].code, "fence");
+}
+
+// A relay set up from a roster after a change of coordinators holds no step
+// below it. Alice, behind that change, cannot check its roster: one clear
+// error names it, and nothing of her store changes. The same holds for a
+// relay that forges a roster.
+TEST_F(CoordinatorsTest, AHelperShownNoWayToANewerRosterIsToldSoAndLosesNothing) {
+  Peer bob{"bob", Role::kHelper, clock_, 14};
+  ASSERT_NO_FATAL_FAILURE(CarlJoinsAndEnrolls(bob));
+  MemoryRelay late{"late.example", clock_, relay_random_, MemoryRelay::Admits::kTeamsOnly};
+  ASSERT_OK(late.service().ServeTeam(HeldRoster(carl_).bytes()));
   const std::string before = Snapshot(alice_);
-  const Status stuck = SyncStatus(alice_);
+  const team::TeamId team = HeldRoster(carl_).roster().team_id;
+  ASSERT_OK_AND_ASSIGN(const Bytes roster_before, alice_->RosterOf(team));
+  MemoryDialer dialer;
+  dialer.Add(late);
+  ASSERT_OK_AND_ASSIGN(const sync::RelayAddress address, sync::ParseRelayAddress(late.address()));
+  const Status stuck = SyncWithRelays(*alice_.node, {address}, dialer, alice_.random).status();
   EXPECT_FALSE(stuck.ok());
   EXPECT_NE(stuck.message().find("change of coordinators"), std::string::npos) << stuck.ToString();
   EXPECT_EQ(Snapshot(alice_), before);
+  EXPECT_EQ(alice_->RosterOf(team).value(), roster_before);
+  // Positive control: the team's own relay, which kept the step, takes her on.
+  EXPECT_OK(SyncStatus(alice_));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "core/node/outbox.h"
 #include "core/node/replay_cache.h"
 #include "core/store/key_file.h"
+#include "core/sync/roster_steps.h"
 #include "tests/kit/node_db.h"
 #include "tests/kit/status.h"
 #include "tests/kit/vocabulary_print.h"
@@ -321,6 +322,30 @@ TEST_F(DecoyWriterTest, AFailedWriteLeavesTheDecoyAsItWas) {
   for (const char* table : {"meta", "relays", "contacts"}) {
     EXPECT_EQ(decoy_.Int(std::string("SELECT count(*) FROM ") + table), 0) << table;
   }
+}
+
+// The decoy hands a relay behind it the same steps of the roster chain as
+// the owner would (docs/protocol.md §11.7), so a sync from it looks the
+// same; rewritten only when they changed.
+TEST_F(DecoyWriterTest, TheDecoyHoldsTheSameRosterSteps) {
+  const team::SigningKeyPair first = team::SigningKeyPair::Generate(random_);
+  const team::SigningKeyPair second = team::SigningKeyPair::Generate(random_);
+  team::TeamRoster step;
+  step.team_id.fill(7);
+  step.version = 3;
+  step.issued_at = clock_.Now();
+  step.approvals = 2;
+  step.coordinators = {first.public_key, second.public_key};
+  ASSERT_OK_AND_ASSIGN(const Bytes bytes, team::SignTeamState(step, {{0, &first}}));
+  ASSERT_OK_AND_ASSIGN(const team::SignedTeamState state, team::SignedTeamState::Parse(bytes));
+  sync::RosterSteps main_steps(main_.db());
+  ASSERT_OK(main_steps.Keep({state}));
+  ASSERT_OK(Write());
+  sync::RosterSteps decoy_steps(decoy_.db());
+  EXPECT_EQ(decoy_steps.Above(step.team_id, 0).value(), std::vector<Bytes>{bytes});
+  (void)decoy_->TakeWrittenTables();
+  ASSERT_OK(Write());
+  EXPECT_EQ(decoy_->TakeWrittenTables(), Tables{});
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "core/sync/sync_client.h"
 #include "core/sync/team_registry.h"
 #include "core/team/admission.h"
+#include "core/team/roster_chain.h"
 #include "core/team/team_state.h"
 #include "proto/waypost.pb.h"
 #include "tests/core/sync/sync_parties.h"
@@ -57,13 +58,24 @@ class MemberParty final : public SyncParty {
     a.ticket_key = ticket_key;
     return std::optional<Admission>(std::move(a));
   }
-  Status NewerRoster(ByteView roster) override {
+  Status NewerRoster(ByteView roster, const std::vector<ByteView>& offered) override {
     WAYPOST_ASSIGN_OR_RETURN(SignedTeamState next, SignedTeamState::Parse(roster));
     WAYPOST_ASSIGN_OR_RETURN(SignedTeamState held, SignedTeamState::Parse(roster_));
-    WAYPOST_RETURN_IF_ERROR(team::VerifySuccessor(held, next));
+    WAYPOST_ASSIGN_OR_RETURN(const std::vector<SignedTeamState> walked,
+                             team::VerifyChain(held, offered, next));
+    for (const SignedTeamState& step : walked) steps.push_back(step.bytes());
     roster_.assign(roster.begin(), roster.end());
     ++newer_rosters;
     return Status::Ok();
+  }
+  Result<std::vector<Bytes>> RosterSteps(const TeamId& team, uint64_t version) override {
+    std::vector<Bytes> out;
+    for (const Bytes& step : steps) {
+      if (team == team_ && SignedTeamState::Parse(step)->roster().version > version) {
+        out.push_back(step);
+      }
+    }
+    return out;
   }
   Result<Bytes> NewestRoster(const TeamId& team) override {
     return team == team_ ? roster_ : Bytes();
@@ -82,6 +94,7 @@ class MemberParty final : public SyncParty {
   Bytes ticket;
   const SigningKeyPair* ticket_key = nullptr;
   int newer_rosters = 0;
+  std::vector<Bytes> steps;  // of the chain, kept as a node keeps them
 
  private:
   TestParty& inner_;
@@ -317,6 +330,115 @@ TEST_F(RelayAdmissionTest, AForgedRosterIsRefusedAndChangesNothing) {
   EXPECT_EQ(r.a.code(), Status::Code::kRefused) << r.a.ToString();
   EXPECT_EQ(teams_.Find(team_.id())->roster().version, 1u);
   EXPECT_EQ(Count(), 0);
+}
+
+// docs/protocol.md §11.7: a second coordinator joins (version 2, a step)
+// and then signs a change of its own (version 3) that the genesis does not
+// let anyone check. A member still holding the genesis is handed version 3
+// with the step, walks it, and is admitted; it keeps the step.
+TEST_F(RelayAdmissionTest, AMemberWhoMissedACoordinatorChangeWalksTheRelaysSteps) {
+  team_.AddCoordinator();
+  team_.Change(std::nullopt, 1);
+  ASSERT_OK(teams_.Offer(team_.roster(2)));
+  ASSERT_OK(teams_.Offer(team_.roster(3)));
+  ASSERT_EQ(teams_.StepsAbove(team_.id(), 0).value(), std::vector<Bytes>{team_.roster(2)});
+  const SignedTeamState genesis = SignedTeamState::Parse(team_.genesis()).value();
+  ASSERT_FALSE(team::VerifySuccessor(genesis, team_.current()).ok()) << "no direct way";
+
+  TestParty inner({MakeEnvelope(Tag(0xB), kNow + kDay, 2)});
+  MemberParty party(inner, team_.id(), team_.genesis(), &team_.key(0));
+  PumpResult r = Sync(party);
+  ASSERT_OK(r.a);
+  ASSERT_OK(r.b);
+  EXPECT_EQ(party.roster(), team_.roster(3));
+  EXPECT_EQ(party.steps, std::vector<Bytes>{team_.roster(2)});
+  EXPECT_EQ(Count(), 1);
+}
+
+// The other way round: the relay still holds the genesis, a member holds
+// version 3 and the step. The relay asks for the member's roster, takes it
+// through the step, keeps both (also across a restart), and hands the step
+// on to the next member who holds the genesis.
+TEST_F(RelayAdmissionTest, ARelayThatMissedACoordinatorChangeIsShownTheSteps) {
+  team_.AddCoordinator();
+  team_.Change(std::nullopt, 1);
+  TestParty ahead_inner;
+  MemberParty ahead(ahead_inner, team_.id(), team_.roster(3), &team_.key(1));
+  ahead.steps = {team_.roster(2)};
+  PumpResult r = Sync(ahead);
+  ASSERT_OK(r.a);
+  ASSERT_OK(r.b);
+  EXPECT_EQ(teams_.Find(team_.id())->bytes(), team_.roster(3));
+
+  TeamRegistry restarted(temp_.db());
+  ASSERT_OK(restarted.Serve(team_.genesis()));
+  EXPECT_EQ(restarted.Find(team_.id())->bytes(), team_.roster(3));
+  EXPECT_EQ(restarted.StepsAbove(team_.id(), 1).value(), std::vector<Bytes>{team_.roster(2)});
+  EXPECT_TRUE(restarted.StepsAbove(team_.id(), 2).value().empty());
+
+  TestParty behind_inner;
+  MemberParty behind(behind_inner, team_.id(), team_.genesis(), &team_.key(2));
+  ASSERT_OK(Sync(behind).a);
+  EXPECT_EQ(behind.roster(), team_.roster(3));
+}
+
+// A hostile chain: an informant offers a step of its own making, one that
+// adds it as a coordinator signed by itself, and a roster it signed after
+// it. The step is passed over, so the roster does not follow: the relay
+// refuses and keeps what it had, steps included.
+TEST_F(RelayAdmissionTest, AForgedStepIsPassedOverAndChangesNothing) {
+  SeededRandom informant_random(67);
+  const SigningKeyPair informant = SigningKeyPair::Generate(informant_random);
+  const RingKeyPair informant_key = RingKeyPair::Generate(informant_random);
+  team::TeamRoster step = team_.current().roster();
+  step.version = 2;
+  step.approvals = 2;
+  step.coordinators.push_back(informant.public_key);
+  const Bytes forged_step = team::SignTeamState(step, {{1, &informant}}).value();
+  team::TeamRoster next = step;
+  next.version = 3;
+  next.ring.push_back(informant_key.public_key);
+  const Bytes forged_next = team::SignTeamState(next, {{1, &informant}}).value();
+
+  TestParty inner({MakeEnvelope(Tag(0xB), kNow + kDay, 2)});
+  MemberParty party(inner, team_.id(), forged_next, &informant_key);
+  party.steps = {forged_step};
+  PumpResult r = Sync(party);
+  EXPECT_EQ(r.a.code(), Status::Code::kRefused) << r.a.ToString();
+  EXPECT_EQ(teams_.Find(team_.id())->roster().version, 1u);
+  EXPECT_TRUE(teams_.StepsAbove(team_.id(), 0).value().empty());
+  EXPECT_EQ(Count(), 0);
+
+  // Positive control: had the team's coordinator signed that step, the
+  // same roster would follow through it.
+  const Bytes real_step = team::SignTeamState(step, {{0, &team_.coordinator()}}).value();
+  EXPECT_OK(teams_.Offer(forged_next, {real_step}));
+  EXPECT_EQ(teams_.Find(team_.id())->roster().version, 3u);
+}
+
+// A team file (`team export`) holds the steps below its roster, oldest
+// first. A relay set up from it keeps them, so a member behind them walks
+// them at its first sync; a file whose steps do not lead to its roster, or
+// a step of another team, is refused whole.
+TEST_F(RelayAdmissionTest, ARelaySetUpFromATeamFileKeepsItsStepsAndRefusesBadOnes) {
+  team_.AddCoordinator();
+  team_.Change(std::nullopt, 1);
+  test_util::TempDatabase other_db;
+  TeamRegistry fresh(other_db.db());
+  ASSERT_OK(fresh.EnsureSchema());
+  TestTeam stranger{2, 1};
+  EXPECT_FALSE(fresh.Serve(team_.roster(3), {stranger.genesis()}).ok());
+  team::TeamRoster bent = SignedTeamState::Parse(team_.roster(2)).value().roster();
+  bent.issued_at += 1;  // not what the coordinator signed: the roster does not follow it
+  SeededRandom forger_random(68);
+  const SigningKeyPair forger = SigningKeyPair::Generate(forger_random);
+  bent.coordinators[1] = forger.public_key;
+  const Bytes bent_step = team::SignTeamState(bent, {{1, &forger}}).value();
+  EXPECT_FALSE(fresh.Serve(team_.roster(3), {bent_step}).ok());
+  EXPECT_EQ(fresh.Find(team_.id()), nullptr) << "a refused file serves nothing";
+
+  ASSERT_OK(fresh.Serve(team_.roster(3), {team_.roster(2)}));
+  EXPECT_EQ(fresh.StepsAbove(team_.id(), 0).value(), std::vector<Bytes>{team_.roster(2)});
 }
 
 TEST_F(RelayAdmissionTest, ARemovedMemberIsRefusedAndTheOthersGoOnWithNoStep) {

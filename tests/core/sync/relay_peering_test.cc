@@ -336,5 +336,22 @@ TEST_F(TeamPeeringTest, ARevocationIsNewsAndReachesThePeerWithinTheSettleTime) {
   EXPECT_TRUE(dials.empty());
 }
 
+// docs/protocol.md §11.7: A takes a second coordinator (a step) and a
+// change that coordinator signed; B, which saw neither, cannot check the
+// newest alone. Peering hands B the step with it: B takes both, and can
+// hand the step on in turn.
+TEST_F(TeamPeeringTest, APeerThatMissedACoordinatorChangeIsHandedTheStep) {
+  RelayPeering::Options options;
+  std::unique_ptr<RelayPeering> peering = PeeringOfA(options);
+  ASSERT_OK(a_.service().teams().Offer(team_.AddCoordinator()));
+  ASSERT_OK(a_.service().teams().Offer(team_.Change(/*drop=*/0)));
+  ASSERT_EQ(VersionAt(a_), 3u);
+  EXPECT_FALSE(b_.service().teams().Offer(team_.roster(3)).ok()) << "no direct way";
+  ASSERT_OK(RunSession(*peering));
+  EXPECT_EQ(VersionAt(b_), 3u);
+  EXPECT_EQ(b_.service().teams().StepsAbove(team_.id(), 1).value(),
+            std::vector<Bytes>{team_.roster(2)});
+}
+
 }  // namespace
 }  // namespace waypost::sync

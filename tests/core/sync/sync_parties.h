@@ -199,14 +199,15 @@ class RawClient {
 // keys, and the rosters it signed, version by version.
 class TestTeam {
  public:
-  TestTeam(uint64_t seed, size_t members) : random_(seed), coordinator_(Sign()) {
+  TestTeam(uint64_t seed, size_t members) : random_(seed) {
+    coordinators_.push_back(Sign());
     random_.Fill(id_);
     for (size_t i = 0; i < members; ++i) keys_.push_back(team::RingKeyPair::Generate(random_));
     team::TeamRoster roster;
     roster.team_id = id_;
     roster.version = 1;
     roster.issued_at = kNow;
-    roster.coordinators = {coordinator_.public_key};
+    roster.coordinators = {coordinators_[0].public_key};
     for (const team::RingKeyPair& k : keys_) roster.ring.push_back(k.public_key);
     rosters_.push_back(Signed(roster));
   }
@@ -227,6 +228,20 @@ class TestTeam {
     return rosters_.back();
   }
 
+  // A new version that adds a second coordinator (a step of the roster
+  // chain, docs/protocol.md §11.7), signed by the first; the new one signs
+  // every Change from then on. For a team of one coordinator.
+  const Bytes& AddCoordinator() {
+    team::TeamRoster roster = current().roster();
+    roster.version += 1;
+    coordinators_.push_back(Sign());
+    roster.coordinators.push_back(coordinators_.back().public_key);
+    roster.approvals = 2;
+    rosters_.push_back(Signed(roster));
+    signer_ = coordinators_.size() - 1;
+    return rosters_.back();
+  }
+
   team::SignedTeamState current() const {
     return team::SignedTeamState::Parse(rosters_.back()).value();
   }
@@ -234,17 +249,18 @@ class TestTeam {
   const Bytes& roster(size_t version) const { return rosters_[version - 1]; }
   const team::TeamId& id() const { return id_; }
   const team::RingKeyPair& key(size_t i) const { return keys_[i]; }
-  const team::SigningKeyPair& coordinator() const { return coordinator_; }
+  const team::SigningKeyPair& coordinator() const { return coordinators_[0]; }
   Random& random() { return random_; }
 
  private:
   team::SigningKeyPair Sign() { return team::SigningKeyPair::Generate(random_); }
   Bytes Signed(const team::TeamRoster& roster) {
-    return team::SignTeamState(roster, {{0, &coordinator_}}).value();
+    return team::SignTeamState(roster, {{uint8_t(signer_), &coordinators_[signer_]}}).value();
   }
 
   SeededRandom random_;
-  team::SigningKeyPair coordinator_;
+  std::vector<team::SigningKeyPair> coordinators_;
+  size_t signer_ = 0;  // index of the coordinator who signs Change
   team::TeamId id_{};
   std::vector<team::RingKeyPair> keys_;
   std::vector<Bytes> rosters_;

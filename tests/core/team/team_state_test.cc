@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/team/roster_chain.h"
 #include "tests/kit/status.h"
 
 namespace waypost::team {
@@ -497,6 +498,132 @@ TEST(TeamStateTest, SignatureCopiedFromAnotherStateDoesNotVerify) {
   EXPECT_STATUS(VerifySuccessor(h.held(), state), Code::kAuthFailed);
   ASSERT_OK_AND_ASSIGN(SignedTeamState real_a, SignedTeamState::Parse(signed_a));
   EXPECT_OK(VerifySuccessor(h.held(), real_a));
+}
+
+// ---------------------------------------------------------------- chains
+// (core/team/roster_chain.h, docs/protocol.md §11.7)
+
+// A history whose every state is kept, as a relay would see it go by: Ana's
+// genesis, Bo added (a step), a ring change Bo signs, Ana removed by Bo (a
+// step), and a ring change Bo signs under the new list.
+struct Chain {
+  Team t;
+  std::vector<SignedTeamState> states;
+
+  Chain() {
+    Add(t.Genesis(), {{0, &t.ana}});
+    Add(Team::Next(Last(), {t.ana.public_key, t.bo.public_key}, 2), {{0, &t.ana}});  // v2
+    TeamRoster ring = Team::Next(Last(), Last().coordinators, 2);                    // v3
+    ring.ring = RingOf(4, 73);
+    std::sort(ring.ring.begin(), ring.ring.end());
+    Add(ring, {{1, &t.bo}});
+    Add(Team::Next(Last(), {t.bo.public_key}, 2), {{1, &t.bo}});    // v4
+    TeamRoster after = Team::Next(Last(), Last().coordinators, 2);  // v5
+    after.ring = RingOf(2, 74);
+    std::sort(after.ring.begin(), after.ring.end());
+    Add(after, {{0, &t.bo}});
+  }
+  const TeamRoster& Last() const { return states.back().roster(); }
+  void Add(const TeamRoster& r, const std::vector<Signer>& signers) {
+    auto state = Signed(r, signers);
+    ASSERT_OK(state);
+    if (!state.ok()) return;
+    if (!states.empty()) {
+      ASSERT_OK(VerifySuccessor(states.back(), *state));
+    }
+    states.push_back(std::move(state).value());
+  }
+  const SignedTeamState& v(size_t version) const { return states[version - 1]; }
+  std::vector<ByteView> Views(std::initializer_list<size_t> versions) const {
+    std::vector<ByteView> out;
+    for (const size_t version : versions) out.push_back(v(version).bytes());
+    return out;
+  }
+};
+
+std::vector<uint64_t> VersionsOf(const std::vector<SignedTeamState>& states) {
+  std::vector<uint64_t> out;
+  for (const SignedTeamState& s : states) out.push_back(s.roster().version);
+  return out;
+}
+
+TEST(RosterChainTest, AStepIsAChangeOfWhoSigns) {
+  Chain c;
+  EXPECT_TRUE(IsStep(c.v(1).roster(), c.v(2).roster()));   // Bo added
+  EXPECT_FALSE(IsStep(c.v(2).roster(), c.v(3).roster()));  // only the ring
+  EXPECT_TRUE(IsStep(c.v(3).roster(), c.v(4).roster()));   // Ana removed
+  TeamRoster reordered = c.v(2).roster();
+  std::swap(reordered.coordinators[0], reordered.coordinators[1]);
+  EXPECT_TRUE(IsStep(c.v(2).roster(), reordered)) << "signer indexes point into the order";
+  TeamRoster raised = c.v(1).roster();
+  raised.approvals = 2;
+  EXPECT_TRUE(IsStep(c.v(1).roster(), raised));
+}
+
+TEST(RosterChainTest, AReaderWhoMissedChangesWalksTheSteps) {
+  Chain c;
+  // The genesis cannot check version 5 (signed by Bo, index 0 of a list
+  // that did not exist yet), nor version 3 (index 1).
+  EXPECT_STATUS(VerifySuccessor(c.v(1), c.v(5)), Code::kAuthFailed);
+  EXPECT_STATUS(VerifyChain(c.v(1), {}, c.v(5)).status(), Code::kAuthFailed);
+  ASSERT_OK_AND_ASSIGN(const std::vector<SignedTeamState> walked,
+                       VerifyChain(c.v(1), c.Views({2, 4}), c.v(5)));
+  EXPECT_EQ(VersionsOf(walked), (std::vector<uint64_t>{2, 4}));
+  // One step short: still refused.
+  EXPECT_STATUS(VerifyChain(c.v(1), c.Views({2}), c.v(5)).status(), Code::kAuthFailed);
+  EXPECT_STATUS(VerifyChain(c.v(1), c.Views({4}), c.v(5)).status(), Code::kAuthFailed);
+  // From the middle, only the step above it is needed; the one below is
+  // passed over, and so is a state that is not a step.
+  ASSERT_OK_AND_ASSIGN(const std::vector<SignedTeamState> from3,
+                       VerifyChain(c.v(3), c.Views({2, 4}), c.v(5)));
+  EXPECT_EQ(VersionsOf(from3), (std::vector<uint64_t>{4}));
+  ASSERT_OK_AND_ASSIGN(const std::vector<SignedTeamState> with3,
+                       VerifyChain(c.v(1), c.Views({4, 3, 2}), c.v(5)));
+  EXPECT_EQ(VersionsOf(with3), (std::vector<uint64_t>{2, 4})) << "order offered does not matter";
+  // The newest is kept as a step when it is one.
+  ASSERT_OK_AND_ASSIGN(const std::vector<SignedTeamState> to4,
+                       VerifyChain(c.v(1), c.Views({2, 4}), c.v(4)));
+  EXPECT_EQ(VersionsOf(to4), (std::vector<uint64_t>{2, 4}));
+}
+
+// Mallory, never a coordinator, makes a step adding herself, signed by
+// herself, and a roster after it. Her step is passed over; the roster then
+// does not follow. Nor can a chain lower the bar on the way.
+TEST(RosterChainTest, AForgedStepIsPassedOverAndTheRosterAfterItRefused) {
+  Chain c;
+  TeamRoster step = Team::Next(c.v(1).roster(), {c.t.ana.public_key, c.t.mallory.public_key}, 2);
+  ASSERT_OK_AND_ASSIGN(const SignedTeamState forged_step, Signed(step, {{1, &c.t.mallory}}));
+  TeamRoster next = Team::Next(step, step.coordinators, 2);
+  ASSERT_OK_AND_ASSIGN(const SignedTeamState forged, Signed(next, {{1, &c.t.mallory}}));
+  EXPECT_STATUS(VerifyChain(c.v(1), {forged_step.bytes()}, forged).status(), Code::kAuthFailed);
+  // A real step does not carry a forged one along.
+  std::vector<ByteView> mixed = c.Views({2, 4});
+  mixed.push_back(forged_step.bytes());
+  ASSERT_OK(VerifyChain(c.v(1), mixed, c.v(5)));
+  // Positive control: the same step signed by Ana makes the roster follow.
+  ASSERT_OK_AND_ASSIGN(const SignedTeamState real_step, Signed(step, {{0, &c.t.ana}}));
+  EXPECT_OK(VerifyChain(c.v(1), {real_step.bytes()}, forged));
+  // A step that lowers approvals back to one, signed by both: refused as a
+  // successor, so Bo alone still cannot add Mallory after it.
+  TeamRoster lowered = Team::Next(c.v(2).roster(), c.v(2).roster().coordinators, 1);
+  ASSERT_OK_AND_ASSIGN(const SignedTeamState low, Signed(lowered, {{0, &c.t.ana}, {1, &c.t.bo}}));
+  TeamRoster rogue =
+      Team::Next(lowered, {c.t.ana.public_key, c.t.bo.public_key, c.t.mallory.public_key}, 2);
+  ASSERT_OK_AND_ASSIGN(const SignedTeamState added, Signed(rogue, {{1, &c.t.bo}}));
+  EXPECT_STATUS(VerifyChain(c.v(2), {low.bytes()}, added).status(), Code::kAuthFailed);
+}
+
+TEST(RosterChainTest, JunkAndTooManyStepsAreRefused) {
+  Chain c;
+  const Bytes junk = {1, 2, 3};
+  EXPECT_STATUS(VerifyChain(c.v(1), {junk}, c.v(5)).status(), Code::kProtocol);
+  std::vector<ByteView> many(kMaxSteps + 1, c.v(2).bytes());
+  EXPECT_STATUS(VerifyChain(c.v(1), many, c.v(5)).status(), Code::kProtocol);
+  std::vector<ByteView> most(kMaxSteps - 1, c.v(2).bytes());
+  most.push_back(c.v(4).bytes());
+  EXPECT_OK(VerifyChain(c.v(1), most, c.v(5))) << "repeats of one step are passed over";
+  // A newest roster of another team, or not newer, fails as a successor.
+  EXPECT_STATUS(VerifyChain(c.v(5), c.Views({2, 4}), c.v(3)).status(), Code::kProtocol);
 }
 
 }  // namespace
