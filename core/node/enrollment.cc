@@ -327,6 +327,18 @@ Result<bool> Enrollment::RefuseNewKeyForVerified(std::string_view name, const Pu
   return false;
 }
 
+namespace {
+
+// The admission ticket an invite carries (docs/protocol.md §11.4), as the
+// roster would withdraw it: its key, from the invite's secret, and its
+// expiry, as TicketFor signed it.
+team::WithdrawnTicket TicketOf(const LiveInvite& invite) {
+  return {team::TicketKeyFromInviteSecret(invite.secret.view()).public_key,
+          invite.expires_at + team::kTicketGraceSeconds};
+}
+
+}  // namespace
+
 Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveInvite& invite) {
   envelope::OpenRequest req;
   req.pattern = envelope::Pattern::kJoin;
@@ -373,6 +385,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     // is spent on it, so whoever it was meant for raises an invite-reused
     // alert that names the revoked contact.
     WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, known->id));
+    WAYPOST_RETURN_IF_ERROR(p_.teams.RecordTicket(known->id, TicketOf(invite)));
     return IngestOutcome::kAccepted;
   }
   ContactId id;
@@ -388,6 +401,7 @@ Result<IngestOutcome> Enrollment::TakeJoin(ByteView envelope_bytes, const LiveIn
     WAYPOST_ASSIGN_OR_RETURN(id, p_.contacts.Add(helper, p_.clock.Now()));
   }
   WAYPOST_RETURN_IF_ERROR(p_.invites.MarkUsed(invite.id, id));
+  WAYPOST_RETURN_IF_ERROR(p_.teams.RecordTicket(id, TicketOf(invite)));
   if (as_coordinator) return TakeCoordinator(id, joiner, body->join());
   const std::string& ring_key = body->join().ring_key();
   if (!ring_key.empty()) {

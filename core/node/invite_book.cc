@@ -14,11 +14,14 @@ Result<std::vector<LiveInvite>> InviteBook::Live(UnixTime now) {
   std::vector<LiveInvite> out;
   WAYPOST_ASSIGN_OR_RETURN(
       store::Statement st,
-      db_->Query("SELECT id, secret, used_by, coordinator FROM invites WHERE expires_at > ?", now));
+      db_->Query("SELECT id, secret, used_by, coordinator, expires_at FROM invites "
+                 "WHERE expires_at > ?",
+                 now));
   WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) {
     std::optional<ContactId> used_by;
     if (!row.ColumnIsNull(2)) used_by = ContactId{row.ColumnInt64(2)};
-    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1), used_by, row.ColumnInt64(3) != 0});
+    out.push_back({row.ColumnBlob(0), row.ColumnSecret(1), used_by, row.ColumnInt64(3) != 0,
+                   row.ColumnInt64(4)});
   }));
   return out;
 }

@@ -25,6 +25,7 @@ struct LiveInvite {
   Secret secret;                     // the join PSK
   std::optional<ContactId> used_by;  // the contact that joined with it
   bool coordinator = false;          // `invite --coordinator` (docs/protocol.md §12.1)
+  UnixTime expires_at = 0;
 };
 
 class InviteBook {

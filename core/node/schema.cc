@@ -276,13 +276,26 @@ CREATE TABLE IF NOT EXISTS coordinator_approvals(
 // missed can still be checked, and a relay that missed one can be shown.
 constexpr const char* kAddRosterSteps = sync::RosterSteps::kSchema;
 
+// Version 18: the invite tickets this coordinator issued that a contact
+// spent, until they expire, so that revoking the contact withdraws its
+// ticket in the roster (docs/protocol.md §11.6, TeamBook::RecordTicket).
+// Main store only, like ring_members: which ticket was whose.
+constexpr const char* kAddIssuedTickets = R"sql(
+CREATE TABLE IF NOT EXISTS issued_tickets(
+  contact_id INTEGER NOT NULL REFERENCES contacts(id),
+  key        BLOB NOT NULL,
+  expires_at INTEGER NOT NULL,
+  withdrawn  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(contact_id, key)) WITHOUT ROWID;
+)sql";
+
 // kMigrations[v] takes a store from user_version v to v + 1. A new store
 // (version 0) runs them all. Never edit a step once released; add one.
 constexpr const char* kMigrations[] = {
-    kSchemaV1,       kAddSettings,        kAddDuress,   kAddInviteReuse, kAddDuressChain,
-    kAddBatchedSync, kAddSequenceNumbers, kAddCodebook, kAddSchedules,   kAddEnrollmentRecovery,
-    kAddMessageSeq,  kAddCarrying,        kAddVerified, kAddTeams,       kAddCoordinators,
-    kAddApprovals,   kAddRosterSteps};
+    kSchemaV1,       kAddSettings,        kAddDuress,       kAddInviteReuse, kAddDuressChain,
+    kAddBatchedSync, kAddSequenceNumbers, kAddCodebook,     kAddSchedules,   kAddEnrollmentRecovery,
+    kAddMessageSeq,  kAddCarrying,        kAddVerified,     kAddTeams,       kAddCoordinators,
+    kAddApprovals,   kAddRosterSteps,     kAddIssuedTickets};
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 // After kAddDuressChain: each existing contact's duress chain, derived from

@@ -124,6 +124,9 @@ Result<Bytes> TeamBook::SignNext(const team::SignedTeamState& held, team::TeamRo
   next.version = team::NextVersion(held.roster(), index);
   while (next.version <= floor) next.version += step;
   next.issued_at = now;
+  // A withdrawn ticket that has expired needs no listing any more.
+  std::erase_if(next.withdrawn,
+                [&](const team::WithdrawnTicket& t) { return t.expires_at <= now; });
   next.approvals = std::max<uint8_t>(held.roster().approvals,
                                      uint8_t(std::min<size_t>(2, next.coordinators.size())));
   WAYPOST_RETURN_IF_ERROR(db_->Run("UPDATE teams SET signed_version = ? WHERE team_id = ?",
@@ -287,13 +290,49 @@ Result<bool> TeamBook::RemoveMember(ContactId contact, UnixTime now, ByteView co
   removed += std::erase_if(next.coordinators, [&](const team::SigningPublicKey& k) {
     return std::equal(k.begin(), k.end(), coordinator_key.begin(), coordinator_key.end());
   });
-  if (removed == 0) return false;
+  WAYPOST_ASSIGN_OR_RETURN(const size_t withdrawn, AddWithdrawals(next, now));
+  if (removed + withdrawn == 0) return false;
   WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
   return true;
 }
 
 Status TeamBook::MarkCut(ContactId contact) {
-  return db_->Run("UPDATE ring_members SET cut = 1 WHERE contact_id = ?", contact.value);
+  WAYPOST_RETURN_IF_ERROR(
+      db_->Run("UPDATE ring_members SET cut = 1 WHERE contact_id = ?", contact.value));
+  return db_->Run("UPDATE issued_tickets SET withdrawn = 1 WHERE contact_id = ?", contact.value);
+}
+
+Status TeamBook::RecordTicket(ContactId contact, const team::WithdrawnTicket& ticket) {
+  // A ticket spent by a contact already cut off (a revoked key joining
+  // again) is withdrawn from the start.
+  return db_->Run(
+      "INSERT OR IGNORE INTO issued_tickets(contact_id, key, expires_at, withdrawn) "
+      "VALUES(?1, ?2, ?3, EXISTS(SELECT 1 FROM ring_members WHERE contact_id = ?1 AND cut = 1) "
+      "OR EXISTS(SELECT 1 FROM issued_tickets WHERE contact_id = ?1 AND withdrawn = 1))",
+      contact.value, ticket.key, ticket.expires_at);
+}
+
+// The tickets of the contacts revoked here (not quietly) that have not
+// expired go into `next`'s withdrawn list if missing (docs/protocol.md
+// §11.6): how many went in. Expired ones are forgotten.
+Result<size_t> TeamBook::AddWithdrawals(team::TeamRoster& next, UnixTime now) {
+  WAYPOST_RETURN_IF_ERROR(db_->Run("DELETE FROM issued_tickets WHERE expires_at <= ?", now));
+  WAYPOST_ASSIGN_OR_RETURN(
+      store::Statement st,
+      db_->Query("SELECT key, expires_at FROM issued_tickets WHERE withdrawn = 1 ORDER BY key"));
+  size_t added = 0;
+  WAYPOST_RETURN_IF_ERROR(st.ForEach([&](const store::Statement& row) -> Status {
+    const std::optional<team::SigningPublicKey> key =
+        ArrayFrom<team::kSigningKeySize>(row.ColumnBlob(0));
+    if (!key) return Status::Corrupt("a ticket key in the store has the wrong size");
+    if (next.HasWithdrawn(*key) || next.withdrawn.size() >= team::kMaxWithdrawn) {
+      return Status::Ok();
+    }
+    next.withdrawn.push_back({*key, row.ColumnInt64(1)});
+    ++added;
+    return Status::Ok();
+  }));
+  return added;
 }
 
 Result<bool> TeamBook::Reconcile(const std::vector<ContactId>& revoked,
@@ -330,6 +369,8 @@ Result<bool> TeamBook::Reconcile(const std::vector<ContactId>& revoked,
                  return std::equal(k.begin(), k.end(), key.begin(), key.end());
                }) > 0;
   }
+  WAYPOST_ASSIGN_OR_RETURN(const size_t withdrawn, AddWithdrawals(next, now));
+  changed |= withdrawn > 0;
   if (!changed) return false;
   WAYPOST_RETURN_IF_ERROR(SignAndKeep(held, next, now));
   return true;

@@ -124,18 +124,26 @@ class TeamBook {
   // The admission key `contact` brought to the team this node leads, if
   // this node knows it.
   Result<std::optional<team::RingPoint>> PointOf(ContactId contact);
-  // Coordinator: the admission keys `contact` brought leave the ring, and
+  // Coordinator: the admission keys `contact` brought leave the ring,
   // `coordinator_key` (a revoked coordinator's signing key, if given) the
-  // coordinators, in a new roster signed now (docs/protocol.md §11.6,
-  // §12.5); relays take it from the next sync and refuse those keys from
-  // then on. False, changing nothing, if there was nothing to remove or
-  // this node leads no team.
+  // coordinators, and the invite tickets it spent are withdrawn, in a new
+  // roster signed now (docs/protocol.md §11.6, §12.5); relays take it from
+  // the next sync and refuse those keys and tickets from then on. False,
+  // changing nothing, if there was nothing to remove or this node leads no
+  // team.
   Result<bool> RemoveMember(ContactId contact, UnixTime now, ByteView coordinator_key = {});
 
   // Another coordinator revoked `contact` (not quietly): its admission keys
-  // are marked cut here too, so that Reconcile keeps them out. The roster
-  // is not changed: the revoking coordinator's is the one that counts.
+  // are marked cut here too, so that Reconcile keeps them out, and the
+  // invite tickets it spent here are withdrawn, so that Reconcile lists
+  // them (docs/protocol.md §11.6). The roster is not changed here.
   Status MarkCut(ContactId contact);
+
+  // Coordinator: `contact` spent an invite of this node's, whose admission
+  // ticket is `ticket` (its key and expiry). Remembered until it expires,
+  // so that revoking the contact withdraws it: whoever holds the invite
+  // could otherwise go on using the relays until then.
+  Status RecordTicket(ContactId contact, const team::WithdrawnTicket& ticket);
 
   // Coordinator, at the end of a sync (docs/protocol.md §12.3): the roster
   // held may come from another coordinator, who did not know what this one
@@ -143,8 +151,9 @@ class TeamBook {
   // own, and those of contacts not in `revoked`, the quietly revoked left
   // as they are) go back in if missing; keys cut by a revocation and the
   // signing keys in `revoked_signers` come out if present; in a new roster
-  // signed now. False, changing nothing, if nothing differs or this node is
-  // no longer among the roster's coordinators.
+  // signed now; so do the tickets withdrawn here that have not expired.
+  // False, changing nothing, if nothing differs or this node is no longer
+  // among the roster's coordinators.
   Result<bool> Reconcile(const std::vector<ContactId>& revoked,
                          const std::vector<Bytes>& revoked_signers, UnixTime now);
 
@@ -181,6 +190,7 @@ class TeamBook {
   Status SignAndKeep(const team::SignedTeamState& held, team::TeamRoster next, UnixTime now);
   Result<team::SignedTeamState> HeldOwn();
   Status MirrorStepsTo(TeamBook& decoy);
+  Result<size_t> AddWithdrawals(team::TeamRoster& next, UnixTime now);
   // `next` replaces `held` (of the same team), recorded as a step if it is
   // one (team::IsStep).
   Status KeepRoster(const team::SignedTeamState& held, const team::SignedTeamState& next);

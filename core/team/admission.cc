@@ -102,7 +102,7 @@ Ticket IssueTicket(const TeamId& team, const SigningPublicKey& key, int64_t expi
 Status CheckTicket(const Ticket& ticket, const TeamRoster& roster, int64_t now) {
   static_assert(kTicketSignedSize + kSigningKeySize + 64 == kTicketSize);
   if (ticket.team_id != roster.team_id || ticket.expires_at <= now ||
-      roster.CoordinatorIndex(ticket.coordinator) < 0) {
+      roster.CoordinatorIndex(ticket.coordinator) < 0 || roster.HasWithdrawn(ticket.key)) {
     return Status::AuthFailed();
   }
   return VerifyDetached(ticket.coordinator, TicketSignedPart(ticket), ticket.signature);

@@ -17,7 +17,8 @@
 // first 56 bytes. The ticket's secret key is derived from the invite's
 // secret (TicketSeed), so an invite carries only the ticket's signature and
 // signer, not a second key. A relay admits a ticket until it expires if its
-// coordinator is in the roster the relay holds; the proof is then an
+// coordinator is in the roster the relay holds and the roster does not
+// list it as withdrawn; the proof is then an
 // Ed25519 signature by the ticket key over the admission message. Whoever
 // saw the invite can use it the same way until it expires (SECURITY.md).
 #pragma once
@@ -73,7 +74,8 @@ Ticket IssueTicket(const TeamId& team, const SigningPublicKey& key, int64_t expi
                    const SigningKeyPair& coordinator);
 
 // Ok if `ticket` is for `roster`'s team, signed by one of its coordinators,
-// and not expired at `now`; AuthFailed otherwise.
+// not expired at `now`, and not withdrawn by the roster (its joiner was
+// revoked, docs/protocol.md §11.6); AuthFailed otherwise.
 [[nodiscard]] Status CheckTicket(const Ticket& ticket, const TeamRoster& roster, int64_t now);
 
 }  // namespace waypost::team

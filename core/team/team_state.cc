@@ -14,6 +14,8 @@ namespace waypost::team {
 namespace {
 
 constexpr std::string_view kMagic = "wpteam1";
+constexpr std::string_view kMagicWithdrawn = "wpteam2";  // with withdrawn tickets
+static_assert(kMagic.size() == kMagicWithdrawn.size());
 constexpr std::string_view kSignatureContext = "waypost team state v1";
 constexpr size_t kSignatureSize = crypto_sign_BYTES;
 
@@ -87,6 +89,12 @@ std::optional<std::string> RosterProblem(const TeamRoster& roster) {
     if (!IsRingPoint(roster.ring[i])) return "a ring member is not a valid point";
     if (i > 0 && !(roster.ring[i - 1] < roster.ring[i])) return "ring not strictly ascending";
   }
+  if (roster.withdrawn.size() > kMaxWithdrawn) return "too many withdrawn tickets";
+  for (size_t i = 1; i < roster.withdrawn.size(); ++i) {
+    if (!(roster.withdrawn[i - 1].key < roster.withdrawn[i].key)) {
+      return "withdrawn tickets not strictly ascending";
+    }
+  }
   return std::nullopt;
 }
 
@@ -115,7 +123,9 @@ Bytes Assemble(ByteView body, const Signatures& signatures) {
 }
 
 Status ParseBody(Reader& in, TeamRoster& roster) {
-  if (AsString(in.Take(kMagic.size())) != kMagic) return Status::Protocol("not a team state");
+  const std::string_view magic = AsString(in.Take(kMagic.size()));
+  if (magic != kMagic && magic != kMagicWithdrawn) return Status::Protocol("not a team state");
+  const bool has_withdrawn = magic == kMagicWithdrawn;
   in.Copy(roster.team_id);
   roster.version = in.U64();
   roster.issued_at = static_cast<int64_t>(in.U64());
@@ -127,6 +137,18 @@ Status ParseBody(Reader& in, TeamRoster& roster) {
   if (n_ring > kMaxRing) return Status::Protocol("ring too large");
   roster.ring.resize(n_ring);
   for (RingPoint& point : roster.ring) in.Copy(point);
+  if (has_withdrawn) {
+    const uint16_t n_withdrawn = in.U16();
+    // None would be a second encoding of a "wpteam1" roster.
+    if (n_withdrawn == 0 || n_withdrawn > kMaxWithdrawn) {
+      return Status::Protocol("withdrawn ticket count out of range");
+    }
+    roster.withdrawn.resize(n_withdrawn);
+    for (WithdrawnTicket& ticket : roster.withdrawn) {
+      in.Copy(ticket.key);
+      ticket.expires_at = static_cast<int64_t>(in.U64());
+    }
+  }
   if (in.failed()) return Status::Protocol("team state cut short");
   if (std::optional<std::string> problem = RosterProblem(roster)) {
     return Status::Protocol("bad team state: " + *problem);
@@ -205,13 +227,21 @@ bool TeamRoster::HasRingMember(const RingPoint& point) const {
   return std::find(ring.begin(), ring.end(), point) != ring.end();
 }
 
+bool TeamRoster::HasWithdrawn(const SigningPublicKey& ticket_key) const {
+  return std::any_of(withdrawn.begin(), withdrawn.end(),
+                     [&](const WithdrawnTicket& t) { return t.key == ticket_key; });
+}
+
 Result<Bytes> EncodeTeamBody(const TeamRoster& roster) {
   TeamRoster sorted = roster;
   std::sort(sorted.ring.begin(), sorted.ring.end());
+  std::sort(sorted.withdrawn.begin(), sorted.withdrawn.end(),
+            [](const WithdrawnTicket& a, const WithdrawnTicket& b) { return a.key < b.key; });
   if (std::optional<std::string> problem = RosterProblem(sorted)) {
     return Status::InvalidArgument("cannot encode team state: " + *problem);
   }
-  Bytes out(kMagic.begin(), kMagic.end());
+  const std::string_view magic = sorted.withdrawn.empty() ? kMagic : kMagicWithdrawn;
+  Bytes out(magic.begin(), magic.end());
   Append(out, sorted.team_id);
   PutU64(out, sorted.version);
   PutU64(out, static_cast<uint64_t>(sorted.issued_at));
@@ -220,6 +250,13 @@ Result<Bytes> EncodeTeamBody(const TeamRoster& roster) {
   for (const SigningPublicKey& key : sorted.coordinators) Append(out, key);
   PutU16(out, static_cast<uint16_t>(sorted.ring.size()));
   for (const RingPoint& point : sorted.ring) Append(out, point);
+  if (!sorted.withdrawn.empty()) {
+    PutU16(out, static_cast<uint16_t>(sorted.withdrawn.size()));
+    for (const WithdrawnTicket& ticket : sorted.withdrawn) {
+      Append(out, ticket.key);
+      PutU64(out, static_cast<uint64_t>(ticket.expires_at));
+    }
+  }
   return out;
 }
 

@@ -1,13 +1,17 @@
 // The team roster a relay admits by, signed by the team's coordinators
 // (docs/protocol.md §11.1).
 //
-//   body  := "wpteam1" || team_id (16) || version (u64be) || issued_at (i64be,
+//   body  := magic || team_id (16) || version (u64be) || issued_at (i64be,
 //            Unix seconds) || approvals (u8, 1..kMaxCoordinators)
 //            || n_coord (u8, 1..kMaxCoordinators)
 //            || coordinator signing keys (Ed25519, 32 each, distinct)
 //            || n_ring (u16be, 0..kMaxRing) || ring (32 each, valid
 //            ristretto255 points other than the identity, strictly
 //            ascending bytes)
+//            [ || n_withdrawn (u16be, 1..kMaxWithdrawn) || (ticket key (32)
+//            || expires_at (i64be)) * n_withdrawn, keys strictly ascending ]
+//   magic := "wpteam1" without the bracketed part (no withdrawn ticket),
+//            "wpteam2" with it: one encoding per roster either way
 //   sigs  := n_sigs (u8, 1..kMaxCoordinators) || (signer (u8) || Ed25519
 //            signature (64)) * n_sigs, signers strictly ascending
 //   state := body || sigs
@@ -58,8 +62,13 @@ namespace waypost::team {
 inline constexpr size_t kTeamIdSize = 16;
 inline constexpr size_t kSigningKeySize = 32;
 inline constexpr size_t kMaxCoordinators = 16;
-// A whole state: header, 16 coordinators, kMaxRing members, 16 signatures.
-inline constexpr size_t kMaxTeamStateBytes = 64 + 16 * 32 + kMaxRing * 32 + 1 + 16 * 65;
+// Invite tickets a roster withdraws at once (docs/protocol.md §11.6): those
+// of revoked members, until they expire.
+inline constexpr size_t kMaxWithdrawn = 256;
+// A whole state: header, 16 coordinators, kMaxRing members, kMaxWithdrawn
+// tickets, 16 signatures.
+inline constexpr size_t kMaxTeamStateBytes =
+    64 + 16 * 32 + kMaxRing * 32 + 2 + kMaxWithdrawn * 40 + 1 + 16 * 65;
 
 using TeamId = std::array<uint8_t, kTeamIdSize>;
 using SigningPublicKey = std::array<uint8_t, kSigningKeySize>;
@@ -82,20 +91,31 @@ Bytes SignDetached(const SigningKeyPair& key, ByteView message);
 [[nodiscard]] Status VerifyDetached(const SigningPublicKey& key, ByteView message,
                                     ByteView signature);
 
+// An invite ticket (core/team/admission.h) a relay must no longer admit,
+// though it has not expired: its joiner was revoked.
+struct WithdrawnTicket {
+  SigningPublicKey key{};  // the ticket's key
+  int64_t expires_at = 0;  // the ticket's own expiry: listed until then
+  bool operator==(const WithdrawnTicket&) const = default;
+};
+
 struct TeamRoster {
   TeamId team_id{};
   uint64_t version = 0;
   int64_t issued_at = 0;
   uint8_t approvals = 1;
   std::vector<SigningPublicKey> coordinators;
-  std::vector<RingPoint> ring;  // kept sorted ascending by Encode
+  std::vector<RingPoint> ring;             // kept sorted ascending by Encode
+  std::vector<WithdrawnTicket> withdrawn;  // kept sorted by key by Encode
 
   // Index of `key` in coordinators, or -1.
   int CoordinatorIndex(const SigningPublicKey& key) const;
   bool HasRingMember(const RingPoint& point) const;
+  bool HasWithdrawn(const SigningPublicKey& ticket_key) const;
 };
 
-// The body bytes for `roster` (ring sorted, duplicates refused).
+// The body bytes for `roster` (ring and withdrawn tickets sorted, duplicates
+// refused).
 // InvalidArgument if a count is out of range or a ring point is invalid.
 [[nodiscard]] Result<Bytes> EncodeTeamBody(const TeamRoster& roster);
 

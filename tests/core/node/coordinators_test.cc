@@ -642,8 +642,12 @@ TEST_F(ThirdCoordinatorTest, RevokingACandidateWithdrawsTheProposal) {
   Round({&coord_, &carl_});
   EXPECT_TRUE(OpenApprovals(carl_).empty()) << "the request was withdrawn";
   EXPECT_EQ(carl_->Approve("dana").status().code(), Status::Code::kNotFound);
-  Round({&carl_, &coord_, &dana_});
+  Round({&carl_, &coord_});
   EXPECT_FALSE(Lists(HeldRoster(coord_), dana_));
+  // Her invite's ticket is withdrawn too (docs/protocol.md §11.6): the
+  // relay no longer admits her even as a joiner.
+  EXPECT_EQ(HeldRoster(coord_).roster().withdrawn.size(), 1u);
+  EXPECT_FALSE(SyncStatus(dana_).ok());
   EXPECT_EQ(Contact(dana_, "base")->state, ContactState::kPending) << "never welcomed";
 }
 

@@ -267,5 +267,49 @@ TEST_F(RevokeTest, ARelayServingTheTeamRefusesTheRevokedAndServesTheOthers) {
   EXPECT_EQ(From("alice").back().state, MessageState::kRevoked);
 }
 
+// An informant keeps the invite it enrolled with. Its ticket (derived from
+// the invite) would let any device of the informant's use the team's
+// relays until the ticket expires, 28 days after the invite. Revoking it
+// withdraws that ticket in the roster (docs/protocol.md §11.6): a second
+// device joining with the kept invite is refused by the relay. Control:
+// the kept invite of a member not revoked still gets a device in.
+TEST_F(RevokeTest, RevokingWithdrawsTheTicketOfTheInviteTheRevokedSpent) {
+  SeededRandom relay_random(78);
+  MemoryRelay relay("relay.example", clock_, relay_random, MemoryRelay::Admits::kTeamsOnly);
+  ASSERT_OK_AND_ASSIGN(const Bytes genesis, coord_->ExportTeam());
+  ASSERT_OK(relay.service().ServeTeam(genesis));
+  ASSERT_OK(coord_->AddRelay(relay.address()));
+  Peer mole{"mole", Role::kHelper, clock_, 5};
+  Peer dave{"dave", Role::kHelper, clock_, 6};
+  std::vector<std::string> codes;
+  for (Peer* p : {&mole, &dave}) {
+    ASSERT_OK_AND_ASSIGN(const std::string code, coord_->CreateInvite("", 3600));
+    codes.push_back(code);
+    ASSERT_OK((*p)->Join(code, false));
+    SyncVia(relay, *p);
+    SyncVia(relay, coord_);
+    SyncVia(relay, *p);
+  }
+  ASSERT_OK(coord_->Revoke("mole", /*quiet=*/false));
+  SyncVia(relay, coord_);
+  ASSERT_EQ(RosterOf(coord_).withdrawn.size(), 1u);
+  EXPECT_TRUE(RosterOf(mole).withdrawn.empty()) << "mole has not synced since";
+
+  MemoryDialer dialer;
+  dialer.Add(relay);
+  ASSERT_OK_AND_ASSIGN(const sync::RelayAddress address, sync::ParseRelayAddress(relay.address()));
+  Peer second{"mole-2", Role::kHelper, clock_, 7};
+  ASSERT_OK(second->Join(codes[0], false));
+  const int64_t held = relay.Count();
+  const Result<SyncReport> refused = SyncWithRelays(*second.node, {address}, dialer, second.random);
+  EXPECT_FALSE(refused.ok()) << "the relay refused the ticket and closed";
+  EXPECT_EQ(relay.Count(), held) << "its join request was not stored";
+
+  Peer spare{"dave-2", Role::kHelper, clock_, 8};
+  ASSERT_OK(spare->Join(codes[1], false));
+  EXPECT_OK(SyncWithRelays(*spare.node, {address}, dialer, spare.random).status());
+  EXPECT_EQ(relay.Count(), held + 1) << "a ticket not withdrawn still admits";
+}
+
 }  // namespace
 }  // namespace waypost::node

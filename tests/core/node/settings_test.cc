@@ -196,11 +196,11 @@ TEST_F(SettingsTest, VersionOneStoreIsMigrated) {
                         "ALTER TABLE contacts DROP COLUMN introduced_by; "
                         "ALTER TABLE messages DROP COLUMN state_by; "
                         "DROP TABLE coordinator_approvals; "
-                        "DROP TABLE team_steps; "
+                        "DROP TABLE team_steps; DROP TABLE issued_tickets; "
                         "PRAGMA user_version = 1"));
   const Chain chain = ChainOf(coord_, "alice");
   coord_.Reopen();
-  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 17);
+  EXPECT_EQ(CountRows(coord_, "PRAGMA user_version"), 18);
   const Chain duress = DuressChainOf(coord_, "alice");
   EXPECT_EQ(duress.epoch, chain.epoch);
   const Secret derived = envelope::DuressChainFrom(Secret::From(chain.key));

@@ -278,10 +278,69 @@ TEST(TeamStateTest, LargestStateFitsTheSizeLimitAndMoreIsRefused) {
   }
   for (uint8_t i = 0; i < kMaxCoordinators; ++i) signers.emplace_back(i, &keys[i]);
   r.ring = RingOf(kMaxRing, 8);
+  for (size_t i = 0; i < kMaxWithdrawn; ++i) {
+    WithdrawnTicket ticket;
+    ticket.key.fill(0);
+    ticket.key[0] = uint8_t(i);
+    ticket.key[1] = uint8_t(i >> 8);
+    r.withdrawn.push_back(ticket);
+  }
   ASSERT_OK_AND_ASSIGN(Bytes largest, SignTeamState(r, signers));
   EXPECT_LE(largest.size(), kMaxTeamStateBytes);
   EXPECT_OK(SignedTeamState::Parse(largest));
   EXPECT_STATUS(SignedTeamState::Parse(Bytes(kMaxTeamStateBytes + 1, 0)), Code::kProtocol);
+}
+
+// Withdrawn tickets (docs/protocol.md §11.6) change the magic to
+// "wpteam2" and add their list; a roster without any keeps "wpteam1" and
+// its bytes, so there is one encoding of each roster.
+TEST(TeamStateTest, WithdrawnTicketsRoundTripUnderTheirOwnMagic) {
+  Team t;
+  TeamRoster r = t.Genesis();
+  ASSERT_OK_AND_ASSIGN(Bytes plain, SignTeamState(r, {{0, &t.ana}}));
+  EXPECT_EQ(AsString(ByteView(plain).first(7)), "wpteam1");
+  r.withdrawn = {{t.mallory.public_key, 1800000000}, {t.bo.public_key, 1700000000}};
+  ASSERT_OK_AND_ASSIGN(Bytes with, SignTeamState(r, {{0, &t.ana}}));
+  EXPECT_EQ(AsString(ByteView(with).first(7)), "wpteam2");
+  EXPECT_EQ(with.size(), plain.size() + 2 + 2 * 40);
+  ASSERT_OK_AND_ASSIGN(SignedTeamState parsed, SignedTeamState::Parse(with));
+  std::vector<WithdrawnTicket> sorted = r.withdrawn;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const WithdrawnTicket& a, const WithdrawnTicket& b) { return a.key < b.key; });
+  EXPECT_EQ(parsed.roster().withdrawn, sorted);
+  EXPECT_TRUE(parsed.roster().HasWithdrawn(t.bo.public_key));
+  EXPECT_FALSE(parsed.roster().HasWithdrawn(t.ana.public_key));
+  ASSERT_OK(VerifyGenesis(parsed));
+}
+
+TEST(TeamStateTest, ParseRefusesAnEmptyOrUnsortedWithdrawnList) {
+  Team t;
+  const TeamRoster r = t.Genesis();
+  // RawBody with `magic` and a withdrawn list of `keys` (count as given,
+  // no checks), signed by Ana.
+  auto state_with = [&](char magic, const std::vector<SigningPublicKey>& keys) {
+    Bytes body = RawBody(r);
+    body[6] = static_cast<uint8_t>(magic);
+    PutU16(body, static_cast<uint16_t>(keys.size()));
+    for (const SigningPublicKey& k : keys) {
+      Append(body, k);
+      PutU64(body, 1800000000);
+    }
+    Bytes state = body;
+    state.push_back(1);  // one signature, by index 0
+    state.push_back(0);
+    Append(state, RawSignature(body, t.ana));
+    return state;
+  };
+  const SigningPublicKey lo = std::min(t.mallory.public_key, t.bo.public_key);
+  const SigningPublicKey hi = std::max(t.mallory.public_key, t.bo.public_key);
+  EXPECT_OK(SignedTeamState::Parse(state_with('2', {lo, hi}))) << "control";
+  // "wpteam2" with none: a second encoding of a wpteam1 roster.
+  EXPECT_STATUS(SignedTeamState::Parse(state_with('2', {})), Code::kProtocol);
+  EXPECT_STATUS(SignedTeamState::Parse(state_with('2', {hi, lo})), Code::kProtocol);
+  EXPECT_STATUS(SignedTeamState::Parse(state_with('2', {lo, lo})), Code::kProtocol);
+  // A wpteam1 roster carries no list: trailing bytes.
+  EXPECT_STATUS(SignedTeamState::Parse(state_with('1', {lo})), Code::kProtocol);
 }
 
 // ---------------------------------------------------------------- genesis
