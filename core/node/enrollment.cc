@@ -329,6 +329,11 @@ Result<bool> Enrollment::RefuseNewKeyForVerified(std::string_view name, const Pu
 
 namespace {
 
+// A roster travels inside one envelope: in a welcome, an introduction, a
+// note between coordinators. The largest one, with those bodies' other
+// fields (names, keys, a binding: well under 2 KiB), must fit.
+static_assert(team::kMaxTeamStateBytes + 2048 <= envelope::kMaxEnvelopeSize);
+
 // The admission ticket an invite carries (docs/protocol.md §11.4), as the
 // roster would withdraw it: its key, from the invite's secret, and its
 // expiry, as TicketFor signed it.

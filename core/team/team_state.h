@@ -63,8 +63,9 @@ inline constexpr size_t kTeamIdSize = 16;
 inline constexpr size_t kSigningKeySize = 32;
 inline constexpr size_t kMaxCoordinators = 16;
 // Invite tickets a roster withdraws at once (docs/protocol.md §11.6): those
-// of revoked members, until they expire.
-inline constexpr size_t kMaxWithdrawn = 256;
+// of revoked members, until they expire. Bounded so that the largest
+// roster still fits one envelope (a welcome carries it).
+inline constexpr size_t kMaxWithdrawn = 64;
 // A whole state: header, 16 coordinators, kMaxRing members, kMaxWithdrawn
 // tickets, 16 signatures.
 inline constexpr size_t kMaxTeamStateBytes =
