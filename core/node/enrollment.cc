@@ -171,8 +171,10 @@ Result<std::optional<team::RingPoint>> Enrollment::JoinTeam(const pb::Invite& in
   if (invite.team_id().empty()) return std::optional<team::RingPoint>();
   team::Ticket ticket;
   std::copy(invite.team_id().begin(), invite.team_id().end(), ticket.team_id.begin());
-  ticket.key = team::TicketKeyFromInviteSecret(invite_secret.view()).public_key;
-  ticket.expires_at = invite.expires_at() + team::kTicketGraceSeconds;
+  const team::WithdrawnTicket terms =
+      team::TicketTermsOfInvite(invite_secret.view(), invite.expires_at());
+  ticket.key = terms.key;
+  ticket.expires_at = terms.expires_at;
   std::copy(invite.ticket_signer().begin(), invite.ticket_signer().end(),
             ticket.coordinator.begin());
   ticket.signature.assign(invite.ticket_signature().begin(), invite.ticket_signature().end());
@@ -334,12 +336,10 @@ namespace {
 // fields (names, keys, a binding: well under 2 KiB), must fit.
 static_assert(team::kMaxTeamStateBytes + 2048 <= envelope::kMaxEnvelopeSize);
 
-// The admission ticket an invite carries (docs/protocol.md §11.4), as the
-// roster would withdraw it: its key, from the invite's secret, and its
-// expiry, as TicketFor signed it.
+// The admission ticket an invite carries (docs/protocol.md §11.4), as
+// TicketFor signed it.
 team::WithdrawnTicket TicketOf(const LiveInvite& invite) {
-  return {team::TicketKeyFromInviteSecret(invite.secret.view()).public_key,
-          invite.expires_at + team::kTicketGraceSeconds};
+  return team::TicketTermsOfInvite(invite.secret.view(), invite.expires_at);
 }
 
 }  // namespace

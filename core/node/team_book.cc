@@ -60,9 +60,8 @@ Result<Bytes> TeamBook::OwnRoster() {
 Result<team::Ticket> TeamBook::TicketFor(const Secret& invite_secret, int64_t expires_at) {
   WAYPOST_ASSIGN_OR_RETURN(const team::SignedTeamState roster, HeldOwn());
   WAYPOST_ASSIGN_OR_RETURN(const team::SigningKeyPair signer, SigningKey());
-  const team::SigningKeyPair ticket_key = team::TicketKeyFromInviteSecret(invite_secret.view());
-  return team::IssueTicket(roster.roster().team_id, ticket_key.public_key,
-                           expires_at + team::kTicketGraceSeconds, signer);
+  const team::WithdrawnTicket terms = team::TicketTermsOfInvite(invite_secret.view(), expires_at);
+  return team::IssueTicket(roster.roster().team_id, terms.key, terms.expires_at, signer);
 }
 
 Result<team::RingPoint> TeamBook::Joining(const team::TeamId& team, const team::Ticket& ticket,
@@ -532,9 +531,7 @@ Status TeamBook::MirrorStepsTo(TeamBook& decoy) {
     WAYPOST_ASSIGN_OR_RETURN(team::SignedTeamState step, team::SignedTeamState::Parse(state));
     parsed.push_back(std::move(step));
   }
-  for (const team::SignedTeamState& step : parsed)
-    WAYPOST_RETURN_IF_ERROR(decoy.steps_.Keep({step}));
-  return Status::Ok();
+  return decoy.steps_.Keep(parsed);
 }
 
 }  // namespace waypost::node

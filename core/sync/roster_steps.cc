@@ -1,5 +1,7 @@
 #include "core/sync/roster_steps.h"
 
+#include <set>
+
 namespace waypost::sync {
 
 Result<std::vector<Bytes>> RosterSteps::Above(const team::TeamId& team, uint64_t version) {
@@ -31,11 +33,15 @@ Status RosterSteps::Keep(const std::vector<team::SignedTeamState>& steps) {
         db_->Run("INSERT OR IGNORE INTO team_steps(team_id, version, state) VALUES(?, ?, ?)",
                  step.roster().team_id, static_cast<int64_t>(step.roster().version), step.bytes()));
   }
-  if (steps.empty()) return Status::Ok();
-  return db_->Run(
-      "DELETE FROM team_steps WHERE team_id = ?1 AND version NOT IN ("
-      "  SELECT version FROM team_steps WHERE team_id = ?1 ORDER BY version DESC LIMIT ?2)",
-      steps.front().roster().team_id, static_cast<int64_t>(team::kMaxSteps));
+  std::set<team::TeamId> teams;
+  for (const team::SignedTeamState& step : steps) teams.insert(step.roster().team_id);
+  for (const team::TeamId& id : teams) {
+    WAYPOST_RETURN_IF_ERROR(db_->Run(
+        "DELETE FROM team_steps WHERE team_id = ?1 AND version NOT IN ("
+        "  SELECT version FROM team_steps WHERE team_id = ?1 ORDER BY version DESC LIMIT ?2)",
+        id, static_cast<int64_t>(team::kMaxSteps)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace waypost::sync

@@ -42,7 +42,7 @@ class RosterSteps {
   Status Walk(const team::SignedTeamState& held, const std::vector<ByteView>& steps,
               const team::SignedTeamState& next);
 
-  // Keeps each of `steps` (of one team); the oldest beyond team::kMaxSteps
+  // Keeps each of `steps`; of each team, the oldest beyond team::kMaxSteps
   // are dropped.
   Status Keep(const std::vector<team::SignedTeamState>& steps);
 

@@ -88,6 +88,11 @@ SigningKeyPair TicketKeyFromInviteSecret(ByteView invite_secret) {
   return pair;
 }
 
+WithdrawnTicket TicketTermsOfInvite(ByteView invite_secret, int64_t invite_expires_at) {
+  return {TicketKeyFromInviteSecret(invite_secret).public_key,
+          invite_expires_at + kTicketGraceSeconds};
+}
+
 Ticket IssueTicket(const TeamId& team, const SigningPublicKey& key, int64_t expires_at,
                    const SigningKeyPair& coordinator) {
   Ticket t;

@@ -69,6 +69,13 @@ struct Ticket {
 // Ed25519 from seed BLAKE2b-256(key = secret, "waypost ticket key v1").
 SigningKeyPair TicketKeyFromInviteSecret(ByteView invite_secret);
 
+// What an invite's ticket says besides its team and signer, from the
+// invite's secret and expiry: its key (TicketKeyFromInviteSecret) and its
+// expiry, kTicketGraceSeconds after the invite's. The coordinator signs
+// these, the joiner rebuilds them, and a revocation withdraws them
+// (docs/protocol.md §11.4, §11.6), in the shape a roster lists them.
+WithdrawnTicket TicketTermsOfInvite(ByteView invite_secret, int64_t invite_expires_at);
+
 // A ticket for `key` signed by `coordinator`.
 Ticket IssueTicket(const TeamId& team, const SigningPublicKey& key, int64_t expires_at,
                    const SigningKeyPair& coordinator);
